@@ -1,0 +1,52 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors; check with errors.Is.
+var (
+	// ErrBadHeader marks a missing, empty or duplicate header name.
+	ErrBadHeader = errors.New("bad header")
+	// ErrRaggedRow marks a row whose field count differs from the header's.
+	ErrRaggedRow = errors.New("wrong number of fields")
+	// ErrQuote marks a malformed quoted field.
+	ErrQuote = errors.New("malformed quoted field")
+	// ErrUnknownColumn marks a column name that is not in the table.
+	ErrUnknownColumn = errors.New("unknown column")
+	// ErrTarget marks a target column that is not a usable binary label.
+	ErrTarget = errors.New("unusable target")
+)
+
+// ParseError locates a problem in an input file. Line and Column are
+// 1-based; Column counts bytes within the line (0 when unknown). Field names
+// the header field involved, when there is one.
+type ParseError struct {
+	File   string
+	Line   int
+	Column int
+	Field  string
+	Err    error
+	Detail string
+}
+
+func (e *ParseError) Error() string {
+	s := e.File
+	if e.Line > 0 {
+		s += fmt.Sprintf(": line %d", e.Line)
+	}
+	if e.Column > 0 {
+		s += fmt.Sprintf(", column %d", e.Column)
+	}
+	if e.Field != "" {
+		s += fmt.Sprintf(" (field %q)", e.Field)
+	}
+	s += ": " + e.Err.Error()
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }

@@ -1,0 +1,588 @@
+package features
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMissing are the field values read as missing when LoadOptions.Missing is nil.
+var DefaultMissing = []string{"", "NA", "NaN", "null", "None", "?"}
+
+// LoadOptions control how a table is read and typed. The zero value infers
+// everything from the data.
+type LoadOptions struct {
+	// Format is "csv" or "parquet"; empty means by file extension
+	// (.parquet/.pq → parquet, anything else → csv).
+	Format string
+	// Missing lists the exact field values read as missing; nil means DefaultMissing.
+	Missing []string
+	// Target names the label column. It is always kept as categorical
+	// (its exact text), whatever it looks like.
+	Target string
+	// Columns forced to a kind, overriding inference.
+	Categorical, Text, IDCols, Numeric []string
+	// Drop lists columns not to load at all.
+	Drop []string
+}
+
+// Inference thresholds, stated once.
+const (
+	// A string column is text when its values are long and mostly contain
+	// spaces, or when any value spans lines.
+	textMinMeanLen    = 25
+	textMinSpaceShare = 0.5
+	// A column with one distinct value per row is an identifier only when
+	// there are enough rows to tell.
+	idMinRows = 20
+)
+
+// LoadFile reads a CSV or Parquet file into a typed Frame.
+func LoadFile(path string, opt LoadOptions) (*Frame, error) {
+	format := opt.Format
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".parquet", ".pq":
+			format = "parquet"
+		default:
+			format = "csv"
+		}
+	}
+	switch format {
+	case "csv":
+		return loadCSVFile(path, opt)
+	case "parquet":
+		return loadParquetFile(path, opt)
+	}
+	return nil, fmt.Errorf("%s: unknown format %q (want csv or parquet)", path, format)
+}
+
+// LoadCSV reads CSV from r; name is used in error messages. Columns whose
+// kind is only settled late need a second pass over the data, so the reader
+// is read into memory first when it is not a file; prefer LoadFile for large
+// inputs.
+func LoadCSV(r io.Reader, name string, opt LoadOptions) (*Frame, error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		return loadCSV(rs, name, opt)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
+	return loadCSV(strings.NewReader(string(data)), name, opt)
+}
+
+func loadCSVFile(path string, opt LoadOptions) (*Frame, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return loadCSV(f, path, opt)
+}
+
+type colMode uint8
+
+const (
+	modeNumber colMode = iota
+	modeString
+	modeSkip
+)
+
+// colBuilder accumulates one column. It starts numeric unless forced to a
+// string kind and switches to strings at the first value that is not a
+// number; rows before the switch are filled by a second pass (see
+// refillStrings) so no value is ever turned into text via a float.
+type colBuilder struct {
+	name       string
+	mode       colMode
+	forced     Kind
+	isForced   bool
+	num        []float64
+	codes      []int32
+	dict       map[string]int32
+	levels     []string
+	counts     []int
+	switchedAt int // first row held as string; rows before it need a refill
+	missing    int
+	hasNewline bool
+	lenSum     int
+	spaced     int
+}
+
+func (b *colBuilder) toStrings(row int) {
+	b.mode = modeString
+	b.switchedAt = row
+	b.codes = make([]int32, row, max(cap(b.num), row+1))
+	b.num = nil
+	b.dict = make(map[string]int32)
+	b.missing = 0 // recounted by the refill
+}
+
+func (b *colBuilder) addString(f []byte) {
+	code, ok := b.dict[string(f)]
+	if !ok {
+		s := string(f)
+		code = int32(len(b.levels))
+		b.dict[s] = code
+		b.levels = append(b.levels, s)
+		b.counts = append(b.counts, 0)
+		b.lenSum += len(f)
+		if strings.IndexByte(s, ' ') >= 0 {
+			b.spaced++
+		}
+		if strings.IndexByte(s, '\n') >= 0 {
+			b.hasNewline = true
+		}
+	}
+	b.counts[code]++
+	b.codes = append(b.codes, code)
+}
+
+func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
+	missing := opt.Missing
+	if missing == nil {
+		missing = DefaultMissing
+	}
+	isMissing := missingSet(missing)
+
+	cr := newCSVReader(rs, name)
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, &ParseError{File: name, Line: 1, Err: ErrBadHeader, Detail: "empty file: a header row is required"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(header))
+	for i, h := range header {
+		names[i] = strings.TrimSpace(string(h))
+	}
+	if err := checkHeader(name, names); err != nil {
+		return nil, err
+	}
+	if err := checkOptionColumns(name, names, opt); err != nil {
+		return nil, err
+	}
+	builders := makeBuilders(names, opt)
+	rows := 0
+	for {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(fields) != len(builders) {
+			return nil, &ParseError{File: name, Line: cr.recLine, Err: ErrRaggedRow,
+				Detail: fmt.Sprintf("%d fields, the header has %d", len(fields), len(builders))}
+		}
+		for j, f := range fields {
+			b := &builders[j]
+			switch b.mode {
+			case modeSkip:
+				continue
+			case modeNumber:
+				if isMissing(f) {
+					b.num = append(b.num, math.NaN())
+					b.missing++
+					continue
+				}
+				if v, ok := parseNumber(f); ok {
+					b.num = append(b.num, v)
+					continue
+				}
+				if b.isForced {
+					return nil, &ParseError{File: name, Line: cr.recLine, Field: b.name, Err: fmt.Errorf("not a number"),
+						Detail: fmt.Sprintf("%q in a column declared numeric", truncate(string(f), 40))}
+				}
+				b.toStrings(rows)
+				fallthrough
+			case modeString:
+				if !utf8.Valid(f) {
+					return nil, &ParseError{File: name, Line: cr.recLine, Field: b.name, Err: fmt.Errorf("invalid UTF-8")}
+				}
+				if isMissing(f) {
+					b.codes = append(b.codes, -1)
+					b.missing++
+					continue
+				}
+				b.addString(f)
+			}
+		}
+		rows++
+	}
+	finals := make([]Kind, len(builders))
+	needRefill := false
+	for j := range builders {
+		b := &builders[j]
+		if b.mode == modeSkip {
+			continue
+		}
+		finals[j] = inferKind(b, rows)
+		if finals[j].IsString() && b.mode == modeNumber {
+			b.toStrings(rows)
+			b.codes = b.codes[:rows]
+		}
+		if b.mode == modeString && b.switchedAt > 0 {
+			needRefill = true
+		}
+	}
+	if needRefill {
+		if err := refillStrings(rs, name, builders, isMissing); err != nil {
+			return nil, err
+		}
+		for j := range builders {
+			if builders[j].mode == modeString {
+				finals[j] = inferKind(&builders[j], rows)
+			}
+		}
+	}
+	fr := &Frame{Rows: rows}
+	for j := range builders {
+		b := &builders[j]
+		if b.mode == modeSkip {
+			continue
+		}
+		fr.Columns = append(fr.Columns, b.column(finals[j]))
+	}
+	return fr, nil
+}
+
+func missingSet(markers []string) func([]byte) bool {
+	set := make(map[string]bool, len(markers))
+	hasEmpty := false
+	for _, m := range markers {
+		set[m] = true
+		if m == "" {
+			hasEmpty = true
+		}
+	}
+	return func(f []byte) bool {
+		if len(f) == 0 {
+			return hasEmpty
+		}
+		if len(f) > 8 {
+			return set[string(f)]
+		}
+		return set[string(f)]
+	}
+}
+
+func checkHeader(file string, names []string) error {
+	seen := make(map[string]int, len(names))
+	for i, n := range names {
+		if n == "" {
+			return &ParseError{File: file, Line: 1, Err: ErrBadHeader, Detail: fmt.Sprintf("column %d has an empty name", i+1)}
+		}
+		if j, ok := seen[n]; ok {
+			return &ParseError{File: file, Line: 1, Err: ErrBadHeader, Field: n,
+				Detail: fmt.Sprintf("name used twice, by columns %d and %d", j+1, i+1)}
+		}
+		seen[n] = i
+	}
+	return nil
+}
+
+func checkOptionColumns(file string, names []string, opt LoadOptions) error {
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	check := func(flag string, cols []string) error {
+		for _, c := range cols {
+			if !have[c] {
+				return fmt.Errorf("%s: %s names column %q, which is not in the header%s: %w",
+					file, flag, c, suggest(c, names), ErrUnknownColumn)
+			}
+		}
+		return nil
+	}
+	if opt.Target != "" {
+		if err := check("the target", []string{opt.Target}); err != nil {
+			return err
+		}
+	}
+	for _, p := range []struct {
+		flag string
+		cols []string
+	}{{"--categorical", opt.Categorical}, {"--text", opt.Text}, {"--id-col", opt.IDCols}, {"--numeric", opt.Numeric}, {"--drop", opt.Drop}} {
+		if err := check(p.flag, p.cols); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest name, or "".
+func suggest(name string, names []string) string {
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		d := editDistance(strings.ToLower(name), strings.ToLower(n))
+		if d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best != "" && bestD <= max(2, len(name)/3) {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func makeBuilders(names []string, opt LoadOptions) []colBuilder {
+	forced := map[string]Kind{}
+	for _, c := range opt.Categorical {
+		forced[c] = Categorical
+	}
+	for _, c := range opt.Text {
+		forced[c] = Text
+	}
+	for _, c := range opt.IDCols {
+		forced[c] = Identifier
+	}
+	for _, c := range opt.Numeric {
+		forced[c] = Numeric
+	}
+	if opt.Target != "" {
+		forced[opt.Target] = Categorical
+	}
+	drop := map[string]bool{}
+	for _, c := range opt.Drop {
+		drop[c] = true
+	}
+	bs := make([]colBuilder, len(names))
+	for i, n := range names {
+		b := colBuilder{name: n, mode: modeNumber}
+		if k, ok := forced[n]; ok {
+			b.forced, b.isForced = k, true
+			if k.IsString() {
+				b.mode = modeString
+				b.dict = make(map[string]int32)
+			}
+		}
+		if drop[n] {
+			b.mode = modeSkip
+		}
+		bs[i] = b
+	}
+	return bs
+}
+
+// inferKind settles a column's kind from what pass one saw.
+func inferKind(b *colBuilder, rows int) Kind {
+	if b.isForced {
+		return b.forced
+	}
+	if b.mode == modeNumber {
+		if isNumericID(b.num, rows) {
+			return Identifier
+		}
+		return Numeric
+	}
+	present := rows - b.missing
+	if b.switchedAt > 0 {
+		// Counts are incomplete until the refill; judge on what is known.
+		present = rows - b.switchedAt - b.missing
+	}
+	if present == 0 {
+		return Categorical
+	}
+	if isDatetimeLevels(b.levels) {
+		return Datetime
+	}
+	if len(b.levels) > 0 {
+		mean := float64(b.lenSum) / float64(len(b.levels))
+		if b.hasNewline || (mean >= textMinMeanLen && float64(b.spaced) >= textMinSpaceShare*float64(len(b.levels))) {
+			return Text
+		}
+	}
+	if b.switchedAt == 0 && len(b.levels) == present && present >= idMinRows {
+		return Identifier
+	}
+	return Categorical
+}
+
+// isNumericID recognises a row id stored as numbers: integers, all distinct,
+// forming a consecutive range or strictly increasing (PolicyNumber 1..n).
+func isNumericID(v []float64, rows int) bool {
+	if rows < idMinRows*5 {
+		return false
+	}
+	increasing := true
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, x := range v {
+		if math.IsNaN(x) || x != math.Trunc(x) {
+			return false
+		}
+		if i > 0 && x <= v[i-1] {
+			increasing = false
+		}
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	if increasing {
+		return true
+	}
+	if hi-lo+1 != float64(rows) {
+		return false
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	for i := 1; i < len(s); i++ {
+		if s[i] == s[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
+var datetimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
+
+// parseDatetime reads the layouts nightshift accepts for datetime columns;
+// values without a zone are UTC.
+func parseDatetime(s string) (time.Time, bool) {
+	if len(s) < 10 || s[4] != '-' {
+		return time.Time{}, false
+	}
+	for _, l := range datetimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func isDatetimeLevels(levels []string) bool {
+	if len(levels) == 0 {
+		return false
+	}
+	for _, s := range levels {
+		if _, ok := parseDatetime(s); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// refillStrings reads the input again and fills, for every column that
+// switched to strings after row 0 (or was turned into one at the end), the
+// rows before the switch with their exact text.
+func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissing func([]byte) bool) error {
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%s: cannot re-read for type inference: %w", name, err)
+	}
+	var cols []int
+	last := 0
+	for j := range builders {
+		b := &builders[j]
+		if b.mode == modeString && b.switchedAt > 0 {
+			cols = append(cols, j)
+			last = max(last, b.switchedAt)
+		}
+	}
+	cr := newCSVReader(rs, name)
+	if _, err := cr.Read(); err != nil {
+		return err
+	}
+	for row := 0; row < last; row++ {
+		fields, err := cr.Read()
+		if err != nil {
+			return fmt.Errorf("%s: re-read for type inference: %w", name, err)
+		}
+		for _, j := range cols {
+			b := &builders[j]
+			if row >= b.switchedAt {
+				continue
+			}
+			f := fields[j]
+			if isMissing(f) {
+				b.codes[row] = -1
+				b.missing++
+				continue
+			}
+			code, ok := b.dict[string(f)]
+			if !ok {
+				s := string(f)
+				code = int32(len(b.levels))
+				b.dict[s] = code
+				b.levels = append(b.levels, s)
+				b.counts = append(b.counts, 0)
+				b.lenSum += len(f)
+				if strings.IndexByte(s, ' ') >= 0 {
+					b.spaced++
+				}
+			}
+			b.counts[code]++
+			b.codes[row] = code
+		}
+	}
+	for _, j := range cols {
+		builders[j].switchedAt = 0
+	}
+	return nil
+}
+
+// column turns a finished builder into a Column of kind k.
+func (b *colBuilder) column(k Kind) *Column {
+	c := &Column{Name: b.name, Kind: k, Missing: b.missing}
+	switch {
+	case k == Datetime && b.mode == modeString:
+		c.Num = make([]float64, len(b.codes))
+		secs := make([]float64, len(b.levels))
+		for i, s := range b.levels {
+			t, _ := parseDatetime(s)
+			secs[i] = float64(t.UnixNano()) / 1e9
+		}
+		for i, code := range b.codes {
+			if code < 0 {
+				c.Num[i] = math.NaN()
+			} else {
+				c.Num[i] = secs[code]
+			}
+		}
+	case k.IsString():
+		c.Codes, c.Levels, c.Counts = b.codes, b.levels, b.counts
+	default:
+		c.Num = b.num
+		if c.Num == nil { // forced numeric on a string column is rejected earlier
+			c.Num = []float64{}
+		}
+	}
+	return c
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
