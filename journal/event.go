@@ -1,0 +1,78 @@
+package journal
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind names what happened to a study.
+type EventKind string
+
+// Event kinds the engine writes. Other lower-case kinds are accepted, so a
+// new kind needs no journal change.
+const (
+	EventStart           EventKind = "start"
+	EventResume          EventKind = "resume"
+	EventInterrupt       EventKind = "interrupt"
+	EventBudgetExhausted EventKind = "budget_exhausted"
+	EventFallback        EventKind = "fallback"
+	EventError           EventKind = "error"
+	EventFinish          EventKind = "finish"
+)
+
+// Event is one thing that happened to a study, in the order it happened.
+type Event struct {
+	ID      uint64 // 1, 2, … in the study; assigned by AddEvent
+	Kind    EventKind
+	Time    time.Time
+	Message string
+	Details map[string]string
+}
+
+type eventRecord struct {
+	V       int               `json:"v"`
+	ID      uint64            `json:"id"`
+	Kind    EventKind         `json:"kind"`
+	Time    time.Time         `json:"time"`
+	Message string            `json:"message,omitempty"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+func validKind(k EventKind) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// AddEvent appends an event to the study in its own transaction and returns
+// its ID. Kind must be 1 to 64 characters from [a-z_]; a zero Time is
+// stamped with the journal's clock.
+func (j *Journal) AddEvent(study string, e Event) (uint64, error) {
+	if !validKind(e.Kind) {
+		return 0, fmt.Errorf("study %q event: kind %q, want 1 to 64 characters from a-z and _ (e.g. %s): %w", study, e.Kind, EventStart, ErrInvalidRecord)
+	}
+	if e.Time.IsZero() {
+		e.Time = j.opts.Now().UTC()
+	}
+	err := j.appendRecord(study, bucketEvents, func(id uint64) any {
+		e.ID = id
+		return eventRecord{V: recordVersion, ID: id, Kind: e.Kind, Time: e.Time, Message: e.Message, Details: e.Details}
+	})
+	return e.ID, err
+}
+
+// ListEvents returns the study's events in order.
+func (j *Journal) ListEvents(study string) ([]Event, error) {
+	var out []Event
+	err := j.scanRecords(study, bucketEvents, "event", func() any { return new(eventRecord) }, func(v any) {
+		r := v.(*eventRecord)
+		out = append(out, Event{ID: r.ID, Kind: r.Kind, Time: r.Time, Message: r.Message, Details: r.Details})
+	})
+	return out, err
+}

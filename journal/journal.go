@@ -1,0 +1,208 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// DefaultTimeout is how long Open waits for a lock held by another process
+// when Options.Timeout is zero.
+const DefaultTimeout = 2 * time.Second
+
+// writerTxWait bounds how long the writer waits for bbolt's exclusive lock
+// while readers hold the shared one. Readers going through this package hold
+// it for one read transaction (milliseconds); only a foreign tool keeping the
+// file open can make the writer wait this long.
+const writerTxWait = time.Minute
+
+// Options configure Open. The zero value opens read-write with DefaultTimeout.
+type Options struct {
+	// ReadOnly opens the journal for reading only: no run lock is taken, the
+	// file must exist, and every write returns ErrReadOnly. Use it for status,
+	// trials and report, which may run while a study is being written.
+	ReadOnly bool
+
+	// Timeout is how long Open waits for a lock held by another process
+	// before returning ErrLocked: the run lock for a writer, bbolt's shared
+	// lock for a reader (per operation). Zero means DefaultTimeout.
+	Timeout time.Duration
+
+	// Now is the clock used to stamp records whose time is left zero
+	// (study creation and updates, rounds, events). Nil means time.Now.
+	Now func() time.Time
+}
+
+// Journal is an open nightshift journal. It is safe for concurrent use by
+// multiple goroutines; operations are serialised inside the process.
+//
+// The bbolt file is opened for each operation and closed right after it (see
+// the package documentation for why): no bbolt handle outlives a call.
+type Journal struct {
+	path string
+	opts Options
+
+	mu     sync.Mutex // serialises operations; guards closed
+	closed bool
+	lock   *runLock // nil when read-only
+}
+
+// Open opens the journal at path. A read-write Open creates the file if it
+// does not exist, takes the run lock (returning ErrLocked, with the holder's
+// pid, if another process holds it), upgrades an older schema and refuses a
+// newer one (ErrNewerSchema). A read-only Open needs an existing journal of
+// the current schema and never blocks a writer for longer than one read
+// transaction.
+func Open(path string, opts Options) (*Journal, error) {
+	if path == "" {
+		return nil, errors.New("journal: empty path (use --db FILE or NIGHTSHIFT_DB)")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	j := &Journal{path: path, opts: opts}
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("journal %s does not exist (a study is created by `nightshift run`): %w", path, ErrNoJournal)
+			}
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		if err := j.view(checkSchema); err != nil {
+			return nil, err
+		}
+		return j, nil
+	}
+	lk, err := acquireRunLock(path, opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	j.lock = lk
+	if err := j.update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
+		_ = lk.release()
+		return nil, err
+	}
+	return j, nil
+}
+
+// Path returns the file the journal was opened from.
+func (j *Journal) Path() string { return j.path }
+
+// ReadOnly reports whether the journal was opened with Options.ReadOnly.
+func (j *Journal) ReadOnly() bool { return j.opts.ReadOnly }
+
+// Close releases the run lock. Further operations return ErrClosed. Closing
+// twice is a no-op.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return nil
+	}
+	j.closed = true
+	if j.lock != nil {
+		return j.lock.release()
+	}
+	return nil
+}
+
+// openBolt opens the bbolt file for one operation. The caller holds j.mu.
+func (j *Journal) openBolt(readOnly bool) (*bolt.DB, error) {
+	timeout := writerTxWait
+	if readOnly {
+		timeout = j.opts.Timeout
+	}
+	db, err := bolt.Open(j.path, 0o644, &bolt.Options{ReadOnly: readOnly, Timeout: timeout})
+	if err == nil {
+		return db, nil
+	}
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		if readOnly {
+			return nil, fmt.Errorf("journal %s: no shared lock within %s: another process keeps the file open for writing (a nightshift older than this one, or a bbolt tool); retry later or raise the timeout: %w", j.path, timeout, ErrLocked)
+		}
+		return nil, fmt.Errorf("journal %s: no exclusive lock within %s: another process keeps the file open for reading; close it (a bbolt tool?) so the run can journal: %w", j.path, timeout, ErrLocked)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("journal %s is not a bbolt database or is damaged (%v): %w", j.path, err, ErrNotJournal)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("journal %s does not exist: %w", j.path, ErrNoJournal)
+	}
+	if isDiskFull(err) {
+		return nil, fmt.Errorf("journal %s: cannot open: %v: %w", j.path, err, ErrDiskFull)
+	}
+	return nil, fmt.Errorf("journal %s: %w", j.path, err)
+}
+
+// view runs fn in a read transaction on a freshly opened file.
+func (j *Journal) view(fn func(tx *bolt.Tx) error) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return fmt.Errorf("journal %s: %w", j.path, ErrClosed)
+	}
+	db, err := j.openBolt(j.opts.ReadOnly)
+	if err != nil {
+		return err
+	}
+	err = db.View(fn)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("journal %s: close: %w", j.path, cerr)
+	}
+	return err
+}
+
+// update runs fn in one read-write transaction on a freshly opened file and
+// commits it with fsync (bbolt's NoSync stays false): when update returns nil
+// the change is on disk. A failed commit is rolled back by bbolt; since the
+// handle is closed afterwards no in-memory state of the failed transaction
+// survives either.
+func (j *Journal) update(fn func(tx *bolt.Tx) error) error {
+	if j.opts.ReadOnly {
+		return fmt.Errorf("journal %s: %w", j.path, ErrReadOnly)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return fmt.Errorf("journal %s: %w", j.path, ErrClosed)
+	}
+	db, err := j.openBolt(false)
+	if err != nil {
+		return err
+	}
+	err = db.Update(fn)
+	cerr := db.Close()
+	if err != nil {
+		if isDiskFull(err) && !errors.Is(err, ErrDiskFull) {
+			return fmt.Errorf("journal %s: write failed, the disk is full or the file size limit was reached (%v); nothing was written by this change, everything journaled before it is intact: %w", j.path, err, ErrDiskFull)
+		}
+		return err
+	}
+	if cerr != nil {
+		return fmt.Errorf("journal %s: close after commit: %w", j.path, cerr)
+	}
+	return nil
+}
+
+// isDiskFull reports whether err comes from a full disk, an exhausted quota
+// or the file size limit. bbolt formats some causes with %s (for example
+// "file resize error: file too large"), which breaks the error chain, so the
+// message is matched as well as the chain.
+func isDiskFull(err error) bool {
+	for _, e := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG} {
+		if errors.Is(err, e) || strings.Contains(err.Error(), e.Error()) {
+			return true
+		}
+	}
+	return false
+}

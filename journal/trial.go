@@ -1,0 +1,452 @@
+package journal
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TrialState is where a trial is in its life.
+type TrialState string
+
+// Trial states. A trial is written running before it starts and done,
+// failed or pruned after it ends, each in its own transaction. A trial found
+// running when a journal is reopened by a new writer belonged to a process
+// that died; MarkStaleRunningInterrupted turns it interrupted and the
+// scheduler runs it again (same ID, same spec).
+const (
+	TrialRunning     TrialState = "running"
+	TrialDone        TrialState = "done"
+	TrialFailed      TrialState = "failed"
+	TrialPruned      TrialState = "pruned"
+	TrialInterrupted TrialState = "interrupted"
+)
+
+// Phase names for Trial.Timings.
+const (
+	PhaseFeatures = "features"
+	PhaseBin      = "bin"
+	PhaseTrain    = "train"
+	PhasePredict  = "predict"
+	PhaseTotal    = "total"
+)
+
+// canMove reports whether PutTrial accepts the state change from → to;
+// from "" is a new trial. Finished trials may be rewritten in the same state
+// (for example to add holdout metrics at promotion) but never reopened.
+func canMove(from, to TrialState) bool {
+	switch from {
+	case "", TrialRunning:
+		return to.valid()
+	case TrialInterrupted:
+		return to == TrialInterrupted || to == TrialRunning || to == TrialFailed
+	default:
+		return to == from
+	}
+}
+
+func (s TrialState) valid() bool {
+	switch s {
+	case TrialRunning, TrialDone, TrialFailed, TrialPruned, TrialInterrupted:
+		return true
+	}
+	return false
+}
+
+// Trial is one evaluated (or evaluating) spec: everything needed to
+// reproduce it and to report on it.
+type Trial struct {
+	ID    uint64 // 1, 2, …; 0 in PutTrial means "assign the next"
+	State TrialState
+
+	SpecHash string          // hash of the spec's canonical JSON: the trial's identity in its study
+	Spec     json.RawMessage // the full spec, as the experiment package encodes it
+	Model    string          // model kind, e.g. "gbdt", "logreg"
+	Features string          // the feature set in the transform language, for display
+	Params   map[string]string
+	Seed     int64
+
+	Metric        string    // e.g. "auc"
+	FoldScores    []float64 // per completed fold, in fold order; NaN allowed
+	Mean, Std     float64   // over FoldScores
+	BestIteration []int     // per completed fold (GBDT early stopping), else nil
+
+	// Timings are seconds per phase, keyed by the Phase constants; per-phase
+	// values are summed over folds.
+	Timings map[string]float64
+
+	Worker     int    // worker slot that ran it
+	Round      uint64 // planner round that proposed it (Round.ID), 0 if none
+	Hypothesis string // the planner's reason for trying it
+	Verdict    string // noise-aware comparison with the incumbent when it ended
+
+	Error string // failed: what went wrong; pruned: why it was stopped
+	Stack string // failed by a panic: the stack
+
+	Started  time.Time
+	Finished time.Time
+
+	// Holdout holds metrics on the holdout, written only by promotion or the
+	// report's final table, never during search. Nil when never scored.
+	Holdout map[string]float64
+}
+
+type trialRecord struct {
+	V             int                  `json:"v"`
+	ID            uint64               `json:"id"`
+	State         TrialState           `json:"state"`
+	SpecHash      string               `json:"spec_hash,omitempty"`
+	Spec          json.RawMessage      `json:"spec,omitempty"`
+	Model         string               `json:"model,omitempty"`
+	Features      string               `json:"features,omitempty"`
+	Params        map[string]string    `json:"params,omitempty"`
+	Seed          int64                `json:"seed"`
+	Metric        string               `json:"metric,omitempty"`
+	FoldScores    []jsonFloat          `json:"fold_scores,omitempty"`
+	Mean          jsonFloat            `json:"mean"`
+	Std           jsonFloat            `json:"std"`
+	BestIteration []int                `json:"best_iteration,omitempty"`
+	Timings       map[string]jsonFloat `json:"timings,omitempty"`
+	Worker        int                  `json:"worker"`
+	Round         uint64               `json:"round,omitempty"`
+	Hypothesis    string               `json:"hypothesis,omitempty"`
+	Verdict       string               `json:"verdict,omitempty"`
+	Error         string               `json:"error,omitempty"`
+	Stack         string               `json:"stack,omitempty"`
+	Started       time.Time            `json:"started,omitzero"`
+	Finished      time.Time            `json:"finished,omitzero"`
+	Holdout       map[string]jsonFloat `json:"holdout,omitempty"`
+}
+
+func (t Trial) record() trialRecord {
+	return trialRecord{
+		V: recordVersion, ID: t.ID, State: t.State,
+		SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features, Params: t.Params, Seed: t.Seed,
+		Metric: t.Metric, FoldScores: toJSONFloats(t.FoldScores), Mean: jsonFloat(t.Mean), Std: jsonFloat(t.Std),
+		BestIteration: t.BestIteration, Timings: toJSONFloatMap(t.Timings),
+		Worker: t.Worker, Round: t.Round, Hypothesis: t.Hypothesis, Verdict: t.Verdict,
+		Error: t.Error, Stack: t.Stack, Started: t.Started, Finished: t.Finished,
+		Holdout: toJSONFloatMap(t.Holdout),
+	}
+}
+
+func (r trialRecord) trial() Trial {
+	return Trial{
+		ID: r.ID, State: r.State,
+		SpecHash: r.SpecHash, Spec: r.Spec, Model: r.Model, Features: r.Features, Params: r.Params, Seed: r.Seed,
+		Metric: r.Metric, FoldScores: fromJSONFloats(r.FoldScores), Mean: float64(r.Mean), Std: float64(r.Std),
+		BestIteration: r.BestIteration, Timings: fromJSONFloatMap(r.Timings),
+		Worker: r.Worker, Round: r.Round, Hypothesis: r.Hypothesis, Verdict: r.Verdict,
+		Error: r.Error, Stack: r.Stack, Started: r.Started, Finished: r.Finished,
+		Holdout: fromJSONFloatMap(r.Holdout),
+	}
+}
+
+func nested(b *bolt.Bucket, name []byte, study string) (*bolt.Bucket, error) {
+	n := b.Bucket(name)
+	if n == nil {
+		return nil, fmt.Errorf("study %q: bucket %s missing: %w", study, name, ErrInvalidRecord)
+	}
+	return n, nil
+}
+
+func readTrial(tb *bolt.Bucket, study string, id uint64) (Trial, bool, error) {
+	data := tb.Get(seqKey(id))
+	if data == nil {
+		return Trial{}, false, nil
+	}
+	var r trialRecord
+	if err := decodeRecord(fmt.Sprintf("study %q trial %d", study, id), data, &r); err != nil {
+		return Trial{}, false, err
+	}
+	return r.trial(), true, nil
+}
+
+// NextTrialID reserves the next trial ID of the study in its own
+// transaction; IDs are never reused, even when the reserving process dies
+// before writing the trial.
+func (j *Journal) NextTrialID(study string) (uint64, error) {
+	var id uint64
+	err := j.update(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		id, err = tb.NextSequence()
+		return err
+	})
+	return id, err
+}
+
+// PutTrial writes one state of a trial in its own fsync'd transaction and
+// returns the trial's ID: a new one from the study's sequence when t.ID is
+// 0, else t.ID (IDs from NextTrialID, or an existing trial being updated).
+// It refuses a state change the life cycle forbids (ErrInvalidTransition)
+// and a new trial whose SpecHash belongs to another trial that is not
+// interrupted (ErrDuplicateSpec). When PutTrial returns nil the state is on
+// disk; when it returns an error nothing of this call was written.
+func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
+	if !t.State.valid() {
+		return 0, fmt.Errorf("study %q trial %d: state %q is not one of running, done, failed, pruned, interrupted: %w", study, t.ID, t.State, ErrInvalidRecord)
+	}
+	if !validRaw(t.Spec) {
+		return 0, fmt.Errorf("study %q trial %d: spec is not valid JSON: %w", study, t.ID, ErrInvalidRecord)
+	}
+	err := j.update(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		sb, err := nested(b, bucketSpecs, study)
+		if err != nil {
+			return err
+		}
+		var prev Trial
+		if t.ID == 0 {
+			if t.ID, err = tb.NextSequence(); err != nil {
+				return err
+			}
+		} else {
+			var found bool
+			if prev, found, err = readTrial(tb, study, t.ID); err != nil {
+				return err
+			}
+			if !found && t.ID > tb.Sequence() {
+				// An ID the caller chose beyond the sequence: keep the
+				// sequence ahead so it is never handed out again.
+				if err := tb.SetSequence(t.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if !canMove(prev.State, t.State) {
+			return fmt.Errorf("study %q trial %d: state %s → %s is not allowed: %w", study, t.ID, stateName(prev.State), t.State, ErrInvalidTransition)
+		}
+		if prev.SpecHash != "" && t.SpecHash != prev.SpecHash {
+			return fmt.Errorf("study %q trial %d: spec hash changed from %s to %s; a trial's spec is fixed: %w", study, t.ID, prev.SpecHash, t.SpecHash, ErrInvalidRecord)
+		}
+		if t.SpecHash != "" {
+			if owner := sb.Get([]byte(t.SpecHash)); owner != nil {
+				oid := binary.BigEndian.Uint64(owner)
+				if oid != t.ID {
+					other, found, err := readTrial(tb, study, oid)
+					if err != nil {
+						return err
+					}
+					if found && other.State != TrialInterrupted {
+						return fmt.Errorf("study %q: spec %s of trial %d was already run as trial %d (%s): %w", study, t.SpecHash, t.ID, oid, other.State, ErrDuplicateSpec)
+					}
+				}
+			}
+			if err := sb.Put([]byte(t.SpecHash), seqKey(t.ID)); err != nil {
+				return err
+			}
+		}
+		data, err := encodeRecord(fmt.Sprintf("study %q trial %d", study, t.ID), t.record())
+		if err != nil {
+			return err
+		}
+		return tb.Put(seqKey(t.ID), data)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}
+
+func stateName(s TrialState) string {
+	if s == "" {
+		return "(new)"
+	}
+	return string(s)
+}
+
+// GetTrial returns one trial, or an error wrapping ErrNotFound.
+func (j *Journal) GetTrial(study string, id uint64) (Trial, error) {
+	var t Trial
+	err := j.view(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		var found bool
+		if t, found, err = readTrial(tb, study, id); err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("study %q has no trial %d: %w", study, id, ErrNotFound)
+		}
+		return nil
+	})
+	return t, err
+}
+
+// ListTrials returns the study's trials in ID order.
+func (j *Journal) ListTrials(study string) ([]Trial, error) {
+	var out []Trial
+	err := j.view(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		return tb.ForEach(func(k, v []byte) error {
+			var r trialRecord
+			if err := decodeRecord(fmt.Sprintf("study %q trial key %x", study, k), v, &r); err != nil {
+				return err
+			}
+			out = append(out, r.trial())
+			return nil
+		})
+	})
+	return out, err
+}
+
+// TrialBySpecHash returns the trial that ran (or runs) the spec with this
+// hash, or an error wrapping ErrNotFound. When an interrupted trial's spec
+// was run again under a new ID, the newest holder is returned.
+func (j *Journal) TrialBySpecHash(study, specHash string) (Trial, error) {
+	var t Trial
+	err := j.view(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		sb, err := nested(b, bucketSpecs, study)
+		if err != nil {
+			return err
+		}
+		owner := sb.Get([]byte(specHash))
+		if owner == nil {
+			return fmt.Errorf("study %q has no trial with spec hash %q: %w", study, specHash, ErrNotFound)
+		}
+		id := binary.BigEndian.Uint64(owner)
+		var found bool
+		if t, found, err = readTrial(tb, study, id); err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("study %q: spec hash %q points to missing trial %d: %w", study, specHash, id, ErrInvalidRecord)
+		}
+		return nil
+	})
+	return t, err
+}
+
+// MarkStaleRunningInterrupted turns every running trial of the study into
+// interrupted, in one transaction, and returns them (as now stored) for the
+// scheduler to run again. Call it after a read-write Open: holding the run
+// lock proves that no live process is running those trials.
+func (j *Journal) MarkStaleRunningInterrupted(study string) ([]Trial, error) {
+	var out []Trial
+	err := j.update(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		var stale []trialRecord
+		err = tb.ForEach(func(k, v []byte) error {
+			var r trialRecord
+			if err := decodeRecord(fmt.Sprintf("study %q trial key %x", study, k), v, &r); err != nil {
+				return err
+			}
+			if r.State == TrialRunning {
+				stale = append(stale, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range stale {
+			r.State = TrialInterrupted
+			data, err := encodeRecord(fmt.Sprintf("study %q trial %d", study, r.ID), r)
+			if err != nil {
+				return err
+			}
+			if err := tb.Put(seqKey(r.ID), data); err != nil {
+				return err
+			}
+			out = append(out, r.trial())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TrialCounts counts a study's trials by state.
+type TrialCounts struct {
+	Done, Failed, Pruned, Running, Interrupted int
+}
+
+// Total is the number of trials in any state.
+func (c TrialCounts) Total() int {
+	return c.Done + c.Failed + c.Pruned + c.Running + c.Interrupted
+}
+
+// CountTrials counts the study's trials by state in one read transaction.
+func (j *Journal) CountTrials(study string) (TrialCounts, error) {
+	var c TrialCounts
+	err := j.view(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		return tb.ForEach(func(k, v []byte) error {
+			var r struct {
+				versioned
+				State TrialState `json:"state"`
+			}
+			if err := decodeRecord(fmt.Sprintf("study %q trial key %x", study, k), v, &r); err != nil {
+				return err
+			}
+			switch r.State {
+			case TrialDone:
+				c.Done++
+			case TrialFailed:
+				c.Failed++
+			case TrialPruned:
+				c.Pruned++
+			case TrialRunning:
+				c.Running++
+			case TrialInterrupted:
+				c.Interrupted++
+			}
+			return nil
+		})
+	})
+	return c, err
+}
