@@ -1,0 +1,356 @@
+package gbdt
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"github.com/nightshift-ml/nightshift/trainer"
+)
+
+// maxBins is the most bins one feature can have: bin ids are uint8.
+const maxBins = 256
+
+// binSampleRows bounds the rows looked at to find numeric bin bounds
+// (LightGBM's bin_construct_sample_cnt).
+const binSampleRows = 200000
+
+// minDataInBin is LightGBM's min_data_in_bin default: a numeric bin holds at
+// least this many sampled rows unless the values run out.
+const minDataInBin = 3
+
+// maxCategoryCode bounds categorical codes that get their own bin; larger
+// codes (and negative ones, NaN) fall in the "other" bin 0, which every
+// categorical split sends right, as both model readers do.
+const maxCategoryCode = 1<<31 - 1
+
+// binMapper maps one feature's raw values to bins.
+//
+// Numeric: value v goes to the first bin k with v <= upper[k] (upper is
+// increasing, its last entry +Inf); NaN goes to the extra bin nanBin when the
+// feature had NaN at binning time, otherwise NaN is treated as 0.0, exactly as
+// LightGBM routes NaN for a split with missing type None. Because a split
+// "bin <= t" is written with threshold upper[t], predicting raw values with
+// "v <= threshold" reproduces the training partition exactly.
+//
+// Categorical: bin 0 is "other" (NaN, negative, rare or unseen codes); bins
+// 1..len(cats)-1 hold one category code each, most frequent first.
+type binMapper struct {
+	categorical bool
+	numBins     int
+	trivial     bool // fewer than two non-empty bins: never split on it
+
+	upper    []float64
+	hasNaN   bool
+	nanBin   int // len(upper) when hasNaN, else -1
+	min, max float64
+
+	cats     []int         // bin -> category code; cats[0] = -1
+	catIndex []uint8       // code -> bin for dense codes (nil when sparse)
+	catMap   map[int]uint8 // code -> bin when codes are too sparse for catIndex
+}
+
+func (m *binMapper) numericBin(v float64) uint8 {
+	if v != v {
+		if m.hasNaN {
+			return uint8(m.nanBin)
+		}
+		v = 0
+	}
+	// first k with v <= upper[k]; upper ends with +Inf so k < len(upper)
+	lo, hi := 0, len(m.upper)-1
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if v <= m.upper[mid] {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return uint8(lo)
+}
+
+func (m *binMapper) categoryBin(v float64) uint8 {
+	if v != v || v < 0 || v >= maxCategoryCode {
+		return 0
+	}
+	c := int(v)
+	if m.catIndex != nil {
+		if c < len(m.catIndex) {
+			return m.catIndex[c]
+		}
+		return 0
+	}
+	return m.catMap[c]
+}
+
+func (m *binMapper) bin(v float64) uint8 {
+	if m.categorical {
+		return m.categoryBin(v)
+	}
+	return m.numericBin(v)
+}
+
+// midpoint returns a threshold t with a <= t < b for a < b.
+func midpoint(a, b float64) float64 {
+	t := a/2 + b/2
+	if !(t >= a && t < b) {
+		t = a
+	}
+	return t
+}
+
+// numericBounds chooses bin upper bounds from sorted distinct values and
+// their counts, following LightGBM's GreedyFindBin (src/io/bin.cpp): values
+// holding at least a mean bin's worth of rows get a bin of their own, the rest
+// are merged greedily into bins of about equal count.
+func numericBounds(vals []float64, cnts []int, maxBin int) []float64 {
+	total := 0
+	for _, c := range cnts {
+		total += c
+	}
+	var upper []float64
+	if len(vals) <= maxBin {
+		cur := 0
+		for i := 0; i+1 < len(vals); i++ {
+			cur += cnts[i]
+			if cur >= minDataInBin {
+				upper = append(upper, midpoint(vals[i], vals[i+1]))
+				cur = 0
+			}
+		}
+		return append(upper, math.Inf(1))
+	}
+	mean := float64(total) / float64(maxBin)
+	big := make([]bool, len(vals))
+	restBins, restRows := maxBin, total
+	for i, c := range cnts {
+		if float64(c) >= mean {
+			big[i] = true
+			restBins--
+			restRows -= c
+		}
+	}
+	if restBins > 0 {
+		mean = float64(restRows) / float64(restBins)
+	}
+	cur := 0
+	for i := 0; i+1 < len(vals) && len(upper) < maxBin-1; i++ {
+		if !big[i] {
+			restRows -= cnts[i]
+		}
+		cur += cnts[i]
+		if big[i] || float64(cur) >= mean || (big[i+1] && float64(cur) >= math.Max(1, mean/2)) {
+			upper = append(upper, midpoint(vals[i], vals[i+1]))
+			cur = 0
+			if !big[i] {
+				restBins--
+				if restBins > 0 {
+					mean = float64(restRows) / float64(restBins)
+				}
+			}
+		}
+	}
+	return append(upper, math.Inf(1))
+}
+
+func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
+	m := binMapper{nanBin: -1, min: math.Inf(1), max: math.Inf(-1)}
+	for _, v := range vals {
+		if v != v {
+			m.hasNaN = true
+			continue
+		}
+		m.min = math.Min(m.min, v)
+		m.max = math.Max(m.max, v)
+	}
+	var s []float64
+	if sample == nil {
+		s = make([]float64, 0, len(vals))
+		for _, v := range vals {
+			if v == v {
+				s = append(s, v)
+			}
+		}
+	} else {
+		s = make([]float64, 0, len(sample))
+		for _, r := range sample {
+			if v := vals[r]; v == v {
+				s = append(s, v)
+			}
+		}
+	}
+	slices.Sort(s)
+	var distinct []float64
+	var cnts []int
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			distinct = append(distinct, v)
+			cnts = append(cnts, 0)
+		}
+		cnts[len(cnts)-1]++
+	}
+	nb := maxBin
+	if m.hasNaN && nb == maxBins {
+		nb--
+	}
+	m.upper = numericBounds(distinct, cnts, nb)
+	m.numBins = len(m.upper)
+	if m.hasNaN {
+		m.nanBin = m.numBins
+		m.numBins++
+	}
+	// A NaN-only split is never searched (its threshold would be +Inf), so
+	// a feature needs two value bins to be useful.
+	m.trivial = len(m.upper) < 2
+	return m
+}
+
+func newCategoricalMapper(f *trainer.Feature, maxBin int) binMapper {
+	m := binMapper{categorical: true, nanBin: -1}
+	counts := map[int]int{}
+	other := 0
+	for _, v := range f.Values {
+		if v != v || v < 0 || v >= maxCategoryCode {
+			other++
+			continue
+		}
+		counts[int(v)]++
+	}
+	codes := make([]int, 0, len(counts))
+	for c := range counts {
+		codes = append(codes, c)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		ci, cj := counts[codes[i]], counts[codes[j]]
+		if ci != cj {
+			return ci > cj
+		}
+		return codes[i] < codes[j]
+	})
+	if len(codes) > maxBin-1 {
+		for _, c := range codes[maxBin-1:] {
+			other += counts[c]
+		}
+		codes = codes[:maxBin-1]
+	}
+	m.cats = append([]int{-1}, codes...)
+	m.numBins = len(m.cats)
+	maxCode := -1
+	for _, c := range codes {
+		maxCode = max(maxCode, c)
+	}
+	if maxCode < 1<<22 {
+		m.catIndex = make([]uint8, maxCode+1)
+		for b, c := range codes {
+			m.catIndex[c] = uint8(b + 1)
+		}
+	} else {
+		m.catMap = make(map[int]uint8, len(codes))
+		for b, c := range codes {
+			m.catMap[c] = uint8(b + 1)
+		}
+	}
+	nonEmpty := len(codes)
+	if other > 0 {
+		nonEmpty++
+	}
+	m.trivial = nonEmpty < 2
+	return m
+}
+
+// BinnedDataset is a trainer.Dataset quantised to at most max_bin bins per
+// feature, stored column-major as one byte per value. It is built once and
+// reused by every trial and fold: training takes a row subset of it. Bin
+// bounds are computed from the values only (never the labels), so building it
+// on all rows leaks nothing between folds.
+type BinnedDataset struct {
+	rows    int
+	maxBin  int
+	names   []string
+	mappers []binMapper
+	cols    [][]uint8
+}
+
+// NewBinnedDataset bins every feature of ds (sparse blocks are ignored) into
+// at most maxBin bins (2..255). Numeric bounds come from at most 200,000
+// sampled rows; categorical features keep their maxBin-1 most frequent codes.
+func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*BinnedDataset, error) {
+	if maxBin < 2 || maxBin > 255 {
+		return nil, fmt.Errorf("gbdt: parameter max_bin = %d out of range, valid: 2..255", maxBin)
+	}
+	if err := ds.Validate(); err != nil {
+		return nil, fmt.Errorf("gbdt: %w", err)
+	}
+	if len(ds.Features) == 0 {
+		return nil, fmt.Errorf("gbdt: dataset has no dense features")
+	}
+	var sample []int
+	if ds.Rows > binSampleRows {
+		rng := rand.New(rand.NewPCG(1, 2))
+		sample = rng.Perm(ds.Rows)[:binSampleRows]
+		slices.Sort(sample)
+	}
+	b := &BinnedDataset{rows: ds.Rows, maxBin: maxBin}
+	for j := range ds.Features {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f := &ds.Features[j]
+		var m binMapper
+		if f.Categorical {
+			m = newCategoricalMapper(f, maxBin)
+		} else {
+			m = newNumericMapper(f.Values, sample, maxBin)
+		}
+		b.names = append(b.names, f.Name)
+		b.mappers = append(b.mappers, m)
+		b.cols = append(b.cols, binColumn(&m, f.Values))
+	}
+	return b, nil
+}
+
+func binColumn(m *binMapper, vals []float64) []uint8 {
+	col := make([]uint8, len(vals))
+	for i, v := range vals {
+		col[i] = m.bin(v)
+	}
+	return col
+}
+
+// Bin bins another dataset with the same columns (for example a validation
+// file) using b's bin bounds, so a model trained on b can be early-stopped on
+// it. Its features must match b's in number, order, name and kind.
+func (b *BinnedDataset) Bin(ctx context.Context, ds *trainer.Dataset) (*BinnedDataset, error) {
+	if err := ds.Validate(); err != nil {
+		return nil, fmt.Errorf("gbdt: %w", err)
+	}
+	if len(ds.Features) != len(b.mappers) {
+		return nil, fmt.Errorf("gbdt: dataset has %d features, the binned dataset %d", len(ds.Features), len(b.mappers))
+	}
+	out := &BinnedDataset{rows: ds.Rows, maxBin: b.maxBin, names: b.names, mappers: b.mappers}
+	for j := range ds.Features {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f := &ds.Features[j]
+		if f.Name != b.names[j] || f.Categorical != b.mappers[j].categorical {
+			return nil, fmt.Errorf("gbdt: feature %d is %q (categorical %v), the binned dataset has %q (categorical %v)",
+				j, f.Name, f.Categorical, b.names[j], b.mappers[j].categorical)
+		}
+		out.cols = append(out.cols, binColumn(&b.mappers[j], f.Values))
+	}
+	return out, nil
+}
+
+// Rows is the number of rows.
+func (b *BinnedDataset) Rows() int { return b.rows }
+
+// NumFeatures is the number of features.
+func (b *BinnedDataset) NumFeatures() int { return len(b.mappers) }
+
+// MaxBin is the max_bin the dataset was binned with.
+func (b *BinnedDataset) MaxBin() int { return b.maxBin }

@@ -1,0 +1,341 @@
+package gbdt
+
+import (
+	"sync"
+)
+
+// gradPair is one histogram bin: sum of gradients and sum of hessians.
+type gradPair [2]float64
+
+// parallelMinWork is the rows x features below which a histogram is built on
+// one goroutine: starting goroutines costs more than it saves.
+const parallelMinWork = 1 << 15
+
+// learner grows one tree at a time on a BinnedDataset. It owns every buffer
+// the hot loops use, sized once per Train call, so growing a tree allocates
+// nothing per node or row (LightGBM's SerialTreeLearner plays this role).
+type learner struct {
+	p       Params
+	data    *BinnedDataset
+	threads int
+	active  []int // features this tree may split on, increasing
+
+	gh      [][2]float32 // per dataset row: gradient, hessian
+	idx     []int32      // rows of the current bag, partitioned by leaf
+	tmp     []int32      // partition buffer for the right side
+	ordered [][2]float32 // gradients of the leaf being built, in idx order
+
+	hists      [][]gradPair // per leaf: 256 bins per feature
+	leafBegin  []int
+	leafCount  []int
+	leafDepth  []int
+	leafParent []int // internal node above the leaf, -1 for the root
+	leafIsLeft []bool
+	leafG      []float64
+	leafH      []float64
+	leafOut    []float64
+	best       []split
+
+	candSmall, candLarge []split // per feature
+	scratch              []*splitScratch
+}
+
+func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
+	nf := len(data.mappers)
+	L := p.NumLeaves
+	l := &learner{
+		p: p, data: data, threads: threads,
+		gh:         make([][2]float32, data.rows),
+		idx:        make([]int32, maxRows),
+		tmp:        make([]int32, maxRows),
+		ordered:    make([][2]float32, maxRows),
+		hists:      make([][]gradPair, L),
+		leafBegin:  make([]int, L),
+		leafCount:  make([]int, L),
+		leafDepth:  make([]int, L),
+		leafParent: make([]int, L),
+		leafIsLeft: make([]bool, L),
+		leafG:      make([]float64, L),
+		leafH:      make([]float64, L),
+		leafOut:    make([]float64, L),
+		best:       make([]split, L),
+		candSmall:  make([]split, nf),
+		candLarge:  make([]split, nf),
+	}
+	for i := range l.hists {
+		l.hists[i] = make([]gradPair, nf*maxBins)
+	}
+	for range threads {
+		l.scratch = append(l.scratch, newSplitScratch())
+	}
+	return l
+}
+
+func (l *learner) canSplit(leaf int) bool {
+	n := l.leafCount[leaf]
+	if n < 2 || n < 2*l.p.MinDataInLeaf {
+		return false
+	}
+	return l.p.MaxDepth <= 0 || l.leafDepth[leaf] < l.p.MaxDepth
+}
+
+// grow grows a tree on the rows of bag (leaf-wise: always split the leaf
+// with the largest gain) and returns it with unshrunk leaf outputs. After it
+// returns, idx[leafBegin[k]:leafBegin[k]+leafCount[k]] are leaf k's rows.
+func (l *learner) grow(bag []int32) *tree {
+	p := &l.p
+	t := newTree(p.NumLeaves)
+	n := copy(l.idx, bag)
+	var g, h float64
+	for _, r := range bag {
+		g += float64(l.gh[r][0])
+		h += float64(l.gh[r][1])
+	}
+	l.leafBegin[0], l.leafCount[0], l.leafDepth[0], l.leafParent[0] = 0, n, 0, -1
+	l.leafG[0], l.leafH[0] = g, h
+	l.leafOut[0] = leafOutput(g, h, p.LambdaL1, p.LambdaL2)
+	l.best[0] = noSplit()
+	if l.canSplit(0) && len(l.active) > 0 {
+		l.histAndSearch(0, -1, true, false)
+	}
+	for t.numLeaves < p.NumLeaves {
+		leaf := -1
+		for k := 0; k < t.numLeaves; k++ {
+			if l.best[k].feature >= 0 && (leaf < 0 || l.best[k].gain > l.best[leaf].gain) {
+				leaf = k
+			}
+		}
+		if leaf < 0 {
+			break
+		}
+		l.split(t, leaf)
+	}
+	for k := 0; k < t.numLeaves; k++ {
+		t.leafValue[k] = l.leafOut[k]
+		t.leafWeight[k] = l.leafH[k]
+		t.leafCount[k] = l.leafCount[k]
+	}
+	return t
+}
+
+// split applies best[leaf]: the left child keeps the leaf id, the right
+// child gets the next id, as in LightGBM's Tree::Split.
+func (l *learner) split(t *tree, leaf int) {
+	s := l.best[leaf]
+	m := &l.data.mappers[s.feature]
+	node := t.numLeaves - 1
+	newLeaf := t.numLeaves
+	t.numLeaves++
+	t.leafValue = t.leafValue[:t.numLeaves]
+	t.leafWeight = t.leafWeight[:t.numLeaves]
+	t.leafCount = t.leafCount[:t.numLeaves]
+
+	t.splitFeature = append(t.splitFeature, s.feature)
+	t.splitGain = append(t.splitGain, s.gain)
+	if s.cat {
+		t.threshold = append(t.threshold, float64(len(t.catBoundaries)-min(len(t.catBoundaries), 1)))
+		t.decisionType = append(t.decisionType, dtCategorical|dtMissingNaN)
+		t.addCategorySet(m, &s.binLeft)
+	} else {
+		t.threshold = append(t.threshold, m.upper[s.thr])
+		dt := int8(dtDefaultLeft) // missing type None: LightGBM writes 2
+		if m.hasNaN {
+			dt = dtMissingNaN
+			if s.defaultLeft {
+				dt |= dtDefaultLeft
+			}
+		}
+		t.decisionType = append(t.decisionType, dt)
+	}
+	t.left = append(t.left, ^leaf)
+	t.right = append(t.right, ^newLeaf)
+	t.internalValue = append(t.internalValue, l.leafOut[leaf])
+	t.internalWeight = append(t.internalWeight, l.leafH[leaf])
+	t.internalCount = append(t.internalCount, l.leafCount[leaf])
+	t.binLeft = append(t.binLeft, s.binLeft)
+	if par := l.leafParent[leaf]; par >= 0 {
+		if l.leafIsLeft[leaf] {
+			t.left[par] = node
+		} else {
+			t.right[par] = node
+		}
+	}
+
+	begin, count := l.leafBegin[leaf], l.leafCount[leaf]
+	nLeft := l.partition(begin, count, s.feature, &s.binLeft)
+	depth := l.leafDepth[leaf] + 1
+	l.leafCount[leaf] = nLeft
+	l.leafBegin[newLeaf], l.leafCount[newLeaf] = begin+nLeft, count-nLeft
+	l.leafDepth[leaf], l.leafDepth[newLeaf] = depth, depth
+	l.leafParent[leaf], l.leafParent[newLeaf] = node, node
+	l.leafIsLeft[leaf], l.leafIsLeft[newLeaf] = true, false
+	l.leafG[leaf], l.leafH[leaf], l.leafOut[leaf] = s.leftG, s.leftH, s.leftOut
+	l.leafG[newLeaf], l.leafH[newLeaf], l.leafOut[newLeaf] = s.rightG, s.rightH, s.rightOut
+	l.best[leaf], l.best[newLeaf] = noSplit(), noSplit()
+
+	if t.numLeaves == l.p.NumLeaves {
+		return
+	}
+	canL, canR := l.canSplit(leaf), l.canSplit(newLeaf)
+	if !canL && !canR {
+		return
+	}
+	// Build the smaller child's histogram; the larger one is the parent's
+	// minus it, computed in the parent's buffer (histogram subtraction).
+	small, large := leaf, newLeaf
+	canSmall, canLarge := canL, canR
+	if nLeft > count-nLeft {
+		small, large = newLeaf, leaf
+		canSmall, canLarge = canR, canL
+	}
+	parentBuf := l.hists[leaf]
+	l.hists[small], l.hists[large] = l.hists[newLeaf], parentBuf
+	if !canLarge {
+		large = -1
+	}
+	l.histAndSearch(small, large, canSmall, canLarge)
+}
+
+// addCategorySet appends the bitset of category codes in the bins of
+// binLeft (LightGBM's cat_threshold words) and its boundary.
+func (t *tree) addCategorySet(m *binMapper, binLeft *[4]uint64) {
+	if len(t.catBoundaries) == 0 {
+		t.catBoundaries = append(t.catBoundaries, 0)
+	}
+	maxCode := 0
+	for b := 1; b < m.numBins; b++ {
+		if binLeft[b>>6]>>(b&63)&1 == 1 {
+			maxCode = max(maxCode, m.cats[b])
+		}
+	}
+	start := len(t.catThreshold)
+	for range maxCode/32 + 1 {
+		t.catThreshold = append(t.catThreshold, 0)
+	}
+	for b := 1; b < m.numBins; b++ {
+		if binLeft[b>>6]>>(b&63)&1 == 1 {
+			c := m.cats[b]
+			t.catThreshold[start+c/32] |= 1 << (uint(c) % 32)
+		}
+	}
+	t.catBoundaries = append(t.catBoundaries, len(t.catThreshold))
+}
+
+// partition reorders idx[begin:begin+count] so rows going left come first,
+// keeping the order within each side (rows stay increasing, so histogram
+// loops read the bin columns forwards). Returns the number going left.
+func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
+	rows := l.idx[begin : begin+count]
+	tmp := l.tmp[:count]
+	col := l.data.cols[f]
+	bl := *binLeft
+	nl, nr := 0, 0
+	for _, r := range rows {
+		v := col[r]
+		bit := int(bl[v>>6] >> (v & 63) & 1)
+		rows[nl] = r
+		tmp[nr] = r
+		nl += bit
+		nr += 1 - bit
+	}
+	copy(rows[nl:], tmp[:nr])
+	return nl
+}
+
+// histAndSearch builds leaf small's histograms from its rows, derives leaf
+// large's (if >= 0) by subtraction from the parent histogram already in its
+// buffer, and finds both leaves' best splits. Features are spread over the
+// workers; each feature's histogram is summed by one worker in row order,
+// so the result does not depend on the number of threads.
+func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool) {
+	begin, count := l.leafBegin[small], l.leafCount[small]
+	rows := l.idx[begin : begin+count]
+	og := l.ordered[:count]
+	gh := l.gh
+	for i, r := range rows {
+		og[i] = gh[r]
+	}
+	stSmall := leafStats{g: l.leafG[small], h: l.leafH[small], count: count}
+	var stLarge leafStats
+	if large >= 0 {
+		stLarge = leafStats{g: l.leafG[large], h: l.leafH[large], count: l.leafCount[large]}
+	}
+	work := func(w, stride int) {
+		sc := l.scratch[w]
+		for k := w; k < len(l.active); k += stride {
+			f := l.active[k]
+			hs := l.hists[small][f*maxBins : (f+1)*maxBins]
+			buildHist((*[maxBins]gradPair)(hs), l.data.cols[f], rows, og)
+			l.candSmall[f] = noSplit()
+			if searchSmall {
+				l.search(f, hs, stSmall, sc, &l.candSmall[f])
+			}
+			if large >= 0 {
+				hl := l.hists[large][f*maxBins : (f+1)*maxBins]
+				nb := l.data.mappers[f].numBins
+				for b := 0; b < nb; b++ {
+					hl[b][0] -= hs[b][0]
+					hl[b][1] -= hs[b][1]
+				}
+				l.candLarge[f] = noSplit()
+				l.search(f, hl, stLarge, sc, &l.candLarge[f])
+			}
+		}
+	}
+	workers := min(l.threads, len(l.active))
+	if workers <= 1 || count*len(l.active) < parallelMinWork {
+		work(0, 1)
+	} else {
+		var wg sync.WaitGroup
+		for w := 1; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work(w, workers)
+			}()
+		}
+		work(0, workers)
+		wg.Wait()
+	}
+	l.best[small] = l.reduce(l.candSmall, searchSmall)
+	if large >= 0 {
+		l.best[large] = l.reduce(l.candLarge, true)
+	}
+}
+
+func (l *learner) reduce(cand []split, searched bool) split {
+	best := noSplit()
+	if !searched {
+		return best
+	}
+	for _, f := range l.active {
+		if cand[f].better(&best) {
+			best = cand[f]
+		}
+	}
+	return best
+}
+
+func (l *learner) search(f int, hist []gradPair, st leafStats, sc *splitScratch, out *split) {
+	if st.h <= 0 {
+		return
+	}
+	if l.data.mappers[f].categorical {
+		l.bestCategorical(f, hist, st, sc, out)
+	} else {
+		l.bestNumeric(f, hist, st, out)
+	}
+}
+
+// buildHist sums ordered gradients into the bins of col at rows. og[i]
+// belongs to rows[i] (LightGBM's ordered_gradients), so only the bin byte is
+// fetched through the row index.
+func buildHist(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+	*h = [maxBins]gradPair{}
+	og = og[:len(rows)]
+	for i, r := range rows {
+		b := col[r]
+		h[b][0] += float64(og[i][0])
+		h[b][1] += float64(og[i][1])
+	}
+}

@@ -1,0 +1,70 @@
+package gbdt
+
+import (
+	"math"
+	"slices"
+)
+
+// evalMetric scores raw scores of rows against labels: binary_logloss
+// (LightGBM's BinaryLoglossMetric, probabilities clipped to [1e-15, 1-1e-15])
+// or auc (ties averaged).
+func evalMetric(metric string, raw, labels []float64, rows []int) float64 {
+	if metric == "auc" {
+		return aucOf(raw, labels, rows)
+	}
+	var sum float64
+	for i, r := range rows {
+		pr := math.Min(math.Max(sigmoid(raw[i]), 1e-15), 1-1e-15)
+		if labels[r] == 1 {
+			sum -= math.Log(pr)
+		} else {
+			sum -= math.Log(1 - pr)
+		}
+	}
+	return sum / float64(len(rows))
+}
+
+func betterMetric(metric string, a, b float64) bool {
+	if metric == "auc" {
+		return a > b
+	}
+	return a < b
+}
+
+// aucOf is the Mann-Whitney AUC with tied scores counted as one half.
+func aucOf(raw, labels []float64, rows []int) float64 {
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		switch {
+		case raw[a] < raw[b]:
+			return -1
+		case raw[a] > raw[b]:
+			return 1
+		}
+		return 0
+	})
+	var pos, neg, rankSum float64
+	for i := 0; i < len(order); {
+		j := i
+		for j < len(order) && raw[order[j]] == raw[order[i]] {
+			j++
+		}
+		mid := float64(i+j+1) / 2 // average 1-based rank of the tie group
+		for k := i; k < j; k++ {
+			if labels[rows[order[k]]] == 1 {
+				rankSum += mid
+				pos++
+			} else {
+				neg++
+			}
+		}
+		i = j
+	}
+	if pos == 0 || neg == 0 {
+		return 0.5
+	}
+	return (rankSum - pos*(pos+1)/2) / (pos * neg)
+}

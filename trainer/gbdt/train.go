@@ -1,0 +1,308 @@
+package gbdt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// Data names the rows of a BinnedDataset to train or validate on, with one
+// label (0 or 1) per row of the dataset.
+type Data struct {
+	Binned *BinnedDataset
+	Labels []float64 // len == Binned.Rows(); only the rows in Rows are read
+	Rows   []int     // row ids, increasing; nil means all rows
+}
+
+// ErrSingleClass is returned (wrapped) when the training rows hold only one
+// class: there is nothing to separate.
+var ErrSingleClass = errors.New("training rows hold a single class")
+
+func (d *Data) rows() []int {
+	if d.Rows != nil {
+		return d.Rows
+	}
+	r := make([]int, d.Binned.rows)
+	for i := range r {
+		r[i] = i
+	}
+	return r
+}
+
+// check validates rows and labels; what names the set in errors.
+func (d *Data) check(what string) ([]int, int, error) {
+	if d.Binned == nil {
+		return nil, 0, fmt.Errorf("gbdt: %s data has no binned dataset", what)
+	}
+	if len(d.Labels) != d.Binned.rows {
+		return nil, 0, fmt.Errorf("gbdt: %s data: %d labels for %d rows", what, len(d.Labels), d.Binned.rows)
+	}
+	rows := d.rows()
+	pos := 0
+	for i, r := range rows {
+		if r < 0 || r >= d.Binned.rows {
+			return nil, 0, fmt.Errorf("gbdt: %s data: row id %d out of range 0..%d", what, r, d.Binned.rows-1)
+		}
+		if i > 0 && r <= rows[i-1] {
+			return nil, 0, fmt.Errorf("gbdt: %s data: row ids must be increasing and distinct (position %d: %d after %d)", what, i, r, rows[i-1])
+		}
+		switch d.Labels[r] {
+		case 1:
+			pos++
+		case 0:
+		default:
+			return nil, 0, fmt.Errorf("gbdt: %s data: row %d: label %v is not 0 or 1", what, r, d.Labels[r])
+		}
+	}
+	return rows, pos, nil
+}
+
+// Train fits a binary log-loss GBDT on train's rows. When valid is not nil,
+// its rows are scored after every iteration with the metric parameter, and
+// with early_stopping_round > 0 training stops when the metric has not
+// improved for that many rounds; the model keeps the trees up to the best
+// iteration. valid may be other rows of train.Binned (a fold) or a dataset
+// made with train.Binned.Bin. The result depends only on the data, the
+// parameters and the seed, not on num_threads.
+func Train(ctx context.Context, p Params, train Data, valid *Data) (*Model, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	rows, pos, err := train.check("training")
+	if err != nil {
+		return nil, err
+	}
+	if train.Binned.maxBin != p.MaxBin {
+		return nil, fmt.Errorf("gbdt: parameter max_bin = %d, but the dataset was binned with max_bin = %d: bin it again", p.MaxBin, train.Binned.maxBin)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("gbdt: no training rows")
+	}
+	if pos == 0 || pos == len(rows) {
+		return nil, fmt.Errorf("gbdt: %w: %d rows, all labelled %d", ErrSingleClass, len(rows), min(pos, 1))
+	}
+	var vrows []int
+	if valid != nil {
+		if vrows, _, err = valid.check("validation"); err != nil {
+			return nil, err
+		}
+		if !sameBins(train.Binned, valid.Binned) {
+			return nil, fmt.Errorf("gbdt: validation data was not binned with the training data's bins: use BinnedDataset.Bin")
+		}
+	}
+	if p.EarlyStoppingRound > 0 && (valid == nil || len(vrows) == 0) {
+		return nil, fmt.Errorf("gbdt: parameter early_stopping_round = %d needs validation rows", p.EarlyStoppingRound)
+	}
+	threads := p.NumThreads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	b := &booster{p: p, data: train.Binned, labels: train.Labels, rows: rows, threads: threads}
+	b.init(pos)
+	return b.run(ctx, valid, vrows)
+}
+
+func sameBins(a, b *BinnedDataset) bool {
+	return len(a.mappers) == len(b.mappers) && (len(a.mappers) == 0 || &a.mappers[0] == &b.mappers[0])
+}
+
+// booster runs the boosting iterations (LightGBM's GBDT with the
+// BinaryLogloss objective).
+type booster struct {
+	p       Params
+	data    *BinnedDataset
+	labels  []float64
+	rows    []int
+	threads int
+
+	init0       float64
+	labelWeight [2]float64
+	score       []float64 // per dataset row (only training rows used)
+	l           *learner
+	usable      []int // non-trivial features
+}
+
+// init sets the init score (boost_from_average) and the class weights, as
+// BinaryLogloss::Init and BoostFromScore in src/objective/binary_objective.hpp.
+func (b *booster) init(pos int) {
+	neg := len(b.rows) - pos
+	b.labelWeight = [2]float64{1, 1}
+	if b.p.IsUnbalance {
+		if pos > neg {
+			b.labelWeight[0] = float64(pos) / float64(neg)
+		} else {
+			b.labelWeight[1] = float64(neg) / float64(pos)
+		}
+	}
+	b.labelWeight[1] *= b.p.ScalePosWeight
+	if b.p.BoostFromAverage {
+		avg := float64(pos) / float64(len(b.rows))
+		avg = math.Min(math.Max(avg, 1e-15), 1-1e-15)
+		b.init0 = math.Log(avg / (1 - avg))
+	}
+	for f := range b.data.mappers {
+		if !b.data.mappers[f].trivial {
+			b.usable = append(b.usable, f)
+		}
+	}
+}
+
+// parallelRows runs fn over [0,n) in contiguous chunks, one per thread.
+func parallelRows(n, threads int, fn func(lo, hi int)) {
+	if threads <= 1 || n < 4096 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + threads - 1) / threads
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// gradients computes the log-loss gradient and hessian of every training
+// row (BinaryLogloss::GetGradients with sigmoid = 1), stored as float32 as
+// LightGBM's score_t.
+func (b *booster) gradients() {
+	gh := b.l.gh
+	parallelRows(len(b.rows), b.threads, func(lo, hi int) {
+		for _, r := range b.rows[lo:hi] {
+			lab, w := -1.0, b.labelWeight[0]
+			if b.labels[r] == 1 {
+				lab, w = 1, b.labelWeight[1]
+			}
+			resp := -lab / (1 + math.Exp(lab*b.score[r]))
+			a := math.Abs(resp)
+			gh[r] = [2]float32{float32(resp * w), float32(a * (1 - a) * w)}
+		}
+	})
+}
+
+func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, error) {
+	p := &b.p
+	b.score = make([]float64, b.data.rows)
+	for _, r := range b.rows {
+		b.score[r] = b.init0
+	}
+	b.l = newLearner(*p, b.data, len(b.rows), b.threads)
+	bagRng := rand.New(rand.NewPCG(uint64(p.Seed), 0x9e3779b97f4a7c15))
+	featRng := rand.New(rand.NewPCG(uint64(p.Seed), 0xc2b2ae3d27d4eb4f))
+	bagging := p.BaggingFreq > 0 && p.BaggingFraction < 1
+	bag := make([]int32, 0, len(b.rows))
+	var oob []int
+	if !bagging {
+		for _, r := range b.rows {
+			bag = append(bag, int32(r))
+		}
+	}
+	var vscore []float64
+	if valid != nil {
+		// starts at 0: tree 0 carries the init score, so this sums the
+		// trees exactly as the model's own scoring does
+		vscore = make([]float64, len(vrows))
+	}
+	m := newModel(b.data)
+	bestIter, bestMetric := -1, 0.0
+	for iter := 0; iter < p.NumIterations; iter++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b.gradients()
+		if bagging && iter%p.BaggingFreq == 0 {
+			bag, oob = bag[:0], oob[:0]
+			for _, r := range b.rows {
+				if bagRng.Float64() < p.BaggingFraction {
+					bag = append(bag, int32(r))
+				} else {
+					oob = append(oob, r)
+				}
+			}
+		}
+		b.l.active = b.sampleFeatures(featRng)
+		t := b.l.grow(bag)
+		if t.numLeaves == 1 {
+			// LightGBM stops when a tree cannot split; a first tree still
+			// carries the init score (GBDT::TrainOneIter).
+			if iter == 0 {
+				t.leafValue[0] = b.init0
+				m.trees = append(m.trees, t)
+				bestIter = 0
+			}
+			break
+		}
+		t.shrink(p.LearningRate)
+		b.updateScores(t, oob)
+		if iter == 0 {
+			t.addBias(b.init0)
+			t.shrinkage = 1
+		}
+		m.trees = append(m.trees, t)
+		if valid != nil && len(vrows) > 0 {
+			cols := valid.Binned.cols
+			parallelRows(len(vrows), b.threads, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					vscore[i] += t.leafValue[t.leafOfBinned(cols, vrows[i])]
+				}
+			})
+			metric := evalMetric(p.Metric, vscore, valid.Labels, vrows)
+			m.validMetric = append(m.validMetric, metric)
+			if bestIter < 0 || betterMetric(p.Metric, metric, bestMetric) {
+				bestIter, bestMetric = iter, metric
+			}
+			if p.EarlyStoppingRound > 0 && iter-bestIter >= p.EarlyStoppingRound {
+				break
+			}
+		}
+	}
+	if p.EarlyStoppingRound > 0 && bestIter >= 0 {
+		m.trees = m.trees[:bestIter+1]
+		m.bestIteration = bestIter + 1
+	}
+	m.metric = p.Metric
+	return m, nil
+}
+
+// sampleFeatures picks the features of one tree (feature_fraction, as
+// LightGBM: max(1, round(fraction * usable features)) without replacement).
+func (b *booster) sampleFeatures(rng *rand.Rand) []int {
+	if b.p.FeatureFraction >= 1 || len(b.usable) <= 1 {
+		return b.usable
+	}
+	k := max(1, int(math.Round(b.p.FeatureFraction*float64(len(b.usable)))))
+	perm := rng.Perm(len(b.usable))[:k]
+	out := make([]int, k)
+	for i, j := range perm {
+		out[i] = b.usable[j]
+	}
+	slices.Sort(out)
+	return out
+}
+
+// updateScores adds the (shrunk) tree to the training scores: rows in the
+// bag by their leaf ranges, out-of-bag rows by walking the tree.
+func (b *booster) updateScores(t *tree, oob []int) {
+	l := b.l
+	for k := 0; k < t.numLeaves; k++ {
+		v := t.leafValue[k]
+		for _, r := range l.idx[l.leafBegin[k] : l.leafBegin[k]+l.leafCount[k]] {
+			b.score[r] += v
+		}
+	}
+	cols := b.data.cols
+	parallelRows(len(oob), b.threads, func(lo, hi int) {
+		for _, r := range oob[lo:hi] {
+			b.score[r] += t.leafValue[t.leafOfBinned(cols, r)]
+		}
+	})
+}
