@@ -118,21 +118,41 @@ func (j *Journal) Close() error {
 }
 
 // openBolt opens the bbolt file for one operation. The caller holds j.mu.
+//
+// The flock bbolt needs is taken here first, blocking, on the descriptor
+// that is then handed to bbolt through Options.OpenFile; bbolt's own
+// flock(LOCK_NB) on the same open file description succeeds at once. bbolt
+// alone would poll with LOCK_NB every 50ms, and a writer committing back to
+// back wins nearly every race against such a poller; a blocked flock waiter
+// is instead woken by the kernel the moment the lock drops, so a reader
+// waits for at most the transaction in progress.
 func (j *Journal) openBolt(readOnly bool) (*bolt.DB, error) {
 	timeout := writerTxWait
 	if readOnly {
 		timeout = j.opts.Timeout
 	}
-	db, err := bolt.Open(j.path, 0o644, &bolt.Options{ReadOnly: readOnly, Timeout: timeout})
+	f, err := lockFile(j.path, !readOnly, timeout)
+	if err != nil {
+		return nil, err
+	}
+	handed := false
+	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if !handed {
+			handed = true
+			return f, nil
+		}
+		return os.OpenFile(name, flag, perm)
+	}
+	db, err := bolt.Open(j.path, 0o644, &bolt.Options{ReadOnly: readOnly, Timeout: timeout, OpenFile: openFile})
+	if !handed {
+		f.Close()
+	}
 	if err == nil {
 		return db, nil
 	}
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		if readOnly {
-			return nil, fmt.Errorf("journal %s: no shared lock within %s: another process keeps the file open for writing (a nightshift older than this one, or a bbolt tool); retry later or raise the timeout: %w", j.path, timeout, ErrLocked)
-		}
-		return nil, fmt.Errorf("journal %s: no exclusive lock within %s: another process keeps the file open for reading; close it (a bbolt tool?) so the run can journal: %w", j.path, timeout, ErrLocked)
+		return nil, fmt.Errorf("journal %s: bbolt lock not granted within %s: %w", j.path, timeout, ErrLocked)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("journal %s is not a bbolt database or is damaged (%v): %w", j.path, err, ErrNotJournal)
 	case errors.Is(err, fs.ErrNotExist):
@@ -142,6 +162,52 @@ func (j *Journal) openBolt(readOnly bool) (*bolt.DB, error) {
 		return nil, fmt.Errorf("journal %s: cannot open: %v: %w", j.path, err, ErrDiskFull)
 	}
 	return nil, fmt.Errorf("journal %s: %w", j.path, err)
+}
+
+// lockFile opens the journal file and takes flock(2) on it, shared or
+// exclusive, waiting at most timeout. A blocking flock cannot be cancelled,
+// so on timeout the waiting goroutine is left to finish on its own: it
+// closes the file (dropping the lock) as soon as the kernel grants it or the
+// holder exits. That happens only when a process outside this package keeps
+// the file open, and the caller then gives up with ErrLocked.
+func lockFile(path string, exclusive bool, timeout time.Duration) (*os.File, error) {
+	flag, how := os.O_RDONLY, syscall.LOCK_SH
+	if exclusive {
+		flag, how = os.O_RDWR|os.O_CREATE, syscall.LOCK_EX
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("journal %s does not exist: %w", path, ErrNoJournal)
+		}
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		for {
+			err := syscall.Flock(int(f.Fd()), how)
+			if err != syscall.EINTR {
+				got <- err
+				return
+			}
+		}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case err := <-got:
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal %s: flock: %w", path, err)
+		}
+		return f, nil
+	case <-timer.C:
+		go func() { <-got; f.Close() }()
+		if exclusive {
+			return nil, fmt.Errorf("journal %s: no exclusive lock within %s: another process keeps the file open (a bbolt tool?); close it so the run can journal: %w", path, timeout, ErrLocked)
+		}
+		return nil, fmt.Errorf("journal %s: no shared lock within %s: another process keeps the file open for writing (a nightshift older than this one, or a bbolt tool); retry later or raise the timeout: %w", path, timeout, ErrLocked)
+	}
 }
 
 // view runs fn in a read transaction on a freshly opened file.
@@ -206,3 +272,4 @@ func isDiskFull(err error) bool {
 	}
 	return false
 }
+
