@@ -272,4 +272,3 @@ func isDiskFull(err error) bool {
 	}
 	return false
 }
-
