@@ -1,0 +1,376 @@
+package dsl
+
+import (
+	"math"
+	"slices"
+)
+
+// groupImpl computes group_count/mean/std/max/nunique. Arguments are
+// [x] by [time]. Without time the statistic is a table over the training
+// rows; with time it is point-in-time over the event history.
+type groupImpl struct {
+	stat   string // count, mean, std, max, nunique
+	hasX   bool
+	xCat   bool    // x is categorical (nunique of levels)
+	window float64 // seconds; 0 = all earlier rows
+	pit    bool
+	st     groupState
+}
+
+// groupState is the fitted state. Static: Levels with their statistic in
+// Values. Point-in-time: the training events sorted by (group, time):
+// group index G into Groups, time T, and x in X (for categorical x, an index
+// into XLevels).
+type groupState struct {
+	Levels  []string `json:"levels,omitempty"`
+	Values  floats   `json:"values,omitempty"`
+	Groups  []string `json:"groups,omitempty"`
+	G       []int32  `json:"g,omitempty"`
+	T       floats   `json:"t,omitempty"`
+	X       floats   `json:"x,omitempty"`
+	XLevels []string `json:"x_levels,omitempty"`
+}
+
+func (o *groupImpl) state() any { return &o.st }
+
+// split returns the x, by and time arguments.
+func (o *groupImpl) split(a []value) (x, by, t value) {
+	i := 0
+	if o.hasX {
+		x = a[0]
+		i = 1
+	}
+	by = a[i]
+	if o.pit {
+		t = a[i+1]
+	}
+	return
+}
+
+// xKeys turns x into float64 keys: numbers as is, categorical levels as
+// indices into dict (extended with new levels).
+func xKeys(x value, isCat bool, dict *[]string) []float64 {
+	if !isCat {
+		return x.num
+	}
+	m := indexOf(*dict)
+	lv := make([]float64, len(x.levels))
+	for i, l := range x.levels {
+		j, ok := m[l]
+		if !ok {
+			j = int32(len(*dict))
+			*dict = append(*dict, l)
+			m[l] = j
+		}
+		lv[i] = float64(j)
+	}
+	return broadcast(x.codes, lv)
+}
+
+func (o *groupImpl) fit(ec *evalCtx, a []value) (value, error) {
+	if o.pit {
+		o.st = groupState{}
+		out := o.pointInTime(ec, a, true)
+		return value{num: out}, nil
+	}
+	x, by, _ := o.split(a)
+	var xs []float64
+	if o.hasX {
+		var dict []string
+		xs = xKeys(x, o.xCat, &dict)
+	}
+	L := len(by.levels)
+	aggs := make([]aggregator, L)
+	for i := range aggs {
+		aggs[i] = newAggregator(o.stat)
+	}
+	for i, c := range by.codes {
+		if c < 0 {
+			continue
+		}
+		xv := 0.0
+		if xs != nil {
+			xv = xs[i]
+		}
+		aggs[c].add(xv)
+	}
+	o.st = groupState{Levels: []string{}, Values: floats{}}
+	for l, ag := range aggs {
+		if ag.rows > 0 {
+			o.st.Levels = append(o.st.Levels, by.levels[l])
+			o.st.Values = append(o.st.Values, ag.value())
+		}
+	}
+	return o.apply(ec, a)
+}
+
+func (o *groupImpl) apply(ec *evalCtx, a []value) (value, error) {
+	if o.pit {
+		return value{num: o.pointInTime(ec, a, false)}, nil
+	}
+	_, by, _ := o.split(a)
+	m := levelIndex(by.levels, indexOf(o.st.Levels))
+	lv := make([]float64, len(m))
+	for i, j := range m {
+		switch {
+		case j >= 0:
+			lv[i] = o.st.Values[j]
+		case o.stat == "count":
+			lv[i] = 0
+		default:
+			lv[i] = math.NaN()
+		}
+	}
+	return value{num: broadcast(by.codes, lv)}, nil
+}
+
+// pointInTime evaluates the aggregate for every row over the events of its
+// group strictly earlier in time (and within the window). The events are the
+// stored training history plus the rows being evaluated; when fitting, the
+// history is empty and the training rows become the stored history.
+func (o *groupImpl) pointInTime(ec *evalCtx, a []value, fitting bool) []float64 {
+	x, by, tv := o.split(a)
+	groups := append([]string{}, o.st.Groups...)
+	gm := indexOf(groups)
+	lg := make([]int32, len(by.levels))
+	for i, l := range by.levels {
+		j, ok := gm[l]
+		if !ok {
+			j = int32(len(groups))
+			groups = append(groups, l)
+			gm[l] = j
+		}
+		lg[i] = j
+	}
+	xLevels := append([]string{}, o.st.XLevels...)
+	var xs []float64
+	if o.hasX {
+		xs = xKeys(x, o.xCat, &xLevels)
+	}
+	nh := len(o.st.G)
+	// Events: history first (seq 0..nh-1), then the current rows.
+	type ev struct {
+		g int32
+		t float64
+		x float64
+		r int32 // current row, or -1 for history
+	}
+	evs := make([]ev, 0, nh+len(by.codes))
+	for i := range nh {
+		xv := 0.0
+		if o.hasX {
+			xv = o.st.X[i]
+		}
+		evs = append(evs, ev{g: o.st.G[i], t: o.st.T[i], x: xv, r: -1})
+	}
+	for i, c := range by.codes {
+		t := tv.num[i]
+		if c < 0 || t != t {
+			continue
+		}
+		xv := 0.0
+		if xs != nil {
+			xv = xs[i]
+		}
+		evs = append(evs, ev{g: lg[c], t: t, x: xv, r: int32(i)})
+	}
+	// Counting sort by group, then a stable sort by time within each group:
+	// O(n) for the grouping and deterministic for ties.
+	start := make([]int, len(groups)+1)
+	for _, e := range evs {
+		start[e.g+1]++
+	}
+	for g := 1; g <= len(groups); g++ {
+		start[g] += start[g-1]
+	}
+	sorted := make([]ev, len(evs))
+	pos := append([]int{}, start...)
+	for _, e := range evs {
+		sorted[pos[e.g]] = e
+		pos[e.g]++
+	}
+	out := nanSlice(len(by.codes))
+	ag := newAggregator(o.stat)
+	for g := range groups {
+		seg := sorted[start[g]:start[g+1]]
+		if len(seg) == 0 {
+			continue
+		}
+		slices.SortStableFunc(seg, func(p, q ev) int {
+			switch {
+			case p.t < q.t:
+				return -1
+			case p.t > q.t:
+				return 1
+			}
+			return 0
+		})
+		ag.reset()
+		lo, hi := 0, 0
+		for _, q := range seg {
+			if q.r < 0 {
+				continue
+			}
+			for hi < len(seg) && seg[hi].t < q.t {
+				ag.push(hi, seg[hi].x)
+				hi++
+			}
+			if o.window > 0 {
+				for lo < hi && seg[lo].t < q.t-o.window {
+					ag.pop(lo, seg[lo].x)
+					lo++
+				}
+			}
+			out[q.r] = ag.value()
+		}
+	}
+	if fitting {
+		st := groupState{Groups: groups, XLevels: xLevels, G: make([]int32, len(sorted)), T: make(floats, len(sorted))}
+		if o.hasX {
+			st.X = make(floats, len(sorted))
+		}
+		for i, e := range sorted {
+			st.G[i], st.T[i] = e.g, e.t
+			if o.hasX {
+				st.X[i] = e.x
+			}
+		}
+		if !o.xCat {
+			st.XLevels = nil
+		}
+		o.st = st
+	}
+	return out
+}
+
+// aggregator keeps one group's statistic over a sliding set of events.
+type aggregator struct {
+	stat   string
+	rows   int     // events, missing x included
+	n      int     // events with x present
+	ref    float64 // shift for a stable variance (first x seen)
+	hasRef bool
+	sum    float64
+	sumsq  float64
+	maxv   float64
+	deque  []int // event indices with decreasing x (sliding max)
+	xs     map[int]float64
+	uniq   map[float64]int
+}
+
+func newAggregator(stat string) aggregator {
+	a := aggregator{stat: stat}
+	a.reset()
+	return a
+}
+
+func (a *aggregator) reset() {
+	*a = aggregator{stat: a.stat, maxv: math.Inf(-1), deque: a.deque[:0]}
+	if a.stat == "nunique" {
+		a.uniq = map[float64]int{}
+	}
+	if a.stat == "max" {
+		a.xs = map[int]float64{}
+	}
+}
+
+// add is for the static tables (nothing is ever removed).
+func (a *aggregator) add(x float64) {
+	a.rows++
+	if x != x {
+		return
+	}
+	a.n++
+	switch a.stat {
+	case "mean", "std":
+		a.accum(x, 1)
+	case "max":
+		a.maxv = max(a.maxv, x)
+	case "nunique":
+		a.uniq[normZero(x)]++
+	}
+}
+
+func normZero(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x
+}
+
+func (a *aggregator) accum(x, sign float64) {
+	if !a.hasRef {
+		a.ref, a.hasRef = x, true
+	}
+	d := x - a.ref
+	a.sum += sign * d
+	a.sumsq += sign * d * d
+}
+
+// push adds event i with value x to the window.
+func (a *aggregator) push(i int, x float64) {
+	if a.stat != "max" {
+		a.add(x)
+		return
+	}
+	a.rows++
+	if x != x {
+		return
+	}
+	a.n++
+	for len(a.deque) > 0 && a.xs[a.deque[len(a.deque)-1]] <= x {
+		delete(a.xs, a.deque[len(a.deque)-1])
+		a.deque = a.deque[:len(a.deque)-1]
+	}
+	a.deque = append(a.deque, i)
+	a.xs[i] = x
+}
+
+// pop removes event i (the oldest in the window) with value x.
+func (a *aggregator) pop(i int, x float64) {
+	a.rows--
+	if x != x {
+		return
+	}
+	a.n--
+	switch a.stat {
+	case "mean", "std":
+		a.accum(x, -1)
+	case "max":
+		if len(a.deque) > 0 && a.deque[0] == i {
+			delete(a.xs, i)
+			a.deque = a.deque[1:]
+		}
+	case "nunique":
+		k := normZero(x)
+		a.uniq[k]--
+		if a.uniq[k] == 0 {
+			delete(a.uniq, k)
+		}
+	}
+}
+
+func (a *aggregator) value() float64 {
+	switch a.stat {
+	case "count":
+		return float64(a.rows)
+	case "nunique":
+		return float64(len(a.uniq))
+	}
+	if a.n == 0 {
+		return math.NaN()
+	}
+	switch a.stat {
+	case "mean":
+		return a.ref + a.sum/float64(a.n)
+	case "std":
+		m := a.sum / float64(a.n)
+		return math.Sqrt(max(0, a.sumsq/float64(a.n)-m*m))
+	case "max":
+		if len(a.deque) > 0 {
+			return a.xs[a.deque[0]]
+		}
+		return a.maxv
+	}
+	return math.NaN()
+}

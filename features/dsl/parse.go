@@ -1,0 +1,559 @@
+package dsl
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+)
+
+// maxDepth bounds expression nesting so hostile input cannot exhaust the stack.
+const maxDepth = 64
+
+// maxSource bounds the spec's length (1 MiB is far beyond any real feature set).
+const maxSource = 1 << 20
+
+// Parse reads a feature set: items separated by ';' or new lines, each
+// either "name = expr" or a bare expression (named by its canonical text),
+// or drop(col). '#' starts a comment. Column names that are not plain
+// identifiers are written in backquotes: `amount ($)`. Calls are bound to the
+// op registry (unknown ops and parameters are errors here, with a
+// did-you-mean hint); column existence and kinds are checked by Check.
+func Parse(src string) (*Spec, error) {
+	if len(src) > maxSource {
+		return nil, &Error{Pos: posAt(src, 0), Msg: fmt.Sprintf("spec is %d bytes, over the %d-byte limit", len(src), maxSource), Err: ErrSyntax}
+	}
+	p := &parser{lx: lexer{src: src}, ops: opIndex()}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	var items []*Item
+	for {
+		for p.tok.kind == tSemi || p.tok.kind == tNewline {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		if p.tok.kind == tEOF {
+			break
+		}
+		it, err := p.item()
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+		switch p.tok.kind {
+		case tSemi, tNewline, tEOF:
+		default:
+			return nil, p.errHere(fmt.Sprintf("unexpected %s after an item", p.describe()), "separate items with ';' or a new line")
+		}
+	}
+	if len(items) == 0 {
+		return nil, &Error{Pos: posAt(src, 0), Msg: "empty features spec", Hint: `write at least one item, e.g. "log1p(amount)"`, Err: ErrSyntax}
+	}
+	return &Spec{Items: sortItems(items), Source: src}, nil
+}
+
+// MustParse is Parse for specs known to be valid (tests, examples); it
+// panics on error, so never call it on user input.
+func MustParse(src string) *Spec {
+	s, err := Parse(src)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+type parser struct {
+	lx    lexer
+	tok   token
+	ops   map[string]*OpInfo
+	depth int // nesting of parentheses; new lines inside them are spaces
+	nest  int // expression recursion depth
+}
+
+func (p *parser) advance() error {
+	for {
+		t, err := p.lx.next()
+		if err != nil {
+			return err
+		}
+		p.tok = t
+		if t.kind == tNewline && p.depth > 0 {
+			continue
+		}
+		return nil
+	}
+}
+
+// skipNewlines lets an expression continue on the next line after an operator.
+func (p *parser) skipNewlines() error {
+	for p.tok.kind == tNewline {
+		if err := p.advance(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *parser) describe() string {
+	switch p.tok.kind {
+	case tIdent:
+		return "name " + strconv.Quote(p.tok.text)
+	case tQIdent:
+		return "quoted name " + quoteName(p.tok.text)
+	case tNumber:
+		return "number " + p.lx.src[p.tok.off:p.tok.end]
+	case tString:
+		return "string " + strconv.Quote(p.tok.text)
+	}
+	return tokNames[p.tok.kind]
+}
+
+func (p *parser) errAt(off int, msg, hint string) *Error {
+	return &Error{Pos: posAt(p.lx.src, off), Msg: msg, Hint: hint, Err: ErrSyntax}
+}
+
+func (p *parser) errHere(msg, hint string) *Error { return p.errAt(p.tok.off, msg, hint) }
+
+func (p *parser) item() (*Item, error) {
+	start := p.tok.off
+	it := &Item{Off: start}
+	if p.tok.kind == tIdent || p.tok.kind == tQIdent {
+		// Look ahead for "name =" without consuming: lex one token from a copy.
+		la := p.lx
+		nt, err := la.next()
+		for err == nil && nt.kind == tNewline {
+			nt, err = la.next()
+		}
+		if err == nil && nt.kind == tAssign {
+			it.Name, it.Explicit, it.NameOff = p.tok.text, true, p.tok.off
+			p.lx = la
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			if err := p.skipNewlines(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	e, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := e.(*Call); ok && c.Name == "drop" {
+		if it.Explicit {
+			return nil, p.errAt(it.NameOff, "drop(...) cannot be given a name", "write drop(col) on its own")
+		}
+		it.Drop = c.Args[0].(*Column).Name
+		return it, nil
+	}
+	switch e.(type) {
+	case *Number, *String:
+		return nil, p.errAt(e.Offset(), "an item cannot be a constant", "write an expression over columns, e.g. log1p(amount)")
+	}
+	it.Expr = e
+	if !it.Explicit {
+		it.Name = canonString(e)
+	}
+	return it, nil
+}
+
+func (p *parser) enter() error {
+	p.nest++
+	if p.nest > maxDepth {
+		return p.errHere(fmt.Sprintf("expression nested deeper than %d levels", maxDepth), "split it into named items")
+	}
+	return nil
+}
+
+func (p *parser) expr() (Expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.nest-- }()
+	l, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	for p.tok.kind == tPlus || p.tok.kind == tMinus {
+		op, off := byte('+'), p.tok.off
+		if p.tok.kind == tMinus {
+			op = '-'
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if err := p.skipNewlines(); err != nil {
+			return nil, err
+		}
+		r, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		l = makeBinary(off, op, l, r)
+	}
+	return l, nil
+}
+
+func (p *parser) term() (Expr, error) {
+	l, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for p.tok.kind == tStar || p.tok.kind == tSlash {
+		op, off := byte('*'), p.tok.off
+		if p.tok.kind == tSlash {
+			op = '/'
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if err := p.skipNewlines(); err != nil {
+			return nil, err
+		}
+		r, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		l = makeBinary(off, op, l, r)
+	}
+	return l, nil
+}
+
+// makeBinary orders the operands of + and * canonically (both are exactly
+// commutative in IEEE arithmetic, so the output does not change).
+func makeBinary(off int, op byte, l, r Expr) Expr {
+	if (op == '+' || op == '*') && canonString(l) > canonString(r) {
+		l, r = r, l
+	}
+	return &Binary{Off: off, Op: op, L: l, R: r}
+}
+
+func (p *parser) unary() (Expr, error) {
+	if p.tok.kind == tMinus {
+		off := p.tok.off
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		x, err := p.unary()
+		p.nest--
+		if err != nil {
+			return nil, err
+		}
+		if n, ok := x.(*Number); ok {
+			return &Number{Off: off, Value: -n.Value}, nil
+		}
+		return &Neg{Off: off, X: x}, nil
+	}
+	return p.primary()
+}
+
+func (p *parser) primary() (Expr, error) {
+	t := p.tok
+	switch t.kind {
+	case tNumber:
+		if math.IsInf(t.num, 0) {
+			return nil, p.errHere("number "+p.lx.src[t.off:t.end]+" is out of range", "")
+		}
+		return &Number{Off: t.off, Value: t.num}, p.advance()
+	case tString:
+		return &String{Off: t.off, Value: t.text}, p.advance()
+	case tQIdent:
+		return &Column{Off: t.off, Name: t.text}, p.advance()
+	case tIdent:
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if p.tok.kind == tLParen {
+			return p.call(t)
+		}
+		return &Column{Off: t.off, Name: t.text}, nil
+	case tLParen:
+		p.depth++
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		e, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if p.tok.kind != tRParen {
+			return nil, p.errHere(fmt.Sprintf("expected ')' but found %s", p.describe()), fmt.Sprintf("close the '(' opened at %s", posAt(p.lx.src, t.off)))
+		}
+		p.depth--
+		return e, p.advance()
+	}
+	return nil, p.errHere(fmt.Sprintf("expected a column, number, string or call but found %s", p.describe()), "")
+}
+
+type rawArg struct {
+	name    string
+	nameOff int
+	val     Expr
+}
+
+func (p *parser) call(name token) (Expr, error) {
+	open := p.tok.off
+	p.depth++
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	var args []rawArg
+	for p.tok.kind != tRParen {
+		if len(args) > 0 {
+			if p.tok.kind != tComma {
+				return nil, p.errHere(fmt.Sprintf("expected ',' or ')' in the arguments of %s but found %s", name.text, p.describe()), fmt.Sprintf("the call opened at %s", posAt(p.lx.src, open)))
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		a := rawArg{}
+		if p.tok.kind == tIdent {
+			la := p.lx
+			nt, err := la.next()
+			for err == nil && nt.kind == tNewline {
+				nt, err = la.next()
+			}
+			if err == nil && nt.kind == tAssign {
+				a.name, a.nameOff = p.tok.text, p.tok.off
+				p.lx = la
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		v, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		a.val = v
+		args = append(args, a)
+	}
+	p.depth--
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	return p.bind(name, args)
+}
+
+// bind matches arguments to the op's parameters, checks literals and fills
+// defaults.
+func (p *parser) bind(name token, args []rawArg) (Expr, error) {
+	op := p.ops[name.text]
+	if op == nil {
+		names := make([]string, 0, len(p.ops))
+		for n := range p.ops {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		hint := "see the op reference"
+		if s := didYouMean(name.text, names); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
+		}
+		return nil, &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("unknown op %q", name.text), Hint: hint, Err: ErrUnknownOp}
+	}
+	if op.Name == "drop" && p.nest > 1 {
+		return nil, p.errAt(name.off, "drop(...) is only allowed as a whole item", "write it as its own item: drop(col)")
+	}
+	bound := make([]Expr, len(op.Params))
+	set := make([]bool, len(op.Params))
+	seenNamed := false
+	for i, a := range args {
+		var k int
+		if a.name == "" {
+			if seenNamed {
+				return nil, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("positional argument after a named one in %s", op.Name), Hint: "put positional arguments first", Err: ErrArgument}
+			}
+			if i >= len(op.Params) {
+				return nil, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("too many arguments to %s", op.Name), Hint: "signature: " + op.Signature(), Err: ErrArgument}
+			}
+			k = i
+		} else {
+			seenNamed = true
+			k = -1
+			for j, prm := range op.Params {
+				if prm.Name == a.name {
+					k = j
+				}
+			}
+			if k < 0 {
+				pn := make([]string, len(op.Params))
+				for j, prm := range op.Params {
+					pn[j] = prm.Name
+				}
+				hint := "signature: " + op.Signature()
+				if s := didYouMean(a.name, pn); s != "" {
+					hint = fmt.Sprintf("did you mean %q? signature: %s", s, op.Signature())
+				}
+				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("%s has no parameter %q", op.Name, a.name), Hint: hint, Err: ErrArgument}
+			}
+			if set[k] {
+				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("parameter %q of %s given twice", a.name, op.Name), Err: ErrArgument}
+			}
+		}
+		v, err := p.checkLiteral(op, op.Params[k], a.val)
+		if err != nil {
+			return nil, err
+		}
+		bound[k], set[k] = v, true
+	}
+	for k, prm := range op.Params {
+		if set[k] {
+			continue
+		}
+		if prm.Required {
+			return nil, &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("%s is missing its argument %q (%s)", op.Name, prm.Name, prm.Type), Hint: "signature: " + op.Signature(), Err: ErrArgument}
+		}
+		bound[k] = defaultLiteral(prm, name.off)
+	}
+	if op.Commutative && canonString(bound[0]) > canonString(bound[1]) {
+		bound[0], bound[1] = bound[1], bound[0]
+	}
+	return &Call{Off: name.off, Name: op.Name, Args: bound, op: op}, nil
+}
+
+func defaultLiteral(prm Param, off int) Expr {
+	switch {
+	case prm.Default == "":
+		return nil
+	case prm.Type == ArgString || prm.Type == ArgDuration || prm.Type == ArgRegexp:
+		s, _ := strconv.Unquote(prm.Default)
+		return &String{Off: off, Value: s}
+	default:
+		v, _ := strconv.ParseFloat(prm.Default, 64)
+		return &Number{Off: off, Value: v}
+	}
+}
+
+// checkLiteral validates arguments of literal parameters (and the shape of
+// column-name parameters) and normalises durations.
+func (p *parser) checkLiteral(op *OpInfo, prm Param, v Expr) (Expr, error) {
+	where := fmt.Sprintf("%s(%s=...)", op.Name, prm.Name)
+	bad := func(msg, hint string) (Expr, error) {
+		return nil, &Error{Pos: posAt(p.lx.src, v.Offset()), Msg: where + ": " + msg, Hint: hint, Err: ErrArgument}
+	}
+	switch prm.Type {
+	case ArgInt, ArgFloat:
+		n, ok := v.(*Number)
+		if !ok {
+			return bad(fmt.Sprintf("want a number literal, got %s", canonString(v)), "")
+		}
+		if prm.Type == ArgInt && n.Value != math.Trunc(n.Value) {
+			return bad(fmt.Sprintf("want an integer, got %s", formatNumber(n.Value)), "")
+		}
+		if n.Value < prm.Min || n.Value > prm.Max {
+			return bad(fmt.Sprintf("%s is outside the allowed range [%s, %s]", formatNumber(n.Value), formatNumber(prm.Min), formatNumber(prm.Max)), "")
+		}
+		return n, nil
+	case ArgString, ArgRegexp, ArgDuration:
+		s, ok := v.(*String)
+		if !ok {
+			return bad(fmt.Sprintf("want a quoted string, got %s", canonString(v)), `write it in double quotes, e.g. "..."`)
+		}
+		switch prm.Type {
+		case ArgString:
+			if s.Value == "" {
+				return bad("empty string", "")
+			}
+		case ArgRegexp:
+			re, err := regexp.Compile(s.Value)
+			if err != nil {
+				return bad("invalid RE2 regexp: "+err.Error(), "RE2 has no lookaround or backreferences")
+			}
+			if re.MatchString("") {
+				return bad(fmt.Sprintf("regexp %q matches the empty string, so counts would be meaningless", s.Value), "require at least one character, e.g. use + instead of *")
+			}
+		case ArgDuration:
+			if s.Value == "" {
+				return s, nil
+			}
+			secs, err := parseDuration(s.Value)
+			if err != nil {
+				return bad(err.Error(), `write e.g. "30s", "15m", "1h", "7d", "2w" or "1h30m"`)
+			}
+			return &String{Off: s.Off, Value: formatDuration(secs)}, nil
+		}
+		return s, nil
+	case ArgColumn, ArgTime:
+		if _, ok := v.(*Column); !ok {
+			return bad(fmt.Sprintf("want a column name, got %s", canonString(v)), "")
+		}
+		return v, nil
+	default:
+		if s, ok := v.(*String); ok {
+			return bad(fmt.Sprintf("want a %s expression, got the string %q", prm.Type, s.Value), "column names are written bare or in backquotes, not in double quotes")
+		}
+		if c, ok := v.(*Call); ok && c.Name == "drop" {
+			return bad("drop(...) cannot be an argument", "")
+		}
+		return v, nil
+	}
+}
+
+var durationUnits = []struct {
+	suffix string
+	secs   int64
+}{{"w", 7 * 86400}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}}
+
+// parseDuration reads "1h30m", "7d", "90s" into seconds.
+func parseDuration(s string) (int64, error) {
+	var total int64
+	rest := s
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i > 9 || i == len(rest) {
+			return 0, fmt.Errorf("malformed duration %q", s)
+		}
+		n, _ := strconv.ParseInt(rest[:i], 10, 64)
+		u := rest[i : i+1]
+		found := false
+		for _, du := range durationUnits {
+			if du.suffix == u {
+				total += n * du.secs
+				found = true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("unknown unit %q in duration %q", u, s)
+		}
+		if total > 100*365*86400 {
+			return 0, fmt.Errorf("duration %q is longer than 100 years", s)
+		}
+		rest = rest[i+1:]
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("duration %q is zero", s)
+	}
+	return total, nil
+}
+
+// formatDuration writes seconds in the largest unit that divides them.
+func formatDuration(secs int64) string {
+	for _, du := range durationUnits {
+		if secs%du.secs == 0 {
+			return strconv.FormatInt(secs/du.secs, 10) + du.suffix
+		}
+	}
+	return strconv.FormatInt(secs, 10) + "s"
+}
+
+// durationSeconds is the seconds of a normalised duration literal ("" = 0 = unbounded).
+func durationSeconds(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	n, err := parseDuration(s)
+	if err != nil {
+		return 0
+	}
+	return float64(n)
+}

@@ -1,0 +1,154 @@
+package dsl
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseCanonicalForm(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"log1p(amount)", "log1p(amount)"},
+		{"  log1p( amount )  ;; ", "log1p(amount)"},
+		{"b = ratio(x,y)\na = log1p(x)", "a = log1p(x); b = ratio(x, y)"},
+		{"target_mean(m, smoothing=10)", "target_mean(m)"},
+		{"target_mean(m, 20)", "target_mean(m, smoothing=20)"},
+		{"cross(region, device)", "cross(device, region)"},
+		{"prod(b, a)", "prod(a, b)"},
+		{"y + x", "x + y"},
+		{"x - y", "x - y"},
+		{"a * b + c / 2", "(a * b) + (c / 2)"},
+		{"-x", "-x"},
+		{"-(x + 1)", "-(1 + x)"},
+		{"clip(x, -1, 2.50)", "clip(x, -1, 2.5)"},
+		{`group_count(card, window="60m", time=ts)`, `group_count(card, window="1h", time=ts)`},
+		{`group_count(card, time=ts, window="1h30m")`, `group_count(card, window="90m", time=ts)`},
+		{"log1p(`amount ($)`)", "log1p(`amount ($)`)"},
+		{"`a``b` = abs(x)", "`a``b` = abs(x)"},
+		{"drop(PolicyNumber); drop(PolicyNumber)", "drop(PolicyNumber)"},
+		{"x = log1p(a)  # comment\n", "x = log1p(a)"},
+		{"`log1p(a)` = log1p(a)", "log1p(a)"},
+		{"ratio(\n a,\n b)", "ratio(a, b)"},
+		{"a +\n b", "a + b"},
+		{`contains(t, "fr\"ee")`, `contains(t, "fr\"ee")`},
+		{"1e3 * x", "1000 * x"},
+	}
+	for _, tc := range tests {
+		s, err := Parse(tc.src)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.src, err)
+			continue
+		}
+		if got := s.Canonical(); got != tc.want {
+			t.Errorf("Parse(%q).Canonical() = %q, want %q", tc.src, got, tc.want)
+		}
+		// the canonical form is a fixed point
+		again, err := Parse(s.Canonical())
+		if err != nil || again.Canonical() != s.Canonical() {
+			t.Errorf("canonical %q does not re-parse to itself: %v", s.Canonical(), err)
+		}
+	}
+}
+
+func TestSameMeaningSameHash(t *testing.T) {
+	pairs := [][2]string{
+		{"log1p(amount); count(merchant)", "count(merchant)\nlog1p( amount )"},
+		{"cross(a, b, max_levels=1000)", "cross(b, a)"},
+		{`group_mean(x, by=card, time=ts, window="7d")`, `group_mean(x, card, "1w", ts)`},
+		{"rare(c, min_count=10)", "rare(c)"},
+		{"x*2 + y", "y + 2*x"},
+	}
+	for _, p := range pairs {
+		a, b := MustParse(p[0]), MustParse(p[1])
+		if a.Hash() != b.Hash() {
+			t.Errorf("%q and %q differ: %q vs %q", p[0], p[1], a.Canonical(), b.Canonical())
+		}
+	}
+	different := [][2]string{
+		{"x - y", "y - x"},
+		{"ratio(a, b)", "ratio(b, a)"},
+		{"a = log1p(x)", "b = log1p(x)"},
+		{"target_mean(m)", "target_mean(m, smoothing=5)"},
+	}
+	for _, p := range different {
+		if MustParse(p[0]).Hash() == MustParse(p[1]).Hash() {
+			t.Errorf("%q and %q hash the same", p[0], p[1])
+		}
+	}
+	if h := MustParse("log1p(amount)").Hash(); len(h) != 64 {
+		t.Errorf("hash %q is not 64 hex digits", h)
+	}
+}
+
+func TestParseErrorsHavePositionsAndHints(t *testing.T) {
+	tests := []struct {
+		src       string
+		line, col int
+		msg, hint string
+		cause     error
+	}{
+		{"log1q(x)", 1, 1, `unknown op "log1q"`, `did you mean "log1p"?`, ErrUnknownOp},
+		{"a = log1p(x)\nb = grop_mean(x, by=c)", 2, 5, `unknown op "grop_mean"`, `did you mean "group_mean"?`, ErrUnknownOp},
+		{"target_mean(m, smoothin=3)", 1, 16, `target_mean has no parameter "smoothin"`, `did you mean "smoothing"?`, ErrArgument},
+		{"bin(x, 1)", 1, 8, "bin(k=...): 1 is outside the allowed range [2, 256]", "", ErrArgument},
+		{"bin(x, 2.5)", 1, 8, "want an integer", "", ErrArgument},
+		{"clip(x, 0)", 1, 1, `clip is missing its argument "hi"`, "signature: clip(", ErrArgument},
+		{"log1p(x, y)", 1, 10, "too many arguments to log1p", "", ErrArgument},
+		{"log1p(x", 1, 8, "expected ',' or ')'", "", ErrSyntax},
+		{"(x + 1", 1, 7, "expected ')'", "close the '(' opened at 1:1", ErrSyntax},
+		{`contains(t, "free)`, 1, 13, "unterminated string", "", ErrSyntax},
+		{"log1p(x) log1p(y)", 1, 10, "unexpected name", "separate items", ErrSyntax},
+		{"x = ", 1, 5, "expected a column", "", ErrSyntax},
+		{"3", 1, 1, "constant", "", ErrSyntax},
+		{"", 1, 1, "empty features spec", "", ErrSyntax},
+		{"log1p(x $)", 1, 9, "unexpected character '$'", "backquotes", ErrSyntax},
+		{"log1p(`x)", 1, 7, "unterminated quoted column name", "", ErrSyntax},
+		{`regex_count(t, "(")`, 1, 16, "invalid RE2 regexp", "", ErrArgument},
+		{`regex_count(t, "a*")`, 1, 16, "matches the empty string", "", ErrArgument},
+		{`group_count(c, window="1y", time=ts)`, 1, 23, `unknown unit "y"`, "", ErrArgument},
+		{"log1p(drop(x))", 1, 7, "drop(...) is only allowed as a whole item", "", ErrSyntax},
+		{`log1p("amount")`, 1, 7, `got the string "amount"`, "backquotes", ErrArgument},
+		{"ratio(a=x, y)", 1, 12, "positional argument after a named one", "", ErrArgument},
+		{"2x", 1, 1, "malformed number", "", ErrSyntax},
+		{"\n\n   café(x)", 3, 4, `unknown op "café"`, "", ErrUnknownOp},
+		{"log1p(x, x=y)", 1, 10, `parameter "x" of log1p given twice`, "", ErrArgument},
+	}
+	for _, tc := range tests {
+		_, err := Parse(tc.src)
+		var pe *Error
+		if !errors.As(err, &pe) {
+			t.Errorf("Parse(%q) = %v, want *Error", tc.src, err)
+			continue
+		}
+		if pe.Pos.Line != tc.line || pe.Pos.Column != tc.col {
+			t.Errorf("Parse(%q): position %s, want %d:%d (%v)", tc.src, pe.Pos, tc.line, tc.col, err)
+		}
+		if !strings.Contains(pe.Msg, tc.msg) {
+			t.Errorf("Parse(%q): message %q, want it to contain %q", tc.src, pe.Msg, tc.msg)
+		}
+		if !strings.Contains(pe.Hint, tc.hint) {
+			t.Errorf("Parse(%q): hint %q, want it to contain %q", tc.src, pe.Hint, tc.hint)
+		}
+		if !errors.Is(err, tc.cause) {
+			t.Errorf("Parse(%q): %v is not %v", tc.src, err, tc.cause)
+		}
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		secs int64
+		out  string
+	}{{"90s", 90, "90s"}, {"60s", 60, "1m"}, {"1h30m", 5400, "90m"}, {"24h", 86400, "1d"}, {"14d", 14 * 86400, "2w"}} {
+		s, err := parseDuration(tc.in)
+		if err != nil || s != tc.secs || formatDuration(s) != tc.out {
+			t.Errorf("duration %q: %d %q %v, want %d %q", tc.in, s, formatDuration(s), err, tc.secs, tc.out)
+		}
+	}
+	for _, bad := range []string{"h", "1", "0s", "1x", "-1h", "9999999999d"} {
+		if _, err := parseDuration(bad); err == nil {
+			t.Errorf("duration %q accepted", bad)
+		}
+	}
+}
