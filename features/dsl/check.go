@@ -83,9 +83,9 @@ type Plan struct {
 
 // colInfo is a base column as the checker sees it.
 type colInfo struct {
-	Name string        `json:"name"`
-	Kind features.Kind `json:"-"`
-	KindName string    `json:"kind"`
+	Name     string        `json:"name"`
+	Kind     features.Kind `json:"-"`
+	KindName string        `json:"kind"`
 }
 
 // compiled is a checked spec turned into node trees.

@@ -48,7 +48,9 @@ func (lx *lexer) errAt(off int, msg, hint string) *Error {
 }
 
 func isIdentStart(r rune) bool { return r == '_' || unicode.IsLetter(r) }
-func isIdentPart(r rune) bool  { return r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+func isIdentPart(r rune) bool {
+	return r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
 
 func (lx *lexer) next() (token, *Error) {
 	src := lx.src

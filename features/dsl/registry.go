@@ -124,9 +124,15 @@ const (
 	groupMiss   = "Missing group or time → missing (count: missing group → missing). An unseen group → count 0 and missing statistics."
 )
 
-func numParam(name, doc string) Param { return Param{Name: name, Type: ArgNumeric, Required: true, Doc: doc} }
-func catParam(name, doc string) Param { return Param{Name: name, Type: ArgCategorical, Required: true, Doc: doc} }
-func textParam() Param                { return Param{Name: "t", Type: ArgText, Required: true, Doc: "text or categorical column"} }
+func numParam(name, doc string) Param {
+	return Param{Name: name, Type: ArgNumeric, Required: true, Doc: doc}
+}
+func catParam(name, doc string) Param {
+	return Param{Name: name, Type: ArgCategorical, Required: true, Doc: doc}
+}
+func textParam() Param {
+	return Param{Name: "t", Type: ArgText, Required: true, Doc: "text or categorical column"}
+}
 func timeParams() []Param {
 	return []Param{
 		{Name: "window", Type: ArgDuration, Default: `""`, Doc: `look-back window ending just before the row's time, e.g. "1h", "7d"; "" = all earlier rows (needs time=)`},
