@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/nightshift-ml/nightshift/experiment"
+)
+
+func runFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fit", stderr)
+	var d dataFlags
+	d.register(fs)
+	model := fs.String("model", "gbdt", "gbdt or logreg")
+	valid := fs.String("valid", "", "validation file (read with the training file's column kinds); default: a holdout")
+	holdout := fs.Float64("holdout", 0.2, "fraction of rows held out for validation when --valid is not given")
+	splitMode := fs.String("split", "stratified", "holdout draw: stratified (seeded) or modulo (row i held out when i % round(1/holdout) is last, as the peer scripts do)")
+	var params repeatFlag
+	fs.Var(&params, "param", "model parameter K=V (repeatable; LightGBM names for gbdt, e.g. num_iterations=200)")
+	threads := fs.Int("threads", 0, "threads (0 = all cores)")
+	seed := fs.Uint64("seed", 42, "seed for the split and the model")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	out := fs.String("out", "", "write the model file here (LightGBM text for gbdt, JSON for logreg)")
+	preds := fs.String("predictions", "", "write the validation rows' probabilities here (CSV, one score column, input order)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := d.check(); err != nil {
+		return err
+	}
+	kv := map[string]string{}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return usagef("--param %q: want KEY=VALUE", p)
+		}
+		kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	res, err := experiment.Fit(ctx, experiment.FitConfig{
+		Table: d.tableSpec(), ValidPath: *valid, Holdout: *holdout, SplitMode: *splitMode,
+		Model: *model, Params: kv, Threads: *threads, Seed: *seed,
+	})
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := experiment.WriteFileAtomic(*out, res.WriteModel); err != nil {
+			return err
+		}
+	}
+	if *preds != "" {
+		if err := experiment.WriteFileAtomic(*preds, func(w io.Writer) error {
+			bw := bufio.NewWriter(w)
+			fmt.Fprintln(bw, "score")
+			for _, p := range res.Predictions {
+				bw.WriteString(strconv.FormatFloat(p, 'g', 17, 64))
+				bw.WriteByte('\n')
+			}
+			return bw.Flush()
+		}); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(stdout, "model %s on %s: %d rows, %d feature columns (%d train, %d validation rows); positive = %q\n",
+		res.Model, d.data, res.Rows, res.Columns, res.TrainRows, res.ValidRows, res.Positive)
+	for _, u := range res.Unused {
+		fmt.Fprintf(stdout, "  not used: %s — %s\n", u.Name, u.Reason)
+	}
+	fmt.Fprintf(stdout, "load %.3fs  train %.3fs  predict %.3fs", res.LoadSeconds, res.TrainSeconds, res.PredictSeconds)
+	if res.Model == "gbdt" {
+		fmt.Fprintf(stdout, "  best iteration %d", res.BestIteration)
+	}
+	fmt.Fprintln(stdout)
+	m := res.Metrics
+	fmt.Fprintf(stdout, "AUC %.4f  PR AUC %.4f  log loss %.4f  Brier %.4f\n", m.AUC, m.PRAUC, m.LogLoss, m.Brier)
+	return nil
+}

@@ -1,0 +1,185 @@
+// Command nightshift runs unattended ML experiments on a table with a
+// binary label. See README.md for the commands; design.md for the contract.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
+// 4 promotion refused, 130 interrupted.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitContract    = 3
+	exitGate        = 4
+	exitInterrupted = 130
+)
+
+// usageError marks a problem with the command line (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"profile": {"describe a table: column kinds, missing values, label rate, leaks", runProfile},
+		"fit":     {"train one model (gbdt or logreg) and print its validation metrics", runFit},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stderr, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "nightshift: unknown command %q\n", args[0])
+		printUsage(stderr, cmds)
+		return exitUsage
+	}
+	err := c.run(ctx, args[1:], stdout, stderr)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	return exitFailure
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: nightshift COMMAND [flags]   (nightshift COMMAND -h for its flags)")
+	fmt.Fprintln(w, "commands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("nightshift "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args and turns flag errors into usage errors; it also
+// refuses stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	return nil
+}
+
+// listFlag collects a repeatable or comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+// repeatFlag collects a repeatable flag without splitting on commas.
+type repeatFlag []string
+
+func (l *repeatFlag) String() string     { return strings.Join(*l, " ") }
+func (l *repeatFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// dataFlags are the flags every command that reads a table shares.
+type dataFlags struct {
+	data, target, positive                   string
+	categorical, text, idCols, numeric, drop listFlag
+	missing                                  string
+	missingSet                               bool
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.data, "data", "", "input table (CSV or Parquet)")
+	fs.StringVar(&d.target, "target", "", "label column (binary)")
+	fs.StringVar(&d.positive, "positive", "", "label value counted as positive (default: 1/true/yes/spam/fraud/click, else the rarer class)")
+	fs.Var(&d.categorical, "categorical", "columns to read as categorical (comma-separated, repeatable)")
+	fs.Var(&d.text, "text", "columns to read as free text")
+	fs.Var(&d.idCols, "id-col", "identifier columns (kept for output, never features)")
+	fs.Var(&d.numeric, "numeric", "columns that must be numeric")
+	fs.Var(&d.drop, "drop", "columns to ignore")
+	fs.Func("missing", "comma-separated field values read as missing (default: empty,NA,NaN,null,None,?)", func(s string) error {
+		d.missing, d.missingSet = s, true
+		return nil
+	})
+}
+
+func (d *dataFlags) check() error {
+	if d.data == "" {
+		return usagef("--data FILE is required")
+	}
+	if d.target == "" {
+		return usagef("--target COL is required")
+	}
+	return nil
+}
