@@ -120,7 +120,9 @@ func (n *negNode) eval(ec *evalCtx) (value, error) {
 }
 
 // catOutState is the output dictionary of a categorical output column:
-// the levels present on the training rows, in their order there.
+// the levels present on the training rows, in their order there, plus the
+// catch-all levels (__other__, __rare__) of cross and rare, which unseen
+// values map to.
 type catOutState struct {
 	Levels []string `json:"levels"`
 }
@@ -143,9 +145,18 @@ func (n *catOutNode) eval(ec *evalCtx) (value, error) {
 		return value{}, err
 	}
 	if ec.fit {
-		n.st.Levels, _ = presentLevels(x.codes, x.levels)
-		if n.st.Levels == nil {
-			n.st.Levels = []string{}
+		cnt := make([]int, len(x.levels))
+		for _, c := range x.codes {
+			if c >= 0 {
+				cnt[c]++
+			}
+		}
+		n.st.Levels = []string{}
+		for i, l := range x.levels {
+			_, raw := n.x.(*colNode)
+			if cnt[i] > 0 || !raw && (l == otherLevel || l == rareLevel) {
+				n.st.Levels = append(n.st.Levels, l)
+			}
 		}
 	}
 	m := levelIndex(x.levels, indexOf(n.st.Levels))
