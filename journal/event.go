@@ -30,7 +30,7 @@ type Event struct {
 }
 
 type eventRecord struct {
-	V       int               `json:"v"`
+	versioned
 	ID      uint64            `json:"id"`
 	Kind    EventKind         `json:"kind"`
 	Time    time.Time         `json:"time"`
@@ -62,7 +62,7 @@ func (j *Journal) AddEvent(study string, e Event) (uint64, error) {
 	}
 	err := j.appendRecord(study, bucketEvents, func(id uint64) any {
 		e.ID = id
-		return eventRecord{V: recordVersion, ID: id, Kind: e.Kind, Time: e.Time, Message: e.Message, Details: e.Details}
+		return eventRecord{versioned: current(), ID: id, Kind: e.Kind, Time: e.Time, Message: e.Message, Details: e.Details}
 	})
 	return e.ID, err
 }
@@ -70,7 +70,7 @@ func (j *Journal) AddEvent(study string, e Event) (uint64, error) {
 // ListEvents returns the study's events in order.
 func (j *Journal) ListEvents(study string) ([]Event, error) {
 	var out []Event
-	err := j.scanRecords(study, bucketEvents, "event", func() any { return new(eventRecord) }, func(v any) {
+	err := j.scanRecords(study, bucketEvents, "event", func() record { return new(eventRecord) }, func(v record) {
 		r := v.(*eventRecord)
 		out = append(out, Event{ID: r.ID, Kind: r.Kind, Time: r.Time, Message: r.Message, Details: r.Details})
 	})

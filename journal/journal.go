@@ -73,11 +73,17 @@ func Open(path string, opts Options) (*Journal, error) {
 	}
 	j := &Journal{path: path, opts: opts}
 	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		fi, err := os.Stat(path)
+		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("journal %s does not exist (a study is created by `nightshift run`): %w", path, ErrNoJournal)
 			}
 			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		if fi.Size() == 0 {
+			// A writer died between creating the file and initialising it;
+			// bbolt would try to initialise it through a read-only handle.
+			return nil, fmt.Errorf("journal %s is empty (never initialised; a read-write open will set it up): %w", path, ErrNoJournal)
 		}
 		if err := j.view(checkSchema); err != nil {
 			return nil, err
@@ -271,4 +277,49 @@ func isDiskFull(err error) bool {
 		}
 	}
 	return false
+}
+
+// appendRecord stores the record build(id) under the next sequence number of
+// the study's nested bucket, in one transaction.
+func (j *Journal) appendRecord(study string, bucket []byte, build func(id uint64) any) error {
+	return j.update(func(tx *bolt.Tx) error {
+		nb, err := studyNested(tx, study, bucket)
+		if err != nil {
+			return err
+		}
+		id, err := nb.NextSequence()
+		if err != nil {
+			return err
+		}
+		data, err := encodeRecord(fmt.Sprintf("study %q %s %d", study, bucket, id), build(id))
+		if err != nil {
+			return err
+		}
+		return nb.Put(seqKey(id), data)
+	})
+}
+
+// scanRecords decodes every record of a study's nested bucket in key order
+// into a fresh value from alloc and hands it to use.
+func (j *Journal) scanRecords(study string, bucket []byte, what string, alloc func() record, use func(record)) error {
+	return j.view(func(tx *bolt.Tx) error {
+		nb, err := studyNested(tx, study, bucket)
+		if err != nil {
+			return err
+		}
+		return decodeAll(nb, study, what, alloc, use)
+	})
+}
+
+// decodeAll decodes every record of nb in key order into a fresh value from
+// alloc and hands it to use.
+func decodeAll(nb *bolt.Bucket, study, what string, alloc func() record, use func(record)) error {
+	return nb.ForEach(func(k, v []byte) error {
+		rec := alloc()
+		if err := decodeRecord(fmt.Sprintf("study %q %s key %x", study, what, k), v, rec); err != nil {
+			return err
+		}
+		use(rec)
+		return nil
+	})
 }

@@ -12,26 +12,42 @@ import (
 // A record with a larger "v" was written by a newer nightshift.
 const recordVersion = 1
 
-// versioned is decoded first to check a record's version before its body.
+// versioned is embedded first in every record type, giving it the "v"
+// field.
 type versioned struct {
 	V int `json:"v"`
 }
 
-// decodeRecord checks the record's version and unmarshals it into dst;
-// what names the record in errors (for example `study "x" trial 12`).
-func decodeRecord(what string, data []byte, dst any) error {
-	var v versioned
-	if err := json.Unmarshal(data, &v); err != nil {
-		return fmt.Errorf("%s: %v: %w", what, err, ErrInvalidRecord)
+func (v versioned) version() int { return v.V }
+
+// record is any record type: a struct embedding versioned.
+type record interface{ version() int }
+
+// current is the version stamp of a record written now.
+func current() versioned { return versioned{V: recordVersion} }
+
+// decodeRecord unmarshals a record into dst (a pointer to a record type)
+// and checks its version; what names the record in errors (for example
+// `study "x" trial 12`). The body is decoded once, since JSON decoding is
+// most of what reading a study costs; only when that fails is the version
+// decoded on its own, so that a record from a newer nightshift with
+// incompatible fields is reported as ErrNewerSchema, not as a type error.
+func decodeRecord(what string, data []byte, dst record) error {
+	err := json.Unmarshal(data, dst)
+	v := dst.version()
+	if err != nil {
+		var only versioned
+		if json.Unmarshal(data, &only) == nil {
+			v = only.V
+		}
 	}
 	switch {
-	case v.V == 0:
-		return fmt.Errorf("%s: record has no version field \"v\": %w", what, ErrInvalidRecord)
-	case v.V > recordVersion:
-		return fmt.Errorf("%s: record version %d, this nightshift reads up to %d; upgrade nightshift: %w", what, v.V, recordVersion, ErrNewerSchema)
-	}
-	if err := json.Unmarshal(data, dst); err != nil {
+	case v > recordVersion:
+		return fmt.Errorf("%s: record version %d, this nightshift reads up to %d; upgrade nightshift: %w", what, v, recordVersion, ErrNewerSchema)
+	case err != nil:
 		return fmt.Errorf("%s: %v: %w", what, err, ErrInvalidRecord)
+	case v == 0:
+		return fmt.Errorf("%s: record has no version field \"v\": %w", what, ErrInvalidRecord)
 	}
 	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Round is one call to a planner: what it was asked, what it answered, what
@@ -34,7 +32,7 @@ type Proposal struct {
 }
 
 type roundRecord struct {
-	V         int              `json:"v"`
+	versioned
 	ID        uint64           `json:"id"`
 	Planner   string           `json:"planner"`
 	Prompt    string           `json:"prompt,omitempty"`
@@ -94,7 +92,7 @@ func (j *Journal) AddRound(study string, r Round) (uint64, error) {
 	err := j.appendRecord(study, bucketRounds, func(id uint64) any {
 		r.ID = id
 		return roundRecord{
-			V: recordVersion, ID: id, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
+			versioned: current(), ID: id, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
 			TokensIn: r.TokensIn, TokensOut: r.TokensOut, LatencyS: r.Latency.Seconds(),
 			Accepted: toProposalRecords(r.Accepted), Rejected: toProposalRecords(r.Rejected),
 			Error: r.Error, Time: r.Time,
@@ -106,7 +104,7 @@ func (j *Journal) AddRound(study string, r Round) (uint64, error) {
 // ListRounds returns the study's planner rounds in order.
 func (j *Journal) ListRounds(study string) ([]Round, error) {
 	var out []Round
-	err := j.scanRecords(study, bucketRounds, "round", func() any { return new(roundRecord) }, func(v any) {
+	err := j.scanRecords(study, bucketRounds, "round", func() record { return new(roundRecord) }, func(v record) {
 		r := v.(*roundRecord)
 		out = append(out, Round{
 			ID: r.ID, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
@@ -119,49 +117,20 @@ func (j *Journal) ListRounds(study string) ([]Round, error) {
 	return out, err
 }
 
-// appendRecord stores the record build(id) under the next sequence number of
-// the study's nested bucket, in one transaction.
-func (j *Journal) appendRecord(study string, bucket []byte, build func(id uint64) any) error {
-	return j.update(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		nb, err := nested(b, bucket, study)
-		if err != nil {
-			return err
-		}
-		id, err := nb.NextSequence()
-		if err != nil {
-			return err
-		}
-		data, err := encodeRecord(fmt.Sprintf("study %q %s %d", study, bucket, id), build(id))
-		if err != nil {
-			return err
-		}
-		return nb.Put(seqKey(id), data)
-	})
+// roundTokens is the part of a round record TokensSpent reads.
+type roundTokens struct {
+	versioned
+	TokensIn  int `json:"tokens_in"`
+	TokensOut int `json:"tokens_out"`
 }
 
-// scanRecords decodes every record of a study's nested bucket in key order
-// into a fresh value from alloc and hands it to use.
-func (j *Journal) scanRecords(study string, bucket []byte, what string, alloc func() any, use func(any)) error {
-	return j.view(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		nb, err := nested(b, bucket, study)
-		if err != nil {
-			return err
-		}
-		return nb.ForEach(func(k, v []byte) error {
-			rec := alloc()
-			if err := decodeRecord(fmt.Sprintf("study %q %s key %x", study, what, k), v, rec); err != nil {
-				return err
-			}
-			use(rec)
-			return nil
-		})
+// TokensSpent sums the planner tokens of all the study's rounds, decoding
+// only the token fields.
+func (j *Journal) TokensSpent(study string) (in, out int, err error) {
+	err = j.scanRecords(study, bucketRounds, "round", func() record { return new(roundTokens) }, func(v record) {
+		r := v.(*roundTokens)
+		in += r.TokensIn
+		out += r.TokensOut
 	})
+	return in, out, err
 }

@@ -37,6 +37,9 @@ func TestRoundsAndEventsAppendInOrder(t *testing.T) {
 	if !reflect.DeepEqual(rounds[1], want) {
 		t.Fatalf("round 2 = %+v\nwant %+v", rounds[1], want)
 	}
+	if in, out, err := j.TokensSpent("s"); in != 3600 || out != 1020 || err != nil {
+		t.Fatalf("TokensSpent = %d, %d, %v; want 3600, 1020", in, out, err)
+	}
 	if _, err := j.AddRound("s", Round{}); !errors.Is(err, ErrInvalidRecord) {
 		t.Fatalf("round without planner: %v", err)
 	}

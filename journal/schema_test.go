@@ -131,6 +131,16 @@ func TestOpenRefusesForeignAndDamagedFiles(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "missing.db"), Options{ReadOnly: true}); !errors.Is(err, ErrNoJournal) {
 		t.Fatalf("missing file read-only: %v", err)
 	}
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	os.WriteFile(empty, nil, 0o644)
+	if _, err := Open(empty, Options{ReadOnly: true}); !errors.Is(err, ErrNoJournal) || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("empty file read-only: %v", err)
+	}
+	j, err := Open(empty, Options{})
+	if err != nil {
+		t.Fatalf("empty file read-write: %v", err)
+	}
+	j.Close()
 }
 
 func TestNewerRecordIsRefusedNotGuessed(t *testing.T) {

@@ -66,7 +66,7 @@ var (
 )
 
 type studyRecord struct {
-	V       int        `json:"v"`
+	versioned
 	Name    string     `json:"name"`
 	State   StudyState `json:"state"`
 	Created time.Time  `json:"created"`
@@ -74,19 +74,19 @@ type studyRecord struct {
 }
 
 type configRecord struct {
-	V             int             `json:"v"`
+	versioned
 	ConfigVersion int             `json:"config_version"`
 	Config        json.RawMessage `json:"config"`
 }
 
 type fingerprintRecord struct {
-	V      int    `json:"v"`
+	versioned
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 }
 
 type profileRecord struct {
-	V       int             `json:"v"`
+	versioned
 	Profile json.RawMessage `json:"profile,omitempty"`
 }
 
@@ -161,13 +161,13 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 		if err := putStudyRecord(b, s); err != nil {
 			return err
 		}
-		if err := putJSON(b, keyConfig, s.Name, configRecord{V: recordVersion, ConfigVersion: s.ConfigVersion, Config: s.Config}); err != nil {
+		if err := putJSON(b, keyConfig, s.Name, configRecord{versioned: current(), ConfigVersion: s.ConfigVersion, Config: s.Config}); err != nil {
 			return err
 		}
-		if err := putJSON(b, keyFingerprint, s.Name, fingerprintRecord{V: recordVersion, Size: s.Data.Size, SHA256: s.Data.SHA256}); err != nil {
+		if err := putJSON(b, keyFingerprint, s.Name, fingerprintRecord{versioned: current(), Size: s.Data.Size, SHA256: s.Data.SHA256}); err != nil {
 			return err
 		}
-		return putJSON(b, keyProfile, s.Name, profileRecord{V: recordVersion, Profile: s.Profile})
+		return putJSON(b, keyProfile, s.Name, profileRecord{versioned: current(), Profile: s.Profile})
 	})
 	if err != nil {
 		return Study{}, err
@@ -194,10 +194,10 @@ func putJSON(b *bolt.Bucket, key []byte, study string, rec any) error {
 }
 
 func putStudyRecord(b *bolt.Bucket, s Study) error {
-	return putJSON(b, keyStudy, s.Name, studyRecord{V: recordVersion, Name: s.Name, State: s.State, Created: s.Created, Updated: s.Updated})
+	return putJSON(b, keyStudy, s.Name, studyRecord{versioned: current(), Name: s.Name, State: s.State, Created: s.Created, Updated: s.Updated})
 }
 
-func getJSON(b *bolt.Bucket, key []byte, study string, dst any) error {
+func getJSON(b *bolt.Bucket, key []byte, study string, dst record) error {
 	what := fmt.Sprintf("study %q %s", study, key)
 	data := b.Get(key)
 	if data == nil {
@@ -303,7 +303,7 @@ func (j *Journal) SetStudyConfig(name string, version int, config json.RawMessag
 		return err
 	}
 	return j.modifyStudy(name, func(b *bolt.Bucket, _ *Study) error {
-		return putJSON(b, keyConfig, name, configRecord{V: recordVersion, ConfigVersion: version, Config: config})
+		return putJSON(b, keyConfig, name, configRecord{versioned: current(), ConfigVersion: version, Config: config})
 	})
 }
 
@@ -311,7 +311,7 @@ func (j *Journal) SetStudyConfig(name string, version int, config json.RawMessag
 // allowed to continue on changed data).
 func (j *Journal) SetFingerprint(name string, fp Fingerprint) error {
 	return j.modifyStudy(name, func(b *bolt.Bucket, _ *Study) error {
-		return putJSON(b, keyFingerprint, name, fingerprintRecord{V: recordVersion, Size: fp.Size, SHA256: fp.SHA256})
+		return putJSON(b, keyFingerprint, name, fingerprintRecord{versioned: current(), Size: fp.Size, SHA256: fp.SHA256})
 	})
 }
 
@@ -321,6 +321,6 @@ func (j *Journal) SetProfile(name string, profile json.RawMessage) error {
 		return fmt.Errorf("study %q: profile is not valid JSON: %w", name, ErrInvalidRecord)
 	}
 	return j.modifyStudy(name, func(b *bolt.Bucket, _ *Study) error {
-		return putJSON(b, keyProfile, name, profileRecord{V: recordVersion, Profile: profile})
+		return putJSON(b, keyProfile, name, profileRecord{versioned: current(), Profile: profile})
 	})
 }

@@ -95,7 +95,7 @@ type Trial struct {
 }
 
 type trialRecord struct {
-	V             int                  `json:"v"`
+	versioned
 	ID            uint64               `json:"id"`
 	State         TrialState           `json:"state"`
 	SpecHash      string               `json:"spec_hash,omitempty"`
@@ -123,7 +123,7 @@ type trialRecord struct {
 
 func (t Trial) record() trialRecord {
 	return trialRecord{
-		V: recordVersion, ID: t.ID, State: t.State,
+		versioned: current(), ID: t.ID, State: t.State,
 		SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features, Params: t.Params, Seed: t.Seed,
 		Metric: t.Metric, FoldScores: toJSONFloats(t.FoldScores), Mean: jsonFloat(t.Mean), Std: jsonFloat(t.Std),
 		BestIteration: t.BestIteration, Timings: toJSONFloatMap(t.Timings),
@@ -153,6 +153,24 @@ func nested(b *bolt.Bucket, name []byte, study string) (*bolt.Bucket, error) {
 	return n, nil
 }
 
+// studyNested returns the named nested bucket of the study.
+func studyNested(tx *bolt.Tx, study string, name []byte) (*bolt.Bucket, error) {
+	b, err := studyBucket(tx, study)
+	if err != nil {
+		return nil, err
+	}
+	return nested(b, name, study)
+}
+
+// trialBuckets returns the study's trials bucket and its spec-hash index.
+func trialBuckets(tx *bolt.Tx, study string) (trials, specs *bolt.Bucket, err error) {
+	if trials, err = studyNested(tx, study, bucketTrials); err != nil {
+		return nil, nil, err
+	}
+	specs, err = studyNested(tx, study, bucketSpecs)
+	return trials, specs, err
+}
+
 func readTrial(tb *bolt.Bucket, study string, id uint64) (Trial, bool, error) {
 	data := tb.Get(seqKey(id))
 	if data == nil {
@@ -171,11 +189,7 @@ func readTrial(tb *bolt.Bucket, study string, id uint64) (Trial, bool, error) {
 func (j *Journal) NextTrialID(study string) (uint64, error) {
 	var id uint64
 	err := j.update(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		tb, err := nested(b, bucketTrials, study)
+		tb, err := studyNested(tx, study, bucketTrials)
 		if err != nil {
 			return err
 		}
@@ -200,15 +214,7 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 		return 0, fmt.Errorf("study %q trial %d: spec is not valid JSON: %w", study, t.ID, ErrInvalidRecord)
 	}
 	err := j.update(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		tb, err := nested(b, bucketTrials, study)
-		if err != nil {
-			return err
-		}
-		sb, err := nested(b, bucketSpecs, study)
+		tb, sb, err := trialBuckets(tx, study)
 		if err != nil {
 			return err
 		}
@@ -276,11 +282,7 @@ func stateName(s TrialState) string {
 func (j *Journal) GetTrial(study string, id uint64) (Trial, error) {
 	var t Trial
 	err := j.view(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		tb, err := nested(b, bucketTrials, study)
+		tb, err := studyNested(tx, study, bucketTrials)
 		if err != nil {
 			return err
 		}
@@ -299,23 +301,8 @@ func (j *Journal) GetTrial(study string, id uint64) (Trial, error) {
 // ListTrials returns the study's trials in ID order.
 func (j *Journal) ListTrials(study string) ([]Trial, error) {
 	var out []Trial
-	err := j.view(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		tb, err := nested(b, bucketTrials, study)
-		if err != nil {
-			return err
-		}
-		return tb.ForEach(func(k, v []byte) error {
-			var r trialRecord
-			if err := decodeRecord(fmt.Sprintf("study %q trial key %x", study, k), v, &r); err != nil {
-				return err
-			}
-			out = append(out, r.trial())
-			return nil
-		})
+	err := j.scanRecords(study, bucketTrials, "trial", func() record { return new(trialRecord) }, func(v record) {
+		out = append(out, v.(*trialRecord).trial())
 	})
 	return out, err
 }
@@ -326,15 +313,7 @@ func (j *Journal) ListTrials(study string) ([]Trial, error) {
 func (j *Journal) TrialBySpecHash(study, specHash string) (Trial, error) {
 	var t Trial
 	err := j.view(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		tb, err := nested(b, bucketTrials, study)
-		if err != nil {
-			return err
-		}
-		sb, err := nested(b, bucketSpecs, study)
+		tb, sb, err := trialBuckets(tx, study)
 		if err != nil {
 			return err
 		}
@@ -362,24 +341,15 @@ func (j *Journal) TrialBySpecHash(study, specHash string) (Trial, error) {
 func (j *Journal) MarkStaleRunningInterrupted(study string) ([]Trial, error) {
 	var out []Trial
 	err := j.update(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
-		}
-		tb, err := nested(b, bucketTrials, study)
+		tb, err := studyNested(tx, study, bucketTrials)
 		if err != nil {
 			return err
 		}
 		var stale []trialRecord
-		err = tb.ForEach(func(k, v []byte) error {
-			var r trialRecord
-			if err := decodeRecord(fmt.Sprintf("study %q trial key %x", study, k), v, &r); err != nil {
-				return err
+		err = decodeAll(tb, study, "trial", func() record { return new(trialRecord) }, func(v record) {
+			if r := v.(*trialRecord); r.State == TrialRunning {
+				stale = append(stale, *r)
 			}
-			if r.State == TrialRunning {
-				stale = append(stale, r)
-			}
-			return nil
 		})
 		if err != nil {
 			return err
@@ -413,40 +383,28 @@ func (c TrialCounts) Total() int {
 	return c.Done + c.Failed + c.Pruned + c.Running + c.Interrupted
 }
 
+// trialState is the part of a trial record CountTrials reads.
+type trialState struct {
+	versioned
+	State TrialState `json:"state"`
+}
+
 // CountTrials counts the study's trials by state in one read transaction.
 func (j *Journal) CountTrials(study string) (TrialCounts, error) {
 	var c TrialCounts
-	err := j.view(func(tx *bolt.Tx) error {
-		b, err := studyBucket(tx, study)
-		if err != nil {
-			return err
+	err := j.scanRecords(study, bucketTrials, "trial", func() record { return new(trialState) }, func(v record) {
+		switch v.(*trialState).State {
+		case TrialDone:
+			c.Done++
+		case TrialFailed:
+			c.Failed++
+		case TrialPruned:
+			c.Pruned++
+		case TrialRunning:
+			c.Running++
+		case TrialInterrupted:
+			c.Interrupted++
 		}
-		tb, err := nested(b, bucketTrials, study)
-		if err != nil {
-			return err
-		}
-		return tb.ForEach(func(k, v []byte) error {
-			var r struct {
-				versioned
-				State TrialState `json:"state"`
-			}
-			if err := decodeRecord(fmt.Sprintf("study %q trial key %x", study, k), v, &r); err != nil {
-				return err
-			}
-			switch r.State {
-			case TrialDone:
-				c.Done++
-			case TrialFailed:
-				c.Failed++
-			case TrialPruned:
-				c.Pruned++
-			case TrialRunning:
-				c.Running++
-			case TrialInterrupted:
-				c.Interrupted++
-			}
-			return nil
-		})
 	})
 	return c, err
 }
