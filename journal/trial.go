@@ -204,8 +204,11 @@ func (j *Journal) NextTrialID(study string) (uint64, error) {
 // 0, else t.ID (IDs from NextTrialID, or an existing trial being updated).
 // It refuses a state change the life cycle forbids (ErrInvalidTransition)
 // and a new trial whose SpecHash belongs to another trial that is not
-// interrupted (ErrDuplicateSpec). When PutTrial returns nil the state is on
-// disk; when it returns an error nothing of this call was written.
+// interrupted (ErrDuplicateSpec). t replaces the stored record whole, so
+// pass every field each time (the usual pattern is one Trial value the
+// worker fills in and writes at start and at end). When PutTrial returns
+// nil the state is on disk; when it returns an error nothing of this call
+// was written.
 func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 	if !t.State.valid() {
 		return 0, fmt.Errorf("study %q trial %d: state %q is not one of running, done, failed, pruned, interrupted: %w", study, t.ID, t.State, ErrInvalidRecord)
