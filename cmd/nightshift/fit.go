@@ -12,7 +12,8 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment"
 )
 
-func runFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runFit(ctx context.Context, e *env, args []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	fs := newFlagSet("fit", stderr)
 	var d dataFlags
 	d.register(fs)

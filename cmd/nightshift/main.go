@@ -42,25 +42,55 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
+// env is what a command runs with: its output streams and the channel
+// closed at the first SIGINT/SIGTERM (a second one cancels the context).
+type env struct {
+	stdout, stderr io.Writer
+	stop           <-chan struct{}
+	// stderrIsTerminal selects the live progress line.
+	stderrIsTerminal bool
+}
+
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run     func(ctx context.Context, e *env, args []string) error
+	// graceful commands watch env.stop themselves; the others are
+	// cancelled at the first signal.
+	graceful bool
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"profile": {"describe a table: column kinds, missing values, label rate, leaks", runProfile},
-		"fit":     {"train one model (gbdt or logreg) and print its validation metrics", runFit},
+		"profile": {summary: "describe a table: column kinds, missing values, label rate, leaks", run: runProfile},
+		"fit":     {summary: "train one model (gbdt or logreg) and print its validation metrics", run: runFit},
+		"run":     {summary: "start a study (or continue one) and search until the budget is spent", run: runRun, graceful: true},
+		"resume":  {summary: "continue a study with its stored configuration", run: runResume, graceful: true},
+		"status":  {summary: "studies, or one study's progress", run: runStatus},
+		"trials":  {summary: "a study's trials, best first", run: runTrials},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		close(stop)
+		<-sigs
+		cancel()
+	}()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, stop: stop}
+	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		e.stderrIsTerminal = true
+	}
+	os.Exit(run(ctx, e, os.Args[1:]))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, e *env, args []string) int {
+	stderr := e.stderr
 	cmds := commands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stderr, cmds)
@@ -75,7 +105,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printUsage(stderr, cmds)
 		return exitUsage
 	}
-	err := c.run(ctx, args[1:], stdout, stderr)
+	if !c.graceful {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-e.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	err := c.run(ctx, e, args[1:])
 	if err == nil {
 		return exitOK
 	}

@@ -13,7 +13,7 @@ import (
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), &env{stdout: &out, stderr: &errb, stop: make(chan struct{})}, args)
 	return code, out.String(), errb.String()
 }
 

@@ -12,7 +12,8 @@ import (
 	"github.com/nightshift-ml/nightshift/features"
 )
 
-func runProfile(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runProfile(_ context.Context, e *env, args []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	fs := newFlagSet("profile", stderr)
 	var d dataFlags
 	d.register(fs)

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+func dbFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv("NIGHTSHIFT_DB")
+	if def == "" {
+		def = "nightshift.db"
+	}
+	return fs.String("db", def, "journal file (env NIGHTSHIFT_DB)")
+}
+
+type runFlags struct {
+	db, study, metric, planner, timeCol, task string
+	budget, trialTimeout, grace               time.Duration
+	maxTrials, workers, folds                 int
+	holdout                                   float64
+	seed                                      uint64
+	allowDataChange, asJSON                   bool
+	memoryMB                                  int64
+}
+
+func (r *runFlags) registerSession(fs *flag.FlagSet) {
+	r.db = ""
+	fs.DurationVar(&r.grace, "grace", 30*time.Second, "after Ctrl-C, how long running trials may finish before they are abandoned")
+	fs.BoolVar(&r.allowDataChange, "allow-data-change", false, "continue a study although its data file changed")
+	fs.BoolVar(&r.asJSON, "json", false, "print the summary as JSON")
+}
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("run", e.stderr)
+	var d dataFlags
+	d.register(fs)
+	var r runFlags
+	db := dbFlag(fs)
+	fs.StringVar(&r.study, "study", "", "study name (default: derived from the data file); an existing study is continued")
+	fs.StringVar(&r.task, "task", "", "what the model is for, in words (shown to the LLM planner and in the report)")
+	fs.StringVar(&r.metric, "metric", "auc", "what to optimise: auc, pr_auc or logloss")
+	fs.DurationVar(&r.budget, "budget", 0, "wall-clock budget, e.g. 8h or 10m (default 10m when --max-trials is not given)")
+	fs.IntVar(&r.maxTrials, "max-trials", 0, "stop after this many trials (0 = no limit)")
+	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = by data size: one per core on small data, one using every core on large data)")
+	fs.StringVar(&r.planner, "planner", "builtin", "builtin or random")
+	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
+	fs.IntVar(&r.folds, "folds", 5, "cross-validation folds on the search part")
+	fs.StringVar(&r.timeCol, "time-col", "", "time column: the holdout is the latest rows and folds are time-ordered")
+	fs.Uint64Var(&r.seed, "seed", 42, "seed for the holdout, the folds and the planner")
+	fs.DurationVar(&r.trialTimeout, "trial-timeout", 30*time.Minute, "a trial running longer fails")
+	fs.Int64Var(&r.memoryMB, "memory-mb", 0, "refuse trials estimated above this memory (0 = half of the machine's memory)")
+	r.registerSession(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := d.check(); err != nil {
+		return err
+	}
+	if r.study == "" {
+		r.study = defaultStudyName(d.data)
+	}
+	budget := r.budget
+	if budget == 0 && r.maxTrials == 0 {
+		budget = 10 * time.Minute
+	}
+	spec := d.tableSpec()
+	cfg := experiment.StudyConfig{
+		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
+		Holdout: r.holdout, Folds: r.folds, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
+		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
+		MemoryBudget: memoryBudget(r.memoryMB),
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Config: cfg, AllowDataChange: r.allowDataChange,
+		Budget: r.budget, MaxTrials: r.maxTrials}, r)
+}
+
+func runResume(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("resume", e.stderr)
+	var r runFlags
+	db := dbFlag(fs)
+	fs.StringVar(&r.study, "study", "", "study to continue (required)")
+	fs.DurationVar(&r.budget, "budget", 0, "a new budget for this session (default: what is left)")
+	fs.IntVar(&r.maxTrials, "max-trials", 0, "a new trial limit for this session (default: what is left)")
+	r.registerSession(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if r.study == "" {
+		return usagef("--study NAME is required")
+	}
+	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Resume: true, AllowDataChange: r.allowDataChange,
+		Budget: r.budget, MaxTrials: r.maxTrials}, r)
+}
+
+func runSession(ctx context.Context, e *env, db string, opts experiment.RunOptions, r runFlags) error {
+	opts.DB = db
+	opts.Stop = e.stop
+	opts.Grace = r.grace
+	opts.Progress = e.stderr
+	opts.Live = e.stderrIsTerminal
+	sum, err := experiment.Run(ctx, opts)
+	if sum != nil {
+		printSummary(e.stdout, db, sum, r.asJSON)
+	}
+	if errors.Is(err, experiment.ErrInterrupted) {
+		fmt.Fprintf(e.stderr, "nightshift: study %s interrupted; nothing finished is lost. Continue with: nightshift resume --study %s --db %s\n", opts.Study, opts.Study, db)
+		return exitError{exitInterrupted, err}
+	}
+	if errors.Is(err, journal.ErrLocked) {
+		return fmt.Errorf("%w: another nightshift run is using %s; wait for it, or use another --db", err, db)
+	}
+	return err
+}
+
+func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON bool) {
+	j, err := experiment.OpenReadOnly(db)
+	if err != nil {
+		return
+	}
+	defer j.Close()
+	rows, err := experiment.ReadTrials(j, sum.Study)
+	if err != nil {
+		return
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(map[string]any{"study": sum.Study, "stop_reason": sum.StopReason, "elapsed_seconds": sum.Elapsed.Seconds(),
+			"workers": sum.Workers, "threads": sum.Threads, "trials": rows})
+		return
+	}
+	fmt.Fprintf(w, "study %s: %s after %s (%d workers × %d threads)\n", sum.Study, sum.StopReason, sum.Elapsed.Round(time.Second), sum.Workers, sum.Threads)
+	printLeaderboard(w, rows, 10)
+}
+
+func printLeaderboard(w io.Writer, rows []experiment.TrialRow, top int) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
+	for i, r := range rows {
+		if top > 0 && i == top {
+			break
+		}
+		score, std := "-", "-"
+		if r.State == "done" || r.State == "pruned" {
+			score, std = fmt.Sprintf("%.4f", float64(r.Score)), fmt.Sprintf("%.4f", float64(r.Std))
+		}
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", r.ID, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
+	}
+	tw.Flush()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(base columns)"
+	}
+	return s
+}
+
+func paramsText(p map[string]string) string {
+	return experiment.TrialSpec{Params: p}.ParamsString()
+}
+
+func defaultStudyName(data string) string {
+	base := data
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	var b strings.Builder
+	for _, r := range base {
+		if r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "study"
+	}
+	return b.String()
+}
+
+// memoryBudget is --memory-mb in bytes, or half of the machine's memory.
+func memoryBudget(mb int64) int64 {
+	if mb > 0 {
+		return mb << 20
+	}
+	data, err := os.ReadFile("/proc/meminfo")
+	if err == nil {
+		var kb int64
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "MemTotal:") {
+				fmt.Sscanf(strings.TrimPrefix(line, "MemTotal:"), "%d", &kb)
+			}
+		}
+		if kb > 0 {
+			return kb << 10 / 2
+		}
+	}
+	return 4 << 30
+}
+
+func runStatus(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet("status", e.stderr)
+	db := dbFlag(fs)
+	study := fs.String("study", "", "one study (default: all)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	j, err := experiment.OpenReadOnly(*db)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	var names []string
+	if *study != "" {
+		names = []string{*study}
+	} else {
+		studies, err := j.ListStudies()
+		if err != nil {
+			return err
+		}
+		for _, s := range studies {
+			names = append(names, s.Name)
+		}
+	}
+	var out []*experiment.StudyStatus
+	for _, n := range names {
+		st, err := experiment.ReadStatus(j, n)
+		if err != nil {
+			return err
+		}
+		out = append(out, st)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if *study != "" {
+			return enc.Encode(out[0])
+		}
+		if out == nil {
+			out = []*experiment.StudyStatus{}
+		}
+		return enc.Encode(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(e.stdout, "no studies in %s\n", *db)
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "study\tstate\tdone\tfailed\tpruned\trunning\tinterrupted\tbest\telapsed\tplanner\tdata")
+	for _, s := range out {
+		best := "-"
+		if s.Best != nil {
+			best = fmt.Sprintf("%s %.4f ± %.4f (#%d)", s.Metric, float64(s.Best.Score), float64(s.Best.Std), s.Best.Trial)
+		}
+		state := s.State
+		if s.Writer != "" {
+			state += " (" + s.Writer + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Study, state, s.Trials.Done, s.Trials.Failed, s.Trials.Pruned,
+			s.Trials.Running, s.Trials.Interrupted, best, (time.Duration(s.Elapsed) * time.Second).Round(time.Second), s.Planner, s.Data)
+	}
+	return tw.Flush()
+}
+
+func runTrials(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet("trials", e.stderr)
+	db := dbFlag(fs)
+	study := fs.String("study", "", "study (required)")
+	top := fs.Int("top", 0, "only the K best (0 = all)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *study == "" {
+		return usagef("--study NAME is required")
+	}
+	j, err := experiment.OpenReadOnly(*db)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	rows, err := experiment.ReadTrials(j, *study)
+	if err != nil {
+		return err
+	}
+	if *top > 0 && len(rows) > *top {
+		rows = rows[:*top]
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	printLeaderboard(e.stdout, rows, 0)
+	return nil
+}

@@ -1,0 +1,216 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/nightshift-ml/nightshift/features/dsl"
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// builtinPlanner is the offline default. Its schedule:
+//
+//  1. Warm start (no trial yet): each model kind at its defaults, on the
+//     base columns and on the base columns plus every feature move the
+//     profile suggests (FeatureMoves).
+//  2. Then, of every three proposals, one is a feature move tested against
+//     the incumbent (the best trial so far): one move added to or removed
+//     from its feature set, everything else equal, so the fold-paired
+//     comparison isolates the move. The other two are TPE samples (tpe.go)
+//     of the model's parameters on the incumbent's feature set; 4 in 5 use
+//     the incumbent's model kind, 1 in 5 the other kind (exploration).
+//     TPE draws at random until a model kind has tpeStartup finished trials.
+//
+// No spec is proposed twice (History.Seen).
+type builtinPlanner struct{}
+
+func (builtinPlanner) Name() string { return "builtin" }
+
+func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal, string, error) {
+	rng := roundRNG(h)
+	moves := FeatureMoves(h.Profile)
+	var required, all, gbdtMoves []Move
+	for _, m := range moves {
+		all = append(all, m)
+		if m.Required {
+			required = append(required, m)
+		}
+		if !m.LinearOnly {
+			gbdtMoves = append(gbdtMoves, m)
+		}
+	}
+	var out []Proposal
+	best, haveBest := h.Best()
+	if len(h.Trials) == 0 || !haveBest {
+		warm := []struct {
+			model string
+			ms    []Move
+			why   string
+		}{
+			{ModelGBDT, required, "baseline: LightGBM's default parameters on the base columns"},
+			{ModelLogreg, required, "baseline: L2 logistic regression on the base columns"},
+			{ModelGBDT, gbdtMoves, "all feature moves suggested by the profile help the trees"},
+			{ModelLogreg, all, "all feature moves suggested by the profile help the linear model"},
+		}
+		for _, w := range warm {
+			if len(out) == n {
+				break
+			}
+			spec := TrialSpec{Model: w.model, Params: defaultsFor(w.model), Features: joinMoves(w.ms), Seed: h.Seed}
+			if p, ok := accept(h, spec, w.why); ok {
+				out = append(out, p)
+			}
+		}
+		if len(out) > 0 || len(h.Trials) > 0 {
+			return out, fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves)), nil
+		}
+	}
+	featureTries, tpeTries := 0, 0
+	for tries := 0; len(out) < n && tries < 40*n; tries++ {
+		i := len(h.Trials) + len(out)
+		if i%3 == 0 && haveBest {
+			if p, ok := toggleMove(h, best, moves); ok {
+				out = append(out, p)
+				featureTries++
+				continue
+			}
+		}
+		model := ModelGBDT
+		feats := joinMoves(gbdtMoves)
+		if haveBest {
+			model, feats = best.Spec.Model, best.Spec.Features
+		}
+		if rng.IntN(5) == 0 {
+			if model == ModelGBDT {
+				model, feats = ModelLogreg, addLinearMoves(feats, moves)
+			} else {
+				model, feats = ModelGBDT, dropLinearMoves(feats, moves)
+			}
+		}
+		obs := observations(h, model)
+		spec := TrialSpec{Model: model, Params: tpeSample(model, obs, rng), Features: feats, Seed: h.Seed}
+		why := fmt.Sprintf("TPE over %s parameters (%d finished %s trials) on the incumbent's features", model, len(obs), model)
+		if len(obs) < tpeStartup {
+			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished trials)", model, tpeStartup)
+		}
+		if p, ok := accept(h, spec, why); ok {
+			out = append(out, p)
+			tpeTries++
+		}
+	}
+	summary := fmt.Sprintf("builtin: %d finished trials", countDone(h))
+	if haveBest {
+		summary += fmt.Sprintf(", incumbent #%d (%s %.4f ± %.4f, %s)", best.ID, h.Metric, best.Mean, best.Std, best.Spec.Model)
+	}
+	summary += fmt.Sprintf("; proposed %d feature moves and %d parameter samples", featureTries, tpeTries)
+	return out, summary, nil
+}
+
+func countDone(h *History) int {
+	n := 0
+	for _, t := range h.Trials {
+		if t.State == journal.TrialDone {
+			n++
+		}
+	}
+	return n
+}
+
+// observations are the finished trials of one model kind, oriented.
+func observations(h *History, model string) []observation {
+	var obs []observation
+	for _, t := range h.Trials {
+		if t.State == journal.TrialDone && t.Spec.Model == model {
+			obs = append(obs, observation{params: t.Spec.Params, score: h.orient(t.Mean)})
+		}
+	}
+	return obs
+}
+
+// canonicalItems parses a feature string into its canonical items.
+func canonicalItems(src string) map[string]bool {
+	out := map[string]bool{}
+	if strings.TrimSpace(src) == "" {
+		return out
+	}
+	spec, err := dsl.Parse(src)
+	if err != nil {
+		return out
+	}
+	for _, it := range spec.Items {
+		out[it.Canonical()] = true
+	}
+	return out
+}
+
+// hasMove reports whether every item of m is in items.
+func hasMove(items map[string]bool, m Move) bool {
+	mi := canonicalItems(strings.Join(m.Exprs, "; "))
+	if len(mi) == 0 {
+		return false
+	}
+	for it := range mi {
+		if !items[it] {
+			return false
+		}
+	}
+	return true
+}
+
+// toggleMove proposes the incumbent with one move added or removed.
+func toggleMove(h *History, best HistoryTrial, moves []Move) (Proposal, bool) {
+	items := canonicalItems(best.Spec.Features)
+	for _, m := range moves {
+		if m.Required || (m.LinearOnly && best.Spec.Model == ModelGBDT) {
+			continue
+		}
+		var feats, verb string
+		if hasMove(items, m) {
+			mi := canonicalItems(strings.Join(m.Exprs, "; "))
+			var keep []string
+			for it := range items {
+				if !mi[it] {
+					keep = append(keep, it)
+				}
+			}
+			feats, verb = strings.Join(keep, "; "), "removing"
+		} else {
+			feats = strings.TrimSpace(best.Spec.Features + "; " + strings.Join(m.Exprs, "; "))
+			feats = strings.TrimPrefix(feats, "; ")
+			verb = "adding"
+		}
+		spec := TrialSpec{Model: best.Spec.Model, Params: best.Spec.Params, Features: feats, Seed: best.Spec.Seed}
+		why := fmt.Sprintf("%s %s to the incumbent #%d changes %s (fold-paired test): %s", verb, strings.Join(m.Exprs, "; "), best.ID, h.Metric, m.Why)
+		if p, ok := accept(h, spec, why); ok {
+			return p, true
+		}
+	}
+	return Proposal{}, false
+}
+
+func addLinearMoves(feats string, moves []Move) string {
+	items := canonicalItems(feats)
+	for _, m := range moves {
+		if m.LinearOnly && !hasMove(items, m) {
+			feats = strings.TrimPrefix(feats+"; "+strings.Join(m.Exprs, "; "), "; ")
+		}
+	}
+	return feats
+}
+
+func dropLinearMoves(feats string, moves []Move) string {
+	items := canonicalItems(feats)
+	for _, m := range moves {
+		if m.LinearOnly {
+			for it := range canonicalItems(strings.Join(m.Exprs, "; ")) {
+				delete(items, it)
+			}
+		}
+	}
+	var keep []string
+	for it := range items {
+		keep = append(keep, it)
+	}
+	return strings.Join(keep, "; ")
+}

@@ -1,0 +1,132 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// tCrit95 is the one-sided 95% quantile of Student's t with df = index+1.
+var tCrit95 = []float64{6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
+	1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729}
+
+// Comparison is the noise-aware verdict of a trial against the incumbent.
+type Comparison struct {
+	Better  bool
+	Diff    float64 // mean fold-paired difference, oriented (positive = better)
+	T       float64 // paired t statistic
+	Crit    float64 // the t it had to clear
+	Verdict string
+}
+
+// compareFolds runs a one-sided paired t-test over folds (every trial uses
+// the same folds, so fold k of both saw the same rows): the challenger is
+// better only when the mean paired difference is positive and t clears the
+// 95% quantile. With identical folds this removes the fold-to-fold noise
+// that makes a raw mean comparison chase luck.
+func compareFolds(metric string, challenger, incumbent []float64, incID uint64) Comparison {
+	k := min(len(challenger), len(incumbent))
+	sign := 1.0
+	if !higherIsBetter(metric) {
+		sign = -1
+	}
+	if k < 2 {
+		return Comparison{Verdict: "not compared: fewer than 2 folds"}
+	}
+	d := make([]float64, k)
+	for i := range d {
+		d[i] = sign * (challenger[i] - incumbent[i])
+	}
+	m, s := meanStd(d)
+	c := Comparison{Diff: m, Crit: tCrit95[min(k-2, len(tCrit95)-1)]}
+	switch {
+	case s == 0 && m > 0:
+		c.T = math.Inf(1)
+	case s == 0:
+		c.T = 0
+	default:
+		c.T = m / (s / math.Sqrt(float64(k)))
+	}
+	c.Better = m > 0 && c.T > c.Crit
+	switch {
+	case c.Better:
+		c.Verdict = fmt.Sprintf("new incumbent: %+.4f %s over #%d (paired t=%.2f > %.2f, %d folds)", m, metric, incID, c.T, c.Crit, k)
+	case m > 0:
+		c.Verdict = fmt.Sprintf("not significantly better than #%d: %+.4f %s (paired t=%.2f ≤ %.2f)", incID, m, metric, c.T, c.Crit)
+	default:
+		c.Verdict = fmt.Sprintf("worse than #%d: %+.4f %s", incID, m, metric)
+	}
+	return c
+}
+
+// incumbentOf replays the finished trials in the order they finished and
+// returns the incumbent: the first finished trial, replaced only by a
+// trial that beats it by compareFolds.
+func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
+	var done []journal.Trial
+	for _, t := range trials {
+		if t.State == journal.TrialDone && len(t.FoldScores) > 0 {
+			done = append(done, t)
+		}
+	}
+	sort.SliceStable(done, func(a, b int) bool {
+		if !done[a].Finished.Equal(done[b].Finished) {
+			return done[a].Finished.Before(done[b].Finished)
+		}
+		return done[a].ID < done[b].ID
+	})
+	if len(done) == 0 {
+		return journal.Trial{}, false
+	}
+	inc := done[0]
+	for _, t := range done[1:] {
+		if compareFolds(metric, t.FoldScores, inc.FoldScores, inc.ID).Better {
+			inc = t
+		}
+	}
+	return inc, true
+}
+
+// medianPrune is Optuna's MedianPruner over folds: after at least
+// pruneWarmup folds, a trial whose running mean is worse than the median
+// of the running means of finished trials at the same fold count stops.
+// It waits for pruneStartup finished trials.
+const (
+	pruneStartup = 5
+	pruneWarmup  = 2
+)
+
+func medianPrune(metric string, done [][]float64) PruneFunc {
+	return func(scores []float64) (bool, string) {
+		k := len(scores)
+		if k < pruneWarmup {
+			return false, ""
+		}
+		var others []float64
+		for _, fs := range done {
+			if len(fs) >= k {
+				m, _ := meanStd(fs[:k])
+				others = append(others, m)
+			}
+		}
+		if len(others) < pruneStartup {
+			return false, ""
+		}
+		sort.Float64s(others)
+		med := others[len(others)/2]
+		if len(others)%2 == 0 {
+			med = (others[len(others)/2-1] + others[len(others)/2]) / 2
+		}
+		m, _ := meanStd(scores)
+		worse := m < med
+		if !higherIsBetter(metric) {
+			worse = m > med
+		}
+		if worse {
+			return true, fmt.Sprintf("pruned after %d folds: running mean %.4f is worse than the median %.4f of %d finished trials at that fold", k, m, med, len(others))
+		}
+		return false, ""
+	}
+}

@@ -1,0 +1,89 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/features"
+)
+
+// ConfigVersion is the version of StudyConfig's stored JSON form.
+const ConfigVersion = 1
+
+// Metrics a study may optimise.
+const (
+	MetricAUC     = "auc"
+	MetricPRAUC   = "pr_auc"
+	MetricLogLoss = "logloss"
+)
+
+// StudyConfig is a study's stored configuration: fixed at creation, restored
+// by resume. HoldoutRows are the rows set aside before the first trial.
+type StudyConfig struct {
+	Data         string               `json:"data"`
+	Target       string               `json:"target"`
+	Positive     string               `json:"positive,omitempty"`
+	Load         features.LoadOptions `json:"load"`
+	Task         string               `json:"task,omitempty"`
+	Metric       string               `json:"metric"`
+	Holdout      float64              `json:"holdout"`
+	Folds        int                  `json:"folds"`
+	TimeCol      string               `json:"time_col,omitempty"`
+	Seed         uint64               `json:"seed"`
+	Planner      string               `json:"planner"`
+	Workers      int                  `json:"workers"`
+	Budget       Duration             `json:"budget"`
+	MaxTrials    int                  `json:"max_trials,omitempty"`
+	TrialTimeout Duration             `json:"trial_timeout"`
+	MemoryBudget int64                `json:"memory_budget_bytes"`
+	HoldoutRows  []int                `json:"holdout_rows"`
+}
+
+// Duration is a time.Duration stored as its string ("8h0m0s").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads the text form.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// higherIsBetter tells the direction of a metric.
+func higherIsBetter(metric string) bool { return metric != MetricLogLoss }
+
+// Validate checks the fields a user sets, naming the flag at fault.
+func (c *StudyConfig) Validate() error {
+	switch {
+	case c.Data == "":
+		return fmt.Errorf("--data is required")
+	case c.Target == "":
+		return fmt.Errorf("--target is required")
+	case c.Metric != MetricAUC && c.Metric != MetricPRAUC && c.Metric != MetricLogLoss:
+		return fmt.Errorf("--metric %q: want auc, pr_auc or logloss", c.Metric)
+	case c.Holdout <= 0 || c.Holdout >= 0.9:
+		return fmt.Errorf("--holdout %v: want a fraction in (0, 0.9)", c.Holdout)
+	case c.Folds < 2 || c.Folds > 20:
+		return fmt.Errorf("--folds %d: want 2..20", c.Folds)
+	case c.Planner != "builtin" && c.Planner != "random":
+		return fmt.Errorf("--planner %q: want builtin or random (llm is not available yet)", c.Planner)
+	case c.Workers < 0 || c.Workers > 256:
+		return fmt.Errorf("--workers %d: want 0 (automatic) .. 256", c.Workers)
+	case c.Budget <= 0 && c.MaxTrials <= 0:
+		return fmt.Errorf("--budget or --max-trials must be positive")
+	case c.MaxTrials < 0:
+		return fmt.Errorf("--max-trials %d: want >= 0", c.MaxTrials)
+	}
+	return nil
+}

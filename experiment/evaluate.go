@@ -1,0 +1,202 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/dsl"
+	"github.com/nightshift-ml/nightshift/journal"
+	"github.com/nightshift-ml/nightshift/trainer"
+	"github.com/nightshift-ml/nightshift/trainer/gbdt"
+	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/metrics"
+	"github.com/nightshift-ml/nightshift/trainer/split"
+)
+
+// Outcome is what evaluating one trial produced.
+type Outcome struct {
+	FoldScores    []float64
+	BestIteration []int
+	Timings       map[string]float64 // seconds per journal.Phase*, summed over folds
+	Pruned        bool
+	PruneReason   string
+}
+
+// PruneFunc is asked after each fold but the last whether the trial should
+// stop; scores are the folds done so far.
+type PruneFunc func(scores []float64) (stop bool, reason string)
+
+// Evaluate cross-validates one trial on the search part: for each fold the
+// feature pipeline is fitted on the fold's training rows and applied to its
+// validation rows, the model is trained (GBDT early-stopping on the
+// validation part) and the fold is scored with the study metric. threads is
+// the number of threads the trial may use.
+func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, prune PruneFunc) (*Outcome, error) {
+	out := &Outcome{Timings: map[string]float64{}}
+	var fs *dsl.Spec
+	if spec.Features != "" {
+		var err error
+		if fs, err = dsl.Parse(spec.Features); err != nil {
+			return nil, fmt.Errorf("features: %w", err)
+		}
+	}
+	start := time.Now()
+	for k, fold := range s.Folds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		score, bestIter, err := s.evaluateFold(ctx, spec, fs, k, fold, threads, out.Timings)
+		if err != nil {
+			return nil, fmt.Errorf("fold %d: %w", k+1, err)
+		}
+		out.FoldScores = append(out.FoldScores, score)
+		if spec.Model == ModelGBDT {
+			out.BestIteration = append(out.BestIteration, bestIter)
+		}
+		if prune != nil && k < len(s.Folds)-1 {
+			if stop, why := prune(out.FoldScores); stop {
+				out.Pruned, out.PruneReason = true, why
+				break
+			}
+		}
+	}
+	out.Timings[journal.PhaseTotal] = time.Since(start).Seconds()
+	return out, nil
+}
+
+func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k int, fold split.Fold, threads int, timings map[string]float64) (float64, int, error) {
+	if !foldRowsSorted(fold) {
+		return 0, 0, fmt.Errorf("fold rows are not in increasing order")
+	}
+	yTrain, yValid := takeFloats(s.Y, fold.Train), takeFloats(s.Y, fold.Valid)
+	tick := time.Now()
+	phase := func(name string) {
+		now := time.Now()
+		timings[name] += now.Sub(tick).Seconds()
+		tick = now
+	}
+
+	// Features: base columns straight from the shared design, or the
+	// pipeline fitted on this fold's training rows only.
+	var trainDS, validDS *trainer.Dataset
+	if fs != nil {
+		trainFrame, validFrame := s.Frame.Take(fold.Train), s.Frame.Take(fold.Valid)
+		pipe, trainOut, err := dsl.Fit(ctx, fs, trainFrame, yTrain, dsl.FitOptions{
+			Folds: 5, Seed: spec.Seed + uint64(k), TimeCol: s.TimeCol, Leaks: s.Leaks, Threads: threads,
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		validOut, err := pipe.Apply(ctx, validFrame)
+		if err != nil {
+			return 0, 0, err
+		}
+		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
+		if len(trainDS.Features) == 0 && (spec.Model == ModelGBDT || len(trainDS.Sparse) == 0) {
+			return 0, 0, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
+		}
+	} else if len(s.base.Features) == 0 {
+		return 0, 0, fmt.Errorf("the table has no usable base columns; this trial needs a feature set (text and identifier columns need transforms)")
+	}
+	phase(journal.PhaseFeatures)
+
+	var model trainer.Model
+	bestIter := 0
+	switch spec.Model {
+	case ModelGBDT:
+		kv := maps.Clone(spec.Params)
+		kv["num_threads"] = strconv.Itoa(threads)
+		kv["seed"] = strconv.FormatUint(spec.Seed, 10)
+		p, err := gbdt.ParseParams(kv)
+		if err != nil {
+			return 0, 0, err
+		}
+		var train gbdt.Data
+		var valid *gbdt.Data
+		if trainDS == nil {
+			b, err := s.binned(ctx, p.MaxBin)
+			if err != nil {
+				return 0, 0, err
+			}
+			train = gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Train}
+			valid = &gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Valid}
+		} else {
+			b, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
+			if err != nil {
+				return 0, 0, err
+			}
+			vb, err := b.Bin(ctx, validDS)
+			if err != nil {
+				return 0, 0, err
+			}
+			train = gbdt.Data{Binned: b, Labels: yTrain}
+			valid = &gbdt.Data{Binned: vb, Labels: yValid}
+		}
+		phase(journal.PhaseBin)
+		m, err := gbdt.Train(ctx, p, train, valid)
+		if err != nil {
+			return 0, 0, err
+		}
+		model, bestIter = m, m.BestIteration()
+		if trainDS == nil {
+			validDS = s.base.Take(fold.Valid)
+		}
+	case ModelLogreg:
+		p, err := linear.ParseParams(spec.Params)
+		if err != nil {
+			return 0, 0, err
+		}
+		if trainDS == nil {
+			trainDS, validDS = s.base.Take(fold.Train), s.base.Take(fold.Valid)
+		}
+		phase(journal.PhaseBin)
+		m, err := linear.Fit(ctx, trainDS, yTrain, p)
+		if err != nil {
+			return 0, 0, err
+		}
+		model = m
+	default:
+		return 0, 0, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+	}
+	phase(journal.PhaseTrain)
+	pred, err := model.PredictProba(validDS)
+	if err != nil {
+		return 0, 0, err
+	}
+	score, err := scoreMetric(s.Metric, yValid, pred)
+	phase(journal.PhasePredict)
+	return score, bestIter, err
+}
+
+func scoreMetric(metric string, y, p []float64) (float64, error) {
+	switch metric {
+	case MetricAUC:
+		return metrics.ROCAUC(y, p, nil)
+	case MetricPRAUC:
+		return metrics.AveragePrecision(y, p, nil)
+	case MetricLogLoss:
+		return metrics.LogLoss(y, p, nil, 0)
+	}
+	return 0, fmt.Errorf("unknown metric %q", metric)
+}
+
+// DesignFromOutput converts a feature pipeline's output into the design a
+// learner trains on (see dsl.Output for the field-by-field mapping).
+func DesignFromOutput(o *dsl.Output) *trainer.Dataset {
+	d := &trainer.Dataset{Rows: o.Rows}
+	for _, c := range o.Columns {
+		if c.Kind == features.Categorical {
+			d.Features = append(d.Features, trainer.Feature{Name: c.Name, Categorical: true, NumCategories: len(c.Levels), Values: dsl.CodesAsFloat(c)})
+		} else {
+			d.Features = append(d.Features, trainer.Feature{Name: c.Name, Values: c.Num})
+		}
+	}
+	for _, sp := range o.Sparse {
+		d.Sparse = append(d.Sparse, trainer.SparseBlock{Name: sp.Name, Width: sp.Width, RowPtr: sp.RowPtr, Index: sp.Index, Value: sp.Value})
+	}
+	return d
+}

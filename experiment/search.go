@@ -1,0 +1,147 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/trainer"
+	"github.com/nightshift-ml/nightshift/trainer/gbdt"
+	"github.com/nightshift-ml/nightshift/trainer/split"
+)
+
+// Search is the data side of a study's evaluation protocol: the search part
+// of the table (every row but the holdout), its labels, the fixed folds and
+// the caches shared by all trials. Nothing in it holds or reads a holdout
+// row: the holdout rows are removed before anything else is computed.
+type Search struct {
+	Frame   *features.Frame // search rows only
+	Y       []float64
+	Folds   []split.Fold // indices into Frame's rows; the same for every trial
+	TimeCol string
+	Leaks   []string
+	Profile *features.Profile
+	Metric  string
+	Seed    uint64
+
+	base     *trainer.Dataset // base columns of Frame as a design
+	unused   []features.UnusedColumn
+	mu       sync.Mutex
+	binCache map[int]*binEntry // by max_bin
+}
+
+type binEntry struct {
+	once sync.Once
+	b    *gbdt.BinnedDataset
+	err  error
+}
+
+// HoldoutRows draws the rows a study sets aside before its first trial:
+// the latest rows by timeCol when given, else a stratified seeded draw.
+func HoldoutRows(tab *Table, frac float64, timeCol string, seed uint64) ([]int, error) {
+	if timeCol != "" {
+		c := tab.Frame.Col(timeCol)
+		if c == nil {
+			return nil, fmt.Errorf("--time-col %q is not a column of %s", timeCol, tab.Path)
+		}
+		if c.Kind != features.Numeric && c.Kind != features.Datetime {
+			return nil, fmt.Errorf("--time-col %q is %s; want a numeric or datetime column", timeCol, c.Kind)
+		}
+		_, test, err := split.TimeHoldout(c.Num, tab.Target.Y, frac)
+		return test, err
+	}
+	_, test, err := split.StratifiedHoldout(tab.Target.Y, frac, seed)
+	return test, err
+}
+
+// NewSearch removes the holdout rows from tab and prepares the folds.
+func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
+	isHold := make([]bool, tab.Frame.Rows)
+	for _, r := range holdout {
+		if r < 0 || r >= len(isHold) {
+			return nil, fmt.Errorf("stored holdout row %d is outside the table's %d rows", r, len(isHold))
+		}
+		isHold[r] = true
+	}
+	rows := make([]int, 0, tab.Frame.Rows-len(holdout))
+	for i, h := range isHold {
+		if !h {
+			rows = append(rows, i)
+		}
+	}
+	s := &Search{
+		Frame:    tab.Frame.Take(rows),
+		TimeCol:  cfg.TimeCol,
+		Metric:   cfg.Metric,
+		Seed:     cfg.Seed,
+		binCache: map[int]*binEntry{},
+	}
+	s.Y = takeFloats(tab.Target.Y, rows)
+	var err error
+	if cfg.TimeCol != "" {
+		s.Folds, err = split.TimeFolds(s.Frame.Col(cfg.TimeCol).Num, s.Y, cfg.Folds)
+	} else {
+		s.Folds, err = split.StratifiedKFold(s.Y, cfg.Folds, cfg.Seed)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("folds of the search part: %w", err)
+	}
+	// The profile the planner sees is of the search part only.
+	target := *tab.Target
+	target.Y = s.Y
+	target.Positives = 0
+	for _, v := range s.Y {
+		target.Positives += int(v)
+	}
+	target.Negatives = len(s.Y) - target.Positives
+	s.Profile = features.ProfileFrame(s.Frame, &target, cfg.Seed)
+	s.Profile.File = tab.Path
+	s.Leaks = s.Profile.Leaks
+	s.base, s.unused = DesignFromFrame(s.Frame.Without(s.Leaks...))
+	return s, nil
+}
+
+// binned returns the base design binned with maxBin, built once per study
+// and shared by every trial and fold that uses only base columns. Bin edges
+// come from all search rows (features only, never labels), as LightGBM's
+// own cross-validation does.
+func (s *Search) binned(ctx context.Context, maxBin int) (*gbdt.BinnedDataset, error) {
+	s.mu.Lock()
+	e, ok := s.binCache[maxBin]
+	if !ok {
+		e = &binEntry{}
+		s.binCache[maxBin] = e
+	}
+	s.mu.Unlock()
+	e.once.Do(func() { e.b, e.err = gbdt.NewBinnedDataset(ctx, s.base, maxBin) })
+	return e.b, e.err
+}
+
+// foldRowsSorted reports whether fold indices are ascending (gbdt.Data
+// requires increasing row ids).
+func foldRowsSorted(f split.Fold) bool {
+	return slices.IsSorted(f.Train) && slices.IsSorted(f.Valid)
+}
+
+// meanStd returns the mean and the sample standard deviation (n-1) of xs.
+func meanStd(xs []float64) (float64, float64) {
+	if len(xs) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	m := s / float64(len(xs))
+	if len(xs) < 2 {
+		return m, 0
+	}
+	var v float64
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	return m, math.Sqrt(v / float64(len(xs)-1))
+}

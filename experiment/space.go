@@ -1,0 +1,131 @@
+package experiment
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+)
+
+// Dim is one searched parameter.
+type Dim struct {
+	Name    string
+	Lo, Hi  float64 // bounds (inclusive) for float and int dims
+	Log     bool    // searched on a log scale
+	Int     bool
+	Choices []string // categorical dim when not empty
+}
+
+// gbdtSpace is what the planners search for the GBDT; everything else stays
+// at LightGBM's defaults. Trees come from early stopping on each fold's
+// validation part (FixedGBDT), so num_iterations is a cap, not a dimension.
+var gbdtSpace = []Dim{
+	{Name: "learning_rate", Lo: 0.01, Hi: 0.3, Log: true},
+	{Name: "num_leaves", Lo: 4, Hi: 255, Log: true, Int: true},
+	{Name: "min_data_in_leaf", Lo: 2, Hi: 200, Log: true, Int: true},
+	{Name: "min_sum_hessian_in_leaf", Lo: 1e-3, Hi: 10, Log: true},
+	{Name: "lambda_l2", Lo: 1e-3, Hi: 100, Log: true},
+	{Name: "feature_fraction", Lo: 0.4, Hi: 1},
+	{Name: "bagging_fraction", Lo: 0.5, Hi: 1},
+	{Name: "cat_smooth", Lo: 1, Hi: 100, Log: true},
+}
+
+// fixedGBDT are set on every searched GBDT trial.
+var fixedGBDT = map[string]string{"num_iterations": "1000", "early_stopping_round": "30", "bagging_freq": "1"}
+
+// gbdtDefaults is the warm start: LightGBM's defaults with early stopping.
+var gbdtDefaults = map[string]string{"learning_rate": "0.1", "num_leaves": "31", "min_data_in_leaf": "20",
+	"min_sum_hessian_in_leaf": "0.001", "lambda_l2": "0", "feature_fraction": "1", "bagging_fraction": "1", "cat_smooth": "10"}
+
+var logregSpace = []Dim{
+	{Name: "C", Lo: 1e-3, Hi: 100, Log: true},
+	{Name: "penalty", Choices: []string{"l2", "l1", "elasticnet"}},
+	{Name: "l1_ratio", Lo: 0.05, Hi: 0.95},
+	{Name: "class_weight", Choices: []string{"none", "balanced"}},
+}
+
+var logregDefaults = map[string]string{"C": "1", "penalty": "l2", "class_weight": "none"}
+
+func spaceFor(model string) []Dim {
+	if model == ModelGBDT {
+		return gbdtSpace
+	}
+	return logregSpace
+}
+
+func defaultsFor(model string) map[string]string {
+	out := map[string]string{}
+	d := logregDefaults
+	if model == ModelGBDT {
+		d = gbdtDefaults
+		for k, v := range fixedGBDT {
+			out[k] = v
+		}
+	}
+	for k, v := range d {
+		out[k] = v
+	}
+	return tidyParams(model, out)
+}
+
+// toUnit maps a parameter's text value into the dim's search coordinate
+// (log for log dims); ok is false when absent or unparsable.
+func (d Dim) toCoord(v string) (float64, bool) {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, false
+	}
+	if d.Log {
+		if x <= 0 {
+			return 0, false
+		}
+		return math.Log(x), true
+	}
+	return x, true
+}
+
+func (d Dim) bounds() (float64, float64) {
+	if d.Log {
+		return math.Log(d.Lo), math.Log(d.Hi)
+	}
+	return d.Lo, d.Hi
+}
+
+// format turns a coordinate back into the parameter's text.
+func (d Dim) format(c float64) string {
+	lo, hi := d.bounds()
+	c = math.Max(lo, math.Min(hi, c))
+	x := c
+	if d.Log {
+		x = math.Exp(c)
+	}
+	if d.Int {
+		return strconv.Itoa(int(math.Round(x)))
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
+}
+
+// randomParams draws every dim uniformly (log-uniformly for log dims).
+func randomParams(model string, rng *rand.Rand) map[string]string {
+	out := defaultsFor(model)
+	for _, d := range spaceFor(model) {
+		if len(d.Choices) > 0 {
+			out[d.Name] = d.Choices[rng.IntN(len(d.Choices))]
+			continue
+		}
+		lo, hi := d.bounds()
+		out[d.Name] = d.format(lo + rng.Float64()*(hi-lo))
+	}
+	return tidyParams(model, out)
+}
+
+// tidyParams removes parameters that have no effect in combination, so that
+// equivalent specs hash alike.
+func tidyParams(model string, p map[string]string) map[string]string {
+	if model == ModelLogreg && p["penalty"] != "elasticnet" {
+		delete(p, "l1_ratio")
+	}
+	if model == ModelLogreg && p["class_weight"] == "none" {
+		delete(p, "class_weight")
+	}
+	return p
+}

@@ -1,0 +1,143 @@
+package experiment
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// observation is one finished trial's parameters and score, the score
+// oriented so that higher is better.
+type observation struct {
+	params map[string]string
+	score  float64
+}
+
+// TPE settings: Bergstra et al., "Algorithms for Hyper-Parameter
+// Optimization" (NIPS 2011), as Optuna's independent TPESampler applies
+// them: the best γ(n) = min(ceil(0.15·n), 25) observations form l(x), the
+// rest g(x); each dim is a Parzen mixture (a Gaussian per observation plus
+// a uniform prior); the candidate among tpeCandidates draws from l with the
+// largest l(x)/g(x) is taken, one dim at a time.
+const (
+	tpeStartup    = 8
+	tpeCandidates = 24
+)
+
+// tpeSample proposes parameters for model from the observations.
+func tpeSample(model string, obs []observation, rng *rand.Rand) map[string]string {
+	if len(obs) < tpeStartup {
+		return randomParams(model, rng)
+	}
+	sorted := append([]observation(nil), obs...)
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].score > sorted[b].score })
+	nGood := min(int(math.Ceil(0.15*float64(len(sorted)))), 25)
+	nGood = max(nGood, 1)
+	good, bad := sorted[:nGood], sorted[nGood:]
+	out := defaultsFor(model)
+	for _, d := range spaceFor(model) {
+		if len(d.Choices) > 0 {
+			out[d.Name] = tpeCategorical(d, good, bad, rng)
+		} else {
+			out[d.Name] = d.format(tpeNumeric(d, good, bad, rng))
+		}
+	}
+	return tidyParams(model, out)
+}
+
+type parzen struct {
+	mu     []float64
+	sigma  float64
+	lo, hi float64
+}
+
+func newParzen(d Dim, obs []observation) parzen {
+	lo, hi := d.bounds()
+	p := parzen{lo: lo, hi: hi}
+	for _, o := range obs {
+		if c, ok := d.toCoord(o.params[d.Name]); ok {
+			p.mu = append(p.mu, math.Max(lo, math.Min(hi, c)))
+		}
+	}
+	// Scott's rule on the range, widened when few points are known.
+	p.sigma = (hi - lo) * math.Pow(float64(len(p.mu)+1), -0.2) / 2
+	return p
+}
+
+// logDensity of the mixture (uniform prior weighted as one more component).
+func (p parzen) logDensity(x float64) float64 {
+	n := float64(len(p.mu) + 1)
+	dens := 1 / (p.hi - p.lo) / n
+	for _, m := range p.mu {
+		z := (x - m) / p.sigma
+		dens += math.Exp(-0.5*z*z) / (p.sigma * math.Sqrt(2*math.Pi)) / n
+	}
+	return math.Log(dens)
+}
+
+func (p parzen) sample(rng *rand.Rand) float64 {
+	k := rng.IntN(len(p.mu) + 1)
+	if k == len(p.mu) {
+		return p.lo + rng.Float64()*(p.hi-p.lo)
+	}
+	for range 16 {
+		x := p.mu[k] + rng.NormFloat64()*p.sigma
+		if x >= p.lo && x <= p.hi {
+			return x
+		}
+	}
+	return p.mu[k]
+}
+
+func tpeNumeric(d Dim, good, bad []observation, rng *rand.Rand) float64 {
+	l, g := newParzen(d, good), newParzen(d, bad)
+	best, bestScore := 0.0, math.Inf(-1)
+	for range tpeCandidates {
+		x := l.sample(rng)
+		if s := l.logDensity(x) - g.logDensity(x); s > bestScore {
+			best, bestScore = x, s
+		}
+	}
+	return best
+}
+
+func tpeCategorical(d Dim, good, bad []observation, rng *rand.Rand) string {
+	weights := func(obs []observation) []float64 {
+		w := make([]float64, len(d.Choices))
+		for i := range w {
+			w[i] = 1 // prior
+		}
+		for _, o := range obs {
+			v := o.params[d.Name]
+			if v == "" && d.Name == "class_weight" {
+				v = "none"
+			}
+			for i, c := range d.Choices {
+				if c == v {
+					w[i]++
+				}
+			}
+		}
+		var s float64
+		for _, x := range w {
+			s += x
+		}
+		for i := range w {
+			w[i] /= s
+		}
+		return w
+	}
+	l, g := weights(good), weights(bad)
+	best, bestScore := 0, math.Inf(-1)
+	for range tpeCandidates {
+		u, k := rng.Float64(), 0
+		for k < len(l)-1 && u > l[k] {
+			u -= l[k]
+			k++
+		}
+		if s := math.Log(l[k]) - math.Log(g[k]); s > bestScore {
+			best, bestScore = k, s
+		}
+	}
+	return d.Choices[best]
+}
