@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nightshift-ml/nightshift/features"
