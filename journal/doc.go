@@ -49,9 +49,13 @@
 //     LOCK_NB attempt on that descriptor succeeds at once. bbolt alone polls
 //     every 50ms, and against a writer committing back to back a poller
 //     loses nearly every race (measured: slowest read 465ms, 16 reads in
-//     1.5s); a blocked waiter is woken when the lock drops (slowest read
-//     4–66ms on a loaded 2-core machine, ~100 reads in 1.5s). See
-//     TestReaderReadsWhileWriterCommits.
+//     1.5s); a blocked waiter is woken when the lock drops (same writer:
+//     slowest read 4–66ms, ~100 reads in 1.5s). The kernel does not queue
+//     flock waiters fairly, though: with the machine overloaded (load 13 on
+//     2 cores, -race) a back-to-back writer once kept a reader waiting
+//     1.7s. A real run commits a few times a second; against a writer that
+//     pauses 5ms between trials the slowest of ~90 reads took 14–105ms in
+//     six -race runs at that load (TestReaderReadsWhileWriterCommits).
 //   - Single-writer is enforced by a second lock: a read-write Open takes
 //     flock(LOCK_EX) on FILE.lock (which records pid, host and start time)
 //     and keeps it until Close, so a second run on the same journal gets

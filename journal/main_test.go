@@ -67,8 +67,9 @@ func runHelper(mode, path string) int {
 }
 
 // helperWriter plays a run: it re-queues what a killed predecessor left
-// running, then writes trials running → done forever, printing "done ID"
-// after each done commit returned. With mode fsize-writer it first limits
+// running, then writes trials running → done forever (pausing JOURNAL_PAUSE
+// before each, 0 by default), printing "done ID" after each done commit
+// returned. With mode fsize-writer it first limits
 // its file size (RLIMIT_FSIZE), so bbolt's writes fail with EFBIG as on a
 // full disk, and prints "ERR <message>" and exits 1 on the first failure,
 // as cmd would.
@@ -100,8 +101,10 @@ func helperWriter(mode, path string) int {
 	if err != nil {
 		return fail(err)
 	}
+	pause, _ := time.ParseDuration(os.Getenv("JOURNAL_PAUSE")) // stands for training time
 	fmt.Println("ready")
 	run := func(id uint64) error {
+		time.Sleep(pause)
 		if _, err := j.PutTrial("crash", helperTrial(id, TrialRunning, 0)); err != nil {
 			return err
 		}
