@@ -2,6 +2,7 @@ package journal
 
 import (
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"time"
 )
 
@@ -70,7 +71,16 @@ func (j *Journal) AddEvent(study string, e Event) (uint64, error) {
 // ListEvents returns the study's events in order.
 func (j *Journal) ListEvents(study string) ([]Event, error) {
 	var out []Event
-	err := j.scanRecords(study, bucketEvents, "event", func() record { return new(eventRecord) }, func(v record) {
+	err := j.view(func(tx *bolt.Tx) (err error) {
+		out, err = eventsIn(tx, study)
+		return err
+	})
+	return out, err
+}
+
+func eventsIn(tx *bolt.Tx, study string) ([]Event, error) {
+	var out []Event
+	err := scan(tx, study, bucketEvents, "event", func() record { return new(eventRecord) }, func(v record) {
 		r := v.(*eventRecord)
 		out = append(out, Event{ID: r.ID, Kind: r.Kind, Time: r.Time, Message: r.Message, Details: r.Details})
 	})

@@ -299,16 +299,14 @@ func (j *Journal) appendRecord(study string, bucket []byte, build func(id uint64
 	})
 }
 
-// scanRecords decodes every record of a study's nested bucket in key order
-// into a fresh value from alloc and hands it to use.
-func (j *Journal) scanRecords(study string, bucket []byte, what string, alloc func() record, use func(record)) error {
-	return j.view(func(tx *bolt.Tx) error {
-		nb, err := studyNested(tx, study, bucket)
-		if err != nil {
-			return err
-		}
-		return decodeAll(nb, study, what, alloc, use)
-	})
+// scan decodes every record of a study's nested bucket in key order into a
+// fresh value from alloc and hands it to use.
+func scan(tx *bolt.Tx, study string, bucket []byte, what string, alloc func() record, use func(record)) error {
+	nb, err := studyNested(tx, study, bucket)
+	if err != nil {
+		return err
+	}
+	return decodeAll(nb, study, what, alloc, use)
 }
 
 // decodeAll decodes every record of nb in key order into a fresh value from

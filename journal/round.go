@@ -3,6 +3,7 @@ package journal
 import (
 	"encoding/json"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"time"
 )
 
@@ -104,7 +105,16 @@ func (j *Journal) AddRound(study string, r Round) (uint64, error) {
 // ListRounds returns the study's planner rounds in order.
 func (j *Journal) ListRounds(study string) ([]Round, error) {
 	var out []Round
-	err := j.scanRecords(study, bucketRounds, "round", func() record { return new(roundRecord) }, func(v record) {
+	err := j.view(func(tx *bolt.Tx) (err error) {
+		out, err = roundsIn(tx, study)
+		return err
+	})
+	return out, err
+}
+
+func roundsIn(tx *bolt.Tx, study string) ([]Round, error) {
+	var out []Round
+	err := scan(tx, study, bucketRounds, "round", func() record { return new(roundRecord) }, func(v record) {
 		r := v.(*roundRecord)
 		out = append(out, Round{
 			ID: r.ID, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
@@ -127,10 +137,12 @@ type roundTokens struct {
 // TokensSpent sums the planner tokens of all the study's rounds, decoding
 // only the token fields.
 func (j *Journal) TokensSpent(study string) (in, out int, err error) {
-	err = j.scanRecords(study, bucketRounds, "round", func() record { return new(roundTokens) }, func(v record) {
-		r := v.(*roundTokens)
-		in += r.TokensIn
-		out += r.TokensOut
+	err = j.view(func(tx *bolt.Tx) error {
+		return scan(tx, study, bucketRounds, "round", func() record { return new(roundTokens) }, func(v record) {
+			r := v.(*roundTokens)
+			in += r.TokensIn
+			out += r.TokensOut
+		})
 	})
 	return in, out, err
 }

@@ -304,7 +304,16 @@ func (j *Journal) GetTrial(study string, id uint64) (Trial, error) {
 // ListTrials returns the study's trials in ID order.
 func (j *Journal) ListTrials(study string) ([]Trial, error) {
 	var out []Trial
-	err := j.scanRecords(study, bucketTrials, "trial", func() record { return new(trialRecord) }, func(v record) {
+	err := j.view(func(tx *bolt.Tx) (err error) {
+		out, err = trialsIn(tx, study)
+		return err
+	})
+	return out, err
+}
+
+func trialsIn(tx *bolt.Tx, study string) ([]Trial, error) {
+	var out []Trial
+	err := scan(tx, study, bucketTrials, "trial", func() record { return new(trialRecord) }, func(v record) {
 		out = append(out, v.(*trialRecord).trial())
 	})
 	return out, err
@@ -395,19 +404,21 @@ type trialState struct {
 // CountTrials counts the study's trials by state in one read transaction.
 func (j *Journal) CountTrials(study string) (TrialCounts, error) {
 	var c TrialCounts
-	err := j.scanRecords(study, bucketTrials, "trial", func() record { return new(trialState) }, func(v record) {
-		switch v.(*trialState).State {
-		case TrialDone:
-			c.Done++
-		case TrialFailed:
-			c.Failed++
-		case TrialPruned:
-			c.Pruned++
-		case TrialRunning:
-			c.Running++
-		case TrialInterrupted:
-			c.Interrupted++
-		}
+	err := j.view(func(tx *bolt.Tx) error {
+		return scan(tx, study, bucketTrials, "trial", func() record { return new(trialState) }, func(v record) {
+			switch v.(*trialState).State {
+			case TrialDone:
+				c.Done++
+			case TrialFailed:
+				c.Failed++
+			case TrialPruned:
+				c.Pruned++
+			case TrialRunning:
+				c.Running++
+			case TrialInterrupted:
+				c.Interrupted++
+			}
+		})
 	})
 	return c, err
 }

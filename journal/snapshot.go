@@ -1,0 +1,48 @@
+package journal
+
+import bolt "go.etcd.io/bbolt"
+
+// Snapshot is everything journaled about one study, read in a single read
+// transaction, so its parts agree with each other (no trial whose round is
+// missing, no count that moved between two calls). The report and status
+// read a study this way.
+type Snapshot struct {
+	Study  Study
+	Trials []Trial // by ID
+	Rounds []Round // in order
+	Events []Event // in order
+
+	// Writer is the process holding the run lock when the snapshot was
+	// taken, if any (see the package function Writer).
+	Writer        Holder
+	WriterRunning bool
+}
+
+// Snapshot reads the whole study in one read transaction.
+func (j *Journal) Snapshot(study string) (Snapshot, error) {
+	var s Snapshot
+	err := j.view(func(tx *bolt.Tx) error {
+		b, err := studyBucket(tx, study)
+		if err != nil {
+			return err
+		}
+		if s.Study, err = readStudy(b, study); err != nil {
+			return err
+		}
+		if s.Trials, err = trialsIn(tx, study); err != nil {
+			return err
+		}
+		if s.Rounds, err = roundsIn(tx, study); err != nil {
+			return err
+		}
+		s.Events, err = eventsIn(tx, study)
+		return err
+	})
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if s.Writer, s.WriterRunning, err = Writer(j.path); err != nil {
+		return Snapshot{}, err
+	}
+	return s, nil
+}
