@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,11 +96,31 @@ func Open(path string, opts Options) (*Journal, error) {
 		return nil, err
 	}
 	j.lock = lk
+	_, statErr := os.Stat(path)
 	if err := j.update(func(tx *bolt.Tx) error { return migrate(tx, migrations) }); err != nil {
 		_ = lk.release()
 		return nil, err
 	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		// bbolt fsyncs the file, not the directory entry of a new file.
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			_ = lk.release()
+			return nil, fmt.Errorf("journal %s: sync directory: %w", path, err)
+		}
+	}
 	return j, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Path returns the file the journal was opened from.
