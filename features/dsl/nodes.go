@@ -160,6 +160,14 @@ func (n *catOutNode) eval(ec *evalCtx) (value, error) {
 		}
 	}
 	m := levelIndex(x.levels, indexOf(n.st.Levels))
+	identity := len(m) == len(n.st.Levels)
+	for i, j := range m {
+		identity = identity && int(j) == i
+	}
+	if identity {
+		// the frame's dictionary is the fitted one: share the codes (read-only)
+		return value{codes: x.codes, levels: n.st.Levels}, nil
+	}
 	out := make([]int32, len(x.codes))
 	for i, c := range x.codes {
 		if c < 0 {

@@ -49,6 +49,8 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 		return &rareImpl{minCount: int(e.num("min_count"))}, nil
 	case "hash":
 		return hashImpl{buckets: int(e.num("buckets"))}, nil
+	case "category":
+		return categoryImpl{}, nil
 	case "group_count", "group_mean", "group_std", "group_max", "group_nunique":
 		g := &groupImpl{stat: e.Name[len("group_"):], hasX: e.Name != "group_count"}
 		if g.hasX {

@@ -198,9 +198,18 @@ func (o *crossImpl) state() any { return &o.st }
 // pairs' texts.
 func pairs(a, b value) ([]int32, []string) {
 	nb := int64(len(b.levels))
-	ids := map[int64]int32{}
 	var texts []string
 	out := make([]int32, len(a.codes))
+	// A dense table of pair ids when the product of the dictionaries is
+	// small, else a map.
+	var dense []int32
+	if total := int64(len(a.levels)) * nb; total <= 1<<22 {
+		dense = make([]int32, total)
+		for i := range dense {
+			dense[i] = -1
+		}
+	}
+	ids := map[int64]int32{}
 	for i := range out {
 		ca, cb := a.codes[i], b.codes[i]
 		if ca < 0 || cb < 0 {
@@ -208,6 +217,16 @@ func pairs(a, b value) ([]int32, []string) {
 			continue
 		}
 		key := int64(ca)*nb + int64(cb)
+		if dense != nil {
+			id := dense[key]
+			if id < 0 {
+				id = int32(len(texts))
+				dense[key] = id
+				texts = append(texts, a.levels[ca]+"|"+b.levels[cb])
+			}
+			out[i] = id
+			continue
+		}
 		id, ok := ids[key]
 		if !ok {
 			id = int32(len(texts))
@@ -327,6 +346,30 @@ func (o hashImpl) apply(_ *evalCtx, a []value) (value, error) {
 	levels := make([]string, o.buckets)
 	for i := range levels {
 		levels[i] = "h" + strconv.Itoa(i)
+	}
+	return value{codes: out, levels: levels}, nil
+}
+
+// categoryImpl turns exact numeric values into levels.
+type categoryImpl struct{}
+
+func (categoryImpl) apply(_ *evalCtx, a []value) (value, error) {
+	ids := map[float64]int32{}
+	var levels []string
+	out := make([]int32, len(a[0].num))
+	for i, v := range a[0].num {
+		if v != v {
+			out[i] = -1
+			continue
+		}
+		v = normZero(v)
+		id, ok := ids[v]
+		if !ok {
+			id = int32(len(levels))
+			ids[v] = id
+			levels = append(levels, formatNumber(v))
+		}
+		out[i] = id
 	}
 	return value{codes: out, levels: levels}, nil
 }

@@ -56,6 +56,8 @@ func TestNumericOpsOnHandComputedExamples(t *testing.T) {
 		{"group_max(amount, by=c)", []float64{8, 3, 8, nan, 8}},
 		{"group_nunique(d, by=c)", []float64{2, 1, 2, nan, 2}},
 		{"group_nunique(b, by=d)", []float64{2, 2, 2, 2, nan}},
+		{"group_count(category(b))", []float64{1, 1, 1, 1, 1}},
+		{"count(category(abs(b)))", []float64{2, 1, 1, 1, 2}},
 		{"length(t)", []float64{14, 6, nan, 31, 9}},
 		{"word_count(t)", []float64{3, 3, nan, 4, 2}},
 		{"count_digits(t)", []float64{0, 1, nan, 0, 0}},
@@ -130,6 +132,8 @@ func TestCategoricalOpsOnHandComputedExamples(t *testing.T) {
 		{"hash(c, 4)", []string{"h0", "h1", "h0", "", "h0"}},
 		{"rare(cross(c, d), min_count=1)", []string{"a|x", "b|x", "a|y", "", ""}},
 		{"c", []string{"a", "b", "a", "", "a"}},
+		{"category(b * 0.5)", []string{"1", "0", "0.5", "2", "-1"}},
+		{"category(amount)", []string{"1", "3", "", "0", "8"}},
 	}
 	f := opFrame()
 	for _, tc := range tests {

@@ -63,7 +63,7 @@ l = log1p(abs(a)); s = sqrt(b); ab = abs(b); cl = clip(a, -5, 5); r = ratio(a, b
 pr = prod(a, b); pw = pow(b, 2); bn = bin(a, 8); rk = rank(a); im = is_missing(c); fl = fill(a, 0)
 ar = (a + b) * 2 - a / b; ng = -a
 cnt = count(c); cx = cross(c, d, max_levels=10); rr = rare(c, min_count=20); h = hash(card, 16)
-cc = count(cross(c, d)); gc = group_count(card); gm = group_mean(a, by=card); gs = group_std(a, card)
+cc = count(cross(c, d)); cg = category(bin(a, 4)); gc = group_count(card); gm = group_mean(a, by=card); gs = group_std(a, card)
 gx = group_max(a, card); gn = group_nunique(c, card); gnx = group_nunique(b, d)
 ln = length(t); wc = word_count(t); dg = count_digits(t); up = count_upper(t); ur = count_urls(t)
 ct = contains(t, "free"); rc = regex_count(t, "[£$]\\d+"); tk = tokens(t, buckets=256)
@@ -81,7 +81,7 @@ func TestApplyOnTrainingRowsEqualsFit(t *testing.T) {
 		if ok, where := sameOutput(fitOut, applied); !ok {
 			t.Fatalf("seed %d: Apply(train) differs from Fit at %s", seed, where)
 		}
-		if len(fitOut.Columns) != 6+38 || len(fitOut.Sparse) != 1 {
+		if len(fitOut.Columns) != 6+39 || len(fitOut.Sparse) != 1 {
 			t.Fatalf("outputs: %d dense, %d sparse (%v)", len(fitOut.Columns), len(fitOut.Sparse), names(fitOut))
 		}
 	}
