@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// TestMain lets a test start this binary as the nightshift command: with
+// NIGHTSHIFT_MAIN_ARGS set (a JSON list), it runs main's logic and exits.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("NIGHTSHIFT_MAIN_ARGS"); args != "" {
+		var list []string
+		if err := json.Unmarshal([]byte(args), &list); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Args = append([]string{"nightshift"}, list...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func nightshiftCmd(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	b, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "NIGHTSHIFT_MAIN_ARGS="+string(b))
+	return cmd
+}
+
+type snapshot map[uint64]journal.Trial
+
+func readSnapshot(t *testing.T, db string) snapshot {
+	t.Helper()
+	j, err := experiment.OpenReadOnly(db)
+	if err != nil {
+		t.Fatalf("journal does not open after a kill: %v", err)
+	}
+	defer j.Close()
+	trials, err := j.ListTrials("crash")
+	if err != nil {
+		t.Fatalf("trials unreadable after a kill: %v", err)
+	}
+	s := snapshot{}
+	hashes := map[string]uint64{}
+	for _, tr := range trials {
+		if _, dup := s[tr.ID]; dup {
+			t.Fatalf("trial id %d appears twice", tr.ID)
+		}
+		if other, dup := hashes[tr.SpecHash]; dup {
+			t.Fatalf("trials %d and %d share a spec", other, tr.ID)
+		}
+		hashes[tr.SpecHash] = tr.ID
+		s[tr.ID] = tr
+	}
+	return s
+}
+
+// checkKept verifies that every trial finished in before is unchanged in after.
+func checkKept(t *testing.T, before, after snapshot) {
+	t.Helper()
+	for id, b := range before {
+		if b.State != journal.TrialDone && b.State != journal.TrialPruned && b.State != journal.TrialFailed {
+			continue
+		}
+		a, ok := after[id]
+		if !ok {
+			t.Fatalf("finished trial %d lost after a kill", id)
+		}
+		if a.State != b.State || fmt.Sprint(a.FoldScores) != fmt.Sprint(b.FoldScores) || a.Mean != b.Mean {
+			t.Fatalf("finished trial %d changed after a kill: %v %v → %v %v", id, b.State, b.FoldScores, a.State, a.FoldScores)
+		}
+	}
+}
+
+// TestSIGKILLLosesNothing kills a running study 20 times at random moments;
+// after each kill the journal opens, finished trials are intact, no id or
+// spec is duplicated; then resume finishes the trial budget.
+func TestSIGKILLLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	kills := 20
+	if v := os.Getenv("NIGHTSHIFT_CRASH_KILLS"); v != "" {
+		fmt.Sscan(v, &kills)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "j.db")
+	const maxTrials = 16
+	killed := 0
+	rng := rand.New(rand.NewPCG(1, 2))
+	prev := snapshot{}
+	for k := 0; k < kills; k++ {
+		args := []string{"run", "--data", shipped + "sms_spam.csv", "--target", "is_spam", "--study", "crash", "--db", db,
+			"--max-trials", fmt.Sprint(maxTrials), "--folds", "3", "--workers", "2"}
+		if k > 0 {
+			args = []string{"resume", "--study", "crash", "--db", db}
+		}
+		cmd := nightshiftCmd(t, args...)
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		wait := time.Duration(150+rng.IntN(900)) * time.Millisecond
+		select {
+		case err := <-done:
+			// Finished before the kill: the budget is spent.
+			if err != nil {
+				t.Fatalf("session %d failed: %v\n%s", k, err, errb.String())
+			}
+		case <-time.After(wait):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			killed++
+		}
+		now := readSnapshot(t, db)
+		checkKept(t, prev, now)
+		prev = now
+	}
+	// Resume until the budget of trials is spent.
+	for i := 0; i < 5; i++ {
+		out, err := nightshiftCmd(t, "resume", "--study", "crash", "--db", db).CombinedOutput()
+		if err != nil {
+			t.Fatalf("final resume: %v\n%s", err, out)
+		}
+		s := readSnapshot(t, db)
+		checkKept(t, prev, s)
+		prev = s
+		finished := 0
+		for _, tr := range s {
+			switch tr.State {
+			case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
+				finished++
+			case journal.TrialRunning:
+				t.Errorf("trial %d still running after a clean resume", tr.ID)
+			}
+		}
+		if finished >= maxTrials {
+			t.Logf("%d sessions killed mid-run, %d trials finished in all", killed, finished)
+			if killed < kills/2 {
+				t.Errorf("only %d of %d sessions were killed mid-run: the workload is too small to test crashes", killed, kills)
+			}
+			return
+		}
+	}
+	t.Fatalf("resume did not finish the %d-trial budget", maxTrials)
+}
+
+func TestStatusAndTrialsJSONKeys(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "j.db")
+	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "s1", "--db", db, "--max-trials", "3", "--folds", "3")
+	if code != 0 {
+		t.Fatalf("run: exit %d %s", code, errs)
+	}
+	code, out, errs := runCmd(t, "status", "--study", "s1", "--db", db, "--json")
+	if code != 0 {
+		t.Fatalf("status: %d %s", code, errs)
+	}
+	var st map[string]any
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"study", "state", "trials", "best", "planner", "llm_tokens"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("status --json lacks %q", k)
+		}
+	}
+	tr := st["trials"].(map[string]any)
+	if tr["done"].(float64)+tr["pruned"].(float64)+tr["failed"].(float64) != 3 {
+		t.Errorf("trials %v, want 3 finished", tr)
+	}
+	code, out, _ = runCmd(t, "trials", "--study", "s1", "--db", db, "--json")
+	var rows []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 3 {
+		t.Fatalf("trials --json: exit %d, %s", code, out)
+	}
+	for _, k := range []string{"id", "state", "score", "std", "fold_scores", "model", "features", "params", "hypothesis", "seconds"} {
+		if _, ok := rows[0][k]; !ok {
+			t.Errorf("trials --json lacks %q", k)
+		}
+	}
+	code, _, errs = runCmd(t, "status", "--study", "nope", "--db", db)
+	if code != exitFailure || !strings.Contains(errs, "nope") {
+		t.Errorf("unknown study: exit %d %q", code, errs)
+	}
+}

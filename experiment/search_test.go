@@ -1,0 +1,212 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+const shippedCriteo = "../testdata/data/criteo_200.csv"
+
+func loadCriteo(t *testing.T) *Table {
+	t.Helper()
+	tab, err := LoadTable(TableSpec{Path: shippedCriteo, Target: "label"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func testConfig() StudyConfig {
+	return StudyConfig{Data: shippedCriteo, Target: "label", Metric: MetricAUC, Holdout: 0.2, Folds: 3, Seed: 7,
+		Planner: "builtin", Workers: 1, MaxTrials: 6, TrialTimeout: Duration(time.Minute)}
+}
+
+// sequentialSearch runs n planner proposals one after another, the way a
+// single worker would, and returns the specs and fold scores.
+func sequentialSearch(t *testing.T, s *Search, n int) ([]TrialSpec, [][]float64) {
+	t.Helper()
+	planner, _ := NewPlanner("builtin")
+	h := &History{Profile: s.Profile, Metric: s.Metric, Folds: len(s.Folds), Seen: map[string]bool{}, Seed: s.Seed}
+	var specs []TrialSpec
+	var scores [][]float64
+	for len(specs) < n {
+		props, _, err := planner.Propose(context.Background(), h, 2)
+		if err != nil || len(props) == 0 {
+			t.Fatalf("propose: %v (%d)", err, len(props))
+		}
+		for _, p := range props {
+			out, err := s.Evaluate(context.Background(), p.Spec, 1, nil)
+			if err != nil {
+				t.Fatalf("evaluate %s: %v", p.Spec.Features, err)
+			}
+			m, sd := meanStd(out.FoldScores)
+			h.Trials = append(h.Trials, HistoryTrial{ID: uint64(len(h.Trials) + 1), Spec: p.Spec, State: journal.TrialDone, Mean: m, Std: sd, FoldScores: out.FoldScores})
+			specs = append(specs, p.Spec)
+			scores = append(scores, out.FoldScores)
+		}
+		h.Round++
+	}
+	return specs, scores
+}
+
+// TestHoldoutPoisoningChangesNothing flips every holdout label: the search's
+// profile, proposals and fold scores must be bit-identical, since nothing
+// in the search may read a holdout row.
+func TestHoldoutPoisoningChangesNothing(t *testing.T) {
+	cfg := testConfig()
+	clean := loadCriteo(t)
+	holdout, err := HoldoutRows(clean, cfg.Holdout, "", cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poisoned := loadCriteo(t)
+	target := *poisoned.Target
+	target.Y = append([]float64(nil), target.Y...)
+	for _, r := range holdout {
+		target.Y[r] = 1 - target.Y[r]
+	}
+	poisoned.Target = &target
+
+	s1, err := NewSearch(clean, holdout, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := NewSearch(poisoned, holdout, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, _ := json.Marshal(s1.Profile)
+	p2, _ := json.Marshal(s2.Profile)
+	if string(p1) != string(p2) {
+		t.Fatalf("the planner's profile changed with the holdout labels")
+	}
+	specs1, scores1 := sequentialSearch(t, s1, 6)
+	specs2, scores2 := sequentialSearch(t, s2, 6)
+	if !reflect.DeepEqual(specs1, specs2) {
+		t.Errorf("proposals differ:\n%v\n%v", specs1, specs2)
+	}
+	for i := range scores1 {
+		for k := range scores1[i] {
+			if math.Float64bits(scores1[i][k]) != math.Float64bits(scores2[i][k]) {
+				t.Fatalf("trial %d fold %d: %v vs %v", i, k, scores1[i][k], scores2[i][k])
+			}
+		}
+	}
+	if len(s1.Frame.Columns) == 0 || s1.Frame.Rows != clean.Frame.Rows-len(holdout) {
+		t.Errorf("search part has %d rows, want %d", s1.Frame.Rows, clean.Frame.Rows-len(holdout))
+	}
+}
+
+func TestRunThenResumeContinuesWithoutDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "j.db")
+	cfg := testConfig()
+	cfg.MaxTrials = 4
+	sum, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Trials.Total() != 4 || sum.StopReason != "trial limit reached" {
+		t.Fatalf("first session: %+v", sum)
+	}
+	sum, err = Run(context.Background(), RunOptions{DB: db, Study: "s", Resume: true, MaxTrials: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Trials.Total() != 7 {
+		t.Fatalf("after resume: %d trials, want 7", sum.Trials.Total())
+	}
+	j, err := OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	trials, _ := j.ListTrials("s")
+	seen := map[string]bool{}
+	for _, tr := range trials {
+		if seen[tr.SpecHash] {
+			t.Errorf("spec %s ran twice", tr.SpecHash)
+		}
+		seen[tr.SpecHash] = true
+		if tr.State == journal.TrialDone && len(tr.FoldScores) != 3 {
+			t.Errorf("trial %d: %d fold scores", tr.ID, len(tr.FoldScores))
+		}
+	}
+	st, err := ReadStatus(j, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Trials.Done+st.Trials.Pruned+st.Trials.Failed != 7 || st.Best == nil || st.State != "finished" {
+		t.Errorf("status %+v", st)
+	}
+}
+
+func TestRunRefusesChangedDataAndUnknownStudy(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	raw, err := os.ReadFile(shippedCriteo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "j.db")
+	cfg := testConfig()
+	cfg.Data, cfg.MaxTrials = data, 1
+	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, append(raw, raw[len(raw)-200:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), RunOptions{DB: db, Study: "s", Resume: true, MaxTrials: 1})
+	if !errors.Is(err, ErrDataChanged) {
+		t.Errorf("changed data: %v, want ErrDataChanged", err)
+	}
+	_, err = Run(context.Background(), RunOptions{DB: db, Study: "nope", Resume: true, MaxTrials: 1})
+	if !errors.Is(err, journal.ErrUnknownStudy) {
+		t.Errorf("unknown study: %v", err)
+	}
+}
+
+func TestCompareFoldsNeedsAPairedWin(t *testing.T) {
+	inc := []float64{0.80, 0.82, 0.78, 0.81, 0.79}
+	noisy := []float64{0.83, 0.80, 0.80, 0.80, 0.80} // higher mean, not consistent
+	steady := []float64{0.81, 0.83, 0.79, 0.82, 0.80}
+	if c := compareFolds(MetricAUC, noisy, inc, 1); c.Better {
+		t.Errorf("noisy challenger declared better: %s", c.Verdict)
+	}
+	if c := compareFolds(MetricAUC, steady, inc, 1); !c.Better {
+		t.Errorf("steady +0.01 on every fold not better: %s", c.Verdict)
+	}
+	if c := compareFolds(MetricLogLoss, []float64{0.30, 0.31, 0.29}, []float64{0.32, 0.33, 0.31}, 1); !c.Better {
+		t.Errorf("lower log loss not better: %s", c.Verdict)
+	}
+}
+
+func TestSpecHashIgnoresSpellingAndOrder(t *testing.T) {
+	a, err := TrialSpec{Model: ModelGBDT, Features: "count(C1);  log1p(I2)", Params: map[string]string{"num_leaves": "31"}}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := TrialSpec{Model: ModelGBDT, Features: "log1p(I2); count(C1)", Params: map[string]string{" num_leaves ": "31"}}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Hash() != b.Hash() {
+		t.Errorf("same spec, different hashes:\n%s\n%s", a.CanonicalJSON(), b.CanonicalJSON())
+	}
+	if _, err := (TrialSpec{Model: ModelGBDT, Params: map[string]string{"num_leaves": "1"}}).Normalize(); err == nil {
+		t.Error("num_leaves=1 accepted")
+	}
+}
