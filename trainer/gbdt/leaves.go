@@ -49,6 +49,9 @@ func LoadLeaves(r io.Reader) (m *LeavesModel, err error) {
 	if nf < 0 {
 		return nil, fmt.Errorf("gbdt: model: no max_feature_idx in the header: not a LightGBM text model")
 	}
+	if err := checkTreeLinks(string(data)); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			m, err = nil, fmt.Errorf("gbdt: model rejected by leaves: %v", p)
@@ -136,4 +139,71 @@ func (m *LeavesModel) PredictProba(ds *trainer.Dataset) ([]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkTreeLinks verifies that in every tree block (a blank-line separated
+// block with num_leaves) each internal node and each leaf is the child of at
+// most one node and the root of none. leaves follows child links without
+// such a check, so a cycle would make prediction loop forever; recover
+// cannot catch that.
+func checkTreeLinks(text string) error {
+	block := map[string]string{}
+	lineNo, start := 0, 0
+	check := func() error {
+		defer clear(block)
+		nl, ok := block["num_leaves"]
+		if !ok {
+			return nil
+		}
+		L, err := strconv.Atoi(nl)
+		if err != nil || L < 1 {
+			return fmt.Errorf("gbdt: model line %d: bad num_leaves %q", start, nl)
+		}
+		if L == 1 {
+			return nil
+		}
+		var children [2][]string
+		for i, key := range []string{"left_child", "right_child"} {
+			children[i] = strings.Fields(block[key])
+			if len(children[i]) != L-1 {
+				return fmt.Errorf("gbdt: model tree at line %d: %s has %d entries, want num_leaves-1 = %d", start, key, len(children[i]), L-1)
+			}
+		}
+		seenNode := make([]bool, L-1)
+		seenLeaf := make([]bool, L)
+		for i, key := range []string{"left_child", "right_child"} {
+			for _, tok := range children[i] {
+				c, err := strconv.Atoi(tok)
+				switch {
+				case err != nil:
+					return fmt.Errorf("gbdt: model tree at line %d: %s: bad child %q", start, key, tok)
+				case c >= 0 && (c == 0 || c >= L-1 || seenNode[c]):
+					return fmt.Errorf("gbdt: model tree at line %d: %s: node %d is not a valid child", start, key, c)
+				case c < 0 && (^c >= L || seenLeaf[^c]):
+					return fmt.Errorf("gbdt: model tree at line %d: %s: leaf %d is not a valid child", start, key, ^c)
+				case c >= 0:
+					seenNode[c] = true
+				default:
+					seenLeaf[^c] = true
+				}
+			}
+		}
+		return nil
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		lineNo++
+		line = strings.TrimSpace(line)
+		if line == "" {
+			if err := check(); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(block) == 0 {
+			start = lineNo
+		}
+		k, v, _ := strings.Cut(line, "=")
+		block[k] = v
+	}
+	return check()
 }

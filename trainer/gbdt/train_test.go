@@ -1,6 +1,12 @@
 package gbdt
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nightshift-ml/nightshift/trainer"
@@ -39,13 +45,168 @@ func aucOfProba(t testing.TB, m *Model, ds *trainer.Dataset, y []float64, rows [
 	return aucOf(vr, y, rows)
 }
 
-func TestDumpModelForInspection(t *testing.T) {
-	ds, y := synthetic(5000, 1)
+func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
+	ds, y := synthetic(6000, 3)
 	train, valid := splitRows(ds.Rows)
 	p := DefaultParams()
-	p.NumIterations = 3
-	p.NumLeaves = 4
+	p.NumIterations = 30
+	p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = 0.7, 2, 0.75, 11
+	var first []byte
+	for _, threads := range []int{1, 2, 3, 1} {
+		p.NumThreads = threads
+		_, text := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
+		if first == nil {
+			first = text
+		} else if !bytes.Equal(first, text) {
+			t.Fatalf("num_threads=%d: model file differs from the first run", threads)
+		}
+	}
+	p.Seed = 12
+	_, other := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
+	if bytes.Equal(first, other) {
+		t.Fatal("a different seed with bagging gave the same model")
+	}
+}
+
+func TestTrainRejectsSingleClassAndBadLabels(t *testing.T) {
+	ds, y := synthetic(500, 4)
+	bd, err := NewBinnedDataset(context.Background(), ds, 255)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var negRows []int
+	for i, v := range y {
+		if v == 0 {
+			negRows = append(negRows, i)
+		}
+	}
+	_, err = Train(context.Background(), DefaultParams(), Data{Binned: bd, Labels: y, Rows: negRows}, nil)
+	if !errors.Is(err, ErrSingleClass) || !strings.Contains(err.Error(), "all labelled 0") {
+		t.Fatalf("single-class fold: %v", err)
+	}
+	bad := slices.Clone(y)
+	bad[7] = 2
+	_, err = Train(context.Background(), DefaultParams(), Data{Binned: bd, Labels: bad}, nil)
+	if err == nil || !strings.Contains(err.Error(), "row 7: label 2 is not 0 or 1") {
+		t.Fatalf("bad label: %v", err)
+	}
+	p := DefaultParams()
+	p.EarlyStoppingRound = 5
+	_, err = Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
+	if err == nil || !strings.Contains(err.Error(), "early_stopping_round = 5 needs validation rows") {
+		t.Fatalf("early stopping without validation: %v", err)
+	}
+	p = DefaultParams()
+	p.MaxBin = 63
+	_, err = Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
+	if err == nil || !strings.Contains(err.Error(), "max_bin = 63") {
+		t.Fatalf("max_bin mismatch: %v", err)
+	}
+	other, _ := NewBinnedDataset(context.Background(), ds, 255)
+	_, err = Train(context.Background(), DefaultParams(), Data{Binned: bd, Labels: y, Rows: []int{0, 1, 2, 3}},
+		&Data{Binned: other, Labels: y})
+	if err == nil || !strings.Contains(err.Error(), "not binned with the training data's bins") {
+		t.Fatalf("foreign validation bins: %v", err)
+	}
+}
+
+func TestEarlyStoppingKeepsBestIteration(t *testing.T) {
+	ds, y := synthetic(4000, 5)
+	train, valid := splitRows(ds.Rows)
+	p := DefaultParams()
+	p.NumIterations = 500
+	p.LearningRate = 0.3
+	p.EarlyStoppingRound = 10
 	m := trainOn(t, ds, y, p, train, valid)
-	_, text := leavesAgree(t, m, ds)
-	t.Logf("\n%s", text)
+	hist := m.ValidMetric()
+	best := m.BestIteration()
+	if best < 1 || best >= len(hist) || len(hist) != best+10 {
+		t.Fatalf("best iteration %d of %d evaluated: want the run to stop 10 rounds after the best", best, len(hist))
+	}
+	if m.NumTrees() != best {
+		t.Fatalf("model keeps %d trees, best iteration %d", m.NumTrees(), best)
+	}
+	for i, v := range hist {
+		if v < hist[best-1] {
+			t.Fatalf("iteration %d has logloss %g below the best %g", i+1, v, hist[best-1])
+		}
+	}
+	// the kept model's validation logloss is the best one
+	raw, _ := m.PredictRaw(ds)
+	vr := make([]float64, len(valid))
+	for i, r := range valid {
+		vr[i] = raw[r]
+	}
+	if got := evalMetric("binary_logloss", vr, y, valid); math.Abs(got-hist[best-1]) > 1e-12 {
+		t.Fatalf("kept model logloss %g, recorded best %g", got, hist[best-1])
+	}
+}
+
+func TestValidationFileBinnedWithSameBins(t *testing.T) {
+	ds, y := synthetic(3000, 6)
+	train, valid := splitRows(ds.Rows)
+	trainDS, validDS := ds.Take(train), ds.Take(valid)
+	ty, vy := take(y, train), take(y, valid)
+	ctx := context.Background()
+	bd, err := NewBinnedDataset(ctx, trainDS, 255)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := bd.Bin(ctx, validDS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultParams()
+	p.NumIterations = 40
+	m, err := Train(ctx, p, Data{Binned: bd, Labels: ty}, &Data{Binned: vb, Labels: vy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the binned validation scores used for the metric equal raw-value scoring
+	raw, _ := m.PredictRaw(validDS)
+	rows := make([]int, len(vy))
+	for i := range rows {
+		rows[i] = i
+	}
+	if got, want := evalMetric("binary_logloss", raw, vy, rows), m.ValidMetric()[39]; math.Abs(got-want) > 1e-12 {
+		t.Fatalf("raw scoring logloss %v, binned validation logloss %v", got, want)
+	}
+	validDS.Features[0].Name = "renamed"
+	if _, err := bd.Bin(ctx, validDS); err == nil || !strings.Contains(err.Error(), `"renamed"`) {
+		t.Fatalf("mismatched feature: %v", err)
+	}
+}
+
+func take(y []float64, rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		out[i] = y[r]
+	}
+	return out
+}
+
+func TestFeatureImportanceCountsSplitsAndGain(t *testing.T) {
+	ds, y := synthetic(4000, 8)
+	p := DefaultParams()
+	p.NumIterations = 20
+	m := trainOn(t, ds, y, p, nil, nil)
+	imp := m.FeatureImportance()
+	splits := 0
+	for _, t := range m.trees {
+		splits += t.numLeaves - 1
+	}
+	total := 0
+	for _, x := range imp {
+		total += x.Splits
+		if (x.Splits == 0) != (x.Gain == 0) {
+			t.Fatalf("%s: %d splits but gain %v", x.Feature, x.Splits, x.Gain)
+		}
+	}
+	if total != splits {
+		t.Fatalf("importance counts %d splits, trees have %d", total, splits)
+	}
+	// x0 carries the strongest signal
+	if imp[0].Gain <= imp[3].Gain {
+		t.Fatalf("x0 gain %v not above noise feature x3's %v", imp[0].Gain, imp[3].Gain)
+	}
 }

@@ -1,0 +1,33 @@
+// Package gbdt is nightshift's histogram gradient-boosted tree trainer for
+// binary classification. It writes standard LightGBM text models, which
+// github.com/dmitryikh/leaves (inside nightshift) and LightGBM itself load.
+//
+// The model, in the order data flows:
+//
+//   - BinnedDataset: a trainer.Dataset quantised once to at most max_bin
+//     bins per feature (uint8, column-major; NaN gets its own bin;
+//     categorical codes get one bin each, most frequent first, bin 0 for
+//     NaN/rare/unseen). Build it with NewBinnedDataset(ctx, ds, maxBin) and
+//     reuse it for every trial and fold; BinnedDataset.Bin(ctx, other) bins a
+//     separate validation Dataset with the same bounds.
+//   - Params: LightGBM's parameter names, aliases and defaults
+//     (DefaultParams, ParseParams(map[string]string)).
+//   - Train(ctx, params, Data{Binned, Labels, Rows}, *Data) grows trees
+//     leaf-wise with binary log-loss from the average (boost_from_average),
+//     learning the NaN direction per split and native categorical splits,
+//     with histogram subtraction, ordered gradients, an in-place row
+//     partition and feature-parallel histograms. A fold is a Rows subset;
+//     the optional validation Data drives early_stopping_round.
+//   - Model: PredictRaw / PredictProba on a trainer.Dataset (own scoring),
+//     FeatureImportance (split count and gain), BestIteration, and
+//     WriteText (LightGBM text format, version=v3, exact tree_sizes).
+//   - LoadLeaves / LoadLeavesFile: read any such model through leaves for
+//     prediction; a malformed file is an error, never a panic or a hang.
+//
+// Guarantees: leaves' probabilities equal PredictProba to 1e-12 (in the tests
+// they are bit-identical); the same data, parameters and seed give a
+// byte-identical model file whatever num_threads is; a single-class training
+// set is ErrSingleClass. max_bin is limited to 255 because bins are bytes.
+// Nothing here reads files other than a model given to the loader, and
+// nothing looks at labels while binning.
+package gbdt
