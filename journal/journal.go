@@ -209,6 +209,14 @@ func lockFile(path string, exclusive bool, timeout time.Duration) (*os.File, err
 		}
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
+	if exclusive {
+		if err := waitForReaders(f, path, timeout); err != nil {
+			f.Close()
+			return nil, err
+		}
+	} else {
+		announceReader(f)
+	}
 	got := make(chan error, 1)
 	go func() {
 		for {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,43 +58,47 @@ func TestSecondWriterGetsErrLockedNamingHolder(t *testing.T) {
 }
 
 func TestReaderReadsWhileWriterCommits(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.db")
-	// Trials of 5ms: a writer committing ~200 times a second, far more
-	// often than a real run. (Back to back, with no pause at all, the kernel
-	// does not queue flock waiters fairly and a reader can wait a while on an
-	// overloaded machine; bbolt's own 50ms polling fared far worse there.)
-	cmd, _, _ := helper(t, "crash-writer", path, "JOURNAL_PAUSE=5ms")
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	// A writer committing back to back (pause 0: hundreds of commits a
+	// second, far more than a real run) and one whose trials take 5ms.
+	for _, pause := range []string{"0s", "5ms"} {
+		t.Run("pause="+pause, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.db")
+			cmd, _, _ := helper(t, "crash-writer", path, "JOURNAL_PAUSE="+pause)
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
 
-	r, err := Open(path, Options{ReadOnly: true, Timeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var worst time.Duration
-	first, last := -1, -1
-	deadline := time.Now().Add(1500 * time.Millisecond)
-	calls := 0
-	for time.Now().Before(deadline) {
-		start := time.Now()
-		c, err := r.CountTrials("crash")
-		if err != nil {
-			t.Fatalf("read %d during the run: %v", calls, err)
-		}
-		worst = max(worst, time.Since(start))
-		if first < 0 {
-			first = c.Done
-		}
-		last = c.Done
-		calls++
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Logf("%d reads during the run, slowest %v, done trials %d → %d", calls, worst, first, last)
-	if last <= first {
-		t.Errorf("the run made no progress while being read: done %d → %d", first, last)
-	}
-	if worst > time.Second {
-		t.Errorf("slowest read took %v", worst)
+			r, err := Open(path, Options{ReadOnly: true, Timeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			var took []time.Duration
+			first, last := -1, -1
+			for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+				start := time.Now()
+				c, err := r.CountTrials("crash")
+				if err != nil {
+					t.Fatalf("read %d during the run: %v", len(took), err)
+				}
+				took = append(took, time.Since(start))
+				if first < 0 {
+					first = c.Done
+				}
+				last = c.Done
+				time.Sleep(10 * time.Millisecond)
+			}
+			slices.Sort(took)
+			median, worst := took[len(took)/2], took[len(took)-1]
+			t.Logf("%d reads during the run: median %v, slowest %v; done trials %d → %d", len(took), median, worst, first, last)
+			if last <= first {
+				t.Errorf("the run made no progress while being read: done %d → %d", first, last)
+			}
+			// The slowest read includes whatever fsync the writer is in,
+			// which other processes' disk traffic can stretch; the median
+			// shows whether readers get their turn.
+			if median > 100*time.Millisecond || worst > DefaultTimeout {
+				t.Errorf("reads took median %v, slowest %v", median, worst)
+			}
+		})
 	}
 }
 
