@@ -124,3 +124,87 @@ func TestPutTrialRoundTripKeepsNaNAndInf(t *testing.T) {
 		t.Fatalf("NaN/Inf lost: %v %v", got.FoldScores, got.Timings)
 	}
 }
+
+func TestClosedJournalRefusesEverything(t *testing.T) {
+	j, path := openTemp(t)
+	newStudy(t, j, "s")
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := j.ListTrials("s"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("read after Close: %v", err)
+	}
+	if _, err := j.PutTrial("s", Trial{State: TrialRunning}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after Close: %v", err)
+	}
+	// Close released the run lock: another writer gets in at once.
+	j2, err := Open(path, Options{Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	j2.Close()
+}
+
+func TestStudyNamesAreChecked(t *testing.T) {
+	j, _ := openTemp(t)
+	for _, name := range []string{"", "a b", "../x", "é", strings.Repeat("n", 101)} {
+		_, err := j.CreateStudy(Study{Name: name, ConfigVersion: 1, Config: json.RawMessage(`{}`)})
+		if !errors.Is(err, ErrInvalidName) {
+			t.Errorf("CreateStudy(%q): %v, want ErrInvalidName", name, err)
+		}
+	}
+	for _, bad := range []Study{
+		{Name: "ok", ConfigVersion: 0, Config: json.RawMessage(`{}`)},
+		{Name: "ok", ConfigVersion: 1, Config: json.RawMessage(`{`)},
+		{Name: "ok", ConfigVersion: 1, Config: json.RawMessage(`{}`), Profile: json.RawMessage(`nope`)},
+	} {
+		if _, err := j.CreateStudy(bad); !errors.Is(err, ErrInvalidRecord) {
+			t.Errorf("CreateStudy(%+v): %v, want ErrInvalidRecord", bad, err)
+		}
+	}
+	if studies, _ := j.ListStudies(); len(studies) != 0 {
+		t.Fatalf("refused studies were stored: %+v", studies)
+	}
+	if err := ValidateStudyName("creditcard_10k-2026.11.27"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStudySettersAndListOrder(t *testing.T) {
+	j, _ := openTemp(t)
+	newStudy(t, j, "zeta")
+	newStudy(t, j, "alpha")
+	fp := Fingerprint{Size: 99, SHA256: strings.Repeat("cd", 32)}
+	if err := j.SetFingerprint("zeta", fp); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.SetStudyConfig("zeta", 2, json.RawMessage(`{"target":"y","budget":"8h"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.SetProfile("zeta", json.RawMessage(`{"rows":5}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.SetStudyConfig("zeta", 2, json.RawMessage(`{`)); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("bad config: %v", err)
+	}
+	if err := j.SetStudyState("zeta", "paused"); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("bad state: %v", err)
+	}
+	if err := j.SetFingerprint("nope", fp); !errors.Is(err, ErrUnknownStudy) {
+		t.Fatalf("unknown study: %v", err)
+	}
+	studies, err := j.ListStudies()
+	if err != nil || len(studies) != 2 || studies[0].Name != "alpha" || studies[1].Name != "zeta" {
+		t.Fatalf("ListStudies = %+v, %v", studies, err)
+	}
+	z := studies[1]
+	if !z.Data.Equal(fp) || z.ConfigVersion != 2 || string(z.Config) != `{"target":"y","budget":"8h"}` || string(z.Profile) != `{"rows":5}` || z.State != StudyCreated {
+		t.Fatalf("zeta after setters = %+v", z)
+	}
+	if studies[0].Data.Equal(fp) {
+		t.Fatal("SetFingerprint on zeta changed alpha")
+	}
+}
