@@ -71,7 +71,7 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 	case "count_upper":
 		return textImpl{countRunes(unicode.IsUpper)}, nil
 	case "count_urls":
-		return textImpl{regexCounter(regexp.MustCompile(urlPattern))}, nil
+		return textImpl{countURLs()}, nil
 	case "contains":
 		return textImpl{containsFold(e.str("s"))}, nil
 	case "regex_count":

@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"fmt"
-	"hash/fnv"
 	"math"
 	"sort"
 	"strconv"
@@ -324,11 +323,22 @@ func (o *rareImpl) apply(_ *evalCtx, a []value) (value, error) {
 // hashImpl: stateless bucket of the level's FNV-1a hash.
 type hashImpl struct{ buckets int }
 
-func fnv32(s string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(s))
-	return h.Sum32()
+// FNV-1a, 32 bit (Fowler, Noll, Vo; draft-eastlake-fnv): fnvAdd continues
+// a hash over more bytes, so a bigram hashes without building its string.
+const (
+	fnvOffset32 = 2166136261
+	fnvPrime32  = 16777619
+)
+
+func fnvAdd(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= fnvPrime32
+	}
+	return h
 }
+
+func fnv32(s string) uint32 { return fnvAdd(fnvOffset32, s) }
 
 func (o hashImpl) apply(_ *evalCtx, a []value) (value, error) {
 	lv := make([]int32, len(a[0].levels))

@@ -39,6 +39,18 @@ func regexCounter(re *regexp.Regexp) func(string) float64 {
 	return func(s string) float64 { return float64(len(re.FindAllStringIndex(s, -1))) }
 }
 
+// countURLs runs the URL regexp only on texts that can hold a URL.
+func countURLs() func(string) float64 {
+	count := regexCounter(regexp.MustCompile(urlPattern))
+	return func(s string) float64 {
+		l := strings.ToLower(s)
+		if !strings.Contains(l, "http") && !strings.Contains(l, "www.") {
+			return 0
+		}
+		return count(s)
+	}
+}
+
 func containsFold(sub string) func(string) float64 {
 	ls := strings.ToLower(sub)
 	return func(s string) float64 {
@@ -68,7 +80,8 @@ func (o *tokensImpl) tokenCounts(s string) ([]int32, []float64) {
 	for i, w := range ws {
 		idx = append(idx, int32(fnv32(w)%uint32(o.buckets)))
 		if i > 0 {
-			idx = append(idx, int32(fnv32(ws[i-1]+" "+w)%uint32(o.buckets)))
+			bi := fnvAdd(fnvAdd(fnv32(ws[i-1]), " "), w) // = fnv32(ws[i-1] + " " + w)
+			idx = append(idx, int32(bi%uint32(o.buckets)))
 		}
 	}
 	slices.Sort(idx)

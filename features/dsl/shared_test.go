@@ -1,0 +1,112 @@
+package dsl
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nightshift-ml/nightshift/features"
+)
+
+// sharedPath is ../shared/data relative to the repository root; the test
+// skips when it is absent (several files may not be redistributed).
+func sharedPath(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared data %s not available (%v): it may not be copied into the repository", rel, err)
+	}
+	return p
+}
+
+const textSpec = `n_chars = length(text); n_words = word_count(text); n_digits = count_digits(text)
+n_upper = count_upper(text); n_urls = count_urls(text); has_free = contains(text, "free")
+n_money = regex_count(text, "[£$€]\\s?\\d+"); n_excl = regex_count(text, "!+")
+upper_share = ratio(count_upper(text), length(text)); digit_share = ratio(count_digits(text), length(text))
+tokens(text, buckets=16384)`
+
+// sharedSpecs are hand-written feature sets per shared dataset.
+var sharedSpecs = []struct {
+	file, target, spec string
+}{
+	{"spam/sms_spam.csv", "is_spam", textSpec},
+	{"spam/enron1.csv", "is_spam", textSpec},
+	{"fraud/creditcard_10k.csv", "Class", `log_amount = log1p(Amount); amount_rank = rank(Amount); v14_bin = bin(V14, 16)
+amount_seen = group_count(category(Amount), time=Time)
+amount_1h = group_count(category(Amount), window="1h", time=Time)
+amount_v14_mean = group_mean(V14, category(Amount), time=Time)
+amount_v4_max = group_max(V4, category(Amount), window="6h", time=Time)
+amount_v12_std = group_std(V12, category(Amount), window="1d", time=Time)
+amount_n_v17 = group_nunique(bin(V17, 8), category(Amount), time=Time)`},
+	{"fraud/vehicle_claims.csv", "FraudFound_P", `drop(PolicyNumber)
+te_make = target_mean(Make); te_policy = target_mean(PolicyType); te_base = target_mean(BasePolicy)
+te_fault_cat = target_mean(cross(Fault, VehicleCategory)); te_make_price = target_mean(cross(Make, VehiclePrice), smoothing=20)
+n_make = count(Make); n_rep = count(category(RepNumber)); te_rep = target_mean(category(RepNumber))
+rare_make = rare(Make, min_count=50); h = hash(cross(AgeOfPolicyHolder, AgeOfVehicle), 64)`},
+	{"click/criteo_5k.csv", "label", `n3 = count(C3); n4 = count(C4); n12 = count(C12); n16 = count(C16); n21 = count(C21); n24 = count(C24)
+te3 = target_mean(C3); te4 = target_mean(C4); te12 = target_mean(C12); te16 = target_mean(C16); te21 = target_mean(C21); te24 = target_mean(C24)
+te_x = target_mean(cross(C6, C9)); miss1 = is_missing(I1); l2 = log1p(abs(I2)); r5 = rank(I5)`},
+	{"click/criteo_200.csv", "label", `n3 = count(C3); te4 = target_mean(C4, smoothing=2); l2 = log1p(abs(I2)); b5 = bin(I5, 4)`},
+	{"click/avazu_100.csv", "click", `drop(id); n_ip = count(device_ip); te_site = target_mean(site_id, smoothing=5); c14 = category(C14)
+x = cross(site_category, app_category, max_levels=10); n_dev = group_count(device_model)`},
+}
+
+// loadShared loads a shared file with its target parsed.
+func loadShared(t testing.TB, file, target string) (*features.Frame, []float64) {
+	t.Helper()
+	fr, err := features.LoadFile(sharedPath(t, file), features.LoadOptions{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := features.ParseTarget(fr, target, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fr, tg.Y
+}
+
+func TestSharedDataPipelineJSONRoundTripIsBitIdentical(t *testing.T) {
+	for _, s := range sharedSpecs {
+		t.Run(filepath.Base(s.file), func(t *testing.T) {
+			fr, y := loadShared(t, s.file, s.target)
+			n := fr.Rows * 4 / 5
+			tr, va := make([]int, 0, n), make([]int, 0, fr.Rows-n)
+			for i := range fr.Rows {
+				if i < n {
+					tr = append(tr, i)
+				} else {
+					va = append(va, i)
+				}
+			}
+			train, valid := fr.Take(tr), fr.Take(va)
+			p, fitOut := fitSpec(t, s.spec, train, takeY(y, tr), FitOptions{Target: s.target, Seed: 1})
+			if fitOut.Col(s.target) != nil {
+				t.Fatalf("the target passed through")
+			}
+			data, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var q Pipeline
+			if err := json.Unmarshal(data, &q); err != nil {
+				t.Fatal(err)
+			}
+			for name, f := range map[string]*features.Frame{"train": train, "valid": valid} {
+				a, err := p.Apply(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := q.Apply(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok, where := sameOutput(a, b); !ok {
+					t.Errorf("%s rows: outputs differ after the JSON round trip at %s", name, where)
+				}
+			}
+			t.Logf("%s: %d outputs (%d pass-through), %d sparse, pipeline JSON %d bytes", s.file, len(fitOut.Columns), len(p.Plan().PassThrough), len(fitOut.Sparse), len(data))
+		})
+	}
+}
