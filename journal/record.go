@@ -26,8 +26,9 @@ type record interface{ version() int }
 // current is the version stamp of a record written now.
 func current() versioned { return versioned{V: recordVersion} }
 
-// decodeRecord unmarshals a record into dst (a pointer to a record type)
-// and checks its version; what names the record in errors (for example
+// decodeRecord unmarshals a record into dst (a pointer to a zero value of a
+// record type: a field absent from data keeps dst's value) and checks its
+// version; what names the record in errors (for example
 // `study "x" trial 12`). The body is decoded once, since JSON decoding is
 // most of what reading a study costs; only when that fails is the version
 // decoded on its own, so that a record from a newer nightshift with
@@ -37,9 +38,8 @@ func decodeRecord(what string, data []byte, dst record) error {
 	v := dst.version()
 	if err != nil {
 		var only versioned
-		if json.Unmarshal(data, &only) == nil {
-			v = only.V
-		}
+		_ = json.Unmarshal(data, &only)
+		v = only.V
 	}
 	switch {
 	case v > recordVersion:
