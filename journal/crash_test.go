@@ -73,7 +73,10 @@ func checkAfterKill(t *testing.T, path string, acked map[uint64]bool, payload in
 	}
 	seen := map[uint64]bool{}
 	specs := map[string]uint64{}
-	for _, tr := range trials {
+	for i, tr := range trials {
+		if i > 0 && tr.ID <= trials[i-1].ID {
+			t.Fatalf("%s: trial ids out of order: %d after %d", when, tr.ID, trials[i-1].ID)
+		}
 		if seen[tr.ID] {
 			t.Fatalf("%s: trial id %d twice", when, tr.ID)
 		}
