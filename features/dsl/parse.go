@@ -14,7 +14,8 @@ const maxDepth = 64
 // maxSource bounds the spec's length (1 MiB is far beyond any real feature set).
 const maxSource = 1 << 20
 
-// Parse reads a feature set: items separated by ';' or new lines, each
+// Parse reads a feature set: items separated by ';' or new lines (none at
+// all is the base columns as they are), each
 // either "name = expr" or a bare expression (named by its canonical text),
 // or drop(col). '#' starts a comment. Column names that are not plain
 // identifiers are written in backquotes: `amount ($)`. Calls are bound to the
@@ -48,9 +49,6 @@ func Parse(src string) (*Spec, error) {
 		default:
 			return nil, p.errHere(fmt.Sprintf("unexpected %s after an item", p.describe()), "separate items with ';' or a new line")
 		}
-	}
-	if len(items) == 0 {
-		return nil, &Error{Pos: posAt(src, 0), Msg: "empty features spec", Hint: `write at least one item, e.g. "log1p(amount)"`, Err: ErrSyntax}
 	}
 	return &Spec{Items: sortItems(items), Source: src}, nil
 }
