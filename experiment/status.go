@@ -105,8 +105,13 @@ func ReadStatus(j *journal.Journal, name string) (*StudyStatus, error) {
 		s.Best = &StatusBest{Trial: inc.ID, Score: Num(inc.Mean), Std: Num(inc.Std)}
 	}
 	s.Elapsed = spentBefore(events, trials).Seconds()
-	if h, running, err := journal.Writer(j.Path()); err == nil && running {
-		s.Writer = fmt.Sprintf("pid %d", h.PID)
+	if st.State == journal.StudyRunning {
+		if h, running, err := journal.Writer(j.Path()); err == nil && running {
+			s.Writer = fmt.Sprintf("pid %d", h.PID)
+		} else {
+			// The process that ran it died without closing the study.
+			s.State = string(journal.StudyInterrupted)
+		}
 	}
 	return s, nil
 }

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		os.Args = append([]string{"nightshift"}, list...)
+		limitFileSize()
 		main()
 		return
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
-	"github.com/nightshift-ml/nightshift/journal"
 )
 
 func dbFlag(fs *flag.FlagSet) *string {
@@ -119,9 +118,6 @@ func runSession(ctx context.Context, e *env, db string, opts experiment.RunOptio
 	if errors.Is(err, experiment.ErrInterrupted) {
 		fmt.Fprintf(e.stderr, "nightshift: study %s interrupted; nothing finished is lost. Continue with: nightshift resume --study %s --db %s\n", opts.Study, opts.Study, db)
 		return exitError{exitInterrupted, err}
-	}
-	if errors.Is(err, journal.ErrLocked) {
-		return fmt.Errorf("%w: another nightshift run is using %s; wait for it, or use another --db", err, db)
 	}
 	return err
 }

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestJournalFromNewerSchemaIsRefused writes a journal whose schema version
+// is beyond this build's and checks every command refuses it by name.
+func TestJournalFromNewerSchemaIsRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "j.db")
+	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "s", "--db", db, "--max-trials", "1", "--folds", "3")
+	if code != 0 {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	b, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, 99))
+	})
+	b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status", "--db", db}, {"resume", "--study", "s", "--db", db}} {
+		code, _, errs := runCmd(t, args...)
+		if code != exitFailure || !strings.Contains(errs, "newer") || !strings.Contains(errs, "j.db") {
+			t.Errorf("%v: exit %d, %q; want a refusal naming the file and the newer schema", args, code, errs)
+		}
+	}
+}
+
+// TestDiskFullWriteIsReportedAndKeepsTheJournal runs a study in a child
+// whose file size limit (RLIMIT_FSIZE) makes the journal's writes fail
+// with EFBIG, as a full disk does: the run must fail with a clear message
+// and what was committed before must stay readable.
+func TestDiskFullWriteIsReportedAndKeepsTheJournal(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "j.db")
+	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "s", "--db", db, "--max-trials", "2", "--folds", "3")
+	if code != 0 {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	st, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := nightshiftCmd(t, "resume", "--study", "s", "--db", db, "--max-trials", "400")
+	cmd.Env = append(cmd.Env, "NIGHTSHIFT_TEST_FSIZE="+itoa64(st.Size()))
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("resume with a full disk succeeded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "disk full") {
+		t.Errorf("message does not say the disk is full:\n%s", out)
+	}
+	code, stdout, errs := runCmd(t, "trials", "--study", "s", "--db", db)
+	if code != 0 || strings.Count(stdout, "\n#") < 2 {
+		t.Errorf("journal after the failed write: exit %d %s\n%s", code, errs, stdout)
+	}
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// limitFileSize applies NIGHTSHIFT_TEST_FSIZE in a child (see TestMain).
+func limitFileSize() {
+	v := os.Getenv("NIGHTSHIFT_TEST_FSIZE")
+	if v == "" {
+		return
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return
+	}
+	syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n})
+}
+
+// TestSecondRunIsRefusedWhileStatusReads starts a study in a child process;
+// while it runs, a second run on the same journal is refused at once with
+// the holder named, and status reads the journal without waiting.
+func TestSecondRunIsRefusedWhileStatusReads(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "j.db")
+	child := nightshiftCmd(t, "run", "--data", shipped+"sms_spam.csv", "--target", "is_spam", "--study", "s", "--db", db, "--budget", "30s", "--folds", "3")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		child.Process.Signal(syscall.SIGKILL)
+		child.Wait()
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, out, _ := runCmd(t, "status", "--db", db)
+		if code == 0 && strings.Contains(out, "running (pid") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status never showed the running study: %q", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	start := time.Now()
+	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "other", "--db", db, "--max-trials", "1")
+	if code != exitFailure || !strings.Contains(errs, "is held by process") || !strings.Contains(errs, "j.db") {
+		t.Errorf("second run: exit %d, %q", code, errs)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("the refusal took %s", time.Since(start))
+	}
+}
