@@ -36,9 +36,9 @@ type StatusCounts struct {
 
 // StatusBest is the incumbent.
 type StatusBest struct {
-	Trial uint64  `json:"trial"`
-	Score Num `json:"score"`
-	Std   Num `json:"std"`
+	Trial uint64 `json:"trial"`
+	Score Num    `json:"score"`
+	Std   Num    `json:"std"`
 }
 
 // TrialRow is one entry of `trials --json`.
