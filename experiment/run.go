@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -116,7 +117,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if st.ConfigVersion > ConfigVersion {
 			return nil, fmt.Errorf("study %q: config version %d is newer than this nightshift (%d): %w", opts.Study, st.ConfigVersion, ConfigVersion, journal.ErrNewerSchema)
 		}
-		if opts.Config.Data != "" && opts.Config.Data != s.cfg.Data {
+		if opts.Config.Data != "" && !samePath(opts.Config.Data, s.cfg.Data) {
 			return nil, fmt.Errorf("study %q was started on %s, not %s; name another study", opts.Study, s.cfg.Data, opts.Config.Data)
 		}
 		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
@@ -138,6 +139,10 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		s.cfg = opts.Config
 		if err := s.cfg.Validate(); err != nil {
 			return nil, err
+		}
+		// Resume may run from another directory: keep the data's absolute path.
+		if abs, err := filepath.Abs(s.cfg.Data); err == nil {
+			s.cfg.Data = abs
 		}
 		s.created = true
 	default:
@@ -715,4 +720,10 @@ func Leaderboard(trials []journal.Trial, metric string) []journal.Trial {
 		return out[a].Mean < out[b].Mean
 	})
 	return out
+}
+
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
 }
