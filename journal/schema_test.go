@@ -160,3 +160,39 @@ func TestNewerRecordIsRefusedNotGuessed(t *testing.T) {
 		t.Fatalf("ListTrials over a v2 record: %v", err)
 	}
 }
+
+func TestDamagedLayoutIsAnErrorNotAPanic(t *testing.T) {
+	// Schema 1 in meta, but the studies bucket is gone and a spec index
+	// value is cut short.
+	j, path := openTemp(t)
+	newStudy(t, j, "s")
+	j.PutTrial("s", Trial{State: TrialDone, SpecHash: "h"})
+	j.Close()
+	db, _ := bolt.Open(path, 0o644, nil)
+	db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStudies).Bucket([]byte("s")).Bucket(bucketSpecs).Put([]byte("h"), []byte{1})
+	})
+	db.Close()
+	j, _ = Open(path, Options{})
+	if _, err := j.TrialBySpecHash("s", "h"); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "1 bytes, want 8") {
+		t.Fatalf("short index value: %v", err)
+	}
+	if _, err := j.PutTrial("s", Trial{State: TrialRunning, SpecHash: "h"}); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("PutTrial over a short index value: %v", err)
+	}
+	j.Close()
+	db, _ = bolt.Open(path, 0o644, nil)
+	db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketStudies) })
+	db.Close()
+	r, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.ListStudies(); !errors.Is(err, ErrNotJournal) {
+		t.Fatalf("ListStudies without the studies bucket: %v", err)
+	}
+	if _, err := r.GetStudy("s"); !errors.Is(err, ErrNotJournal) {
+		t.Fatalf("GetStudy without the studies bucket: %v", err)
+	}
+}

@@ -105,13 +105,22 @@ func ValidateStudyName(name string) error {
 	return nil
 }
 
+// studiesRoot returns the bucket holding one bucket per study.
+func studiesRoot(tx *bolt.Tx) (*bolt.Bucket, error) {
+	root := tx.Bucket(bucketStudies)
+	if root == nil {
+		return nil, fmt.Errorf("journal %s: no %q bucket: %w", tx.DB().Path(), bucketStudies, ErrNotJournal)
+	}
+	return root, nil
+}
+
 // studyBucket returns the study's bucket or an error wrapping ErrUnknownStudy.
 func studyBucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
-	root := tx.Bucket(bucketStudies)
-	var b *bolt.Bucket
-	if root != nil {
-		b = root.Bucket([]byte(name))
+	root, err := studiesRoot(tx)
+	if err != nil {
+		return nil, err
 	}
+	b := root.Bucket([]byte(name))
 	if b == nil {
 		return nil, fmt.Errorf("study %q is not in journal %s (nightshift status lists the studies): %w", name, tx.DB().Path(), ErrUnknownStudy)
 	}
@@ -145,7 +154,10 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 	}
 	s.Updated = now
 	err := j.update(func(tx *bolt.Tx) error {
-		root := tx.Bucket(bucketStudies)
+		root, err := studiesRoot(tx)
+		if err != nil {
+			return err
+		}
 		if root.Bucket([]byte(s.Name)) != nil {
 			return fmt.Errorf("study %q already exists in journal %s (continue it with --study %s, or pick another name): %w", s.Name, j.path, s.Name, ErrStudyExists)
 		}
@@ -250,7 +262,10 @@ func (j *Journal) GetStudy(name string) (Study, error) {
 func (j *Journal) ListStudies() ([]Study, error) {
 	var out []Study
 	err := j.view(func(tx *bolt.Tx) error {
-		root := tx.Bucket(bucketStudies)
+		root, err := studiesRoot(tx)
+		if err != nil {
+			return err
+		}
 		return root.ForEachBucket(func(k []byte) error {
 			s, err := readStudy(root.Bucket(k), string(k))
 			if err != nil {

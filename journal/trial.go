@@ -247,7 +247,10 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 		}
 		if t.SpecHash != "" {
 			if owner := sb.Get([]byte(t.SpecHash)); owner != nil {
-				oid := binary.BigEndian.Uint64(owner)
+				oid, err := specOwner(owner, study, t.SpecHash)
+				if err != nil {
+					return err
+				}
 				if oid != t.ID {
 					other, found, err := readTrial(tb, study, oid)
 					if err != nil {
@@ -272,6 +275,14 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 		return 0, err
 	}
 	return t.ID, nil
+}
+
+// specOwner decodes a spec_hashes value: the owning trial's 8-byte ID.
+func specOwner(v []byte, study, specHash string) (uint64, error) {
+	if len(v) != 8 {
+		return 0, fmt.Errorf("study %q: spec hash %q: index value has %d bytes, want 8: %w", study, specHash, len(v), ErrInvalidRecord)
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 func stateName(s TrialState) string {
@@ -333,7 +344,10 @@ func (j *Journal) TrialBySpecHash(study, specHash string) (Trial, error) {
 		if owner == nil {
 			return fmt.Errorf("study %q has no trial with spec hash %q: %w", study, specHash, ErrNotFound)
 		}
-		id := binary.BigEndian.Uint64(owner)
+		id, err := specOwner(owner, study, specHash)
+		if err != nil {
+			return err
+		}
 		var found bool
 		if t, found, err = readTrial(tb, study, id); err != nil {
 			return err
