@@ -28,6 +28,7 @@ type StudyConfig struct {
 	Task         string               `json:"task,omitempty"`
 	Metric       string               `json:"metric"`
 	Holdout      float64              `json:"holdout"`
+	HoldoutSplit string               `json:"holdout_split,omitempty"` // "stratified" (default) or "modulo"
 	Folds        int                  `json:"folds"`
 	TimeCol      string               `json:"time_col,omitempty"`
 	Seed         uint64               `json:"seed"`
@@ -74,6 +75,8 @@ func (c *StudyConfig) Validate() error {
 		return fmt.Errorf("--metric %q: want auc, pr_auc or logloss", c.Metric)
 	case c.Holdout <= 0 || c.Holdout >= 0.9:
 		return fmt.Errorf("--holdout %v: want a fraction in (0, 0.9)", c.Holdout)
+	case c.HoldoutSplit != "" && c.HoldoutSplit != "stratified" && c.HoldoutSplit != "modulo":
+		return fmt.Errorf("--holdout-split %q: want stratified or modulo", c.HoldoutSplit)
 	case c.Folds < 2 || c.Folds > 20:
 		return fmt.Errorf("--folds %d: want 2..20", c.Folds)
 	case c.Planner != "builtin" && c.Planner != "random":

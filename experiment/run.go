@@ -154,7 +154,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	}
 	if s.created {
 		s.cfg.Positive = tab.Target.Positive
-		if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.Seed); err != nil {
+		if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.HoldoutSplit, s.cfg.Seed); err != nil {
 			return nil, err
 		}
 	}

@@ -40,8 +40,14 @@ type binEntry struct {
 }
 
 // HoldoutRows draws the rows a study sets aside before its first trial:
-// the latest rows by timeCol when given, else a stratified seeded draw.
-func HoldoutRows(tab *Table, frac float64, timeCol string, seed uint64) ([]int, error) {
+// the latest rows by timeCol when given; with mode "modulo" row i when
+// i % round(1/frac) is the last residue (the peer benchmarks' split); else a
+// stratified seeded draw.
+func HoldoutRows(tab *Table, frac float64, timeCol, mode string, seed uint64) ([]int, error) {
+	if mode == "modulo" && timeCol == "" {
+		_, test, err := split.ModuloHoldout(tab.Frame.Rows, int(math.Round(1/frac)))
+		return test, err
+	}
 	if timeCol != "" {
 		c := tab.Frame.Col(timeCol)
 		if c == nil {

@@ -64,7 +64,7 @@ func sequentialSearch(t *testing.T, s *Search, n int) ([]TrialSpec, [][]float64)
 func TestHoldoutPoisoningChangesNothing(t *testing.T) {
 	cfg := testConfig()
 	clean := loadCriteo(t)
-	holdout, err := HoldoutRows(clean, cfg.Holdout, "", cfg.Seed)
+	holdout, err := HoldoutRows(clean, cfg.Holdout, "", "", cfg.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}

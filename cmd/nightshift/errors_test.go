@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -116,5 +117,33 @@ func TestSecondRunIsRefusedWhileStatusReads(t *testing.T) {
 	}
 	if time.Since(start) > 10*time.Second {
 		t.Errorf("the refusal took %s", time.Since(start))
+	}
+}
+
+func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "j.db")
+	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "h", "--db", db, "--max-trials", "4", "--folds", "3", "--holdout-split", "modulo")
+	if code != 0 {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	code, out, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--top", "2", "--json")
+	if code != 0 {
+		t.Fatalf("holdout: %d %s", code, errs)
+	}
+	var scores []struct {
+		Trial   int
+		Holdout struct {
+			Rows int     `json:"rows"`
+			AUC  float64 `json:"auc"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &scores); err != nil || len(scores) != 2 {
+		t.Fatalf("holdout --json: %v %s", err, out)
+	}
+	for _, s := range scores {
+		// modulo split of 200 rows by 5: rows 4, 9, …, 199 are the holdout.
+		if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 {
+			t.Errorf("trial %d: holdout %+v, want 40 rows and an AUC", s.Trial, s.Holdout)
+		}
 	}
 }

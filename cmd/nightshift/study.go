@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/journal"
 )
 
 func dbFlag(fs *flag.FlagSet) *string {
@@ -24,13 +26,13 @@ func dbFlag(fs *flag.FlagSet) *string {
 }
 
 type runFlags struct {
-	db, study, metric, planner, timeCol, task string
-	budget, trialTimeout, grace               time.Duration
-	maxTrials, workers, folds                 int
-	holdout                                   float64
-	seed                                      uint64
-	allowDataChange, asJSON                   bool
-	memoryMB                                  int64
+	db, study, metric, planner, timeCol, task, holdoutSplit string
+	budget, trialTimeout, grace                             time.Duration
+	maxTrials, workers, folds                               int
+	holdout                                                 float64
+	seed                                                    uint64
+	allowDataChange, asJSON                                 bool
+	memoryMB                                                int64
 }
 
 func (r *runFlags) registerSession(fs *flag.FlagSet) {
@@ -54,6 +56,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = by data size: one per core on small data, one using every core on large data)")
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin or random")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
+	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
 	fs.IntVar(&r.folds, "folds", 5, "cross-validation folds on the search part")
 	fs.StringVar(&r.timeCol, "time-col", "", "time column: the holdout is the latest rows and folds are time-ordered")
 	fs.Uint64Var(&r.seed, "seed", 42, "seed for the holdout, the folds and the planner")
@@ -76,7 +79,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	spec := d.tableSpec()
 	cfg := experiment.StudyConfig{
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
-		Holdout: r.holdout, Folds: r.folds, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
+		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
 		MemoryBudget: memoryBudget(r.memoryMB),
 	}
@@ -308,4 +311,43 @@ func runTrials(_ context.Context, e *env, args []string) error {
 	}
 	printLeaderboard(e.stdout, rows, 0)
 	return nil
+}
+
+func runHoldout(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("holdout", e.stderr)
+	db := dbFlag(fs)
+	study := fs.String("study", "", "study (required)")
+	top := fs.Int("top", 3, "score the K best trials")
+	threads := fs.Int("threads", 0, "threads (0 = all cores)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *study == "" {
+		return usagef("--study NAME is required")
+	}
+	if *threads <= 0 {
+		*threads = runtime.GOMAXPROCS(0)
+	}
+	j, err := journal.Open(*db, journal.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	scores, err := experiment.ScoreHoldout(ctx, j, *study, *top, *threads)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(scores)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "trial\tCV\t± std\tholdout AUC\tPR AUC\tlog loss\tBrier")
+	for _, s := range scores {
+		h := s.Holdout
+		fmt.Fprintf(tw, "#%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", s.Trial, float64(s.CV), float64(s.CVStd), h.AUC, h.PRAUC, h.LogLoss, h.Brier)
+	}
+	return tw.Flush()
 }
