@@ -71,12 +71,14 @@
 //     most Options.Timeout for the shared lock and returns ErrLocked after.
 //
 // Cost, measured with BenchmarkPutTrial on a journal of 2000 trials (8 MiB),
-// fsync'd commits, 4 runs each on a shared 2-core machine: opening per
-// operation 1.26–1.81 ms per commit against 0.66–1.39 ms with the file held
-// open (BenchmarkOpenClose: 70 µs per read-write open, 51 µs read-only). The
-// alternative, keeping the file open and publishing a snapshot for readers
-// after every commit (Tx.WriteTo a temp file, fsync, rename), took
-// 16.4–21.1 ms per commit and grows with the journal; it was rejected.
+// fsync'd commits, 7 runs each on a shared 2-core machine: the fsyncs
+// dominate and swing between runs (0.6–5.4 ms per commit whether the file is
+// held open or opened per operation); what opening per operation adds is the
+// open and close itself, 57–87 µs read-write and 45–79 µs read-only
+// (BenchmarkOpenClose). The alternative, keeping the file open and
+// publishing a snapshot for readers after every commit (Tx.WriteTo a temp
+// file, fsync, rename), took 12.7–21.1 ms per commit and grows with the
+// journal; it was rejected.
 //
 // The journal knows nothing of planners, models or metrics' directions: it
 // stores what the experiment package hands it and returns it unchanged.
