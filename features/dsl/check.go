@@ -356,7 +356,7 @@ func accepts(p ArgType, t vtype) bool {
 	case ArgText:
 		return t == vText || t == vCat
 	case ArgDatetime:
-		return t == vTime
+		return t == vTime || t == vNum
 	case ArgAny:
 		return t != vSparse
 	}

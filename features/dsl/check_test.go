@@ -35,7 +35,7 @@ func TestCheckRejectsWithPositionAndHint(t *testing.T) {
 		{"log1p(merchant)", 1, 7, "log1p(x=...): merchant is categorical, want numeric", "count(merchant)", ErrType},
 		{"count(amount)", 1, 7, "count(c=...): amount is numeric, want categorical", "", ErrType},
 		{"amount + text", 1, 10, "'+' needs a numeric operand, text is text", "length(text)", ErrType},
-		{"hour(amount)", 1, 6, "want datetime", "", ErrType},
+		{"hour(merchant)", 1, 6, "merchant is categorical, want datetime", "", ErrType},
 		{"text", 1, 1, "raw text column", "length(t)", ErrType},
 		{"id", 1, 1, "raw identifier column", "count(id)", ErrType},
 		{"target_mean(label)", 1, 13, `reads the target column "label"`, "target_mean(c)", ErrLeak},

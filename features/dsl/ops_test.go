@@ -74,6 +74,8 @@ func TestNumericOpsOnHandComputedExamples(t *testing.T) {
 		{"epoch(ts)", []float64{0, 90000, nan, 31*86400 + 7200, 1700000000}},
 		{"since(ts, ts0)", []float64{10, 0, nan, nan, 1000}},
 		{"hour(ts) + 1", []float64{1, 2, nan, 3, 23}},
+		{"hour(b * 3600)", []float64{2, 0, 1, 4, 22}},
+		{"weekday(b * 86400)", []float64{6, 4, 5, 1, 2}},
 	}
 	f := opFrame()
 	for _, tc := range tests {

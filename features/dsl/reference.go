@@ -25,7 +25,7 @@ func Reference() string {
 	var b strings.Builder
 	b.WriteString("# Feature transform language\n\n")
 	b.WriteString(grammarText)
-	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier column or cross/rare/hash; text = text or categorical column; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\".\n")
+	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier column or cross/rare/hash; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\".\n")
 	group := ""
 	for _, op := range Ops() {
 		if op.Group != group {

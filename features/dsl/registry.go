@@ -13,7 +13,7 @@ const (
 	ArgCategorical
 	// ArgText is a text or categorical column.
 	ArgText
-	// ArgDatetime is a datetime column.
+	// ArgDatetime is a datetime column or a numeric expression read as Unix seconds.
 	ArgDatetime
 	// ArgTime is a numeric or datetime column holding seconds (the time axis of point-in-time aggregates).
 	ArgTime

@@ -41,13 +41,11 @@ amount_v4_max = group_max(V4, category(Amount), window="6h", time=Time)
 amount_v12_std = group_std(V12, category(Amount), window="1d", time=Time)
 amount_n_v17 = group_nunique(bin(V17, 8), category(Amount), time=Time)`},
 	{"fraud/vehicle_claims.csv", "FraudFound_P", `drop(PolicyNumber)
-te_make = target_mean(Make); te_policy = target_mean(PolicyType); te_base = target_mean(BasePolicy)
-te_fault_cat = target_mean(cross(Fault, VehicleCategory)); te_make_price = target_mean(cross(Make, VehiclePrice), smoothing=20)
-n_make = count(Make); n_rep = count(category(RepNumber)); te_rep = target_mean(category(RepNumber))
-rare_make = rare(Make, min_count=50); h = hash(cross(AgeOfPolicyHolder, AgeOfVehicle), 64)`},
-	{"click/criteo_5k.csv", "label", `n3 = count(C3); n4 = count(C4); n12 = count(C12); n16 = count(C16); n21 = count(C21); n24 = count(C24)
-te3 = target_mean(C3); te4 = target_mean(C4); te12 = target_mean(C12); te16 = target_mean(C16); te21 = target_mean(C21); te24 = target_mean(C24)
-te_x = target_mean(cross(C6, C9)); miss1 = is_missing(I1); l2 = log1p(abs(I2)); r5 = rank(I5)`},
+n_make = count(Make); te_fault_policy = target_mean(cross(Fault, BasePolicy), smoothing=50)
+te_make_policy = target_mean(cross(Make, PolicyType), smoothing=50)`},
+	// high-cardinality hashed categoricals replaced by their frequencies
+	{"click/criteo_5k.csv", "label", `drop(C3); drop(C4); drop(C10); drop(C12); drop(C16); drop(C21); drop(C24); drop(C26)
+n3 = count(C3); n4 = count(C4); n10 = count(C10); n12 = count(C12); n16 = count(C16); n21 = count(C21); n24 = count(C24); n26 = count(C26)`},
 	{"click/criteo_200.csv", "label", `n3 = count(C3); te4 = target_mean(C4, smoothing=2); l2 = log1p(abs(I2)); b5 = bin(I5, 4)`},
 	{"click/avazu_100.csv", "click", `drop(id); n_ip = count(device_ip); te_site = target_mean(site_id, smoothing=5); c14 = category(C14)
 x = cross(site_category, app_category, max_levels=10); n_dev = group_count(device_model)`},
