@@ -96,18 +96,20 @@ type session struct {
 	workers   int
 	threads   int
 
-	mu        sync.Mutex
-	trials    []journal.Trial // all trials of the study, by ID order
-	seen      map[string]bool
-	round     int
-	incumbent *journal.Trial
-	running   int
-	started   time.Time
-	lastLine  time.Time
+	mu         sync.Mutex
+	trials     []journal.Trial // all trials of the study, by ID order
+	seen       map[string]bool
+	round      int
+	incumbent  *journal.Trial
+	running    int
+	journalErr error         // a journal write failed: stop the run
+	failed     chan struct{} // closed with journalErr
+	started    time.Time
+	lastLine   time.Time
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
-	s := &session{j: j, name: opts.Study, seen: map[string]bool{}}
+	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, failed: make(chan struct{})}
 	st, err := j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
@@ -401,6 +403,9 @@ loop:
 			issued++
 		case <-stopIssuing:
 			break loop
+		case <-s.failed:
+			stop("journal write failed")
+			break loop
 		case <-ticker.C:
 			s.progressf(opts, false, "")
 		}
@@ -411,7 +416,14 @@ loop:
 	s.mu.Lock()
 	wasInterrupted := interrupted
 	reason := stopReason
+	if s.journalErr != nil {
+		runErr = s.journalErr
+	}
 	s.mu.Unlock()
+	if runErr != nil && errors.Is(runErr, journal.ErrDiskFull) {
+		// Writing the end-of-session records would fail the same way.
+		return &RunSummary{Study: s.name, StopReason: "journal write failed", Elapsed: time.Since(s.started)}, runErr
+	}
 	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted}
 	counts, err := s.j.CountTrials(s.name)
 	if err != nil {
@@ -551,6 +563,17 @@ func (s *session) memoryEstimate(extra int64) int64 {
 	return (rows*cols*8*3 + rows*cols + extra*2) * int64(s.workers)
 }
 
+// fail records the first journal write error; the run stops issuing trials
+// and reports it (nothing journaled before it is lost).
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.journalErr == nil {
+		s.journalErr = err
+		close(s.failed)
+	}
+}
+
 // runTrial runs one trial and journals its states. A panic inside becomes
 // a failed trial with its stack.
 func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline time.Time, opts RunOptions) {
@@ -561,7 +584,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	id, err := s.j.PutTrial(s.name, t)
 	if err != nil {
-		s.progressf(opts, true, "journal: %v", err)
+		s.fail(err)
 		return
 	}
 	t.ID = id
@@ -620,7 +643,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	s.mu.Unlock()
 	if _, err := s.j.PutTrial(s.name, t); err != nil {
-		s.progressf(opts, true, "journal: trial %d: %v", t.ID, err)
+		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
 	}
 	s.mu.Lock()
 	s.running--
