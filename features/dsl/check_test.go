@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,12 +24,7 @@ func checkFrame() *features.Frame {
 
 func TestCheckRejectsWithPositionAndHint(t *testing.T) {
 	opt := CheckOptions{Target: "label", Leaks: []string{"chargeback"}}
-	tests := []struct {
-		src       string
-		line, col int
-		msg, hint string
-		cause     error
-	}{
+	tests := []specCase{
 		{"log1p(amout)", 1, 7, `unknown column "amout"`, `did you mean "amount"?`, ErrUnknownColumn},
 		{"x = ratio(amount, balanse)", 1, 19, `unknown column "balanse"`, `did you mean "balance"?`, ErrUnknownColumn},
 		{"drop(merchent)", 1, 1, `unknown column "merchent"`, `did you mean "merchant"?`, ErrUnknownColumn},
@@ -54,20 +50,7 @@ func TestCheckRejectsWithPositionAndHint(t *testing.T) {
 		if err == nil {
 			_, err = Check(spec, checkFrame(), opt)
 		}
-		var ce *Error
-		if !errors.As(err, &ce) {
-			t.Errorf("%q: %v, want *Error", tc.src, err)
-			continue
-		}
-		if ce.Pos.Line != tc.line || ce.Pos.Column != tc.col {
-			t.Errorf("%q: at %s, want %d:%d (%v)", tc.src, ce.Pos, tc.line, tc.col, err)
-		}
-		if !strings.Contains(ce.Msg, tc.msg) || !strings.Contains(ce.Hint, tc.hint) {
-			t.Errorf("%q: %q / %q, want %q / %q", tc.src, ce.Msg, ce.Hint, tc.msg, tc.hint)
-		}
-		if !errors.Is(err, tc.cause) {
-			t.Errorf("%q: %v is not %v", tc.src, err, tc.cause)
-		}
+		assertSpecError(t, tc, err)
 	}
 }
 
@@ -88,20 +71,20 @@ func TestPassThroughRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	// numeric, categorical and datetime pass; text, identifier, target, leak and dropped do not.
-	if want := []string{"amount", "merchant", "ts"}; !equalStrings(plan.PassThrough, want) {
+	if want := []string{"amount", "merchant", "ts"}; !slices.Equal(plan.PassThrough, want) {
 		t.Errorf("pass-through %q, want %q", plan.PassThrough, want)
 	}
 	var outs []string
 	for _, o := range plan.Outputs {
 		outs = append(outs, o.Name+":"+o.Type.String())
 	}
-	if want := []string{"amount:numeric", "merchant:categorical", "ts:numeric", "length(text):numeric", "n:numeric"}; !equalStrings(outs, want) {
+	if want := []string{"amount:numeric", "merchant:categorical", "ts:numeric", "length(text):numeric", "n:numeric"}; !slices.Equal(outs, want) {
 		t.Errorf("outputs %q, want %q", outs, want)
 	}
-	if want := []string{"amount", "merchant", "text", "ts"}; !equalStrings(plan.Reads, want) {
+	if want := []string{"amount", "merchant", "text", "ts"}; !slices.Equal(plan.Reads, want) {
 		t.Errorf("reads %q, want %q", plan.Reads, want)
 	}
-	if want := []string{"balance"}; !equalStrings(plan.Dropped, want) {
+	if want := []string{"balance"}; !slices.Equal(plan.Dropped, want) {
 		t.Errorf("dropped %q", plan.Dropped)
 	}
 	// drop of the base column lets an item take its name

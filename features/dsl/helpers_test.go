@@ -1,8 +1,12 @@
 package dsl
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/nightshift-ml/nightshift/features"
@@ -157,4 +161,69 @@ func sameOutput(a, b *Output) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// roundTrip marshals p, reads it back and checks that both pipelines give
+// bit-identical outputs on every frame; it returns the JSON.
+func roundTrip(t *testing.T, p *Pipeline, frames ...*features.Frame) []byte {
+	t.Helper()
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Pipeline
+	if err := json.Unmarshal(data, &q); err != nil {
+		t.Fatal(err)
+	}
+	again, err := json.Marshal(&q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, again) {
+		t.Errorf("pipeline JSON is not stable across a round trip")
+	}
+	if q.Spec().Hash() != p.Spec().Hash() {
+		t.Errorf("spec hash changed in the round trip")
+	}
+	for k, fr := range frames {
+		a, err := p.Apply(context.Background(), fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := q.Apply(context.Background(), fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, where := sameOutput(a, b); !ok {
+			t.Errorf("frame %d: outputs differ after the JSON round trip at %s", k, where)
+		}
+	}
+	return data
+}
+
+// specCase is an expected error from Parse or Check.
+type specCase struct {
+	src       string
+	line, col int
+	msg, hint string
+	cause     error
+}
+
+// assertSpecError checks err against the expected position, message, hint and cause.
+func assertSpecError(t *testing.T, tc specCase, err error) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("%q: %v, want *Error", tc.src, err)
+		return
+	}
+	if e.Pos.Line != tc.line || e.Pos.Column != tc.col {
+		t.Errorf("%q: at %s, want %d:%d (%v)", tc.src, e.Pos, tc.line, tc.col, err)
+	}
+	if !strings.Contains(e.Msg, tc.msg) || !strings.Contains(e.Hint, tc.hint) {
+		t.Errorf("%q: %q / %q, want %q / %q", tc.src, e.Msg, e.Hint, tc.msg, tc.hint)
+	}
+	if !errors.Is(err, tc.cause) {
+		t.Errorf("%q: %v is not %v", tc.src, err, tc.cause)
+	}
 }

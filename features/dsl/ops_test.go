@@ -3,6 +3,7 @@ package dsl
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/nightshift-ml/nightshift/features"
@@ -109,18 +110,6 @@ func levelsOf(c *features.Column) []string {
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestCategoricalOpsOnHandComputedExamples(t *testing.T) {
 	tests := []struct {
 		expr string
@@ -145,7 +134,7 @@ func TestCategoricalOpsOnHandComputedExamples(t *testing.T) {
 			t.Errorf("%s: no categorical output column v", tc.expr)
 			continue
 		}
-		if got := levelsOf(col); !equalStrings(got, tc.want) {
+		if got := levelsOf(col); !slices.Equal(got, tc.want) {
 			t.Errorf("%s = %q, want %q", tc.expr, got, tc.want)
 		}
 	}
@@ -166,13 +155,13 @@ func TestUnseenCategoriesAreDeterministic(t *testing.T) {
 	if got := out.Col("n").Num; !sameFloats(got, []float64{0, 1}) {
 		t.Errorf("count of unseen level = %v, want [0 1]", got)
 	}
-	if got := levelsOf(out.Col("r")); !equalStrings(got, []string{"__rare__", "__rare__"}) {
+	if got := levelsOf(out.Col("r")); !slices.Equal(got, []string{"__rare__", "__rare__"}) {
 		t.Errorf("rare of unseen level = %q", got)
 	}
-	if got := levelsOf(out.Col("x")); !equalStrings(got, []string{"__other__", "__other__"}) {
+	if got := levelsOf(out.Col("x")); !slices.Equal(got, []string{"__other__", "__other__"}) {
 		t.Errorf("cross of unseen pairs = %q", got)
 	}
-	if got := levelsOf(out.Col("c")); !equalStrings(got, []string{"", "b"}) {
+	if got := levelsOf(out.Col("c")); !slices.Equal(got, []string{"", "b"}) {
 		t.Errorf("pass-through of unseen level = %q, want missing then b", got)
 	}
 	// categorical codes index the training dictionary, not the new frame's
@@ -308,7 +297,7 @@ func TestTokensAreHashedUnigramsAndBigrams(t *testing.T) {
 		}
 	}
 	// case-insensitive: rows 0 and 3 are the same bag
-	if a, b := sp.Index[sp.RowPtr[0]:sp.RowPtr[1]], sp.Index[sp.RowPtr[3]:sp.RowPtr[4]]; !equalInt32(a, b) {
+	if a, b := sp.Index[sp.RowPtr[0]:sp.RowPtr[1]], sp.Index[sp.RowPtr[3]:sp.RowPtr[4]]; !slices.Equal(a, b) {
 		t.Errorf("rows 0 and 3 differ: %v vs %v", a, b)
 	}
 	// "free free": free ×2 and the bigram "free free" ×1
@@ -321,18 +310,6 @@ func TestTokensAreHashedUnigramsAndBigrams(t *testing.T) {
 	if got[free] != 2 || got[bi] != 1 || len(got) != 2 {
 		t.Errorf("row 4 = %v, want {%d:2 %d:1}", got, free, bi)
 	}
-}
-
-func equalInt32(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestFNVConstants(t *testing.T) {

@@ -1,8 +1,6 @@
 package dsl
 
 import (
-	"errors"
-	"strings"
 	"testing"
 )
 
@@ -83,12 +81,7 @@ func TestSameMeaningSameHash(t *testing.T) {
 }
 
 func TestParseErrorsHavePositionsAndHints(t *testing.T) {
-	tests := []struct {
-		src       string
-		line, col int
-		msg, hint string
-		cause     error
-	}{
+	tests := []specCase{
 		{"log1q(x)", 1, 1, `unknown op "log1q"`, `did you mean "log1p"?`, ErrUnknownOp},
 		{"a = log1p(x)\nb = grop_mean(x, by=c)", 2, 5, `unknown op "grop_mean"`, `did you mean "group_mean"?`, ErrUnknownOp},
 		{"target_mean(m, smoothin=3)", 1, 16, `target_mean has no parameter "smoothin"`, `did you mean "smoothing"?`, ErrArgument},
@@ -116,23 +109,7 @@ func TestParseErrorsHavePositionsAndHints(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.src)
-		var pe *Error
-		if !errors.As(err, &pe) {
-			t.Errorf("Parse(%q) = %v, want *Error", tc.src, err)
-			continue
-		}
-		if pe.Pos.Line != tc.line || pe.Pos.Column != tc.col {
-			t.Errorf("Parse(%q): position %s, want %d:%d (%v)", tc.src, pe.Pos, tc.line, tc.col, err)
-		}
-		if !strings.Contains(pe.Msg, tc.msg) {
-			t.Errorf("Parse(%q): message %q, want it to contain %q", tc.src, pe.Msg, tc.msg)
-		}
-		if !strings.Contains(pe.Hint, tc.hint) {
-			t.Errorf("Parse(%q): hint %q, want it to contain %q", tc.src, pe.Hint, tc.hint)
-		}
-		if !errors.Is(err, tc.cause) {
-			t.Errorf("Parse(%q): %v is not %v", tc.src, err, tc.cause)
-		}
+		assertSpecError(t, tc, err)
 	}
 }
 

@@ -1,8 +1,6 @@
 package dsl
 
 import (
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -83,27 +81,7 @@ func TestSharedDataPipelineJSONRoundTripIsBitIdentical(t *testing.T) {
 			if fitOut.Col(s.target) != nil {
 				t.Fatalf("the target passed through")
 			}
-			data, err := json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var q Pipeline
-			if err := json.Unmarshal(data, &q); err != nil {
-				t.Fatal(err)
-			}
-			for name, f := range map[string]*features.Frame{"train": train, "valid": valid} {
-				a, err := p.Apply(context.Background(), f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := q.Apply(context.Background(), f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ok, where := sameOutput(a, b); !ok {
-					t.Errorf("%s rows: outputs differ after the JSON round trip at %s", name, where)
-				}
-			}
+			data := roundTrip(t, p, train, valid)
 			t.Logf("%s: %d outputs (%d pass-through), %d sparse, pipeline JSON %d bytes", s.file, len(fitOut.Columns), len(p.Plan().PassThrough), len(fitOut.Sparse), len(data))
 		})
 	}
