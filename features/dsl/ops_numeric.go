@@ -71,11 +71,20 @@ func (o fillImpl) apply(_ *evalCtx, a []value) (value, error) {
 	return value{num: out}, nil
 }
 
-// finiteSorted returns the finite values of x, sorted.
+// quantileSample bounds the values sorted to find bin edges and ranks: like
+// LightGBM's bin_construct_sample_cnt, larger inputs use evenly spaced rows.
+const quantileSample = 200_000
+
+// finiteSorted returns the finite values of x (of at most quantileSample
+// evenly spaced rows), sorted.
 func finiteSorted(x []float64) []float64 {
-	v := make([]float64, 0, len(x))
-	for _, f := range x {
-		if !math.IsNaN(f) && !math.IsInf(f, 0) {
+	step := 1
+	if len(x) > quantileSample {
+		step = (len(x) + quantileSample - 1) / quantileSample
+	}
+	v := make([]float64, 0, len(x)/step+1)
+	for i := 0; i < len(x); i += step {
+		if f := x[i]; !math.IsNaN(f) && !math.IsInf(f, 0) {
 			v = append(v, f)
 		}
 	}

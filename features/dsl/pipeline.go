@@ -219,7 +219,8 @@ func (p *Pipeline) run(base *evalCtx) (*Output, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	vals := make([]value, len(p.items))
+	cols := make([]*features.Column, len(p.items))
+	sparse := make([]*Sparse, len(p.items))
 	g, gctx := errgroup.WithContext(ctx)
 	threads := p.threads
 	if threads <= 0 {
@@ -237,7 +238,7 @@ func (p *Pipeline) run(base *evalCtx) (*Output, error) {
 			if err != nil {
 				return fmt.Errorf("features: output %q: %w", it.name, err)
 			}
-			vals[i] = v
+			cols[i], sparse[i] = outputOf(it, v)
 			return nil
 		})
 	}
@@ -245,34 +246,42 @@ func (p *Pipeline) run(base *evalCtx) (*Output, error) {
 		return nil, err
 	}
 	out := &Output{Rows: base.rows}
-	for i, it := range p.items {
-		v := vals[i]
-		switch it.rt {
-		case ResultNumeric:
-			miss := 0
-			for _, x := range v.num {
-				if x != x {
-					miss++
-				}
-			}
-			out.Columns = append(out.Columns, &features.Column{Name: it.name, Kind: features.Numeric, Num: v.num, Missing: miss})
-		case ResultCategorical:
-			col := &features.Column{Name: it.name, Kind: features.Categorical, Codes: v.codes, Levels: v.levels, Counts: make([]int, len(v.levels))}
-			for _, c := range v.codes {
-				if c < 0 {
-					col.Missing++
-				} else {
-					col.Counts[c]++
-				}
-			}
-			out.Columns = append(out.Columns, col)
-		case ResultSparse:
-			sp := *v.sp
-			sp.Name = it.name
-			out.Sparse = append(out.Sparse, &sp)
+	for i := range p.items {
+		if cols[i] != nil {
+			out.Columns = append(out.Columns, cols[i])
+		}
+		if sparse[i] != nil {
+			out.Sparse = append(out.Sparse, sparse[i])
 		}
 	}
 	return out, nil
+}
+
+// outputOf wraps an item's value as an output column or sparse block.
+func outputOf(it *outItem, v value) (*features.Column, *Sparse) {
+	switch it.rt {
+	case ResultCategorical:
+		col := &features.Column{Name: it.name, Kind: features.Categorical, Codes: v.codes, Levels: v.levels, Counts: make([]int, len(v.levels))}
+		for _, c := range v.codes {
+			if c < 0 {
+				col.Missing++
+			} else {
+				col.Counts[c]++
+			}
+		}
+		return col, nil
+	case ResultSparse:
+		sp := *v.sp
+		sp.Name = it.name
+		return nil, &sp
+	}
+	miss := 0
+	for _, x := range v.num {
+		if x != x {
+			miss++
+		}
+	}
+	return &features.Column{Name: it.name, Kind: features.Numeric, Num: v.num, Missing: miss}, nil
 }
 
 // Spec is the spec the pipeline was fitted from.
