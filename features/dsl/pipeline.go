@@ -122,6 +122,11 @@ func Fit(ctx context.Context, spec *Spec, frame *features.Frame, y []float64, op
 	}
 	p := &Pipeline{spec: spec, base: schemaOf(frame), target: opt.Target, leaks: append([]string(nil), opt.Leaks...), folds: opt.Folds, seed: opt.Seed, timeCol: opt.TimeCol, items: c.items, plan: c.plan, threads: opt.Threads}
 	ec := &evalCtx{ctx: ctx, frame: frame, rows: frame.Rows, fit: true, nfolds: opt.Folds}
+	if opt.TimeCol != "" {
+		if tc := frame.Col(opt.TimeCol); tc == nil || tc.Kind != features.Numeric && tc.Kind != features.Datetime {
+			return nil, nil, fmt.Errorf("features fit: FitOptions.TimeCol %q must be a numeric or datetime column of the frame", opt.TimeCol)
+		}
+	}
 	if p.needsLabels() {
 		if err := checkLabels(y, frame.Rows); err != nil {
 			return nil, nil, err

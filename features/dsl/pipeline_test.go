@@ -157,7 +157,8 @@ func TestFitValidatesLabelsAndOptions(t *testing.T) {
 		{y[:5], FitOptions{}, "5 labels for 20 training rows"},
 		{append(append([]float64{}, y[:19]...), 2), FitOptions{}, "label of training row 19 is 2"},
 		{y, FitOptions{Folds: 1}, "Folds = 1, want at least 2"},
-		{y, FitOptions{TimeCol: "tss"}, `TimeCol "tss" is not a column`},
+		{y, FitOptions{TimeCol: "tss"}, `TimeCol "tss" must be a numeric or datetime column`},
+		{y, FitOptions{TimeCol: "c"}, `TimeCol "c" must be a numeric or datetime column`},
 	} {
 		_, _, err := Fit(ctx, spec, f, tc.y, tc.opt)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -190,5 +191,29 @@ func TestFoldsAreSeededAndBalanced(t *testing.T) {
 		if s < 20 || s > 21 {
 			t.Errorf("fold sizes %v", sizes)
 		}
+	}
+}
+
+func TestEmptyFramesFitAndApply(t *testing.T) {
+	f, y := randomFrame(5, 40)
+	none := f.Take(nil)
+	p, out, err := Fit(context.Background(), MustParse(roundTripSpec), none, []float64{}, FitOptions{})
+	if err != nil {
+		t.Fatalf("fit on no rows: %v", err)
+	}
+	if out.Rows != 0 || len(out.Columns) != 6+39+2+6 {
+		t.Errorf("fit output on no rows: %d rows, %d columns", out.Rows, len(out.Columns))
+	}
+	applied, err := p.Apply(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nothing was learned: counts are 0, target_mean is the (empty) prior 0
+	if got := applied.Col("cnt").Num[0]; got != 0 && got == got {
+		t.Errorf("count after fitting on no rows = %v, want 0 or missing", got)
+	}
+	p2, _ := fitSpec(t, roundTripSpec, f, y, FitOptions{})
+	if out, err := p2.Apply(context.Background(), none); err != nil || out.Rows != 0 {
+		t.Errorf("apply to no rows: %v", err)
 	}
 }

@@ -25,7 +25,8 @@ func Reference() string {
 	var b strings.Builder
 	b.WriteString("# Feature transform language\n\n")
 	b.WriteString(grammarText)
-	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier column or cross/rare/hash; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\".\n")
+	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier column or cross/rare/hash/category; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\". Unless an op says otherwise, a missing input gives a missing output.\n")
+	b.WriteString("Rules that keep a spec valid: never read the label column (use target_mean, which is fitted out-of-fold); for per-entity velocity or history features on time-stamped data give time= (and window=) so only earlier rows count; raw text and identifier columns are not features by themselves.\n")
 	group := ""
 	for _, op := range Ops() {
 		if op.Group != group {
@@ -33,7 +34,7 @@ func Reference() string {
 			fmt.Fprintf(&b, "\n## %s\n", group)
 		}
 		fmt.Fprintf(&b, "\n%s\n  %s\n", op.Signature(), op.Meaning)
-		if op.Missing != "-" {
+		if op.Missing != "-" && op.Missing != missNumeric {
 			fmt.Fprintf(&b, "  missing: %s\n", op.Missing)
 		}
 		if op.Leakage != "-" && op.Leakage != rowwise {
