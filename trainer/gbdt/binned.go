@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/nightshift-ml/nightshift/trainer"
 )
@@ -60,15 +63,16 @@ func (m *binMapper) numericBin(v float64) uint8 {
 		}
 		v = 0
 	}
-	// first k with v <= upper[k]; upper ends with +Inf so k < len(upper)
-	lo, hi := 0, len(m.upper)-1
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if v <= m.upper[mid] {
-			hi = mid
-		} else {
-			lo = mid + 1
+	// first k with v <= upper[k]; upper ends with +Inf so k < len(upper).
+	// Branch-free halving: the comparisons are unpredictable.
+	u := m.upper
+	lo, n := 0, len(u)
+	for n > 1 {
+		half := n >> 1
+		if v > u[lo+half-1] {
+			lo += half
 		}
+		n -= half
 	}
 	return uint8(lo)
 }
@@ -294,21 +298,33 @@ func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*Bi
 		sample = rng.Perm(ds.Rows)[:binSampleRows]
 		slices.Sort(sample)
 	}
-	b := &BinnedDataset{rows: ds.Rows, maxBin: maxBin}
+	b := &BinnedDataset{rows: ds.Rows, maxBin: maxBin,
+		names:   make([]string, len(ds.Features)),
+		mappers: make([]binMapper, len(ds.Features)),
+		cols:    make([][]uint8, len(ds.Features)),
+	}
+	// Features are binned independently, two at a time.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for j := range ds.Features {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f := &ds.Features[j]
-		var m binMapper
-		if f.Categorical {
-			m = newCategoricalMapper(f, maxBin)
-		} else {
-			m = newNumericMapper(f.Values, sample, maxBin)
-		}
-		b.names = append(b.names, f.Name)
-		b.mappers = append(b.mappers, m)
-		b.cols = append(b.cols, binColumn(&m, f.Values))
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			f := &ds.Features[j]
+			m := &b.mappers[j]
+			if f.Categorical {
+				*m = newCategoricalMapper(f, maxBin)
+			} else {
+				*m = newNumericMapper(f.Values, sample, maxBin)
+			}
+			b.names[j] = f.Name
+			b.cols[j] = binColumn(m, f.Values)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -100,6 +100,13 @@ func (l *learner) bestNumeric(f int, hist []gradPair, st leafStats, out *split) 
 		dirs = 2
 		nanG, nanH = hist[m.nanBin][0], hist[m.nanBin][1]
 	}
+	// round(h*cntFactor) >= minData  <=>  h >= (minData-0.5)/cntFactor, so
+	// one hessian bound covers both leaf-size constraints without rounding.
+	hMin := math.Max(minHess, (minData-0.5)/cntFactor)
+	if p.LambdaL2 == 0 {
+		hMin = math.Max(hMin, math.SmallestNonzeroFloat64)
+	}
+	hist = hist[:nb]
 	for dir := 0; dir < dirs; dir++ {
 		var lg, lh float64
 		if dir == 1 {
@@ -109,17 +116,17 @@ func (l *learner) bestNumeric(f int, hist []gradPair, st leafStats, out *split) 
 			lg, lh = nanG, nanH
 		}
 		for t := 0; t < nb-1; t++ {
+			if hist[t][1] == 0 && hist[t][0] == 0 {
+				continue // empty bin: same partition as the previous threshold
+			}
 			lg += hist[t][0]
 			lh += hist[t][1]
-			if math.Round(lh*cntFactor) < minData || lh < minHess {
+			if lh < hMin {
 				continue
 			}
 			rg, rh := st.g-lg, st.h-lh
-			if math.Round(rh*cntFactor) < minData || rh < minHess {
+			if rh < hMin {
 				break
-			}
-			if lh+p.LambdaL2 <= 0 || rh+p.LambdaL2 <= 0 {
-				continue
 			}
 			gain := leafGain(lg, lh, p.LambdaL1, p.LambdaL2) + leafGain(rg, rh, p.LambdaL1, p.LambdaL2) - shift
 			if gain > 0 && (out.feature < 0 || gain > out.gain) {
