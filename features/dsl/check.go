@@ -352,7 +352,7 @@ func accepts(p ArgType, t vtype) bool {
 	case ArgNumeric:
 		return t == vNum || t == vTime
 	case ArgCategorical:
-		return t == vCat
+		return t == vCat || t == vText
 	case ArgText:
 		return t == vText || t == vCat
 	case ArgDatetime:
@@ -398,7 +398,11 @@ func (ck *checker) call(e *Call) (node, vtype) {
 			continue
 		}
 		if !accepts(prm.Type, t) {
-			ck.fail(a.Offset(), ErrType, fmt.Sprintf("%s(%s=...): %s is %s, want %s", op.Name, prm.Name, canonString(a), t, prm.Type), typeHint(a, t))
+			hint := typeHint(a, t)
+			if prm.Type == ArgCategorical && (t == vNum || t == vTime) {
+				hint = fmt.Sprintf("category(%s) makes each exact value a level", canonString(a))
+			}
+			ck.fail(a.Offset(), ErrType, fmt.Sprintf("%s(%s=...): %s is %s, want %s", op.Name, prm.Name, canonString(a), t, prm.Type), hint)
 			ok = false
 			continue
 		}

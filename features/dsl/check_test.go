@@ -29,7 +29,7 @@ func TestCheckRejectsWithPositionAndHint(t *testing.T) {
 		{"x = ratio(amount, balanse)", 1, 19, `unknown column "balanse"`, `did you mean "balance"?`, ErrUnknownColumn},
 		{"drop(merchent)", 1, 1, `unknown column "merchent"`, `did you mean "merchant"?`, ErrUnknownColumn},
 		{"log1p(merchant)", 1, 7, "log1p(x=...): merchant is categorical, want numeric", "count(merchant)", ErrType},
-		{"count(amount)", 1, 7, "count(c=...): amount is numeric, want categorical", "", ErrType},
+		{"count(amount)", 1, 7, "count(c=...): amount is numeric, want categorical", "category(amount)", ErrType},
 		{"amount + text", 1, 10, "'+' needs a numeric operand, text is text", "length(text)", ErrType},
 		{"hour(merchant)", 1, 6, "merchant is categorical, want datetime", "", ErrType},
 		{"text", 1, 1, "raw text column", "length(t)", ErrType},

@@ -68,6 +68,7 @@ func TestNumericOpsOnHandComputedExamples(t *testing.T) {
 		{`regex_count(t, "e")`, []float64{3, 0, nan, 0, 4}},
 		{`regex_count(t, "[a-z]+://")`, []float64{0, 0, nan, 1, 0}},
 		{"length(c)", []float64{1, 1, 1, nan, 1}},
+		{"count(t)", []float64{1, 1, nan, 1, 1}},
 		{"hour(ts)", []float64{0, 1, nan, 2, 22}},
 		{"weekday(ts)", []float64{4, 5, nan, 0, 2}},
 		{"day(ts)", []float64{1, 2, nan, 1, 14}},

@@ -151,6 +151,9 @@ func (p *parser) item() (*Item, error) {
 	case *Number, *String:
 		return nil, p.errAt(e.Offset(), "an item cannot be a constant", "write an expression over columns, e.g. log1p(amount)")
 	}
+	if off := findDrop(e); off >= 0 {
+		return nil, p.errAt(off, "drop(...) is only allowed as a whole item", "write it as its own item: drop(col)")
+	}
 	it.Expr = e
 	if !it.Explicit {
 		it.Name = canonString(e)
@@ -218,6 +221,31 @@ func (p *parser) term() (Expr, error) {
 		l = makeBinary(off, op, l, r)
 	}
 	return l, nil
+}
+
+// findDrop returns the offset of a drop call inside e, or -1.
+func findDrop(e Expr) int {
+	switch e := e.(type) {
+	case *Call:
+		if e.Name == "drop" {
+			return e.Off
+		}
+		for _, a := range e.Args {
+			if a != nil {
+				if off := findDrop(a); off >= 0 {
+					return off
+				}
+			}
+		}
+	case *Binary:
+		if off := findDrop(e.L); off >= 0 {
+			return off
+		}
+		return findDrop(e.R)
+	case *Neg:
+		return findDrop(e.X)
+	}
+	return -1
 }
 
 // makeBinary orders the operands of + and * canonically (both are exactly

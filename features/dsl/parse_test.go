@@ -101,6 +101,7 @@ func TestParseErrorsHavePositionsAndHints(t *testing.T) {
 		{`regex_count(t, "a*")`, 1, 16, "matches the empty string", "", ErrArgument},
 		{`group_count(c, window="1y", time=ts)`, 1, 23, `unknown unit "y"`, "", ErrArgument},
 		{"log1p(drop(x))", 1, 7, "drop(...) is only allowed as a whole item", "", ErrSyntax},
+		{"drop(x) + 1", 1, 1, "drop(...) is only allowed as a whole item", "", ErrSyntax},
 		{`log1p("amount")`, 1, 7, `got the string "amount"`, "backquotes", ErrArgument},
 		{"ratio(a=x, y)", 1, 12, "positional argument after a named one", "", ErrArgument},
 		{"2x", 1, 1, "malformed number", "", ErrSyntax},

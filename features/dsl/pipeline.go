@@ -289,6 +289,15 @@ func outputOf(it *outItem, v value) (*features.Column, *Sparse) {
 	return &features.Column{Name: it.name, Kind: features.Numeric, Num: v.num, Missing: miss}, nil
 }
 
+// WithThreads returns a copy of p (sharing its fitted state) whose Apply
+// evaluates up to n items at once; n ≤ 0 means GOMAXPROCS. Use it to keep
+// a worker pool from oversubscribing the CPUs.
+func (p *Pipeline) WithThreads(n int) *Pipeline {
+	q := *p
+	q.threads = n
+	return &q
+}
+
 // Spec is the spec the pipeline was fitted from.
 func (p *Pipeline) Spec() *Spec { return p.spec }
 

@@ -217,3 +217,19 @@ func TestEmptyFramesFitAndApply(t *testing.T) {
 		t.Errorf("apply to no rows: %v", err)
 	}
 }
+
+func TestWithThreadsGivesTheSameOutput(t *testing.T) {
+	f, y := randomFrame(6, 200)
+	p, _ := fitSpec(t, roundTripSpec, f, y, FitOptions{})
+	a, err := p.WithThreads(1).Apply(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.WithThreads(8).Apply(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, where := sameOutput(a, b); !ok || p.threads != 0 {
+		t.Errorf("thread count changed the output at %s (or mutated p: %d)", where, p.threads)
+	}
+}

@@ -25,7 +25,7 @@ func Reference() string {
 	var b strings.Builder
 	b.WriteString("# Feature transform language\n\n")
 	b.WriteString(grammarText)
-	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier column or cross/rare/hash/category; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\". Unless an op says otherwise, a missing input gives a missing output.\n")
+	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier/text column (each distinct value a level) or cross/rare/hash/category; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\". Unless an op says otherwise, a missing input gives a missing output.\n")
 	b.WriteString("Rules that keep a spec valid: never read the label column (use target_mean, which is fitted out-of-fold); for per-entity velocity or history features on time-stamped data give time= (and window=) so only earlier rows count; raw text and identifier columns are not features by themselves.\n")
 	group := ""
 	for _, op := range Ops() {

@@ -9,7 +9,8 @@ const (
 	// ArgNumeric is a numeric expression: a numeric or datetime column
 	// (datetime as Unix seconds), a literal, arithmetic or a numeric op.
 	ArgNumeric ArgType = iota
-	// ArgCategorical is a categorical or identifier column or a categorical op (cross, rare, hash).
+	// ArgCategorical is a categorical, identifier or text column (each
+	// distinct value a level) or a categorical op (cross, rare, hash, category).
 	ArgCategorical
 	// ArgText is a text or categorical column.
 	ArgText
@@ -153,7 +154,7 @@ func dateOp(name, meaning, example string) OpInfo {
 }
 
 func groupOp(name, meaning, example string, withX bool, xType ArgType) OpInfo {
-	ps := []Param{catParam("by", "the grouping column (categorical, identifier, or cross(...))")}
+	ps := []Param{catParam("by", "the grouping column (categorical, identifier or text column, or a categorical op)")}
 	if withX {
 		ps = append([]Param{{Name: "x", Type: xType, Required: true, Doc: "the value aggregated"}}, ps...)
 	}
