@@ -2,8 +2,10 @@ package dsl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -105,4 +107,35 @@ func checkPositions(t *testing.T, src string, err error) {
 			t.Fatalf("%q: empty message", src)
 		}
 	}
+}
+
+// FuzzUnmarshalPipeline feeds damaged pipeline JSON (it is input at
+// prediction time): reading it must fail cleanly or give a pipeline whose
+// Apply does not panic.
+func FuzzUnmarshalPipeline(f *testing.F) {
+	frame := fuzzFrame()
+	for _, src := range []string{
+		"b = bin(x, 3); r = rank(y); m = target_mean(c, smoothing=1); x2 = cross(c, d)",
+		`g = group_mean(x, c, window="1h", time=ts); n = group_nunique(d, c, time=ts); k = count(d); q = rare(c, 2)`,
+		"tokens(t, buckets=16); length(t); h = hash(d, 4)",
+	} {
+		p, _, err := Fit(context.Background(), MustParse(src), frame, []float64{1, 0, 0, 1, 0}, FitOptions{Folds: 2})
+		if err != nil {
+			f.Fatal(err)
+		}
+		data, err := json.Marshal(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Pipeline
+		if err := json.Unmarshal(data, &p); err != nil {
+			return
+		}
+		if _, err := p.Apply(context.Background(), frame); err != nil && !strings.Contains(err.Error(), "column") {
+			t.Fatalf("Apply of a pipeline that loaded: %v", err)
+		}
+	})
 }

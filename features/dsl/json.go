@@ -168,6 +168,12 @@ func validateStates(c *compiled) error {
 			case *rankImpl:
 				if len(o.st.Values) != len(o.st.Ranks) {
 					err = fmt.Errorf("rank in %q: %d values for %d ranks", it.name, len(o.st.Values), len(o.st.Ranks))
+				} else if !strictlyIncreasing(o.st.Values) {
+					err = fmt.Errorf("rank in %q: values are not strictly increasing", it.name)
+				}
+			case *binImpl:
+				if !strictlyIncreasing(o.st.Edges) {
+					err = fmt.Errorf("bin in %q: edges are not strictly increasing", it.name)
 				}
 			case *groupImpl:
 				s := &o.st
@@ -189,4 +195,14 @@ func validateStates(c *compiled) error {
 		})
 	}
 	return err
+}
+
+// strictlyIncreasing reports whether v is sorted without ties or NaN.
+func strictlyIncreasing(v []float64) bool {
+	for i, x := range v {
+		if x != x || i > 0 && !(v[i-1] < x) {
+			return false
+		}
+	}
+	return true
 }
