@@ -23,11 +23,17 @@
 //     most max_levels levels with at least min_level_count rows (most frequent
 //     first); rarer levels share one "other" column, a missing code gets a
 //     "missing" column when the training rows had one; levels never seen in
-//     training score as "other" when there is one, else contribute nothing.
-//     One-hot columns are not scaled (as the peers' OneHotEncoder);
+//     training score as "other" when there is one, else contribute nothing
+//     (sklearn's handle_unknown="ignore"), and so does a missing code when
+//     training had none. A numeric NaN at prediction is imputed with the
+//     training mean (and sets the indicator if there is one);
+//     one-hot columns are not scaled (as the peers' OneHotEncoder);
 //   - sparse blocks: used as they are (no centring, which would destroy
 //     sparsity, and no scaling: hashed counts and tf-idf are already on a
 //     common scale).
+//
+// Features are matched by name when scoring, so column order may differ.
+// Fitting is single-threaded; run folds in parallel for more cores.
 //
 // The model is JSON (Save/Load) with a format name and version; Load checks
 // every field and returns an error instead of a model it cannot trust.

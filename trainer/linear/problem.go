@@ -55,6 +55,24 @@ func (pr *problem) loss(z []float64) float64 {
 	return f
 }
 
+// lossResiduals returns loss(z) and sets r_i = a_i (σ(z_i) − y_i), the
+// derivative of the data part with respect to z_i, sharing one exp per row.
+func (pr *problem) lossResiduals(z, r []float64) float64 {
+	var f float64
+	for i, zi := range z {
+		e := math.Exp(-math.Abs(zi)) // in (0, 1]: no overflow
+		var s float64
+		if zi >= 0 {
+			s = 1 / (1 + e)
+		} else {
+			s = e / (1 + e)
+		}
+		f += pr.a[i] * (max(zi, 0) + math.Log1p(e) - pr.y[i]*zi)
+		r[i] = pr.a[i] * (s - pr.y[i])
+	}
+	return f
+}
+
 // residuals sets r_i = a_i (σ(z_i) − y_i), the derivative of the data part
 // with respect to z_i.
 func (pr *problem) residuals(z, r []float64) {

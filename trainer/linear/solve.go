@@ -25,8 +25,7 @@ func solveLBFGS(ctx context.Context, pr *problem, b0 float64, p Params) ([]float
 		}
 		w, b := v[:nw], v[nw]
 		pr.margins(w, b, z)
-		pr.residuals(z, r)
-		lastF = pr.loss(z) + pr.penalty(w)
+		lastF = pr.lossResiduals(z, r) + pr.penalty(w)
 		lastG[nw] = pr.gradient(w, r, lastG[:nw])
 		lastX = append(lastX[:0], v...)
 	}
