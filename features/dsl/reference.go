@@ -52,6 +52,8 @@ func Markdown() string {
 	b.WriteString("# Feature transform language\n\n")
 	b.WriteString(grammarText)
 	b.WriteString("\n\nExample:\n\n```\nlog1p(Amount)\nspend_ratio = ratio(Amount, group_mean(Amount, by=card))\nvelocity_1h = group_count(card, window=\"1h\", time=ts)\ntarget_mean(merchant, smoothing=20)\ndrop(PolicyNumber)\n```\n")
+	b.WriteString("\nA spec is checked against the frame before anything runs (dsl.Check): unknown columns (with a did-you-mean hint), wrong kinds, out-of-range arguments, reads of the target or of columns the profile flagged as leaks, duplicate output names, and the estimated cost (dense columns, sparse width, memory) against Limits. dsl.Fit fits every op on the training rows only and returns the training output (target_mean out-of-fold); Pipeline.Apply runs the same code on any rows; the fitted pipeline is versioned JSON that reproduces outputs bit for bit.\n")
+	b.WriteString("\nOutput → trainer.Dataset: a numeric output column becomes Feature{Name, Values: Num}; a categorical one Feature{Name, Categorical: true, NumCategories: len(Levels), Values: dsl.CodesAsFloat(col)} (codes index the dictionary fitted on training rows, so they agree across train, validation and prediction); each Sparse block becomes SparseBlock{Name, Width, RowPtr, Index, Value}. GBDT ignores sparse blocks, so give it dense text stats next to tokens(...).\n")
 	b.WriteString("\nThe canonical form (Spec.Canonical) sorts items, writes arguments in declared order, names optional arguments and omits those equal to their defaults, sorts the operands of commutative ops and normalises durations; its SHA-256 (Spec.Hash) is the spec's identity.\n")
 	group := ""
 	for _, op := range Ops() {
