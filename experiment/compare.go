@@ -91,8 +91,9 @@ func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
 
 // medianPrune is Optuna's MedianPruner over folds: after at least
 // pruneWarmup folds, a trial whose running mean is worse than the median
-// of the running means of finished trials at the same fold count stops.
-// It waits for pruneStartup finished trials.
+// of the running means of earlier trials at the same fold count (finished
+// or pruned, as long as they reached it) stops. It waits until
+// pruneStartup earlier trials reached that fold.
 const (
 	pruneStartup = 5
 	pruneWarmup  = 2

@@ -121,7 +121,8 @@ type HoldoutScore struct {
 	Trees   int            `json:"trees,omitempty"`
 }
 
-// ScoreHoldout refits each of the top trials on the whole search part and
+// ScoreHoldout refits the incumbent and the next best trials (top in all)
+// on the whole search part and
 // scores it once on the holdout rows, recording the figures in the
 // journal. This is the only path (with promotion) that reads holdout rows.
 func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int, threads int) ([]HoldoutScore, error) {
@@ -154,7 +155,17 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int
 	if err != nil {
 		return nil, err
 	}
+	// The incumbent (the noise-aware winner) first, then the rest by mean.
 	board := Leaderboard(trials, cfg.Metric)
+	if inc, ok := incumbentOf(cfg.Metric, trials); ok {
+		ordered := []journal.Trial{inc}
+		for _, t := range board {
+			if t.ID != inc.ID {
+				ordered = append(ordered, t)
+			}
+		}
+		board = ordered
+	}
 	var out []HoldoutScore
 	for _, t := range board {
 		if len(out) == top {

@@ -332,12 +332,8 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 			interrupted = true
 			s.mu.Unlock()
 			stop("interrupted")
-			grace := opts.Grace
-			if grace <= 0 {
-				grace = 30 * time.Second
-			}
 			select {
-			case <-time.After(grace):
+			case <-time.After(graceOf(opts)):
 				cancelHard()
 			case <-hard.Done():
 			}
@@ -563,6 +559,15 @@ func (s *session) memoryEstimate(extra int64) int64 {
 	return (rows*cols*8*3 + rows*cols + extra*2) * int64(s.workers)
 }
 
+// graceOf is how long running trials may go on after a stop or the end of
+// the budget.
+func graceOf(opts RunOptions) time.Duration {
+	if opts.Grace > 0 {
+		return opts.Grace
+	}
+	return 30 * time.Second
+}
+
 // fail records the first journal write error; the run stops issuing trials
 // and reports it (nothing journaled before it is lost).
 func (s *session) fail(err error) {
@@ -590,21 +595,40 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	t.ID = id
 	s.mu.Lock()
 	s.running++
+	// The pruner compares against every trial that reported folds, pruned
+	// ones included (as Optuna's MedianPruner uses all intermediate values):
+	// finished trials alone are the survivors, and their median would prune
+	// nearly everything.
 	var doneScores [][]float64
 	for _, o := range s.trials {
-		if o.State == journal.TrialDone {
+		if o.State == journal.TrialDone || o.State == journal.TrialPruned {
 			doneScores = append(doneScores, o.FoldScores)
 		}
 	}
 	s.mu.Unlock()
 
+	// A trial ends at its timeout, or at the end of the budget plus the
+	// grace period, whichever comes first; one cut by the budget is
+	// journaled interrupted, so resume runs it again.
 	timeout := time.Duration(s.cfg.TrialTimeout)
-	tctx, cancel := context.WithCancel(ctx)
+	var limit time.Time
 	if timeout > 0 {
-		tctx, cancel = context.WithTimeout(ctx, timeout)
+		limit = t.Started.Add(timeout)
+	}
+	budgetEnd := time.Time{}
+	if s.hasBudget {
+		budgetEnd = deadline.Add(graceOf(opts))
+		if limit.IsZero() || budgetEnd.Before(limit) {
+			limit = budgetEnd
+		}
+	}
+	tctx, cancel := context.WithCancel(ctx)
+	if !limit.IsZero() {
+		tctx, cancel = context.WithDeadline(ctx, limit)
 	}
 	out, err := s.evaluateSafely(tctx, jb.spec, doneScores, &t)
 	timedOut := tctx.Err() == context.DeadlineExceeded
+	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
 	cancel()
 	t.Finished = time.Now()
 	switch {
@@ -614,6 +638,8 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		t.State = journal.TrialDone
 	case ctx.Err() != nil:
 		t.State, t.Error = journal.TrialInterrupted, "interrupted: the run stopped before the trial finished"
+	case cutByBudget:
+		t.State, t.Error = journal.TrialInterrupted, fmt.Sprintf("the budget ran out (plus %s grace) before the trial finished; resume runs it again", graceOf(opts))
 	case timedOut:
 		t.State, t.Error = journal.TrialFailed, fmt.Sprintf("timed out after %s (--trial-timeout)", timeout)
 	default:

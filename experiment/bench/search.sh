@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Side-by-side search benchmark (make bench-search): nightshift's built-in
+# planner against Optuna TPE + XGBoost hist (../shared/bench/peers/search_peer.py)
+# on the same split (test rows: i % 5 == 4), the same budget and 2 cores,
+# one after the other. Prints one JSON line per side and dataset, then a table.
+#
+#   BUDGET=600 DATASETS="creditcard vehicle criteo fraud1m" experiment/bench/search.sh
+#
+# Needs Debian's python3-optuna python3-xgboost python3-sklearn python3-pandas;
+# fraud1m needs ~/.cache/nightshift-bench/fraud.csv (make_data.py).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUDGET=${BUDGET:-600}
+SHARED=${SHARED:-../shared}
+PEERS=$SHARED/bench/peers
+OUT=${OUT:-bin/bench}
+DATASETS=${DATASETS:-"creditcard vehicle criteo fraud1m"}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+go build -o bin/nightshift ./cmd/nightshift
+if ! /usr/bin/python3 -c 'import optuna, xgboost, sklearn, pandas' 2>/dev/null; then
+  echo "search.sh: the peer needs Debian's python3-optuna python3-xgboost python3-sklearn python3-pandas (see $PEERS/README.md)" >&2
+  exit 1
+fi
+declare -A FILE TARGET DROP
+FILE[creditcard]=$SHARED/data/fraud/creditcard_10k.csv; TARGET[creditcard]=Class; DROP[creditcard]=""
+FILE[vehicle]=$SHARED/data/fraud/vehicle_claims.csv; TARGET[vehicle]=FraudFound_P; DROP[vehicle]=PolicyNumber
+FILE[criteo]=$SHARED/data/click/criteo_5k.csv; TARGET[criteo]=label; DROP[criteo]=""
+FILE[fraud1m]=$HOME/.cache/nightshift-bench/fraud.csv; TARGET[fraud1m]=label; DROP[fraud1m]=""
+RESULTS=$OUT/search.jsonl
+: > "$RESULTS"
+for d in $DATASETS; do
+  f=${FILE[$d]}
+  if [ ! -f "$f" ]; then echo "search.sh: $f not found; skipping $d" >&2; continue; fi
+  db=$OUT/search-$d.db
+  rm -f "$db" "$db.lock"
+  drop=()
+  [ -n "${DROP[$d]}" ] && drop=(--drop "${DROP[$d]}")
+  start=$(date +%s.%N)
+  bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
+    --budget "${BUDGET}s" --holdout 0.2 --holdout-split modulo --json > "$OUT/run-$d.json" 2> "$OUT/run-$d.log"
+  end=$(date +%s.%N)
+  bin/nightshift holdout --study "$d" --db "$db" --top 1 --json > "$OUT/holdout-$d.json"
+  /usr/bin/python3 - "$d" "$OUT/run-$d.json" "$OUT/holdout-$d.json" "$start" "$end" >> "$RESULTS" <<'PY'
+import json, sys
+d, run, hold, start, end = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), float(sys.argv[4]), float(sys.argv[5])
+trials = run["trials"]
+finished = [t for t in trials if t["state"] in ("done", "pruned", "failed")]
+best = hold[0]
+secs = run["elapsed_seconds"]
+print(json.dumps({"data": d, "search": "nightshift-builtin", "trials": len(finished),
+  "trials_per_min": round(len(finished) / (secs / 60), 2), "best_cv_auc": best["cv"],
+  "test_auc": best["holdout"]["auc"], "elapsed_s": round(secs, 1), "wall_s": round(end - start, 1)}))
+PY
+  (cd "$PEERS" && /usr/bin/python3 search_peer.py "$f" --budget "$BUDGET" --target "${TARGET[$d]}" \
+     ${DROP[$d]:+--drop ${DROP[$d]}} --trace "$OUT/peer-$d.trace.jsonl" | tail -1) \
+   | /usr/bin/python3 -c 'import json,sys; s=json.loads(sys.stdin.read()); s["data"]=sys.argv[1]; s["trials_per_min"]=s.get("trials_per_minute"); s["search"]="optuna-tpe+xgboost-hist"; print(json.dumps(s))' "$d" >> "$RESULTS"
+done
+/usr/bin/python3 - "$RESULTS" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("| data | search | trials | trials/min | best CV AUC | test AUC |")
+print("|---|---|---:|---:|---:|---:|")
+for r in rows:
+    print(f"| {r['data']} | {r['search']} | {r.get('trials')} | {r.get('trials_per_min')} | {r.get('best_cv_auc')} | {r.get('test_auc')} |")
+PY
