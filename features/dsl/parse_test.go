@@ -80,6 +80,19 @@ func TestSameMeaningSameHash(t *testing.T) {
 	}
 }
 
+// TestHashIsStable pins a spec's identity: trial identities in existing
+// journals depend on it. Change hashDomain when the canonical form must change.
+func TestHashIsStable(t *testing.T) {
+	s := MustParse(`v = group_count(card, time=ts, window="60m")
+log1p( amount ); count(merchant)`)
+	if got, want := s.Canonical(), `count(merchant); log1p(amount); v = group_count(card, window="1h", time=ts)`; got != want {
+		t.Errorf("canonical %q, want %q", got, want)
+	}
+	if got, want := s.Hash(), "ac1c2918d977b6129b4ac18184bd1bc3d3ae55d25d9a9754088cb31c01979ea1"; got != want {
+		t.Errorf("hash %s, want %s", got, want)
+	}
+}
+
 func TestParseErrorsHavePositionsAndHints(t *testing.T) {
 	tests := []specCase{
 		{"log1q(x)", 1, 1, `unknown op "log1q"`, `did you mean "log1p"?`, ErrUnknownOp},
