@@ -211,7 +211,7 @@ func TestMatchesSklearnOnCreditcard(t *testing.T) {
 	}
 }
 
-func aucOf(t *testing.T, m *Model, d *trainer.Dataset, y []float64) float64 {
+func aucOf(t testing.TB, m *Model, d *trainer.Dataset, y []float64) float64 {
 	t.Helper()
 	p, err := m.PredictProba(d)
 	if err != nil {
