@@ -73,8 +73,7 @@ func (lx *lexer) next() (token, *Error) {
 		return token{kind: tEOF, off: start, end: start}, nil
 	}
 	c := src[start]
-	simple := map[byte]tokKind{'(': tLParen, ')': tRParen, ',': tComma, ';': tSemi, '\n': tNewline, '=': tAssign, '+': tPlus, '-': tMinus, '*': tStar, '/': tSlash}
-	if k, ok := simple[c]; ok {
+	if k := punctuation(c); k != tEOF {
 		lx.off++
 		return token{kind: k, off: start, end: lx.off}, nil
 	}
@@ -165,4 +164,31 @@ func (lx *lexer) next() (token, *Error) {
 		return token{}, lx.errAt(start, "invalid UTF-8 byte", "")
 	}
 	return token{}, lx.errAt(start, "unexpected character "+strconv.QuoteRune(r), "quote column names with punctuation in backquotes, e.g. `amount ($)`")
+}
+
+// punctuation is the token of a one-byte symbol, or tEOF when c is none.
+func punctuation(c byte) tokKind {
+	switch c {
+	case '(':
+		return tLParen
+	case ')':
+		return tRParen
+	case ',':
+		return tComma
+	case ';':
+		return tSemi
+	case '\n':
+		return tNewline
+	case '=':
+		return tAssign
+	case '+':
+		return tPlus
+	case '-':
+		return tMinus
+	case '*':
+		return tStar
+	case '/':
+		return tSlash
+	}
+	return tEOF
 }
