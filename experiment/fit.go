@@ -6,10 +6,13 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/gbdt"
 	"github.com/nightshift-ml/nightshift/trainer/linear"
@@ -30,9 +33,12 @@ type FitConfig struct {
 	// split the peer benchmark scripts use).
 	SplitMode string
 	Model     string // "gbdt" or "logreg"
-	Params    map[string]string
-	Threads   int
-	Seed      uint64
+	// Features is a feature set in the transform language (empty: the
+	// base columns as they are).
+	Features string
+	Params   map[string]string
+	Threads  int
+	Seed     uint64
 }
 
 // FitResult is what a fit prints (`fit --json`).
@@ -44,6 +50,7 @@ type FitResult struct {
 	ValidRows      int                     `json:"valid_rows"`
 	Positive       string                  `json:"positive"`
 	LoadSeconds    float64                 `json:"load_seconds"`
+	FeatureSeconds float64                 `json:"feature_seconds"`
 	TrainSeconds   float64                 `json:"train_seconds"`
 	PredictSeconds float64                 `json:"predict_seconds"`
 	BestIteration  int                     `json:"best_iteration"`
@@ -66,24 +73,20 @@ func (r *FitResult) WriteModel(w io.Writer) error {
 	return fmt.Errorf("model %T cannot be saved", r.model)
 }
 
-// Fit trains one model on a table and scores its validation rows.
+// Fit trains one model on a table and scores its validation rows. With a
+// feature spec, the pipeline is fitted on the training rows only and
+// applied to the validation rows (target encodings out-of-fold).
 func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	tab, err := LoadTable(cfg.Table)
 	if err != nil {
 		return nil, err
 	}
 	res := &FitResult{Model: cfg.Model, Rows: tab.Frame.Rows, Positive: tab.Target.Positive, LoadSeconds: tab.LoadSeconds}
-	design, unused := DesignFromFrame(tab.Frame)
-	res.Unused = unused
-	res.Columns = len(design.Features)
-	if len(design.Features) == 0 {
-		return nil, fmt.Errorf("%s: no usable feature columns (%d unused: text and identifier columns need transforms)", cfg.Table.Path, len(unused))
-	}
 	y := tab.Target.Y
 
-	var trainRows, validRows []int
-	var validDesign *trainer.Dataset
-	var validY []float64
+	// The training and validation frames.
+	var trainFrame, validFrame *features.Frame
+	var yTrain, yValid []float64
 	if cfg.ValidPath != "" {
 		vspec := cfg.Table
 		vspec.Path = cfg.ValidPath
@@ -98,34 +101,64 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if vtab.Target.Positive != tab.Target.Positive {
 			return nil, fmt.Errorf("%s: positive class %q differs from the training file's %q; pass --positive", cfg.ValidPath, vtab.Target.Positive, tab.Target.Positive)
 		}
-		validDesign, _ = DesignFromFrame(vtab.Frame.Without(unusedNames(unused)...))
-		validY = vtab.Target.Y
-		trainRows = allRows(design.Rows)
+		trainFrame, validFrame, yTrain, yValid = tab.Frame, vtab.Frame, y, vtab.Target.Y
 	} else {
 		if cfg.Holdout <= 0 || cfg.Holdout >= 1 {
 			return nil, fmt.Errorf("--holdout %v: want a fraction between 0 and 1, or --valid FILE", cfg.Holdout)
 		}
+		var trainRows, validRows []int
 		switch cfg.SplitMode {
 		case "", "stratified":
 			trainRows, validRows, err = split.StratifiedHoldout(y, cfg.Holdout, cfg.Seed)
 		case "modulo":
-			trainRows, validRows, err = split.ModuloHoldout(design.Rows, int(math.Round(1/cfg.Holdout)))
+			trainRows, validRows, err = split.ModuloHoldout(tab.Frame.Rows, int(math.Round(1/cfg.Holdout)))
 		default:
 			return nil, fmt.Errorf("--split %q: want stratified or modulo", cfg.SplitMode)
 		}
 		if err != nil {
 			return nil, err
 		}
-		validDesign = design.Take(validRows)
-		validY = takeFloats(y, validRows)
+		trainFrame, validFrame = tab.Frame.Take(trainRows), tab.Frame.Take(validRows)
+		yTrain, yValid = takeFloats(y, trainRows), takeFloats(y, validRows)
 	}
-	res.TrainRows, res.ValidRows = len(trainRows), len(validY)
+	res.TrainRows, res.ValidRows = trainFrame.Rows, validFrame.Rows
 
 	threads := cfg.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	start := time.Now()
+	var trainDS, validDS *trainer.Dataset
+	if strings.TrimSpace(cfg.Features) != "" {
+		spec, err := dsl.Parse(cfg.Features)
+		if err != nil {
+			return nil, fmt.Errorf("--features: %w", err)
+		}
+		pipe, trainOut, err := dsl.Fit(ctx, spec, trainFrame, yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads})
+		if err != nil {
+			return nil, fmt.Errorf("--features: %w", err)
+		}
+		validOut, err := pipe.Apply(ctx, validFrame)
+		if err != nil {
+			return nil, fmt.Errorf("--features: %w", err)
+		}
+		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
+		for _, c := range tab.Frame.Columns {
+			if (c.Kind == features.Text || c.Kind == features.Identifier) && !slices.Contains(pipe.Plan().Reads, c.Name) {
+				res.Unused = append(res.Unused, features.UnusedColumn{Name: c.Name, Reason: c.Kind.String() + ": not read by the feature set"})
+			}
+		}
+	} else {
+		trainDS, res.Unused = DesignFromFrame(trainFrame)
+		validDS, _ = DesignFromFrame(validFrame)
+	}
+	res.FeatureSeconds = time.Since(start).Seconds()
+	res.Columns = len(trainDS.Features)
+	if len(trainDS.Features) == 0 && (cfg.Model == "gbdt" || len(trainDS.Sparse) == 0) {
+		return nil, fmt.Errorf("%s: no usable feature columns (%d unused: text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\")", cfg.Table.Path, len(res.Unused))
+	}
+
+	start = time.Now()
 	switch cfg.Model {
 	case "gbdt":
 		kv := withDefault(cfg.Params, "num_threads", strconv.Itoa(threads))
@@ -134,21 +167,15 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		binned, err := gbdt.NewBinnedDataset(ctx, design, p.MaxBin)
+		binned, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
 		if err != nil {
 			return nil, err
 		}
-		var valid *gbdt.Data
-		if cfg.ValidPath != "" {
-			vb, err := binned.Bin(ctx, validDesign)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", cfg.ValidPath, err)
-			}
-			valid = &gbdt.Data{Binned: vb, Labels: validY}
-		} else {
-			valid = &gbdt.Data{Binned: binned, Labels: y, Rows: validRows}
+		vb, err := binned.Bin(ctx, validDS)
+		if err != nil {
+			return nil, fmt.Errorf("validation rows: %w", err)
 		}
-		m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: binned, Labels: y, Rows: trainRows}, valid)
+		m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: binned, Labels: yTrain}, &gbdt.Data{Binned: vb, Labels: yValid})
 		if err != nil {
 			return nil, err
 		}
@@ -159,11 +186,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		train := design
-		if cfg.ValidPath == "" {
-			train = design.Take(trainRows)
-		}
-		m, err := linear.Fit(ctx, train, takeFloats(y, trainRows), p)
+		m, err := linear.Fit(ctx, trainDS, yTrain, p)
 		if err != nil {
 			return nil, err
 		}
@@ -174,13 +197,13 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	res.TrainSeconds = time.Since(start).Seconds()
 
 	start = time.Now()
-	pred, err := res.model.PredictProba(validDesign)
+	pred, err := res.model.PredictProba(validDS)
 	if err != nil {
 		return nil, err
 	}
 	res.PredictSeconds = time.Since(start).Seconds()
 	res.Predictions = pred
-	res.Metrics, err = metrics.Compute(validY, pred)
+	res.Metrics, err = metrics.Compute(yValid, pred)
 	if err != nil {
 		return nil, fmt.Errorf("validation rows: %w", err)
 	}

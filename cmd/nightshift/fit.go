@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	splitMode := fs.String("split", "stratified", "holdout draw: stratified (seeded) or modulo (row i held out when i % round(1/holdout) is last, as the peer scripts do)")
 	var params repeatFlag
 	fs.Var(&params, "param", "model parameter K=V (repeatable; LightGBM names for gbdt, e.g. num_iterations=200)")
+	feats := fs.String("features", "", "feature set in the transform language (\"log1p(amount); count(merchant)\"), or @FILE to read it from a file; docs/features.md lists the ops")
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
 	seed := fs.Uint64("seed", 42, "seed for the split and the model")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -42,9 +44,17 @@ func runFit(ctx context.Context, e *env, args []string) error {
 		}
 		kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
+	featureSpec := *feats
+	if strings.HasPrefix(featureSpec, "@") {
+		b, err := os.ReadFile(featureSpec[1:])
+		if err != nil {
+			return fmt.Errorf("--features: %w", err)
+		}
+		featureSpec = string(b)
+	}
 	res, err := experiment.Fit(ctx, experiment.FitConfig{
 		Table: d.tableSpec(), ValidPath: *valid, Holdout: *holdout, SplitMode: *splitMode,
-		Model: *model, Params: kv, Threads: *threads, Seed: *seed,
+		Model: *model, Features: featureSpec, Params: kv, Threads: *threads, Seed: *seed,
 	})
 	if err != nil {
 		return err
@@ -77,7 +87,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	for _, u := range res.Unused {
 		fmt.Fprintf(stdout, "  not used: %s — %s\n", u.Name, u.Reason)
 	}
-	fmt.Fprintf(stdout, "load %.3fs  train %.3fs  predict %.3fs", res.LoadSeconds, res.TrainSeconds, res.PredictSeconds)
+	fmt.Fprintf(stdout, "load %.3fs  features %.3fs  train %.3fs  predict %.3fs", res.LoadSeconds, res.FeatureSeconds, res.TrainSeconds, res.PredictSeconds)
 	if res.Model == "gbdt" {
 		fmt.Fprintf(stdout, "  best iteration %d", res.BestIteration)
 	}

@@ -114,3 +114,33 @@ func TestProfileTextAndJSON(t *testing.T) {
 		t.Errorf("profile --json: exit %d, %+v", code, p)
 	}
 }
+
+func TestFitWithFeatureSetFromFile(t *testing.T) {
+	spec := filepath.Join(t.TempDir(), "spam.features")
+	if err := os.WriteFile(spec, []byte("length(text)\nword_count(text)\ncount_upper(text)\ntokens(text, buckets=4096)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "fit", "--data", shipped+"sms_spam.csv", "--target", "is_spam", "--model", "logreg", "--features", "@"+spec, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res struct {
+		Columns int
+		Metrics struct{ AUC float64 }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	// Raw, the table has no usable column; text stats and tokens make it a strong model.
+	if res.Columns != 3 || res.Metrics.AUC < 0.95 {
+		t.Errorf("columns %d, AUC %.4f; want 3 dense columns and AUC ≥ 0.95", res.Columns, res.Metrics.AUC)
+	}
+	code, _, errs = runCmd(t, "fit", "--data", shipped+"sms_spam.csv", "--target", "is_spam", "--model", "gbdt")
+	if code != exitFailure || !strings.Contains(errs, "no usable feature columns") {
+		t.Errorf("raw sms_spam: exit %d %q", code, errs)
+	}
+	code, _, errs = runCmd(t, "fit", "--data", shipped+"sms_spam.csv", "--target", "is_spam", "--features", "length(txt)")
+	if code != exitFailure || !strings.Contains(errs, `1:8: unknown column "txt" — did you mean "text"?`) {
+		t.Errorf("bad feature: exit %d %q", code, errs)
+	}
+}
