@@ -253,9 +253,13 @@ type aggregator struct {
 	sum    float64
 	sumsq  float64
 	maxv   float64
-	deque  []int // event indices with decreasing x (sliding max)
-	xs     map[int]float64
+	deque  []indexed // events in the window with decreasing x (sliding max)
 	uniq   map[float64]int
+}
+
+type indexed struct {
+	i int
+	x float64
 }
 
 func newAggregator(stat string) aggregator {
@@ -265,13 +269,14 @@ func newAggregator(stat string) aggregator {
 }
 
 func (a *aggregator) reset() {
-	*a = aggregator{stat: a.stat, maxv: math.Inf(-1), deque: a.deque[:0]}
+	uniq := a.uniq
 	if a.stat == "nunique" {
-		a.uniq = map[float64]int{}
+		if uniq == nil {
+			uniq = map[float64]int{}
+		}
+		clear(uniq)
 	}
-	if a.stat == "max" {
-		a.xs = map[int]float64{}
-	}
+	*a = aggregator{stat: a.stat, maxv: math.Inf(-1), deque: a.deque[:0], uniq: uniq}
 }
 
 // add is for the static tables (nothing is ever removed).
@@ -318,12 +323,10 @@ func (a *aggregator) push(i int, x float64) {
 		return
 	}
 	a.n++
-	for len(a.deque) > 0 && a.xs[a.deque[len(a.deque)-1]] <= x {
-		delete(a.xs, a.deque[len(a.deque)-1])
+	for len(a.deque) > 0 && a.deque[len(a.deque)-1].x <= x {
 		a.deque = a.deque[:len(a.deque)-1]
 	}
-	a.deque = append(a.deque, i)
-	a.xs[i] = x
+	a.deque = append(a.deque, indexed{i, x})
 }
 
 // pop removes event i (the oldest in the window) with value x.
@@ -337,8 +340,7 @@ func (a *aggregator) pop(i int, x float64) {
 	case "mean", "std":
 		a.accum(x, -1)
 	case "max":
-		if len(a.deque) > 0 && a.deque[0] == i {
-			delete(a.xs, i)
+		if len(a.deque) > 0 && a.deque[0].i == i {
 			a.deque = a.deque[1:]
 		}
 	case "nunique":
@@ -368,7 +370,7 @@ func (a *aggregator) value() float64 {
 		return math.Sqrt(max(0, a.sumsq/float64(a.n)-m*m))
 	case "max":
 		if len(a.deque) > 0 {
-			return a.xs[a.deque[0]]
+			return a.deque[0].x
 		}
 		return a.maxv
 	}
