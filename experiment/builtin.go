@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/features/dsl"
@@ -90,9 +91,9 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 		}
 		obs := observations(h, model)
 		spec := TrialSpec{Model: model, Params: tpeSample(model, obs, rng), Features: feats, Seed: h.Seed}
-		why := fmt.Sprintf("TPE over %s parameters (%d finished %s trials) on the incumbent's features", model, len(obs), model)
+		why := fmt.Sprintf("TPE over %s parameters (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
 		if len(obs) < tpeStartup {
-			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished trials)", model, tpeStartup)
+			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished or pruned trials)", model, tpeStartup)
 		}
 		if p, ok := accept(h, spec, why); ok {
 			out = append(out, p)
@@ -117,11 +118,14 @@ func countDone(h *History) int {
 	return n
 }
 
-// observations are the finished trials of one model kind, oriented.
+// observations are the finished and pruned trials of one model kind,
+// oriented; a pruned trial counts with its running mean, which is what got
+// it pruned, so it lands among the bad observations (as Optuna's TPE
+// treats pruned trials).
 func observations(h *History, model string) []observation {
 	var obs []observation
 	for _, t := range h.Trials {
-		if t.State == journal.TrialDone && t.Spec.Model == model {
+		if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && t.Spec.Model == model && !math.IsNaN(t.Mean) {
 			obs = append(obs, observation{params: t.Spec.Params, score: h.orient(t.Mean)})
 		}
 	}

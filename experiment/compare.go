@@ -126,7 +126,7 @@ func medianPrune(metric string, done [][]float64) PruneFunc {
 			worse = m > med
 		}
 		if worse {
-			return true, fmt.Sprintf("pruned after %d folds: running mean %.4f is worse than the median %.4f of %d finished trials at that fold", k, m, med, len(others))
+			return true, fmt.Sprintf("pruned after %d folds: running mean %.4f is worse than the median %.4f of %d earlier trials at that fold", k, m, med, len(others))
 		}
 		return false, ""
 	}
