@@ -126,13 +126,9 @@ type HoldoutScore struct {
 // scores it once on the holdout rows, recording the figures in the
 // journal. This is the only path (with promotion) that reads holdout rows.
 func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int, threads int) ([]HoldoutScore, error) {
-	st, err := j.GetStudy(study)
+	st, cfg, err := readStudy(j, study)
 	if err != nil {
 		return nil, err
-	}
-	var cfg StudyConfig
-	if err := json.Unmarshal(st.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("study %q: stored config unreadable: %w", study, err)
 	}
 	tab, err := LoadTable(TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load})
 	if err != nil {

@@ -65,13 +65,9 @@ func OpenReadOnly(db string) (*journal.Journal, error) {
 
 // ReadStatus summarises one study.
 func ReadStatus(j *journal.Journal, name string) (*StudyStatus, error) {
-	st, err := j.GetStudy(name)
+	st, cfg, err := readStudy(j, name)
 	if err != nil {
 		return nil, err
-	}
-	var cfg StudyConfig
-	if err := json.Unmarshal(st.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("study %q: stored config unreadable: %w", name, err)
 	}
 	trials, err := j.ListTrials(name)
 	if err != nil {
@@ -118,13 +114,9 @@ func ReadStatus(j *journal.Journal, name string) (*StudyStatus, error) {
 
 // ReadTrials lists a study's finished trials best first, then the others.
 func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
-	st, err := j.GetStudy(name)
+	_, cfg, err := readStudy(j, name)
 	if err != nil {
 		return nil, err
-	}
-	var cfg StudyConfig
-	if err := json.Unmarshal(st.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("study %q: stored config unreadable: %w", name, err)
 	}
 	trials, err := j.ListTrials(name)
 	if err != nil {
@@ -163,4 +155,20 @@ func (n Num) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return json.Marshal(f)
+}
+
+// readStudy returns a study and its decoded configuration.
+func readStudy(j *journal.Journal, name string) (journal.Study, StudyConfig, error) {
+	var cfg StudyConfig
+	st, err := j.GetStudy(name)
+	if err != nil {
+		return st, cfg, err
+	}
+	if st.ConfigVersion > ConfigVersion {
+		return st, cfg, fmt.Errorf("study %q: config version %d is newer than this nightshift (%d): %w", name, st.ConfigVersion, ConfigVersion, journal.ErrNewerSchema)
+	}
+	if err := json.Unmarshal(st.Config, &cfg); err != nil {
+		return st, cfg, fmt.Errorf("study %q: stored config unreadable: %w", name, err)
+	}
+	return st, cfg, nil
 }

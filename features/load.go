@@ -126,6 +126,12 @@ func (b *colBuilder) toStrings(row int) {
 }
 
 func (b *colBuilder) addString(f []byte) {
+	b.codes = append(b.codes, b.intern(f))
+}
+
+// intern returns f's code, adding it to the dictionary when new, and counts
+// one more row for it.
+func (b *colBuilder) intern(f []byte) int32 {
 	code, ok := b.dict[string(f)]
 	if !ok {
 		s := string(f)
@@ -142,7 +148,7 @@ func (b *colBuilder) addString(f []byte) {
 		}
 	}
 	b.counts[code]++
-	b.codes = append(b.codes, code)
+	return code
 }
 
 func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
@@ -576,20 +582,7 @@ func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissi
 				b.missing++
 				continue
 			}
-			code, ok := b.dict[string(f)]
-			if !ok {
-				s := string(f)
-				code = int32(len(b.levels))
-				b.dict[s] = code
-				b.levels = append(b.levels, s)
-				b.counts = append(b.counts, 0)
-				b.lenSum += len(f)
-				if strings.IndexByte(s, ' ') >= 0 {
-					b.spaced++
-				}
-			}
-			b.counts[code]++
-			b.codes[row] = code
+			b.codes[row] = b.intern(f)
 		}
 	}
 	for _, j := range cols {
