@@ -11,7 +11,7 @@ RACE_PKGS  := ./journal/... ./experiment/... ./trainer/gbdt/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /journal -e /experiment -e /trainer/gbdt)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test demo bench lint clean
+.PHONY: build test demo bench bench-search lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/nightshift
@@ -31,8 +31,15 @@ demo: build
 	$(BIN) run --data testdata/data/sms_spam.csv --target is_spam --study demo --budget 2m --db $(DEMO_DB)
 	$(BIN) status --db $(DEMO_DB)
 
+# Benchmarks and long checks; figures are quoted as ratios in the notes.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./features/...
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./features/... ./journal/...
+	$(GO) test -count=1 -tags bench -run HundredKills -v ./journal/
+	NIGHTSHIFT_CRASH_KILLS=100 $(GO) test -count=1 -run TestSIGKILLLosesNothing -v ./cmd/nightshift/
+
+# Side by side with Optuna TPE + XGBoost (10 minutes per dataset and side).
+bench-search:
+	BUDGET=$${BUDGET:-600} experiment/bench/search.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
