@@ -50,13 +50,23 @@ func boolInt(b bool) int {
 // BenchmarkTrainFraudLike trains 20 trees (the peers' other settings) on
 // 800k rows with 2 threads; ns/op / 20 is the time per tree.
 func BenchmarkTrainFraudLike(b *testing.B) {
+	for _, rowWise := range []bool{false, true, false, true} {
+		name := "col"
+		if rowWise {
+			name = "row"
+		}
+		b.Run(name, func(b *testing.B) { benchTrain(b, rowWise) })
+	}
+}
+
+func benchTrain(b *testing.B, rowWise bool) {
 	ds, y := fraudLike(800000)
 	bd, err := NewBinnedDataset(context.Background(), ds, 255)
 	if err != nil {
 		b.Fatal(err)
 	}
 	p := DefaultParams()
-	p.NumIterations, p.NumThreads = 20, 2
+	p.NumIterations, p.NumThreads, p.ForceRowWise = 20, 2, rowWise
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
 	for range b.N {

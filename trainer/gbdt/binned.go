@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -276,7 +277,14 @@ type BinnedDataset struct {
 	maxBin  int
 	names   []string
 	mappers []binMapper
-	cols    [][]uint8
+	cols    [][]uint8 // per feature, one bin per row
+	// rowMajor holds the same bins row by row (rows x features), built
+	// only when a trainer asks for force_row_wise (LightGBM's row-wise mode,
+	// which doubles the dataset's memory). Measured on the fraud-like set
+	// with 2 threads, column-wise histograms were faster (2.2-3.0 against
+	// 4.1 CPU-s per 20 trees), so it is not the default.
+	rowMajor     []uint8
+	rowMajorOnce sync.Once
 }
 
 // NewBinnedDataset bins every feature of ds (sparse blocks are ignored) into
@@ -327,6 +335,21 @@ func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*Bi
 		return nil, err
 	}
 	return b, nil
+}
+
+// rowMajorBins returns the row-major copy of the bins, building it on first
+// use (force_row_wise); safe for concurrent trainers.
+func (b *BinnedDataset) rowMajorBins() []uint8 {
+	b.rowMajorOnce.Do(func() {
+		nf := len(b.cols)
+		b.rowMajor = make([]uint8, b.rows*nf)
+		for j, col := range b.cols {
+			for r, v := range col {
+				b.rowMajor[r*nf+j] = v
+			}
+		}
+	})
+	return b.rowMajor
 }
 
 func binColumn(m *binMapper, vals []float64) []uint8 {

@@ -36,6 +36,8 @@ type Params struct {
 	BoostFromAverage    bool    // boost_from_average
 	Seed                int64   // seed: bagging and feature sampling
 	NumThreads          int     // num_threads: 0 = GOMAXPROCS
+	ForceRowWise        bool    // force_row_wise: histograms from row-major bins
+	ForceColWise        bool    // force_col_wise: histograms from columns
 }
 
 // DefaultParams returns LightGBM's defaults for the binary objective.
@@ -98,6 +100,7 @@ var paramAliases = map[string]string{
 	"seed":               "seed", "random_seed": "seed", "random_state": "seed",
 	"num_threads": "num_threads", "num_thread": "num_threads", "nthread": "num_threads",
 	"nthreads": "num_threads", "n_jobs": "num_threads",
+	"force_row_wise": "force_row_wise", "force_col_wise": "force_col_wise",
 	"objective": "objective", "objective_type": "objective", "app": "objective", "application": "objective",
 	"loss": "objective",
 }
@@ -222,6 +225,10 @@ func (p *Params) set(name, v string) error {
 		p.Seed = n
 	case "num_threads":
 		return atoi(&p.NumThreads)
+	case "force_row_wise":
+		return atob(&p.ForceRowWise)
+	case "force_col_wise":
+		return atob(&p.ForceColWise)
 	case "objective":
 		if v != "binary" {
 			return fmt.Errorf("gbdt: parameter objective: %q is not supported, only binary", v)
@@ -266,6 +273,9 @@ func (p Params) Validate() error {
 		if !c.ok {
 			return fmt.Errorf("gbdt: parameter %s = %v out of range, valid: %s", c.name, c.value, c.valid)
 		}
+	}
+	if p.ForceRowWise && p.ForceColWise {
+		return fmt.Errorf("gbdt: parameters force_row_wise and force_col_wise cannot both be true")
 	}
 	if p.IsUnbalance && p.ScalePosWeight != 1 {
 		return fmt.Errorf("gbdt: parameters is_unbalance and scale_pos_weight = %v cannot be used together", p.ScalePosWeight)

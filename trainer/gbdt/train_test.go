@@ -210,3 +210,15 @@ func TestFeatureImportanceCountsSplitsAndGain(t *testing.T) {
 		t.Fatalf("x0 gain %v not above noise feature x3's %v", imp[0].Gain, imp[3].Gain)
 	}
 }
+
+func TestRowWiseAndColWiseHistogramsGiveTheSameModel(t *testing.T) {
+	ds, y := synthetic(5000, 9)
+	p := DefaultParams()
+	p.NumIterations, p.FeatureFraction, p.Seed = 15, 0.75, 3
+	_, col := leavesAgree(t, trainOn(t, ds, y, p, nil, nil), ds)
+	p.ForceRowWise = true
+	_, row := leavesAgree(t, trainOn(t, ds, y, p, nil, nil), ds)
+	if !bytes.Equal(col, row) {
+		t.Fatal("force_row_wise changed the model")
+	}
+}

@@ -1,0 +1,28 @@
+package gbdt
+
+// buildHistRowsAsm is in hist_amd64.s.
+//
+//go:noescape
+func buildHistRowsAsm(h *[maxBins]gradPair, mat *uint8, nf int, rows *int32, og *[2]float32, n int, nfeat int)
+
+// accumulateRows adds og[i] to the histograms of features f0..f1-1 (h holds
+// 256 bins per feature from feature 0) reading row-major bins mat (nf per
+// row). The caller guarantees every row id < len(mat)/nf.
+func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
+	if len(rows) == 0 || f1 <= f0 {
+		return
+	}
+	buildHistRowsAsm((*[maxBins]gradPair)(h[f0*maxBins:]), &mat[f0], nf, &rows[0], &og[0], len(rows), f1-f0)
+}
+
+//go:noescape
+func buildHistAsm(h *[maxBins]gradPair, col *uint8, rows *int32, og *[2]float32, n int)
+
+// accumulateCol adds og[i] to h[col[rows[i]]] for every i. The caller
+// guarantees len(og) >= len(rows) and every row id < len(col).
+func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+	if len(rows) == 0 {
+		return
+	}
+	buildHistAsm(h, &col[0], &rows[0], &og[0], len(rows))
+}

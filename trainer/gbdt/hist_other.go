@@ -1,0 +1,13 @@
+//go:build !amd64
+
+package gbdt
+
+// accumulateRows is accumulateRowsGo where there is no assembly kernel.
+func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
+	accumulateRowsGo(h, mat, nf, rows, og, f0, f1)
+}
+
+// accumulateCol is accumulateColGo where there is no assembly kernel.
+func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+	accumulateColGo(h, col, rows, og)
+}
