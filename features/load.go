@@ -183,64 +183,9 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 			numericMarker = true
 		}
 	}
-	rows := 0
-	for {
-		if rows == sizeProbeRows {
-			presize(rs, cr, builders, rows)
-		}
-		fields, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(fields) != len(builders) {
-			return nil, &ParseError{File: name, Line: cr.recLine, Err: ErrRaggedRow,
-				Detail: fmt.Sprintf("%d fields, the header has %d", len(fields), len(builders))}
-		}
-		for j, f := range fields {
-			b := &builders[j]
-			switch b.mode {
-			case modeSkip:
-				continue
-			case modeNumber:
-				// Numbers first: no default marker parses as a number, and
-				// a custom marker that does (-999) is checked up front.
-				if len(f) > 0 && !numericMarker {
-					if v, ok := parseNumber(f); ok {
-						b.num = append(b.num, v)
-						continue
-					}
-				}
-				if isMissing(f) {
-					b.num = append(b.num, math.NaN())
-					b.missing++
-					continue
-				}
-				if v, ok := parseNumber(f); ok {
-					b.num = append(b.num, v)
-					continue
-				}
-				if b.isForced {
-					return nil, &ParseError{File: name, Line: cr.recLine, Field: b.name, Err: fmt.Errorf("not a number"),
-						Detail: fmt.Sprintf("%q in a column declared numeric", truncate(string(f), 40))}
-				}
-				b.toStrings(rows)
-				fallthrough
-			case modeString:
-				if !utf8.Valid(f) {
-					return nil, &ParseError{File: name, Line: cr.recLine, Field: b.name, Err: fmt.Errorf("invalid UTF-8")}
-				}
-				if isMissing(f) {
-					b.codes = append(b.codes, -1)
-					b.missing++
-					continue
-				}
-				b.addString(f)
-			}
-		}
-		rows++
+	rows, err := firstPass(rs, cr, name, builders, numericMarker, isMissing)
+	if err != nil {
+		return nil, err
 	}
 	finals := make([]Kind, len(builders))
 	needRefill := false
@@ -282,38 +227,6 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 // sizeProbeRows is how many rows are read before the row count of the whole
 // input is estimated from their size, to allocate each column once.
 const sizeProbeRows = 1000
-
-// presize grows every builder's capacity to the estimated row count (with
-// 5% to spare), so that a large load does not copy its columns while they
-// grow. The estimate needs the input's size, known only for files.
-func presize(rs io.ReadSeeker, cr *csvReader, builders []colBuilder, rows int) {
-	f, ok := rs.(*os.File)
-	if !ok {
-		return
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return
-	}
-	pos, err := f.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return
-	}
-	consumed := pos - int64(cr.end-cr.start) // bytes parsed so far
-	if consumed <= 0 {
-		return
-	}
-	est := int(float64(st.Size()) / float64(consumed) * float64(rows) * 1.05)
-	for j := range builders {
-		b := &builders[j]
-		switch b.mode {
-		case modeNumber:
-			b.num = append(make([]float64, 0, est), b.num...)
-		case modeString:
-			b.codes = append(make([]int32, 0, est), b.codes...)
-		}
-	}
-}
 
 func missingSet(markers []string) func([]byte) bool {
 	set := make(map[string]bool, len(markers))

@@ -1,0 +1,247 @@
+package features
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"sync"
+	"unicode/utf8"
+)
+
+// The first pass over a CSV runs as a pipeline: one goroutine tokenizes
+// records into batches (field bytes copied into the batch's buffer), and
+// converter goroutines, each owning a fixed subset of the columns, parse
+// every batch's fields into their builders. Columns are independent, so no
+// merge is needed and the result is the same as a sequential pass, whatever
+// the number of converters.
+
+// batchRows is the number of records per batch; the first batch is smaller
+// so that the columns can be presized from its byte count.
+const batchRows = 4096
+
+type batch struct {
+	buf      []byte  // field bytes, concatenated
+	ends     []int32 // end offset in buf of each field, ncol per record
+	lines    []int   // line each record starts on
+	n        int     // records
+	firstRow int     // row index of the first record
+	presize  int     // > 0: converters grow their columns to this capacity first
+	wg       sync.WaitGroup
+}
+
+func (b *batch) field(r, j, ncol int) []byte {
+	k := r*ncol + j
+	start := int32(0)
+	if k > 0 {
+		start = b.ends[k-1]
+	}
+	return b.buf[start:b.ends[k]]
+}
+
+// fieldError is a converter's error with the row, line and column it
+// happened on.
+type fieldError struct {
+	row, line, col int
+	err            error
+}
+
+// add appends one field to the builder; row is the field's row index.
+// The error (without position) is for a value the column cannot take.
+func (b *colBuilder) add(f []byte, row int, numericMarker bool, isMissing func([]byte) bool) error {
+	switch b.mode {
+	case modeSkip:
+		return nil
+	case modeNumber:
+		// Numbers first: no default marker parses as a number, and a custom
+		// marker that does (-999) is checked before.
+		if len(f) > 0 && !numericMarker {
+			if v, ok := parseNumber(f); ok {
+				b.num = append(b.num, v)
+				return nil
+			}
+		}
+		if isMissing(f) {
+			b.num = append(b.num, math.NaN())
+			b.missing++
+			return nil
+		}
+		if v, ok := parseNumber(f); ok {
+			b.num = append(b.num, v)
+			return nil
+		}
+		if b.isForced {
+			return fmt.Errorf("not a number: %q in a column declared numeric", truncate(string(f), 40))
+		}
+		b.toStrings(row)
+	}
+	if !utf8.Valid(f) {
+		return fmt.Errorf("invalid UTF-8")
+	}
+	if isMissing(f) {
+		b.codes = append(b.codes, -1)
+		b.missing++
+		return nil
+	}
+	b.addString(f)
+	return nil
+}
+
+func (b *colBuilder) grow(n int) {
+	switch b.mode {
+	case modeNumber:
+		if cap(b.num) < n {
+			b.num = append(make([]float64, 0, n), b.num...)
+		}
+	case modeString:
+		if cap(b.codes) < n {
+			b.codes = append(make([]int32, 0, n), b.codes...)
+		}
+	}
+}
+
+// firstPass reads every record after the header into the builders and
+// returns the row count.
+func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuilder, numericMarker bool, isMissing func([]byte) bool) (int, error) {
+	ncol := len(builders)
+	workers := min(runtime.GOMAXPROCS(0), ncol)
+	// Columns are dealt to converters round-robin, skipping dropped ones.
+	own := make([][]int, workers)
+	k := 0
+	for j := range builders {
+		if builders[j].mode != modeSkip {
+			own[k%workers] = append(own[k%workers], j)
+			k++
+		}
+	}
+	in := make([]chan *batch, workers)
+	errs := make([]*fieldError, workers)
+	var done sync.WaitGroup
+	for w := range workers {
+		in[w] = make(chan *batch, 2)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			for bt := range in[w] {
+				if errs[w] == nil {
+					errs[w] = convert(bt, own[w], builders, ncol, numericMarker, isMissing)
+				}
+				bt.wg.Done()
+			}
+		}()
+	}
+	// Three batches in flight: one filling, two converting.
+	pool := make([]*batch, 3)
+	for i := range pool {
+		pool[i] = &batch{}
+	}
+	next := 0
+	rows := 0
+	var readErr error
+	send := func(bt *batch) {
+		bt.wg.Add(workers)
+		for _, c := range in {
+			c <- bt
+		}
+	}
+	for {
+		bt := pool[next%len(pool)]
+		next++
+		bt.wg.Wait() // converters are done with its previous contents
+		bt.buf, bt.ends, bt.lines, bt.n, bt.firstRow, bt.presize = bt.buf[:0], bt.ends[:0], bt.lines[:0], 0, rows, 0
+		limit := batchRows
+		if rows == 0 {
+			limit = sizeProbeRows
+		}
+		eof := false
+		for bt.n < limit {
+			fields, err := cr.Read()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				readErr = err
+				break
+			}
+			if len(fields) != ncol {
+				readErr = &ParseError{File: name, Line: cr.recLine, Err: ErrRaggedRow,
+					Detail: fmt.Sprintf("%d fields, the header has %d", len(fields), ncol)}
+				break
+			}
+			for _, f := range fields {
+				bt.buf = append(bt.buf, f...)
+				bt.ends = append(bt.ends, int32(len(bt.buf)))
+			}
+			bt.lines = append(bt.lines, cr.recLine)
+			bt.n++
+		}
+		if bt.firstRow == sizeProbeRows {
+			bt.presize = estimateRows(rs, cr, rows+bt.n)
+		}
+		rows += bt.n
+		if bt.n > 0 {
+			send(bt)
+		}
+		if eof || readErr != nil {
+			break
+		}
+	}
+	for _, c := range in {
+		close(c)
+	}
+	done.Wait()
+	// Report the earliest problem: a converter's field error on an earlier
+	// row than the reader's error wins.
+	var first *fieldError
+	for _, e := range errs {
+		if e != nil && (first == nil || e.row < first.row) {
+			first = e
+		}
+	}
+	if first != nil {
+		return 0, &ParseError{File: name, Line: first.line, Field: builders[first.col].name, Err: first.err}
+	}
+	if readErr != nil {
+		return 0, readErr
+	}
+	return rows, nil
+}
+
+func convert(bt *batch, cols []int, builders []colBuilder, ncol int, numericMarker bool, isMissing func([]byte) bool) *fieldError {
+	for _, j := range cols {
+		b := &builders[j]
+		if bt.presize > 0 {
+			b.grow(bt.presize)
+		}
+		for r := 0; r < bt.n; r++ {
+			if err := b.add(bt.field(r, j, ncol), bt.firstRow+r, numericMarker, isMissing); err != nil {
+				return &fieldError{row: bt.firstRow + r, line: bt.lines[r], col: j, err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// estimateRows guesses the input's row count from the bytes the first rows
+// took, with 5% to spare; 0 when the input is not a file.
+func estimateRows(rs io.ReadSeeker, cr *csvReader, rows int) int {
+	f, ok := rs.(*os.File)
+	if !ok || rows == 0 {
+		return 0
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	pos, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	consumed := pos - int64(cr.end-cr.start) // bytes parsed so far
+	if consumed <= 0 {
+		return 0
+	}
+	return int(float64(st.Size()) / float64(consumed) * float64(rows) * 1.05)
+}
