@@ -2,13 +2,13 @@
 GO      ?= go
 BIN     := bin/nightshift
 SHARED  ?= ../shared
-# Packages that run goroutines (journal, experiment's worker pool, gbdt's
-# parallel histograms) are tested under the race detector; the others run
+# Packages that run goroutines (the CSV loader's pipeline, journal, experiment's
+# worker pool, gbdt's parallel histograms) are tested under the race detector; the others run
 # without it. cmd/nightshift is plain: its only goroutine forwards signals, and
 # its crash test re-executes the test binary 20 times, which -race would
 # slow ~10x for nothing (the code it runs is raced in experiment's tests).
-RACE_PKGS  := ./journal/... ./experiment/... ./trainer/gbdt/...
-PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /journal -e /experiment -e /trainer/gbdt)
+RACE_PKGS  := ./features ./journal/... ./experiment/... ./trainer/gbdt/...
+PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e '/features$$' -e /journal -e /experiment -e /trainer/gbdt)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: build test demo bench bench-search lint clean
