@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -145,5 +147,52 @@ func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
 		if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 {
 			t.Errorf("trial %d: holdout %+v, want 40 rows and an AUC", s.Trial, s.Holdout)
 		}
+	}
+}
+
+// TestSIGINTStopsGracefullyWithExit130: the first SIGINT stops issuing
+// trials, lets running ones finish, journals the interruption and exits
+// 130; resume then continues the study.
+func TestSIGINTStopsGracefullyWithExit130(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "j.db")
+	child := nightshiftCmd(t, "run", "--data", shipped+"sms_spam.csv", "--target", "is_spam", "--study", "s", "--db", db, "--budget", "5m", "--folds", "3", "--grace", "20s")
+	var errb strings.Builder
+	child.Stderr = &errb
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, out, _ := runCmd(t, "status", "--study", "s", "--db", db, "--json")
+		var st struct{ Trials struct{ Done, Pruned int } }
+		if code == 0 && json.Unmarshal([]byte(out), &st) == nil && st.Trials.Done+st.Trials.Pruned >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			child.Process.Kill()
+			t.Fatalf("no trial finished within a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	child.Process.Signal(syscall.SIGINT)
+	err := child.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit: %v, want %d\n%s", err, exitInterrupted, errb.String())
+	}
+	if !strings.Contains(errb.String(), "nightshift resume --study s") {
+		t.Errorf("stderr does not say how to resume:\n%s", errb.String())
+	}
+	code, out, _ := runCmd(t, "status", "--study", "s", "--db", db, "--json")
+	var st struct {
+		State  string
+		Trials struct{ Running int }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.State != "interrupted" || st.Trials.Running != 0 {
+		t.Errorf("after SIGINT: %s", out)
+	}
+	code, _, errs := runCmd(t, "resume", "--study", "s", "--db", db, "--max-trials", "1")
+	if code != 0 {
+		t.Errorf("resume after SIGINT: exit %d %s", code, errs)
 	}
 }
