@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -733,7 +732,10 @@ func (s *session) progressf(opts RunOptions, force bool, format string, a ...any
 		}
 	}
 	elapsed := now.Sub(s.started)
-	rate := float64(done+failed+pruned) / math.Max(elapsed.Minutes(), 1e-9)
+	rate := "-" // too early to say
+	if elapsed >= 20*time.Second {
+		rate = fmt.Sprintf("%.1f", float64(done+failed+pruned)/elapsed.Minutes())
+	}
 	best := "-"
 	if s.incumbent != nil {
 		best = fmt.Sprintf("%.4f ± %.4f (#%d)", s.incumbent.Mean, s.incumbent.Std, s.incumbent.ID)
@@ -742,7 +744,7 @@ func (s *session) progressf(opts RunOptions, force bool, format string, a ...any
 	if s.budget > 0 {
 		left = max(0, s.budget-elapsed)
 	}
-	line := fmt.Sprintf("%d done, %d failed, %d pruned, %d running | best %s %s | %.1f trials/min | %s elapsed, %s left",
+	line := fmt.Sprintf("%d done, %d failed, %d pruned, %d running | best %s %s | %s trials/min | %s elapsed, %s left",
 		done, failed, pruned, s.running, s.cfg.Metric, best, rate, elapsed.Round(time.Second), left.Round(time.Second))
 	if opts.Live {
 		fmt.Fprint(opts.Progress, "\r\033[K"+line)
