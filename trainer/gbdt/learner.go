@@ -225,11 +225,44 @@ func (t *tree) addCategorySet(m *binMapper, binLeft *[4]uint64) {
 // partition reorders idx[begin:begin+count] so rows going left come first,
 // keeping the order within each side (rows stay increasing, so histogram
 // loops read the bin columns forwards). Returns the number going left.
+// Large leaves are cut into one chunk per thread; each chunk is partitioned
+// on its own and the pieces are then joined in chunk order, which gives the
+// same result as one pass.
 func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	rows := l.idx[begin : begin+count]
 	tmp := l.tmp[:count]
 	col := l.data.cols[f]
+	chunks := 1
+	if count >= 1<<16 {
+		chunks = l.threads
+	}
+	size := (count + chunks - 1) / chunks
+	var nls [maxThreads]int
+	parallelChunks(count, size, func(lo, hi int) {
+		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, binLeft)
+	})
+	// join: lefts of every chunk, then rights of every chunk
+	nl := nls[0]
+	for c := 1; c*size < count; c++ {
+		lo := c * size
+		copy(rows[nl:], rows[lo:lo+nls[c]])
+		nl += nls[c]
+	}
+	at := nl
+	for c := 0; c*size < count; c++ {
+		lo, hi := c*size, min((c+1)*size, count)
+		nr := hi - lo - nls[c]
+		copy(rows[at:], tmp[lo:lo+nr])
+		at += nr
+	}
+	return nl
+}
+
+// partitionChunk moves the rows going left to the front of rows and the
+// others to the front of tmp, both in order; it returns the left count.
+func partitionChunk(rows, tmp []int32, col []uint8, binLeft *[4]uint64) int {
 	bl := *binLeft
+	tmp = tmp[:len(rows)]
 	nl, nr := 0, 0
 	for _, r := range rows {
 		v := col[r]
@@ -239,7 +272,6 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 		nl += bit
 		nr += 1 - bit
 	}
-	copy(rows[nl:], tmp[:nr])
 	return nl
 }
 
@@ -253,9 +285,11 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 	rows := l.idx[begin : begin+count]
 	og := l.ordered[:count]
 	gh := l.gh
-	for i, r := range rows {
-		og[i] = gh[r]
-	}
+	parallelRows(count, l.threads, func(lo, hi int) {
+		for i, r := range rows[lo:hi] {
+			og[lo+i] = gh[r]
+		}
+	})
 	stSmall := leafStats{g: l.leafG[small], h: l.leafH[small], count: count}
 	var stLarge leafStats
 	if large >= 0 {

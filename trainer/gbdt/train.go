@@ -152,16 +152,29 @@ func (b *booster) init(pos int) {
 	}
 }
 
-// parallelRows runs fn over [0,n) in contiguous chunks, one per thread.
+// maxThreads bounds num_threads (Params.Validate).
+const maxThreads = 1024
+
+// parallelRows runs fn over [0,n) in contiguous chunks, one per thread
+// (one chunk when n is small).
 func parallelRows(n, threads int, fn func(lo, hi int)) {
 	if threads <= 1 || n < 4096 {
 		fn(0, n)
 		return
 	}
+	parallelChunks(n, (n+threads-1)/threads, fn)
+}
+
+// parallelChunks runs fn on [0,size), [size,2*size), ... up to n, each
+// chunk on its own goroutine.
+func parallelChunks(n, size int, fn func(lo, hi int)) {
+	if size >= n {
+		fn(0, n)
+		return
+	}
 	var wg sync.WaitGroup
-	chunk := (n + threads - 1) / threads
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
+	for lo := 0; lo < n; lo += size {
+		hi := min(lo+size, n)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -293,12 +306,19 @@ func (b *booster) sampleFeatures(rng *rand.Rand) []int {
 // bag by their leaf ranges, out-of-bag rows by walking the tree.
 func (b *booster) updateScores(t *tree, oob []int) {
 	l := b.l
-	for k := 0; k < t.numLeaves; k++ {
-		v := t.leafValue[k]
-		for _, r := range l.idx[l.leafBegin[k] : l.leafBegin[k]+l.leafCount[k]] {
-			b.score[r] += v
-		}
+	n := l.leafBegin[0] + l.leafCount[0]
+	for k := 1; k < t.numLeaves; k++ {
+		n = max(n, l.leafBegin[k]+l.leafCount[k])
 	}
+	parallelRows(n, b.threads, func(lo, hi int) {
+		for k := 0; k < t.numLeaves; k++ {
+			b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
+			v := t.leafValue[k]
+			for _, r := range l.idx[b0:max(b0, b1)] {
+				b.score[r] += v
+			}
+		}
+	})
 	cols := b.data.cols
 	parallelRows(len(oob), b.threads, func(lo, hi int) {
 		for _, r := range oob[lo:hi] {

@@ -46,11 +46,12 @@ func aucOfProba(t testing.TB, m *Model, ds *trainer.Dataset, y []float64, rows [
 }
 
 func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
-	ds, y := synthetic(6000, 3)
+	// over 65536 rows, so large leaves are partitioned in parallel chunks
+	ds, y := synthetic(100000, 3)
 	train, valid := splitRows(ds.Rows)
 	p := DefaultParams()
-	p.NumIterations = 30
-	p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = 0.7, 2, 0.75, 11
+	p.NumIterations = 8
+	p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = 0.9, 2, 0.75, 11
 	var first []byte
 	for _, threads := range []int{1, 2, 3, 1} {
 		p.NumThreads = threads
