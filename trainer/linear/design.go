@@ -13,12 +13,26 @@ import (
 // columns, then sparse columns (one-hot levels, then sparse blocks) in
 // compressed-column form. Column j < len(dense) is dense[j]; column
 // len(dense)+k holds rows idx[ptr[k]:ptr[k+1]] with values val[ptr[k]:ptr[k+1]].
+//
+// One-hot columns are also kept row-wise (cats): margins and gradients over
+// all rows read them in row order, which is several times faster than
+// scattering through the columns when there are 100k levels.
 type design struct {
 	n     int
 	dense [][]float64
 	ptr   []int
 	idx   []int32
 	val   []float64
+	cats  []catCols
+	// blockStart is the first sparse column that belongs to a sparse block
+	// (the one-hot columns come before it).
+	blockStart int
+}
+
+// catCols maps each row to its one-hot column: sparse column off+col[i].
+type catCols struct {
+	off int
+	col []int32
 }
 
 func (x *design) width() int { return len(x.dense) + len(x.ptr) - 1 }
@@ -40,8 +54,9 @@ func fitPreprocessing(d *trainer.Dataset, p Params) (*Model, *design, error) {
 		if !f.Categorical {
 			continue
 		}
-		t, rowsOf := categoricalTerm(f, p)
+		t, rowsOf, colOf := categoricalTerm(f, p)
 		m.Categorical = append(m.Categorical, t)
+		x.cats = append(x.cats, catCols{off: len(x.ptr) - 1, col: colOf})
 		for _, rows := range rowsOf {
 			x.idx = append(x.idx, rows...)
 			for range rows {
@@ -50,6 +65,7 @@ func fitPreprocessing(d *trainer.Dataset, p Params) (*Model, *design, error) {
 			x.ptr = append(x.ptr, len(x.idx))
 		}
 	}
+	x.blockStart = len(x.ptr) - 1
 	for _, b := range d.Sparse {
 		t := SparseTerm{Name: b.Name, Width: b.Width, Coef: make([]float64, b.Width)}
 		m.Sparse = append(m.Sparse, t)
@@ -120,8 +136,8 @@ func standardise(col []float64) (mean, scale float64) {
 }
 
 // categoricalTerm chooses the one-hot columns of a categorical feature and
-// returns, per column, the training rows holding it.
-func categoricalTerm(f trainer.Feature, p Params) (CategoricalTerm, [][]int32) {
+// returns, per column, the training rows holding it, and per row its column.
+func categoricalTerm(f trainer.Feature, p Params) (CategoricalTerm, [][]int32, []int32) {
 	count := map[int64]int{}
 	var missing int
 	for _, v := range f.Values {
@@ -167,6 +183,7 @@ func categoricalTerm(f trainer.Feature, p Params) (CategoricalTerm, [][]int32) {
 		ncol++
 	}
 	rows := make([][]int32, ncol)
+	colOf := make([]int32, len(f.Values))
 	for i, v := range f.Values {
 		j := missingCol
 		if !math.IsNaN(v) {
@@ -176,8 +193,9 @@ func categoricalTerm(f trainer.Feature, p Params) (CategoricalTerm, [][]int32) {
 			}
 		}
 		rows[j] = append(rows[j], int32(i))
+		colOf[i] = int32(j)
 	}
-	return t, rows
+	return t, rows, colOf
 }
 
 // appendCSC transposes a CSR sparse block (already checked by checkSparse)

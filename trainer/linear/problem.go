@@ -29,7 +29,13 @@ func (pr *problem) margins(w []float64, b float64, z []float64) {
 		}
 	}
 	nd := len(x.dense)
-	for k := 0; k+1 < len(x.ptr); k++ {
+	for _, c := range x.cats {
+		wc := w[nd+c.off:]
+		for i, j := range c.col {
+			z[i] += wc[j]
+		}
+	}
+	for k := x.blockStart; k+1 < len(x.ptr); k++ {
 		if wj := w[nd+k]; wj != 0 {
 			for e := x.ptr[k]; e < x.ptr[k+1]; e++ {
 				z[x.idx[e]] += wj * x.val[e]
@@ -146,8 +152,25 @@ func (pr *problem) gradient(w, r, g []float64) (gb float64) {
 	for _, ri := range r {
 		gb += ri
 	}
+	x := pr.x
+	nd := len(x.dense)
+	for j := range nd {
+		g[j] = pr.colDot(j, r)
+	}
+	for j := nd; j < nd+x.blockStart; j++ {
+		g[j] = 0
+	}
+	for _, c := range x.cats {
+		gc := g[nd+c.off:]
+		for i, j := range c.col {
+			gc[j] += r[i]
+		}
+	}
+	for j := nd + x.blockStart; j < len(w); j++ {
+		g[j] = pr.colDot(j, r)
+	}
 	for j := range w {
-		g[j] = pr.colDot(j, r) + pr.l2*w[j]
+		g[j] += pr.l2 * w[j]
 	}
 	return gb
 }
