@@ -87,31 +87,25 @@ func TestComputeMatchesSklearn(t *testing.T) {
 
 func TestStandaloneFunctionsMatchSklearn(t *testing.T) {
 	for _, fx := range loadFixtures(t) {
-		auc, err := ROCAUC(fx.Y, fx.P, fx.W)
-		if err != nil {
-			t.Fatal(err)
+		f1 := func(y, p, w []float64) (float64, error) {
+			c, err := ConfusionAt(y, p, w, 0.5)
+			return c.F1(), err
 		}
-		near(t, fx.Name+" ROCAUC", auc, fx.AUC)
-		ap, err := AveragePrecision(fx.Y, fx.P, fx.W)
-		if err != nil {
-			t.Fatal(err)
+		logLoss := func(y, p, w []float64) (float64, error) { return LogLoss(y, p, w, 0) }
+		for _, c := range []struct {
+			name string
+			fn   func(y, p, w []float64) (float64, error)
+			want float64
+		}{
+			{"ROCAUC", ROCAUC, fx.AUC}, {"AveragePrecision", AveragePrecision, fx.PRAUC},
+			{"LogLoss", logLoss, fx.LogLoss}, {"Brier", Brier, fx.Brier}, {"F1", f1, fx.F1},
+		} {
+			got, err := c.fn(fx.Y, fx.P, fx.W)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near(t, fx.Name+" "+c.name, got, c.want)
 		}
-		near(t, fx.Name+" AveragePrecision", ap, fx.PRAUC)
-		ll, err := LogLoss(fx.Y, fx.P, fx.W, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		near(t, fx.Name+" LogLoss", ll, fx.LogLoss)
-		br, err := Brier(fx.Y, fx.P, fx.W)
-		if err != nil {
-			t.Fatal(err)
-		}
-		near(t, fx.Name+" Brier", br, fx.Brier)
-		c, err := ConfusionAt(fx.Y, fx.P, fx.W, 0.5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		near(t, fx.Name+" F1", c.F1(), fx.F1)
 	}
 }
 
