@@ -3,12 +3,12 @@ package gbdt
 // buildHistRowsAsm is in hist_amd64.s.
 //
 //go:noescape
-func buildHistRowsAsm(h *[maxBins]gradPair, mat *uint8, nf int, rows *int32, og *[2]float32, n int, nfeat int)
+func buildHistRowsAsm(h *[maxBins]gradPair, mat *uint8, nf int, rows *int32, og *gradPair, n int, nfeat int)
 
 // accumulateRows adds og[i] to the histograms of features f0..f1-1 (h holds
 // 256 bins per feature from feature 0) reading row-major bins mat (nf per
 // row). The caller guarantees every row id < len(mat)/nf.
-func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
+func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPair, f0, f1 int) {
 	if len(rows) == 0 || f1 <= f0 {
 		return
 	}
@@ -16,11 +16,11 @@ func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]flo
 }
 
 //go:noescape
-func buildHistAsm(h *[maxBins]gradPair, col *uint8, rows *int32, og *[2]float32, n int)
+func buildHistAsm(h *[maxBins]gradPair, col *uint8, rows *int32, og *gradPair, n int)
 
 // accumulateCol adds og[i] to h[col[rows[i]]] for every i. The caller
 // guarantees len(og) >= len(rows) and every row id < len(col).
-func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
 	if len(rows) == 0 {
 		return
 	}

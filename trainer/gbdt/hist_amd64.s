@@ -1,9 +1,9 @@
 #include "textflag.h"
 
-// func buildHistRowsAsm(h *[256][2]float64, mat *uint8, nf int, rows *int32, og *[2]float32, n int, nfeat int)
+// func buildHistRowsAsm(h *[256][2]float64, mat *uint8, nf int, rows *int32, og *[2]float64, n int, nfeat int)
 //
 // Row-major variant: for i in [0, n) and k in [0, nfeat):
-// h[k*256 + mat[rows[i]*nf + k]] += float64x2(og[i]). mat and h already
+// h[k*256 + mat[rows[i]*nf + k]] += og[i]. mat and h already
 // point at the worker's first feature.
 TEXT ·buildHistRowsAsm(SB), NOSPLIT, $0-56
 	MOVQ h+0(FP), DI
@@ -22,8 +22,7 @@ row:
 	MOVLQSX  (R8), AX
 	IMULQ    R10, AX
 	ADDQ     SI, AX          // AX = &mat[rows[i]*nf]
-	MOVSD    (R9), X0
-	CVTPS2PD X0, X0
+	MOVUPD   (R9), X0
 	MOVQ     DI, BX          // BX = histogram of feature k
 	XORQ     DX, DX          // DX = k
 
@@ -39,16 +38,16 @@ feat:
 	JLT      feat
 
 	ADDQ     $4, R8
-	ADDQ     $8, R9
+	ADDQ     $16, R9
 	DECQ     CX
 	JNZ      row
 
 rdone:
 	RET
 
-// func buildHistAsm(h *[256][2]float64, col *uint8, rows *int32, og *[2]float32, n int)
+// func buildHistAsm(h *[256][2]float64, col *uint8, rows *int32, og *[2]float64, n int)
 //
-// Column variant: for i in [0, n): h[col[rows[i]]] += float64x2(og[i]).
+// Column variant: for i in [0, n): h[col[rows[i]]] += og[i].
 TEXT ·buildHistAsm(SB), NOSPLIT, $0-40
 	MOVQ h+0(FP), DI
 	MOVQ col+8(FP), SI
@@ -65,10 +64,8 @@ pair:
 	MOVBQZX  (SI)(DX*1), DX
 	SHLQ     $4, AX
 	SHLQ     $4, DX
-	MOVSD    (R9), X0
-	MOVSD    8(R9), X2
-	CVTPS2PD X0, X0
-	CVTPS2PD X2, X2
+	MOVUPD   (R9), X0
+	MOVUPD   16(R9), X2
 	MOVUPD   (DI)(AX*1), X1
 	ADDPD    X0, X1
 	MOVUPD   X1, (DI)(AX*1)
@@ -76,7 +73,7 @@ pair:
 	ADDPD    X2, X3
 	MOVUPD   X3, (DI)(DX*1)
 	ADDQ     $8, R8
-	ADDQ     $16, R9
+	ADDQ     $32, R9
 	SUBQ     $2, CX
 	CMPQ     CX, $2
 	JGE      pair
@@ -87,8 +84,7 @@ tail:
 	MOVLQSX  (R8), AX
 	MOVBQZX  (SI)(AX*1), AX
 	SHLQ     $4, AX
-	MOVSD    (R9), X0
-	CVTPS2PD X0, X0
+	MOVUPD   (R9), X0
 	MOVUPD   (DI)(AX*1), X1
 	ADDPD    X0, X1
 	MOVUPD   X1, (DI)(AX*1)

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func histBenchSetup(b *testing.B) (*BinnedDataset, []int32, [][2]float32, []gradPair) {
+func histBenchSetup(b *testing.B) (*BinnedDataset, []int32, []gradPair, []gradPair) {
 	ds, _ := fraudLike(400000)
 	bd, err := NewBinnedDataset(context.Background(), ds, 255)
 	if err != nil {
@@ -15,9 +15,9 @@ func histBenchSetup(b *testing.B) (*BinnedDataset, []int32, [][2]float32, []grad
 	for i := 0; i < bd.rows; i += 2 { // a leaf holding every other row
 		rows = append(rows, int32(i))
 	}
-	og := make([][2]float32, len(rows))
+	og := make([]gradPair, len(rows))
 	for i := range og {
-		og[i] = [2]float32{float32(i%7) - 3, 0.25}
+		og[i] = gradPair{float64(i%7) - 3, 0.25}
 	}
 	return bd, rows, og, make([]gradPair, 30*maxBins)
 }
@@ -58,9 +58,9 @@ func TestAccumulateRowsMatchesGo(t *testing.T) {
 	for i := range mat {
 		mat[i] = uint8(i * 31 % 256)
 	}
-	og := make([][2]float32, rowsN)
+	og := make([]gradPair, rowsN)
 	for i := range og {
-		og[i] = [2]float32{float32(i%11) * 0.3, 1 / float32(i+2)}
+		og[i] = gradPair{float64(i%11) * 0.3, 1 / float64(i+2)}
 	}
 	rows := []int32{0, 3, 4, 9, 100, 299}
 	a := make([]gradPair, nf*maxBins)

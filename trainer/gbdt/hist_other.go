@@ -3,11 +3,11 @@
 package gbdt
 
 // accumulateRows is accumulateRowsGo where there is no assembly kernel.
-func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
+func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPair, f0, f1 int) {
 	accumulateRowsGo(h, mat, nf, rows, og, f0, f1)
 }
 
 // accumulateCol is accumulateColGo where there is no assembly kernel.
-func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
 	accumulateColGo(h, col, rows, og)
 }

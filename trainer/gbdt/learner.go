@@ -24,7 +24,7 @@ type learner struct {
 	gh      [][2]float32 // per dataset row: gradient, hessian
 	idx     []int32      // rows of the current bag, partitioned by leaf
 	tmp     []int32      // partition buffer for the right side
-	ordered [][2]float32 // gradients of the leaf being built, in idx order
+	ordered []gradPair   // gradients of the leaf being built, in idx order, as float64
 
 	hists      [][]gradPair // per leaf: 256 bins per feature
 	leafBegin  []int
@@ -49,7 +49,7 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 		gh:         make([][2]float32, data.rows),
 		idx:        make([]int32, maxRows),
 		tmp:        make([]int32, maxRows),
-		ordered:    make([][2]float32, maxRows),
+		ordered:    make([]gradPair, maxRows),
 		hists:      make([][]gradPair, L),
 		leafBegin:  make([]int, L),
 		leafCount:  make([]int, L),
@@ -287,7 +287,7 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 	gh := l.gh
 	parallelRows(count, l.threads, func(lo, hi int) {
 		for i, r := range rows[lo:hi] {
-			og[lo+i] = gh[r]
+			og[lo+i] = gradPair{float64(gh[r][0]), float64(gh[r][1])}
 		}
 	})
 	stSmall := leafStats{g: l.leafG[small], h: l.leafH[small], count: count}
@@ -370,7 +370,7 @@ func (l *learner) search(f int, hist []gradPair, st leafStats, sc *splitScratch,
 // the hottest loop of training; on amd64 it is a few lines of assembly
 // (hist_amd64.s) that add a gradient and hessian pair with one instruction,
 // giving the same sums as the Go loop.
-func (l *learner) buildHists(h []gradPair, rows []int32, og [][2]float32, feats []int) {
+func (l *learner) buildHists(h []gradPair, rows []int32, og []gradPair, feats []int) {
 	for _, f := range feats {
 		clear(h[f*maxBins : (f+1)*maxBins])
 	}
@@ -401,20 +401,20 @@ func (l *learner) buildHists(h []gradPair, rows []int32, og [][2]float32, feats 
 }
 
 // accumulateColGo is the portable accumulateCol.
-func accumulateColGo(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+func accumulateColGo(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
 	og = og[:len(rows)]
 	for i, r := range rows {
 		b := col[r]
-		h[b][0] += float64(og[i][0])
-		h[b][1] += float64(og[i][1])
+		h[b][0] += og[i][0]
+		h[b][1] += og[i][1]
 	}
 }
 
 // accumulateRowsGo is the portable accumulateRows.
-func accumulateRowsGo(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
+func accumulateRowsGo(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPair, f0, f1 int) {
 	og = og[:len(rows)]
 	for i, r := range rows {
-		g := gradPair{float64(og[i][0]), float64(og[i][1])}
+		g := og[i]
 		rb := mat[int(r)*nf+f0 : int(r)*nf+f1]
 		for k, b := range rb {
 			p := &h[(f0+k)*maxBins+int(b)]
