@@ -90,7 +90,13 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 			}
 		}
 		obs := observations(h, model)
-		spec := TrialSpec{Model: model, Params: tpeSample(model, obs, rng), Features: feats, Seed: h.Seed}
+		params := tpeSample(model, obs, rng)
+		if nearDuplicate(h, model, feats, params) {
+			// TPE converging on a point it already measured: a trial that
+			// close tells nothing new, so explore instead.
+			params = randomParams(model, rng)
+		}
+		spec := TrialSpec{Model: model, Params: params, Features: feats, Seed: h.Seed}
 		why := fmt.Sprintf("TPE over %s parameters (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
 		if len(obs) < tpeStartup {
 			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished or pruned trials)", model, tpeStartup)
@@ -217,4 +223,55 @@ func dropLinearMoves(feats string, moves []Move) string {
 		keep = append(keep, it)
 	}
 	return strings.Join(keep, "; ")
+}
+
+// nearDupTolerance is the largest per-dimension distance, as a share of the
+// dimension's range, at which two parameter sets count as the same point.
+const nearDupTolerance = 0.02
+
+// nearDuplicate reports whether a trial of the same model and features was
+// already proposed with parameters within nearDupTolerance on every dim.
+func nearDuplicate(h *History, model, feats string, params map[string]string) bool {
+	items := canonicalItems(feats)
+	for _, t := range h.Trials {
+		if t.Spec.Model != model || !sameItems(items, canonicalItems(t.Spec.Features)) {
+			continue
+		}
+		close := true
+		for _, d := range spaceFor(model) {
+			a, b := params[d.Name], t.Spec.Params[d.Name]
+			if len(d.Choices) > 0 {
+				if a != b {
+					close = false
+				}
+				continue
+			}
+			x, okx := d.toCoord(a)
+			y, oky := d.toCoord(b)
+			if okx != oky {
+				close = false
+				continue
+			}
+			lo, hi := d.bounds()
+			if okx && math.Abs(x-y) > nearDupTolerance*(hi-lo) {
+				close = false
+			}
+		}
+		if close {
+			return true
+		}
+	}
+	return false
+}
+
+func sameItems(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }

@@ -210,3 +210,18 @@ func TestSpecHashIgnoresSpellingAndOrder(t *testing.T) {
 		t.Error("num_leaves=1 accepted")
 	}
 }
+
+func TestNearDuplicateParamsAreNotProposedAgain(t *testing.T) {
+	h := &History{Trials: []HistoryTrial{{ID: 1, Spec: TrialSpec{Model: ModelLogreg, Features: "length(text)", Params: map[string]string{"C": "0.07", "penalty": "l2"}}}}}
+	if !nearDuplicate(h, ModelLogreg, "length(text)", map[string]string{"C": "0.0705", "penalty": "l2"}) {
+		t.Error("C=0.0705 next to C=0.07 (same features, penalty) not flagged")
+	}
+	for _, p := range []map[string]string{{"C": "0.2", "penalty": "l2"}, {"C": "0.07", "penalty": "l1"}} {
+		if nearDuplicate(h, ModelLogreg, "length(text)", p) {
+			t.Errorf("%v flagged as a duplicate of C=0.07 l2", p)
+		}
+	}
+	if nearDuplicate(h, ModelLogreg, "length(text); word_count(text)", map[string]string{"C": "0.07", "penalty": "l2"}) {
+		t.Error("other features flagged as a duplicate")
+	}
+}
