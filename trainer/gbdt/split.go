@@ -107,6 +107,12 @@ func (l *learner) bestNumeric(f int, hist []gradPair, st leafStats, out *split) 
 		hMin = math.Max(hMin, math.SmallestNonzeroFloat64)
 	}
 	hist = hist[:nb]
+	l1, l2 := p.LambdaL1, p.LambdaL2
+	// The scan keeps the best raw gain (left + right); the parent's gain
+	// and min_gain_to_split are the same for every threshold, so they are
+	// subtracted once at the end. Without L1 the gain is inlined.
+	bestRaw, bestT, bestDir := shift, -1, 0
+	var bestLG, bestLH float64
 	for dir := 0; dir < dirs; dir++ {
 		var lg, lh float64
 		if dir == 1 {
@@ -116,11 +122,12 @@ func (l *learner) bestNumeric(f int, hist []gradPair, st leafStats, out *split) 
 			lg, lh = nanG, nanH
 		}
 		for t := 0; t < nb-1; t++ {
-			if hist[t][1] == 0 && hist[t][0] == 0 {
+			hg, hh := hist[t][0], hist[t][1]
+			if hh == 0 && hg == 0 {
 				continue // empty bin: same partition as the previous threshold
 			}
-			lg += hist[t][0]
-			lh += hist[t][1]
+			lg += hg
+			lh += hh
 			if lh < hMin {
 				continue
 			}
@@ -128,12 +135,20 @@ func (l *learner) bestNumeric(f int, hist []gradPair, st leafStats, out *split) 
 			if rh < hMin {
 				break
 			}
-			gain := leafGain(lg, lh, p.LambdaL1, p.LambdaL2) + leafGain(rg, rh, p.LambdaL1, p.LambdaL2) - shift
-			if gain > 0 && (out.feature < 0 || gain > out.gain) {
-				*out = split{feature: f, gain: gain, thr: t, defaultLeft: dir == 1,
-					leftG: lg, leftH: lh, rightG: rg, rightH: rh}
+			var raw float64
+			if l1 == 0 {
+				raw = lg*lg/(lh+l2) + rg*rg/(rh+l2)
+			} else {
+				raw = leafGain(lg, lh, l1, l2) + leafGain(rg, rh, l1, l2)
+			}
+			if raw > bestRaw {
+				bestRaw, bestT, bestDir, bestLG, bestLH = raw, t, dir, lg, lh
 			}
 		}
+	}
+	if bestT >= 0 && bestRaw-shift > 0 {
+		*out = split{feature: f, gain: bestRaw - shift, thr: bestT, defaultLeft: bestDir == 1,
+			leftG: bestLG, leftH: bestLH, rightG: st.g - bestLG, rightH: st.h - bestLH}
 	}
 	if out.feature == f {
 		out.leftOut = leafOutput(out.leftG, out.leftH, p.LambdaL1, p.LambdaL2)
