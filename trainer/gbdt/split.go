@@ -1,8 +1,9 @@
 package gbdt
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // split is the best split found for one leaf (or one feature of a leaf).
@@ -76,11 +77,17 @@ type leafStats struct {
 // splitScratch is one worker's buffer for categorical split search.
 type splitScratch struct {
 	order []int
-	ctr   []float64
+	keyed []catKey
+}
+
+// catKey orders categories by gradient statistics; the bin breaks ties.
+type catKey struct {
+	ctr float64
+	bin int
 }
 
 func newSplitScratch() *splitScratch {
-	return &splitScratch{order: make([]int, 0, maxBins), ctr: make([]float64, maxBins)}
+	return &splitScratch{order: make([]int, 0, maxBins), keyed: make([]catKey, 0, maxBins)}
 }
 
 // bestNumeric scans the bins of a numeric feature in order. With a NaN bin it
@@ -205,15 +212,23 @@ func (l *learner) bestCategorical(f int, hist []gradPair, st leafStats, sc *spli
 	}
 	l2 := p.LambdaL2 + p.CatL2
 	shift := leafGain(st.g, st.h, l1, l2) + p.MinGainToSplit
-	order := sc.order[:0]
+	keyed := sc.keyed[:0]
 	for b := 1; b < m.numBins; b++ {
 		h := hist[b][1]
 		if math.Round(h*cntFactor) >= p.CatSmooth && h > 0 {
-			order = append(order, b)
-			sc.ctr[b] = hist[b][0] / (h + p.CatSmooth)
+			keyed = append(keyed, catKey{hist[b][0] / (h + p.CatSmooth), b})
 		}
 	}
-	sort.SliceStable(order, func(i, j int) bool { return sc.ctr[order[i]] < sc.ctr[order[j]] })
+	slices.SortFunc(keyed, func(a, b catKey) int {
+		if c := cmp.Compare(a.ctr, b.ctr); c != 0 {
+			return c
+		}
+		return a.bin - b.bin
+	})
+	order := sc.order[:0]
+	for _, k := range keyed {
+		order = append(order, k.bin)
+	}
 	used := len(order)
 	maxNum := min(p.MaxCatThreshold, (used+1)/2)
 	minGroup := float64(p.MinDataPerGroup)
