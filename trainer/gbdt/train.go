@@ -16,7 +16,7 @@ import (
 type Data struct {
 	Binned *BinnedDataset
 	Labels []float64 // len == Binned.Rows(); only the rows in Rows are read
-	Rows   []int     // row ids, increasing; nil means all rows
+	Rows   []int     // distinct row ids (a fold), any order; nil means all rows
 }
 
 // ErrSingleClass is returned (wrapped) when the training rows hold only one
@@ -43,13 +43,16 @@ func (d *Data) check(what string) ([]int, int, error) {
 		return nil, 0, fmt.Errorf("gbdt: %s data: %d labels for %d rows", what, len(d.Labels), d.Binned.rows)
 	}
 	rows := d.rows()
+	if !slices.IsSorted(rows) {
+		rows = slices.Sorted(slices.Values(rows))
+	}
 	pos := 0
 	for i, r := range rows {
 		if r < 0 || r >= d.Binned.rows {
 			return nil, 0, fmt.Errorf("gbdt: %s data: row id %d out of range 0..%d", what, r, d.Binned.rows-1)
 		}
 		if i > 0 && r <= rows[i-1] {
-			return nil, 0, fmt.Errorf("gbdt: %s data: row ids must be increasing and distinct (position %d: %d after %d)", what, i, r, rows[i-1])
+			return nil, 0, fmt.Errorf("gbdt: %s data: row id %d given twice", what, r)
 		}
 		switch d.Labels[r] {
 		case 1:

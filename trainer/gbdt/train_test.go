@@ -223,3 +223,22 @@ func TestRowWiseAndColWiseHistogramsGiveTheSameModel(t *testing.T) {
 		t.Fatal("force_row_wise changed the model")
 	}
 }
+
+func TestFoldRowsInAnyOrderGiveTheSameModel(t *testing.T) {
+	ds, y := synthetic(3000, 10)
+	train, valid := splitRows(ds.Rows)
+	p := DefaultParams()
+	p.NumIterations = 10
+	_, sorted := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
+	rev := slices.Clone(train)
+	slices.Reverse(rev)
+	_, reversed := leavesAgree(t, trainOn(t, ds, y, p, rev, valid), ds)
+	if !bytes.Equal(sorted, reversed) {
+		t.Fatal("row order of the fold changed the model")
+	}
+	bd, _ := NewBinnedDataset(context.Background(), ds, 255)
+	_, err := Train(context.Background(), p, Data{Binned: bd, Labels: y, Rows: []int{5, 9, 5}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "row id 5 given twice") {
+		t.Fatalf("duplicate row: %v", err)
+	}
+}
