@@ -210,22 +210,6 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	return res, nil
 }
 
-func unusedNames(u []features.UnusedColumn) []string {
-	out := make([]string, len(u))
-	for i, c := range u {
-		out[i] = c.Name
-	}
-	return out
-}
-
-func allRows(n int) []int {
-	r := make([]int, n)
-	for i := range r {
-		r[i] = i
-	}
-	return r
-}
-
 func takeFloats(v []float64, idx []int) []float64 {
 	out := make([]float64, len(idx))
 	for j, i := range idx {
