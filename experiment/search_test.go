@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -223,5 +225,57 @@ func TestNearDuplicateParamsAreNotProposedAgain(t *testing.T) {
 	}
 	if nearDuplicate(h, ModelLogreg, "length(text); word_count(text)", map[string]string{"C": "0.07", "penalty": "l2"}) {
 		t.Error("other features flagged as a duplicate")
+	}
+}
+
+func TestTimeColHoldoutIsTheLatestRowsAndFoldsLookBackOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.csv")
+	var b strings.Builder
+	b.WriteString("ts,amount,merchant,y\n")
+	for i := 0; i < 600; i++ {
+		// rows out of time order on purpose
+		ts := (i * 7919) % 600
+		fmt.Fprintf(&b, "%d,%d,m%d,%d\n", 1_700_000_000+ts*60, (i*31)%97, i%7, (i*13)%5/4)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := LoadTable(TableSpec{Path: path, Target: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := StudyConfig{Data: path, Target: "y", Metric: MetricAUC, Holdout: 0.2, Folds: 3, TimeCol: "ts", Seed: 1}
+	hold, err := HoldoutRows(tab, cfg.Holdout, cfg.TimeCol, "", cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := tab.Frame.Col("ts").Num
+	isHold := map[int]bool{}
+	minHold := math.Inf(1)
+	for _, r := range hold {
+		isHold[r] = true
+		minHold = math.Min(minHold, ts[r])
+	}
+	for i, v := range ts {
+		if !isHold[i] && v >= minHold {
+			t.Fatalf("search row %d at %v is not earlier than the holdout (from %v)", i, v, minHold)
+		}
+	}
+	s, err := NewSearch(tab, hold, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts := s.Frame.Col("ts").Num
+	for k, f := range s.Folds {
+		maxTrain := math.Inf(-1)
+		for _, r := range f.Train {
+			maxTrain = math.Max(maxTrain, sts[r])
+		}
+		for _, r := range f.Valid {
+			if sts[r] <= maxTrain {
+				t.Fatalf("fold %d: validation row at %v is not after every training row (latest %v)", k, sts[r], maxTrain)
+			}
+		}
 	}
 }
