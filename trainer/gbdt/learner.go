@@ -31,7 +31,7 @@ type learner struct {
 	tmp     []int32      // partition buffer for the right side
 	ordered []gradPair   // gradients of the leaf being built, in idx order, as float64
 
-	hists      [][]gradPair // per leaf: 256 bins per feature
+	hists      [][]gradPair // per leaf id: 256 bins per feature (nil until needed)
 	leafBegin  []int
 	leafCount  []int
 	leafDepth  []int
@@ -68,9 +68,9 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 		candSmall:  make([]split, nf),
 		candLarge:  make([]split, nf),
 	}
-	for i := range l.hists {
-		l.hists[i] = make([]gradPair, nf*maxBins)
-	}
+	// Histograms are allocated as leaves appear (split), so a large
+	// num_leaves costs memory only for the leaves trees really grow.
+	l.hists[0] = make([]gradPair, nf*maxBins)
 	for range threads {
 		l.scratch = append(l.scratch, newSplitScratch())
 	}
@@ -132,9 +132,9 @@ func (l *learner) split(t *tree, leaf int) {
 	node := t.numLeaves - 1
 	newLeaf := t.numLeaves
 	t.numLeaves++
-	t.leafValue = t.leafValue[:t.numLeaves]
-	t.leafWeight = t.leafWeight[:t.numLeaves]
-	t.leafCount = t.leafCount[:t.numLeaves]
+	t.leafValue = append(t.leafValue, 0)
+	t.leafWeight = append(t.leafWeight, 0)
+	t.leafCount = append(t.leafCount, 0)
 
 	t.splitFeature = append(t.splitFeature, s.feature)
 	t.splitGain = append(t.splitGain, s.gain)
@@ -193,6 +193,9 @@ func (l *learner) split(t *tree, leaf int) {
 	if nLeft > count-nLeft {
 		small, large = newLeaf, leaf
 		canSmall, canLarge = canR, canL
+	}
+	if l.hists[newLeaf] == nil {
+		l.hists[newLeaf] = make([]gradPair, len(l.hists[0]))
 	}
 	parentBuf := l.hists[leaf]
 	l.hists[small], l.hists[large] = l.hists[newLeaf], parentBuf

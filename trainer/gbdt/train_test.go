@@ -242,3 +242,16 @@ func TestFoldRowsInAnyOrderGiveTheSameModel(t *testing.T) {
 		t.Fatalf("duplicate row: %v", err)
 	}
 }
+
+func TestHugeNumLeavesOnSmallDataStaysSmall(t *testing.T) {
+	ds, y := synthetic(2000, 11)
+	p := DefaultParams()
+	p.NumIterations, p.NumLeaves, p.MinDataInLeaf, p.MinSumHessianInLeaf = 3, 131072, 1, 0
+	m := trainOn(t, ds, y, p, nil, nil)
+	if got := m.trees[0].numLeaves; got < 100 || got > 2000 {
+		t.Fatalf("first tree has %d leaves", got)
+	}
+	if worst, _ := leavesAgree(t, m, ds); worst > 1e-12 {
+		t.Fatalf("leaves differs by %g", worst)
+	}
+}

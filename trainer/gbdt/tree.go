@@ -35,7 +35,7 @@ type tree struct {
 }
 
 func newTree(maxLeaves int) *tree {
-	n := maxLeaves - 1
+	n := min(maxLeaves, 64) - 1 // capacity hint; slices grow past it
 	return &tree{
 		numLeaves:      1,
 		splitFeature:   make([]int, 0, n),
@@ -44,9 +44,9 @@ func newTree(maxLeaves int) *tree {
 		decisionType:   make([]int8, 0, n),
 		left:           make([]int, 0, n),
 		right:          make([]int, 0, n),
-		leafValue:      make([]float64, 1, maxLeaves),
-		leafWeight:     make([]float64, 1, maxLeaves),
-		leafCount:      make([]int, 1, maxLeaves),
+		leafValue:      make([]float64, 1, n+1),
+		leafWeight:     make([]float64, 1, n+1),
+		leafCount:      make([]int, 1, n+1),
 		internalValue:  make([]float64, 0, n),
 		internalWeight: make([]float64, 0, n),
 		internalCount:  make([]int, 0, n),
