@@ -37,12 +37,9 @@ type PruneFunc func(scores []float64) (stop bool, reason string)
 // the number of threads the trial may use.
 func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, prune PruneFunc) (*Outcome, error) {
 	out := &Outcome{Timings: map[string]float64{}}
-	var fs *dsl.Spec
-	if spec.Features != "" {
-		var err error
-		if fs, err = dsl.Parse(spec.Features); err != nil {
-			return nil, fmt.Errorf("features: %w", err)
-		}
+	fs, err := s.featureSpec(spec.Features)
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	for k, fold := range s.Folds {

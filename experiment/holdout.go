@@ -35,11 +35,11 @@ type Fitted struct {
 func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, threads int) (*Fitted, error) {
 	f := &Fitted{Spec: spec}
 	var design *trainer.Dataset
-	if spec.Features != "" {
-		fs, err := dsl.Parse(spec.Features)
-		if err != nil {
-			return nil, fmt.Errorf("features: %w", err)
-		}
+	fs, err := s.featureSpec(spec.Features)
+	if err != nil {
+		return nil, err
+	}
+	if fs != nil {
 		pipe, out, err := dsl.Fit(ctx, fs, s.Frame, s.Y, dsl.FitOptions{Folds: 5, Seed: spec.Seed, TimeCol: s.TimeCol, Leaks: s.Leaks, Threads: threads})
 		if err != nil {
 			return nil, err
@@ -107,7 +107,7 @@ func (f *Fitted) Predict(ctx context.Context, s *Search, fr *features.Frame) ([]
 		}
 		design = DesignFromOutput(out)
 	} else {
-		design, _ = DesignFromFrame(fr.Without(s.Leaks...))
+		design, _ = DesignFromFrame(fr.Without(s.hidden...))
 	}
 	return f.Model.PredictProba(design)
 }

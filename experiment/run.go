@@ -533,7 +533,7 @@ func (s *session) validate(spec TrialSpec) string {
 	}
 	extra := int64(0)
 	if spec.Features != "" {
-		fs, err := dsl.Parse(spec.Features)
+		fs, err := s.search.featureSpec(spec.Features)
 		if err != nil {
 			return err.Error()
 		}

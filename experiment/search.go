@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/gbdt"
 	"github.com/nightshift-ml/nightshift/trainer/split"
@@ -28,6 +30,7 @@ type Search struct {
 	Seed    uint64
 
 	base     *trainer.Dataset // base columns of Frame as a design
+	hidden   []string         // columns never passed through raw: leaks, the time column
 	unused   []features.UnusedColumn
 	mu       sync.Mutex
 	binCache map[int]*binEntry // by max_bin
@@ -106,7 +109,11 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	s.Profile = features.ProfileFrame(s.Frame, &target, cfg.Seed)
 	s.Profile.File = tab.Path
 	s.Leaks = s.Profile.Leaks
-	s.base, s.unused = DesignFromFrame(s.Frame.Without(s.Leaks...))
+	s.hidden = append([]string{}, s.Leaks...)
+	if cfg.TimeCol != "" {
+		s.hidden = append(s.hidden, cfg.TimeCol)
+	}
+	s.base, s.unused = DesignFromFrame(s.Frame.Without(s.hidden...))
 	return s, nil
 }
 
@@ -150,4 +157,22 @@ func meanStd(xs []float64) (float64, float64) {
 		v += (x - m) * (x - m)
 	}
 	return m, math.Sqrt(v / float64(len(xs)-1))
+}
+
+// featureSpec parses a trial's feature set as the study evaluates it: with
+// a time column, that column never passes through as a raw feature (its
+// values at prediction time lie beyond anything trained on); transforms may
+// still read it (hour(ts), point-in-time aggregates). Nil for base columns.
+func (s *Search) featureSpec(features string) (*dsl.Spec, error) {
+	if strings.TrimSpace(features) == "" {
+		return nil, nil
+	}
+	if s.TimeCol != "" {
+		features += "; drop(" + quoteCol(s.TimeCol) + ")"
+	}
+	fs, err := dsl.Parse(features)
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	return fs, nil
 }

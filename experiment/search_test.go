@@ -266,6 +266,15 @@ func TestTimeColHoldoutIsTheLatestRowsAndFoldsLookBackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range s.base.Features {
+		if f.Name == "ts" {
+			t.Error("the time column is a raw feature of the base design")
+		}
+	}
+	out, err := s.Evaluate(context.Background(), TrialSpec{Model: ModelLogreg, Features: "hour(ts)", Params: map[string]string{"C": "1"}}, 1, nil)
+	if err != nil || len(out.FoldScores) != 3 {
+		t.Fatalf("a trial reading the time column: %v %+v", err, out)
+	}
 	sts := s.Frame.Col("ts").Num
 	for k, f := range s.Folds {
 		maxTrain := math.Inf(-1)
