@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -216,29 +215,51 @@ func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
 
 func newCategoricalMapper(f *trainer.Feature, maxBin int) binMapper {
 	m := binMapper{categorical: true, nanBin: -1}
-	counts := map[int]int{}
+	type codeCount struct{ code, n int }
+	var cc []codeCount
 	other := 0
-	for _, v := range f.Values {
-		if v != v || v < 0 || v >= maxCategoryCode {
-			other++
-			continue
+	if k := f.NumCategories; k > 0 && k <= 1<<24 {
+		// dense codes (Dataset.Validate bounds them by NumCategories)
+		n := make([]int, k)
+		for _, v := range f.Values {
+			if v != v || v < 0 || v >= float64(k) {
+				other++
+				continue
+			}
+			n[int(v)]++
 		}
-		counts[int(v)]++
-	}
-	codes := make([]int, 0, len(counts))
-	for c := range counts {
-		codes = append(codes, c)
-	}
-	sort.Slice(codes, func(i, j int) bool {
-		ci, cj := counts[codes[i]], counts[codes[j]]
-		if ci != cj {
-			return ci > cj
+		for c, x := range n {
+			if x > 0 {
+				cc = append(cc, codeCount{c, x})
+			}
 		}
-		return codes[i] < codes[j]
+	} else {
+		counts := map[int]int{}
+		for _, v := range f.Values {
+			if v != v || v < 0 || v >= maxCategoryCode {
+				other++
+				continue
+			}
+			counts[int(v)]++
+		}
+		for c, x := range counts {
+			cc = append(cc, codeCount{c, x})
+		}
+	}
+	// most frequent first, ties by code
+	slices.SortFunc(cc, func(a, b codeCount) int {
+		if a.n != b.n {
+			return b.n - a.n
+		}
+		return a.code - b.code
 	})
+	codes := make([]int, len(cc))
+	for i, x := range cc {
+		codes[i] = x.code
+	}
 	if len(codes) > maxBin-1 {
-		for _, c := range codes[maxBin-1:] {
-			other += counts[c]
+		for _, x := range cc[maxBin-1:] {
+			other += x.n
 		}
 		codes = codes[:maxBin-1]
 	}
