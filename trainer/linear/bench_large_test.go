@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 //	/usr/bin/python3 fit_peer.py $D/fraud.csv sklearn-logreg
 //
 // Run: go test -tags bench -run TestFitPeerData -v -timeout 30m ./trainer/linear
+// (PENALTY=l1|l2 runs one penalty only; ROWS=N the first N rows.)
 func TestFitPeerData(t *testing.T) {
 	dir := os.Getenv("NIGHTSHIFT_BENCH_DIR")
 	if dir == "" {
@@ -44,6 +46,13 @@ func TestFitPeerData(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := frameDataset(fr.Without("label"))
+			if n, err := strconv.Atoi(os.Getenv("ROWS")); err == nil && n > 0 && n < d.Rows {
+				first := make([]int, n)
+				for i := range first {
+					first[i] = i
+				}
+				d, tg.Y = d.Take(first), tg.Y[:n]
+			}
 			t.Logf("loaded %d rows x %d features in %.1fs", d.Rows, len(d.Features), time.Since(t0).Seconds())
 			tri, tei, err := split.ModuloHoldout(d.Rows, 5)
 			if err != nil {
@@ -52,8 +61,11 @@ func TestFitPeerData(t *testing.T) {
 			tr, te := d.Take(tri), d.Take(tei)
 			ytr, yte := take(tg.Y, tri), take(tg.Y, tei)
 			// Full one-hot, like the peer's OneHotEncoder.
-			for _, tol := range []string{"1e-6", "1e-8"} {
-				p, err := ParseParams(map[string]string{"tol": tol, "max_levels": "1000000", "min_level_count": "1"})
+			for _, c := range []struct{ penalty, C, tol string }{{"l2", "1", "1e-6"}, {"l2", "1", "1e-8"}, {"l1", "0.1", "1e-6"}} {
+				if os.Getenv("PENALTY") != "" && os.Getenv("PENALTY") != c.penalty {
+					continue
+				}
+				p, err := ParseParams(map[string]string{"penalty": c.penalty, "C": c.C, "tol": c.tol, "max_levels": "1000000", "min_level_count": "1"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,8 +77,8 @@ func TestFitPeerData(t *testing.T) {
 				fit := time.Since(t1).Seconds()
 				t2 := time.Now()
 				auc := aucOf(t, m, te, yte)
-				t.Logf("tol %s: train_seconds %.2f predict_seconds %.3f test AUC %.6f; %s %d iterations, converged %v, gradient %.2g, %d columns",
-					tol, fit, time.Since(t2).Seconds(), auc, m.Fit.Solver, m.Fit.Iterations, m.Fit.Converged, m.Fit.Gradient, m.Fit.Columns)
+				t.Logf("%s C=%s tol %s: train_seconds %.2f predict_seconds %.3f test AUC %.6f; %s %d iterations, converged %v, gradient %.2g, %d columns, %d non-zero",
+					c.penalty, c.C, c.tol, fit, time.Since(t2).Seconds(), auc, m.Fit.Solver, m.Fit.Iterations, m.Fit.Converged, m.Fit.Gradient, m.Fit.Columns, m.Fit.NonZero)
 			}
 		})
 	}

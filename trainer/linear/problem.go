@@ -119,6 +119,22 @@ func (pr *problem) colAxpy(j int, alpha float64, z []float64) {
 	}
 }
 
+// colAxpyH adds alpha·h⊙x_j to q.
+func (pr *problem) colAxpyH(j int, alpha float64, h, q []float64) {
+	x := pr.x
+	if j < len(x.dense) {
+		for i, xv := range x.dense[j] {
+			q[i] += alpha * h[i] * xv
+		}
+		return
+	}
+	k := j - len(x.dense)
+	for e := x.ptr[k]; e < x.ptr[k+1]; e++ {
+		i := x.idx[e]
+		q[i] += alpha * h[i] * x.val[e]
+	}
+}
+
 // colSqDot returns Σ_i h_i x_ij².
 func (pr *problem) colSqDot(j int, h []float64) float64 {
 	x := pr.x
@@ -180,14 +196,7 @@ func (pr *problem) gradient(w, r, g []float64) (gb float64) {
 func (pr *problem) violation(w, g []float64, gb float64) float64 {
 	v := math.Abs(gb)
 	for j, gj := range g {
-		switch {
-		case w[j] > 0:
-			v = max(v, math.Abs(gj+pr.l1))
-		case w[j] < 0:
-			v = max(v, math.Abs(gj-pr.l1))
-		default:
-			v = max(v, math.Abs(gj)-pr.l1)
-		}
+		v = max(v, subgradient(w[j], gj, pr.l1))
 	}
 	return v
 }
