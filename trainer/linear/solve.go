@@ -220,6 +220,9 @@ func solveNewtonCD(ctx context.Context, pr *problem, w0 []float64, b0 float64, p
 		full := true
 		sinceFull := 0
 		for pass := 0; pass < maxInner; pass++ {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, info, err
+			}
 			var gq float64
 			for _, qi := range q {
 				gq += qi
