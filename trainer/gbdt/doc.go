@@ -15,8 +15,11 @@
 //   - Train(ctx, params, Data{Binned, Labels, Rows}, *Data) grows trees
 //     leaf-wise with binary log-loss from the average (boost_from_average),
 //     learning the NaN direction per split and native categorical splits,
-//     with histogram subtraction, ordered gradients, an in-place row
-//     partition and feature-parallel histograms. A fold is a Rows subset;
+//     with histogram subtraction (the smaller child is built), ordered
+//     gradients, a stable in-place row partition, cache-blocked
+//     feature-parallel histograms (an amd64 assembly kernel adds each
+//     gradient/hessian pair with one instruction; force_row_wise switches to
+//     row-major bins) and no allocation per node. A fold is a Rows subset;
 //     the optional validation Data drives early_stopping_round.
 //   - Model: PredictRaw / PredictProba on a trainer.Dataset (own scoring),
 //     FeatureImportance (split count and gain), BestIteration, and
