@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/journal"
@@ -171,4 +172,24 @@ func readStudy(j *journal.Journal, name string) (journal.Study, StudyConfig, err
 		return st, cfg, fmt.Errorf("study %q: stored config unreadable: %w", name, err)
 	}
 	return st, cfg, nil
+}
+
+// Leaderboard returns a study's finished trials, best first (by mean).
+func Leaderboard(trials []journal.Trial, metric string) []journal.Trial {
+	var out []journal.Trial
+	for _, t := range trials {
+		if t.State == journal.TrialDone || t.State == journal.TrialPruned {
+			out = append(out, t)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if (out[a].State == journal.TrialDone) != (out[b].State == journal.TrialDone) {
+			return out[a].State == journal.TrialDone
+		}
+		if higherIsBetter(metric) {
+			return out[a].Mean > out[b].Mean
+		}
+		return out[a].Mean < out[b].Mean
+	})
+	return out
 }

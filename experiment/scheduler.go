@@ -1,0 +1,424 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/features/dsl"
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// job is one trial to run: a new proposal or a re-queued interrupted trial.
+type job struct {
+	id         uint64
+	spec       TrialSpec
+	hypothesis string
+	round      uint64
+}
+
+func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
+	s.started = time.Now()
+	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, budget %s", s.workers, s.threads, s.budget.Round(time.Second))
+	if !s.created {
+		kind = journal.EventResume
+		msg = fmt.Sprintf("resume: %d interrupted trials re-queued; %d workers × %d threads, budget %s", len(s.requeue), s.workers, s.threads, s.budget.Round(time.Second))
+	}
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: msg}); err != nil {
+		return nil, err
+	}
+	if err := s.j.SetStudyState(s.name, journal.StudyRunning); err != nil {
+		return nil, err
+	}
+	s.progressf(opts, true, "study %s: %s", s.name, msg)
+
+	deadline := s.started.Add(s.budget)
+	hard, cancelHard := context.WithCancel(ctx)
+	defer cancelHard()
+	stopIssuing := make(chan struct{})
+	var stopOnce sync.Once
+	stopReason := ""
+	stop := func(why string) {
+		stopOnce.Do(func() {
+			s.mu.Lock()
+			stopReason = why
+			s.mu.Unlock()
+			close(stopIssuing)
+		})
+	}
+	interrupted := false
+	go func() {
+		select {
+		case <-opts.Stop:
+			s.mu.Lock()
+			interrupted = true
+			s.mu.Unlock()
+			stop("interrupted")
+			select {
+			case <-time.After(graceOf(opts)):
+				cancelHard()
+			case <-hard.Done():
+			}
+		case <-hard.Done():
+			s.mu.Lock()
+			interrupted = true
+			s.mu.Unlock()
+			stop("interrupted")
+		}
+	}()
+
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for w := 1; w <= s.workers; w++ {
+		wg.Add(1)
+		go func(worker int) {
+			defer wg.Done()
+			for jb := range jobs {
+				s.runTrial(hard, worker, jb, deadline, opts)
+			}
+		}(w)
+	}
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	var queue []job
+	for _, t := range s.requeue {
+		var spec TrialSpec
+		if err := json.Unmarshal(t.Spec, &spec); err == nil {
+			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round})
+		}
+	}
+	issued := 0
+	var runErr error
+loop:
+	for {
+		if s.hasBudget && !time.Now().Before(deadline) {
+			stop("budget exhausted")
+		}
+		if s.hasLimit && issued >= s.maxTrial {
+			stop("trial limit reached")
+		}
+		select {
+		case <-stopIssuing:
+			break loop
+		default:
+		}
+		if len(queue) == 0 {
+			props, err := s.plan(hard, 2*s.workers)
+			if err != nil {
+				runErr = err
+				stop("planner failed")
+				break loop
+			}
+			queue = props
+			if len(queue) == 0 {
+				stop("search space exhausted: the planner has nothing new to propose")
+				break loop
+			}
+		}
+		select {
+		case jobs <- queue[0]:
+			queue = queue[1:]
+			issued++
+		case <-stopIssuing:
+			break loop
+		case <-s.failed:
+			stop("journal write failed")
+			break loop
+		case <-ticker.C:
+			s.progressf(opts, false, "")
+		}
+	}
+	close(jobs)
+	wg.Wait()
+
+	s.mu.Lock()
+	wasInterrupted := interrupted
+	reason := stopReason
+	if s.journalErr != nil {
+		runErr = s.journalErr
+	}
+	s.mu.Unlock()
+	if runErr != nil && errors.Is(runErr, journal.ErrDiskFull) {
+		// Writing the end-of-session records would fail the same way.
+		return &RunSummary{Study: s.name, StopReason: "journal write failed", Elapsed: time.Since(s.started)}, runErr
+	}
+	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted}
+	counts, err := s.j.CountTrials(s.name)
+	if err != nil {
+		return nil, err
+	}
+	sum.Trials = counts
+	if s.incumbent != nil {
+		best := *s.incumbent
+		sum.Best = &best
+	}
+	endKind, state := journal.EventFinish, journal.StudyFinished
+	switch {
+	case wasInterrupted:
+		endKind, state = journal.EventInterrupt, journal.StudyInterrupted
+	case reason == "budget exhausted":
+		endKind = journal.EventBudgetExhausted
+	case runErr != nil:
+		endKind, state = journal.EventError, journal.StudyInterrupted
+	}
+	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds())}}); err != nil {
+		return sum, err
+	}
+	if err := s.j.SetStudyState(s.name, state); err != nil {
+		return sum, err
+	}
+	s.progressf(opts, true, "study %s: %s", s.name, msg)
+	if runErr != nil {
+		return sum, runErr
+	}
+	if wasInterrupted {
+		return sum, ErrInterrupted
+	}
+	return sum, nil
+}
+
+// plan asks the planner for up to n proposals and journals the round.
+func (s *session) plan(ctx context.Context, n int) ([]job, error) {
+	s.mu.Lock()
+	h := &History{Profile: s.search.Profile, Metric: s.cfg.Metric, Folds: len(s.search.Folds), Seen: map[string]bool{}, Round: s.round, Seed: s.cfg.Seed}
+	for k := range s.seen {
+		h.Seen[k] = true
+	}
+	for _, t := range s.trials {
+		var spec TrialSpec
+		if json.Unmarshal(t.Spec, &spec) != nil {
+			continue
+		}
+		h.Trials = append(h.Trials, HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std, FoldScores: t.FoldScores})
+	}
+	if s.incumbent != nil {
+		h.Incumbent = s.incumbent.ID
+	}
+	s.mu.Unlock()
+
+	start := time.Now()
+	props, prompt, err := s.planner.Propose(ctx, h, n)
+	round := journal.Round{Planner: s.planner.Name(), Prompt: prompt, Reply: proposalsJSON(props), Latency: time.Since(start)}
+	if err != nil {
+		round.Error = err.Error()
+	}
+	var out []Proposal
+	for _, p := range props {
+		reason := s.validate(p.Spec)
+		jp := journal.Proposal{SpecHash: p.Spec.Hash(), Spec: p.Spec.CanonicalJSON(), Hypothesis: p.Hypothesis, Reason: reason}
+		if reason != "" {
+			round.Rejected = append(round.Rejected, jp)
+			continue
+		}
+		round.Accepted = append(round.Accepted, jp)
+		out = append(out, p)
+	}
+	id, jerr := s.j.AddRound(s.name, round)
+	if jerr != nil {
+		return nil, jerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("planner %s: %w", s.planner.Name(), err)
+	}
+	s.mu.Lock()
+	s.round++
+	jobs := make([]job, 0, len(out))
+	for _, p := range out {
+		s.seen[p.Spec.Hash()] = true
+		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id})
+	}
+	s.mu.Unlock()
+	return jobs, nil
+}
+
+// validate checks a proposal before it may run: spec schema, transform
+// language against the search frame (columns, kinds, leaks, cost) and the
+// memory budget. It returns the reason for rejecting it, or "".
+func (s *session) validate(spec TrialSpec) string {
+	norm, err := spec.Normalize()
+	if err != nil {
+		return err.Error()
+	}
+	if norm.Hash() != spec.Hash() {
+		return "spec is not in canonical form"
+	}
+	s.mu.Lock()
+	dup := false
+	for _, t := range s.trials {
+		if t.SpecHash == spec.Hash() {
+			dup = true
+		}
+	}
+	s.mu.Unlock()
+	if dup {
+		return "duplicate: this spec already ran in the study"
+	}
+	extra := int64(0)
+	if spec.Features != "" {
+		fs, err := s.search.featureSpec(spec.Features)
+		if err != nil {
+			return err.Error()
+		}
+		plan, err := dsl.Check(fs, s.search.Frame, dsl.CheckOptions{Leaks: s.search.Leaks})
+		if err != nil {
+			return err.Error()
+		}
+		extra = plan.Cost.Bytes
+	}
+	if est := s.memoryEstimate(extra); s.cfg.MemoryBudget > 0 && est > s.cfg.MemoryBudget {
+		return fmt.Sprintf("estimated memory %d MiB exceeds the budget of %d MiB", est>>20, s.cfg.MemoryBudget>>20)
+	}
+	return ""
+}
+
+// memoryEstimate bounds one trial's memory: the fold's copies of the frame
+// and the design (×3 of the base columns as float64), the binned columns,
+// and the feature pipeline's own estimate, per concurrent worker.
+func (s *session) memoryEstimate(extra int64) int64 {
+	rows := int64(s.search.Frame.Rows)
+	cols := int64(len(s.search.Frame.Columns))
+	return (rows*cols*8*3 + rows*cols + extra*2) * int64(s.workers)
+}
+
+// graceOf is how long running trials may go on after a stop or the end of
+// the budget.
+func graceOf(opts RunOptions) time.Duration {
+	if opts.Grace > 0 {
+		return opts.Grace
+	}
+	return 30 * time.Second
+}
+
+// fail records the first journal write error; the run stops issuing trials
+// and reports it (nothing journaled before it is lost).
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.journalErr == nil {
+		s.journalErr = err
+		close(s.failed)
+	}
+}
+
+// runTrial runs one trial and journals its states. A panic inside becomes
+// a failed trial with its stack.
+func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline time.Time, opts RunOptions) {
+	t := journal.Trial{
+		ID: jb.id, State: journal.TrialRunning, SpecHash: jb.spec.Hash(), Spec: jb.spec.CanonicalJSON(),
+		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
+		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Started: time.Now(),
+	}
+	id, err := s.j.PutTrial(s.name, t)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	t.ID = id
+	s.mu.Lock()
+	s.running++
+	// The pruner compares against every trial that reported folds, pruned
+	// ones included (as Optuna's MedianPruner uses all intermediate values):
+	// finished trials alone are the survivors, and their median would prune
+	// nearly everything.
+	var doneScores [][]float64
+	for _, o := range s.trials {
+		if o.State == journal.TrialDone || o.State == journal.TrialPruned {
+			doneScores = append(doneScores, o.FoldScores)
+		}
+	}
+	s.mu.Unlock()
+
+	// A trial ends at its timeout, or at the end of the budget plus the
+	// grace period, whichever comes first; one cut by the budget is
+	// journaled interrupted, so resume runs it again.
+	timeout := time.Duration(s.cfg.TrialTimeout)
+	var limit time.Time
+	if timeout > 0 {
+		limit = t.Started.Add(timeout)
+	}
+	budgetEnd := time.Time{}
+	if s.hasBudget {
+		budgetEnd = deadline.Add(graceOf(opts))
+		if limit.IsZero() || budgetEnd.Before(limit) {
+			limit = budgetEnd
+		}
+	}
+	tctx, cancel := context.WithCancel(ctx)
+	if !limit.IsZero() {
+		tctx, cancel = context.WithDeadline(ctx, limit)
+	}
+	out, err := s.evaluateSafely(tctx, jb.spec, doneScores, &t)
+	timedOut := tctx.Err() == context.DeadlineExceeded
+	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
+	cancel()
+	t.Finished = time.Now()
+	switch {
+	case err == nil && out.Pruned:
+		t.State, t.Error = journal.TrialPruned, out.PruneReason
+	case err == nil:
+		t.State = journal.TrialDone
+	case ctx.Err() != nil:
+		t.State, t.Error = journal.TrialInterrupted, "interrupted: the run stopped before the trial finished"
+	case cutByBudget:
+		t.State, t.Error = journal.TrialInterrupted, fmt.Sprintf("the budget ran out (plus %s grace) before the trial finished; resume runs it again", graceOf(opts))
+	case timedOut:
+		t.State, t.Error = journal.TrialFailed, fmt.Sprintf("timed out after %s (--trial-timeout)", timeout)
+	default:
+		t.State = journal.TrialFailed
+		if t.Error == "" {
+			t.Error = err.Error()
+		}
+	}
+	if out != nil {
+		t.FoldScores, t.BestIteration, t.Timings = out.FoldScores, out.BestIteration, out.Timings
+		t.Mean, t.Std = meanStd(out.FoldScores)
+	}
+	s.mu.Lock()
+	if t.State == journal.TrialDone {
+		if s.incumbent == nil {
+			t.Verdict = "first finished trial: the incumbent"
+			inc := t
+			s.incumbent = &inc
+		} else {
+			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
+			t.Verdict = c.Verdict
+			if c.Better {
+				inc := t
+				s.incumbent = &inc
+			}
+		}
+	}
+	s.mu.Unlock()
+	if _, err := s.j.PutTrial(s.name, t); err != nil {
+		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
+	}
+	s.mu.Lock()
+	s.running--
+	replaced := false
+	for i := range s.trials {
+		if s.trials[i].ID == t.ID {
+			s.trials[i], replaced = t, true
+		}
+	}
+	if !replaced {
+		s.trials = append(s.trials, t)
+	}
+	s.mu.Unlock()
+	s.progressf(opts, false, "")
+}
+
+func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, done [][]float64, t *journal.Trial) (out *Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+			t.Error = err.Error()
+			t.Stack = string(debug.Stack())
+		}
+	}()
+	return s.search.Evaluate(ctx, spec, s.threads, medianPrune(s.cfg.Metric, done))
+}

@@ -1,0 +1,226 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+type session struct {
+	j         *journal.Journal
+	name      string
+	cfg       StudyConfig
+	search    *Search
+	planner   Planner
+	created   bool
+	requeue   []journal.Trial
+	budget    time.Duration
+	hasBudget bool // a wall-clock budget applies
+	hasLimit  bool // a trial-count limit applies
+	maxTrial  int
+	workers   int
+	threads   int
+
+	mu         sync.Mutex
+	trials     []journal.Trial // all trials of the study, by ID order
+	seen       map[string]bool
+	round      int
+	incumbent  *journal.Trial
+	running    int
+	journalErr error         // a journal write failed: stop the run
+	failed     chan struct{} // closed with journalErr
+	started    time.Time
+	lastLine   time.Time
+}
+
+func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
+	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, failed: make(chan struct{})}
+	st, err := j.GetStudy(opts.Study)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(st.Config, &s.cfg); err != nil {
+			return nil, fmt.Errorf("study %q: stored config unreadable: %w", opts.Study, err)
+		}
+		if st.ConfigVersion > ConfigVersion {
+			return nil, fmt.Errorf("study %q: config version %d is newer than this nightshift (%d): %w", opts.Study, st.ConfigVersion, ConfigVersion, journal.ErrNewerSchema)
+		}
+		if opts.Config.Data != "" && !samePath(opts.Config.Data, s.cfg.Data) {
+			return nil, fmt.Errorf("study %q was started on %s, not %s; name another study", opts.Study, s.cfg.Data, opts.Config.Data)
+		}
+		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
+		if err != nil {
+			return nil, fmt.Errorf("study %q: %w", opts.Study, err)
+		}
+		if !fp.Equal(st.Data) {
+			if !opts.AllowDataChange {
+				return nil, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
+			}
+			if err := j.SetFingerprint(opts.Study, fp); err != nil {
+				return nil, err
+			}
+		}
+	case errors.Is(err, journal.ErrUnknownStudy):
+		if opts.Resume {
+			return nil, err
+		}
+		s.cfg = opts.Config
+		if err := s.cfg.Validate(); err != nil {
+			return nil, err
+		}
+		// Resume may run from another directory: keep the data's absolute path.
+		if abs, err := filepath.Abs(s.cfg.Data); err == nil {
+			s.cfg.Data = abs
+		}
+		s.created = true
+	default:
+		return nil, err
+	}
+	tab, err := LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	if err != nil {
+		return nil, err
+	}
+	if s.created {
+		s.cfg.Positive = tab.Target.Positive
+		if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.HoldoutSplit, s.cfg.Seed); err != nil {
+			return nil, err
+		}
+	}
+	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
+		return nil, err
+	}
+	if s.planner, err = NewPlanner(s.cfg.Planner); err != nil {
+		return nil, err
+	}
+	if s.created {
+		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
+		if err != nil {
+			return nil, err
+		}
+		cfgJSON, err := json.Marshal(s.cfg)
+		if err != nil {
+			return nil, err
+		}
+		profJSON, err := json.Marshal(s.search.Profile)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON}); err != nil {
+			return nil, err
+		}
+	}
+	if s.requeue, err = j.MarkStaleRunningInterrupted(opts.Study); err != nil {
+		return nil, err
+	}
+	if s.trials, err = j.ListTrials(opts.Study); err != nil {
+		return nil, err
+	}
+	var requeue []journal.Trial
+	for _, t := range s.trials {
+		s.seen[t.SpecHash] = true
+		if t.State == journal.TrialInterrupted {
+			requeue = append(requeue, t)
+		}
+	}
+	s.requeue = requeue
+	if inc, ok := incumbentOf(s.cfg.Metric, s.trials); ok {
+		s.incumbent = &inc
+	}
+	rounds, err := j.ListRounds(opts.Study)
+	if err != nil {
+		return nil, err
+	}
+	s.round = len(rounds)
+
+	// This session's budget: a new one when given, else what is left.
+	s.budget, s.maxTrial = time.Duration(s.cfg.Budget), s.cfg.MaxTrials
+	if !s.created {
+		events, err := j.ListEvents(opts.Study)
+		if err != nil {
+			return nil, err
+		}
+		s.budget -= spentBefore(events, s.trials)
+		if s.maxTrial > 0 {
+			s.maxTrial -= countFinished(s.trials)
+		}
+	}
+	if opts.Budget > 0 {
+		s.budget = opts.Budget
+	}
+	if opts.MaxTrials > 0 {
+		s.maxTrial = opts.MaxTrials
+	}
+	s.hasBudget = s.cfg.Budget > 0 || opts.Budget > 0
+	s.hasLimit = s.cfg.MaxTrials > 0 || opts.MaxTrials > 0
+	s.workers, s.threads = poolShape(s.cfg.Workers, s.search.Frame.Rows, len(s.search.base.Features))
+	return s, nil
+}
+
+// poolShape chooses how to use the cores. Small data: one trial per core,
+// single-threaded (a trial cannot keep two cores busy). Large data (≥ 2M
+// cells in the search part): one trial at a time using every core, so
+// memory holds one trial's data and a trial finishes sooner. --workers N
+// overrides it, splitting the cores between N trials.
+func poolShape(workers, rows, cols int) (int, int) {
+	cores := runtime.GOMAXPROCS(0)
+	if workers > 0 {
+		return workers, max(1, cores/workers)
+	}
+	if rows*max(cols, 1) >= 2_000_000 {
+		return 1, cores
+	}
+	return cores, 1
+}
+
+func countFinished(ts []journal.Trial) int {
+	n := 0
+	for _, t := range ts {
+		switch t.State {
+		case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
+			n++
+		}
+	}
+	return n
+}
+
+// spentBefore adds up earlier sessions' wall time: from each start or
+// resume event to the session's end event, or, for a session that died,
+// to the last trial it finished.
+func spentBefore(events []journal.Event, trials []journal.Trial) time.Duration {
+	var total time.Duration
+	for i, e := range events {
+		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
+			continue
+		}
+		end := e.Time
+		next := time.Time{}
+		for _, f := range events[i+1:] {
+			if f.Kind == journal.EventStart || f.Kind == journal.EventResume {
+				next = f.Time
+				break
+			}
+			if f.Time.After(end) {
+				end = f.Time
+			}
+		}
+		for _, t := range trials {
+			if t.Finished.After(end) && (next.IsZero() || t.Finished.Before(next)) {
+				end = t.Finished
+			}
+		}
+		total += end.Sub(e.Time)
+	}
+	return total
+}
+
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
