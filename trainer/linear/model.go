@@ -15,6 +15,9 @@ const (
 	FormatVersion = 1
 )
 
+// Model satisfies trainer.Model, the interface every learner returns.
+var _ trainer.Model = (*Model)(nil)
+
 // Model is a fitted logistic regression with its preprocessing. Coefficients
 // apply to standardised inputs: a numeric term contributes
 // Coef·(x − Mean)/Scale. All fields are exported so the JSON is the model.
