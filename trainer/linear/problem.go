@@ -104,21 +104,6 @@ func (pr *problem) colDot(j int, v []float64) float64 {
 	return s
 }
 
-// colAxpy adds alpha·x_j to z.
-func (pr *problem) colAxpy(j int, alpha float64, z []float64) {
-	x := pr.x
-	if j < len(x.dense) {
-		for i, xv := range x.dense[j] {
-			z[i] += alpha * xv
-		}
-		return
-	}
-	k := j - len(x.dense)
-	for e := x.ptr[k]; e < x.ptr[k+1]; e++ {
-		z[x.idx[e]] += alpha * x.val[e]
-	}
-}
-
 // colAxpyH adds alpha·h⊙x_j to q.
 func (pr *problem) colAxpyH(j int, alpha float64, h, q []float64) {
 	x := pr.x

@@ -206,10 +206,10 @@ func solveNewtonCD(ctx context.Context, pr *problem, w0 []float64, b0 float64, p
 			hj[j] = pr.colSqDot(j, h)
 			d[j] = 0
 		}
-		clear(dz)
 		var db float64
-		// q = r + h⊙dz is the quadratic model's derivative in z, kept up to
-		// date as dz moves. A full pass visits every coordinate and measures
+		// q = r + h⊙(X d + db) is the quadratic model's derivative in z,
+		// kept up to date as the step moves (X d itself is formed once,
+		// after the passes). A full pass visits every coordinate and measures
 		// the model's own optimality (minimum-norm subgradient); the inner
 		// solve stops when that is below a tenth of the outer violation
 		// (an inexact Newton step, newGLMNET §3.2). Between full passes only
@@ -230,8 +230,7 @@ func solveNewtonCD(ctx context.Context, pr *problem, w0 []float64, b0 float64, p
 			modelViol := math.Abs(gq)
 			step := -gq / hsum
 			db += step
-			for i := range dz {
-				dz[i] += step
+			for i := range q {
 				q[i] += h[i] * step
 			}
 			biggest := math.Abs(step) * hsum
@@ -253,7 +252,6 @@ func solveNewtonCD(ctx context.Context, pr *problem, w0 []float64, b0 float64, p
 				u := softThreshold(hj[j]*u0-gj, pr.l1) / den
 				if delta := u - u0; delta != 0 {
 					d[j] += delta
-					pr.colAxpy(j, delta, dz)
 					pr.colAxpyH(j, delta, h, q)
 					biggest = max(biggest, math.Abs(delta)*den)
 				}
@@ -273,6 +271,7 @@ func solveNewtonCD(ctx context.Context, pr *problem, w0 []float64, b0 float64, p
 			sinceFull++
 			full = biggest <= 0.1*viol || sinceFull >= activeRun
 		}
+		pr.margins(d, db, dz) // dz = X d + db
 		// Armijo on F along (d, db): the model's directional derivative.
 		var delta float64
 		for i := range dz {
