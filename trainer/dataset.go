@@ -58,11 +58,28 @@ func (d *Dataset) Validate() error {
 		if len(s.RowPtr) != d.Rows+1 {
 			return fmt.Errorf("sparse block %q: %d row pointers, want %d", s.Name, len(s.RowPtr), d.Rows+1)
 		}
+		if len(s.Index) != len(s.Value) {
+			return fmt.Errorf("sparse block %q: %d indices but %d values", s.Name, len(s.Index), len(s.Value))
+		}
+		if s.RowPtr[0] != 0 || s.RowPtr[d.Rows] != len(s.Index) {
+			return fmt.Errorf("sparse block %q: row pointers run %d..%d, want 0..%d", s.Name, s.RowPtr[0], s.RowPtr[d.Rows], len(s.Index))
+		}
+		for r := 0; r < d.Rows; r++ {
+			if s.RowPtr[r+1] < s.RowPtr[r] {
+				return fmt.Errorf("sparse block %q: row pointer %d decreases (%d after %d)", s.Name, r+1, s.RowPtr[r+1], s.RowPtr[r])
+			}
+		}
+		for k, i := range s.Index {
+			if i < 0 || int(i) >= s.Width {
+				return fmt.Errorf("sparse block %q: entry %d has index %d outside 0..%d", s.Name, k, i, s.Width-1)
+			}
+		}
 	}
 	return nil
 }
 
-// Take returns the rows idx of d (a fold is a row subset).
+// Take returns the rows idx of d (a fold is a row subset). d must be
+// valid (Validate).
 func (d *Dataset) Take(idx []int) *Dataset {
 	out := &Dataset{Rows: len(idx), Features: make([]Feature, len(d.Features))}
 	for j, f := range d.Features {
