@@ -32,6 +32,7 @@ RESULTS=$OUT/search.jsonl
 for d in $DATASETS; do
   f=${FILE[$d]}
   if [ ! -f "$f" ]; then echo "search.sh: $f not found; skipping $d" >&2; continue; fi
+  f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
   db=$OUT/search-$d.db
   rm -f "$db" "$db.lock"
   drop=()
