@@ -406,6 +406,24 @@ func (b *BinnedDataset) Bin(ctx context.Context, ds *trainer.Dataset) (*BinnedDa
 	return out, nil
 }
 
+// subset returns the rows of b (increasing ids) as a dataset of their own
+// that shares b's bin mappers.
+func (b *BinnedDataset) subset(rows []int) *BinnedDataset {
+	out := &BinnedDataset{rows: len(rows), maxBin: b.maxBin, names: b.names, mappers: b.mappers,
+		cols: make([][]uint8, len(b.cols))}
+	parallelRows(len(b.cols), runtime.GOMAXPROCS(0), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			col := make([]uint8, len(rows))
+			src := b.cols[j]
+			for i, r := range rows {
+				col[i] = src[r]
+			}
+			out.cols[j] = col
+		}
+	})
+	return out
+}
+
 // Rows is the number of rows.
 func (b *BinnedDataset) Rows() int { return b.rows }
 

@@ -26,3 +26,15 @@ func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPai
 	}
 	buildHistAsm(h, &col[0], &rows[0], &og[0], len(rows))
 }
+
+//go:noescape
+func buildHistContigAsm(h *[maxBins]gradPair, col *uint8, gh *[2]float32, n int)
+
+// accumulateContig adds gh[i] to h[col[i]] for every i; len(gh) >= len(col).
+func accumulateContig(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
+	if len(col) == 0 {
+		return
+	}
+	_ = gh[len(col)-1]
+	buildHistContigAsm(h, &col[0], &gh[0], len(col))
+}

@@ -91,3 +91,52 @@ tail:
 
 done:
 	RET
+
+// func buildHistContigAsm(h *[256][2]float64, col *uint8, gh *[2]float32, n int)
+//
+// Contiguous rows (the root of a tree without bagging): for i in [0, n):
+// h[col[i]] += float64x2(gh[i]). No row ids and no gathered copy of the
+// gradients: both are read in order. CVTPS2PD widens the float32 pair
+// exactly, so the sums equal the gathered path's.
+TEXT ·buildHistContigAsm(SB), NOSPLIT, $0-32
+	MOVQ h+0(FP), DI
+	MOVQ col+8(FP), SI
+	MOVQ gh+16(FP), R9
+	MOVQ n+24(FP), CX
+	CMPQ CX, $2
+	JLT  ctail
+
+cpair:
+	MOVBQZX  (SI), AX
+	MOVBQZX  1(SI), DX
+	SHLQ     $4, AX
+	SHLQ     $4, DX
+	MOVSD    (R9), X0
+	MOVSD    8(R9), X2
+	CVTPS2PD X0, X0
+	CVTPS2PD X2, X2
+	MOVUPD   (DI)(AX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(AX*1)
+	MOVUPD   (DI)(DX*1), X3
+	ADDPD    X2, X3
+	MOVUPD   X3, (DI)(DX*1)
+	ADDQ     $2, SI
+	ADDQ     $16, R9
+	SUBQ     $2, CX
+	CMPQ     CX, $2
+	JGE      cpair
+
+ctail:
+	TESTQ    CX, CX
+	JLE      cdone
+	MOVBQZX  (SI), AX
+	SHLQ     $4, AX
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
+	MOVUPD   (DI)(AX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(AX*1)
+
+cdone:
+	RET

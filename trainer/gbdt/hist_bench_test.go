@@ -73,3 +73,20 @@ func TestAccumulateRowsMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+func TestAccumulateContigMatchesGo(t *testing.T) {
+	col := make([]uint8, 1001)
+	gh := make([][2]float32, 1001)
+	for i := range col {
+		col[i] = uint8(i * 29 % 253)
+		gh[i] = [2]float32{float32(i%9) * 0.7, 1 / float32(i+3)}
+	}
+	for _, n := range []int{0, 1, 2, 3, 1001} {
+		var a, b [maxBins]gradPair
+		accumulateContig(&a, col[:n], gh)
+		accumulateContigGo(&b, col[:n], gh)
+		if a != b {
+			t.Fatalf("n=%d: assembly and Go histograms differ", n)
+		}
+	}
+}

@@ -11,3 +11,8 @@ func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPa
 func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
 	accumulateColGo(h, col, rows, og)
 }
+
+// accumulateContig is accumulateContigGo where there is no assembly kernel.
+func accumulateContig(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
+	accumulateContigGo(h, col, gh)
+}

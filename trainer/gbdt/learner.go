@@ -293,7 +293,13 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 	rows := l.idx[begin : begin+count]
 	og := l.ordered[:count]
 	gh := l.gh
+	// A contiguous run of rows (the root, unless bagging) is summed straight
+	// from the gradients; other leaves gather theirs first.
+	contiguous := count > 0 && int(rows[count-1]-rows[0]) == count-1
 	parallelRows(count, l.threads, func(lo, hi int) {
+		if contiguous {
+			return
+		}
 		for i, r := range rows[lo:hi] {
 			og[lo+i] = gradPair{float64(gh[r][0]), float64(gh[r][1])}
 		}
@@ -308,7 +314,11 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 	work := func(w, workers int) {
 		sc := l.scratch[w]
 		feats := l.active[w*len(l.active)/workers : (w+1)*len(l.active)/workers]
-		l.buildHists(l.hists[small], rows, og, feats)
+		if contiguous {
+			l.buildHistsContig(l.hists[small], int(rows[0]), count, feats)
+		} else {
+			l.buildHists(l.hists[small], rows, og, feats)
+		}
 		for _, f := range feats {
 			hs := l.hists[small][f*maxBins : (f+1)*maxBins]
 			l.candSmall[f] = noSplit()
@@ -416,6 +426,22 @@ func (l *learner) buildHists(h []gradPair, rows []int32, og []gradPair, feats []
 	}
 }
 
+// buildHistsContig is buildHists for the rows first..first+n-1, reading
+// their bins and float32 gradients in place, in the same cache blocks.
+func (l *learner) buildHistsContig(h []gradPair, first, n int, feats []int) {
+	for _, f := range feats {
+		clear(h[f*maxBins : (f+1)*maxBins])
+	}
+	gh := l.gh[first : first+n]
+	for lo := 0; lo < n; lo += histBlockRows {
+		hi := min(lo+histBlockRows, n)
+		for _, f := range feats {
+			col := l.data.cols[f][first : first+n]
+			accumulateContig((*[maxBins]gradPair)(h[f*maxBins:(f+1)*maxBins]), col[lo:hi], gh[lo:hi])
+		}
+	}
+}
+
 // accumulateColGo is the portable accumulateCol.
 func accumulateColGo(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
 	og = og[:len(rows)]
@@ -437,5 +463,14 @@ func accumulateRowsGo(h []gradPair, mat []uint8, nf int, rows []int32, og []grad
 			p[0] += g[0]
 			p[1] += g[1]
 		}
+	}
+}
+
+// accumulateContigGo is the portable accumulateContig.
+func accumulateContigGo(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
+	gh = gh[:len(col)]
+	for i, b := range col {
+		h[b][0] += float64(gh[i][0])
+		h[b][1] += float64(gh[i][1])
 	}
 }

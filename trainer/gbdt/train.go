@@ -105,7 +105,25 @@ func Train(ctx context.Context, p Params, train Data, valid *Data) (*Model, erro
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	b := &booster{p: p, data: train.Binned, labels: train.Labels, rows: rows, threads: threads}
+	// Train on a compact copy of the fold's rows: row ids become 0..n-1, so
+	// the root's rows are one contiguous run (see buildHists) and the bins
+	// of any leaf lie closer together.
+	data, labels := train.Binned, train.Labels
+	if len(rows) != data.rows {
+		data = data.subset(rows)
+		labels = make([]float64, len(rows))
+		for i, r := range rows {
+			labels[i] = train.Labels[r]
+		}
+		rows = nil
+	}
+	if rows == nil {
+		rows = make([]int, data.rows)
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	b := &booster{p: p, data: data, labels: labels, rows: rows, threads: threads}
 	b.init(pos)
 	return b.run(ctx, valid, vrows)
 }
