@@ -151,9 +151,9 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int
 	if err != nil {
 		return nil, err
 	}
-	// The incumbent (the noise-aware winner) first, then the rest by mean.
+	// The leader (best lower bound) first, then the rest by mean.
 	board := Leaderboard(trials, cfg.Metric)
-	if inc, ok := incumbentOf(cfg.Metric, trials); ok {
+	if inc, ok := leaderOf(cfg.Metric, trials); ok {
 		ordered := []journal.Trial{inc}
 		for _, t := range board {
 			if t.ID != inc.ID {

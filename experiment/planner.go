@@ -39,8 +39,8 @@ type History struct {
 	Seen  map[string]bool
 	Round int
 	Seed  uint64
-	// Incumbent is the trial that won every noise-aware comparison so far
-	// (compare.go); 0 before the first finished trial.
+	// Incumbent is the study's leader (best mean − standard error,
+	// compare.go's leaderOf); 0 before the first finished trial.
 	Incumbent uint64
 }
 

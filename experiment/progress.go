@@ -48,8 +48,8 @@ func (s *session) progressf(opts RunOptions, force bool, format string, a ...any
 		rate = fmt.Sprintf("%.1f", float64(done+failed+pruned)/elapsed.Minutes())
 	}
 	best := "-"
-	if s.incumbent != nil {
-		best = fmt.Sprintf("%.4f ± %.4f (#%d)", s.incumbent.Mean, s.incumbent.Std, s.incumbent.ID)
+	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
+		best = fmt.Sprintf("%.4f ± %.4f (#%d)", lead.Mean, lead.Std, lead.ID)
 	}
 	left := time.Duration(0)
 	if s.budget > 0 {

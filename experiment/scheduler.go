@@ -152,9 +152,8 @@ loop:
 		return nil, err
 	}
 	sum.Trials = counts
-	if s.incumbent != nil {
-		best := *s.incumbent
-		sum.Best = &best
+	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
+		sum.Best = &lead
 	}
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
@@ -196,8 +195,8 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 		}
 		h.Trials = append(h.Trials, HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std, FoldScores: t.FoldScores})
 	}
-	if s.incumbent != nil {
-		h.Incumbent = s.incumbent.ID
+	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
+		h.Incumbent = lead.ID
 	}
 	s.mu.Unlock()
 

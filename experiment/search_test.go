@@ -288,3 +288,27 @@ func TestTimeColHoldoutIsTheLatestRowsAndFoldsLookBackOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaderIsTheBestLowerBound(t *testing.T) {
+	tr := func(id uint64, scores ...float64) journal.Trial {
+		m, s := meanStd(scores)
+		return journal.Trial{ID: id, State: journal.TrialDone, FoldScores: scores, Mean: m, Std: s}
+	}
+	trials := []journal.Trial{
+		tr(1, 0.90, 0.91, 0.90, 0.91, 0.90),
+		tr(2, 0.99, 0.80, 0.99, 0.82, 0.99), // higher mean (0.918), one lucky pattern: wide spread
+		tr(3, 0.92, 0.92, 0.93, 0.92, 0.92), // steady and best
+		{ID: 4, State: journal.TrialPruned, FoldScores: []float64{0.99, 0.99}, Mean: 0.99},
+	}
+	lead, ok := leaderOf(MetricAUC, trials)
+	if !ok || lead.ID != 3 {
+		t.Errorf("leader #%d, want #3 (best mean − SE; pruned trials never lead)", lead.ID)
+	}
+	inc, _ := incumbentOf(MetricAUC, trials)
+	if inc.ID != 3 {
+		t.Errorf("incumbent #%d, want #3: +0.016 on every fold is a paired win", inc.ID)
+	}
+	if lead, _ := leaderOf(MetricLogLoss, []journal.Trial{tr(1, 0.30, 0.31), tr(2, 0.20, 0.21)}); lead.ID != 2 {
+		t.Errorf("log loss leader #%d, want the lower loss #2", lead.ID)
+	}
+}

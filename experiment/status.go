@@ -98,7 +98,7 @@ func ReadStatus(j *journal.Journal, name string) (*StudyStatus, error) {
 			s.Trials.Interrupted++
 		}
 	}
-	if inc, ok := incumbentOf(cfg.Metric, trials); ok {
+	if inc, ok := leaderOf(cfg.Metric, trials); ok {
 		s.Best = &StatusBest{Trial: inc.ID, Score: Num(inc.Mean), Std: Num(inc.Std)}
 	}
 	s.Elapsed = spentBefore(events, trials).Seconds()
