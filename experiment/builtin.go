@@ -20,7 +20,9 @@ import (
 //     from its feature set, everything else equal, so the fold-paired
 //     comparison isolates the move. The other two are TPE samples (tpe.go)
 //     of the model's parameters on the incumbent's feature set; 4 in 5 use
-//     the incumbent's model kind, 1 in 5 the other kind (exploration).
+//     the incumbent's model kind, 1 in 5 the other kind (exploration) —
+//     1 in 20 once the other kind has had tpeStartup trials and its best
+//     mean is more than 3 standard errors below the leader's.
 //     TPE draws at random until a model kind has tpeStartup finished trials.
 //
 // No spec is proposed twice (History.Seen).
@@ -82,7 +84,7 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 		if haveBest {
 			model, feats = best.Spec.Model, best.Spec.Features
 		}
-		if rng.IntN(5) == 0 {
+		if rng.IntN(otherKindOdds(h, best, haveBest)) == 0 {
 			if model == ModelGBDT {
 				model, feats = ModelLogreg, addLinearMoves(feats, moves)
 			} else {
@@ -274,4 +276,32 @@ func sameItems(a, b map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// otherKindOdds is N in "1 in N proposals tries the model kind the leader
+// does not use".
+func otherKindOdds(h *History, best HistoryTrial, haveBest bool) int {
+	if !haveBest {
+		return 5
+	}
+	other := ModelGBDT
+	if best.Spec.Model == ModelGBDT {
+		other = ModelLogreg
+	}
+	obs := observations(h, other)
+	if len(obs) < tpeStartup {
+		return 5
+	}
+	bestOther := math.Inf(-1)
+	for _, o := range obs {
+		bestOther = math.Max(bestOther, o.score)
+	}
+	se := 0.0
+	if len(best.FoldScores) > 1 {
+		se = best.Std / math.Sqrt(float64(len(best.FoldScores)))
+	}
+	if bestOther < h.orient(best.Mean)-3*se {
+		return 20
+	}
+	return 5
 }
