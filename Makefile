@@ -32,10 +32,14 @@ demo: build
 	$(BIN) status --db $(DEMO_DB)
 
 # Benchmarks and long checks; figures are quoted as ratios in the notes.
+# bench.sh: GBDT vs XGBoost-hist and sklearn HGB on the 1M-row sets, then the
+# LightGBM CLI exactness check (skipped with a message when no binary is found).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./features/... ./journal/...
 	$(GO) test -count=1 -tags bench -run HundredKills -v ./journal/
 	NIGHTSHIFT_CRASH_KILLS=100 $(GO) test -count=1 -run TestSIGKILLLosesNothing -v ./cmd/nightshift/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/gbdt/
+	trainer/gbdt/bench/bench.sh bin/bench-gbdt
 
 # Side by side with Optuna TPE + XGBoost (10 minutes per dataset and side).
 bench-search:

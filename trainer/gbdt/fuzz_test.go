@@ -38,7 +38,7 @@ func fuzzCase(seed uint64, rows, nfeat, leaves, minData uint8, lr float64, flags
 			case kind == 1:
 				f.Values[i] = float64(rng.IntN(levels)) - 3
 			default:
-				f.Values[i] = []float64{0, -0.0, 1e-300, -1e300, 5e-324, 1}[rng.IntN(6)]
+				f.Values[i] = []float64{0, math.Copysign(0, -1), 1e-300, -1e300, 5e-324, 1}[rng.IntN(6)]
 			}
 		}
 		ds.Features = append(ds.Features, f)
