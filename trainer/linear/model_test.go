@@ -159,8 +159,8 @@ func TestFitRejectsBadData(t *testing.T) {
 		{"label value", d, []float64{0, 1, 2}, "row 2 has label 2"},
 		{"short column", &trainer.Dataset{Rows: 3, Features: []trainer.Feature{{Name: "x", Values: []float64{1}}}}, []float64{0, 1, 0}, `feature "x": 1 values`},
 		{"inf", &trainer.Dataset{Rows: 3, Features: []trainer.Feature{{Name: "x", Values: []float64{1, math.Inf(1), 0}}}}, []float64{0, 1, 0}, `numeric feature "x" row 1 is +Inf`},
-		{"sparse index", &trainer.Dataset{Rows: 2, Sparse: []trainer.SparseBlock{{Name: "tok", Width: 3, RowPtr: []int{0, 1, 2}, Index: []int32{0, 7}, Value: []float64{1, 1}}}}, []float64{0, 1}, `sparse block "tok": entry 1 has column 7 outside 0..2`},
-		{"sparse ptr", &trainer.Dataset{Rows: 2, Sparse: []trainer.SparseBlock{{Name: "tok", Width: 3, RowPtr: []int{0, 5, 2}, Index: []int32{0, 1}, Value: []float64{1, 1}}}}, []float64{0, 1}, `sparse block "tok": row 0 pointers 0..5 outside 0..2`},
+		{"sparse index", &trainer.Dataset{Rows: 2, Sparse: []trainer.SparseBlock{{Name: "tok", Width: 3, RowPtr: []int{0, 1, 2}, Index: []int32{0, 7}, Value: []float64{1, 1}}}}, []float64{0, 1}, `sparse block "tok": entry 1 has index 7 outside 0..2`},
+		{"sparse ptr", &trainer.Dataset{Rows: 2, Sparse: []trainer.SparseBlock{{Name: "tok", Width: 3, RowPtr: []int{0, 5, 2}, Index: []int32{0, 1}, Value: []float64{1, 1}}}}, []float64{0, 1}, `sparse block "tok": row pointer 2 decreases (2 after 5)`},
 	}
 	for _, c := range cases {
 		_, err := Fit(ctx, c.d, c.y, p)
