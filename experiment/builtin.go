@@ -93,7 +93,7 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 		}
 		obs := observations(h, model)
 		params := tpeSample(model, obs, rng)
-		if nearDuplicate(h, model, feats, params) {
+		if nearDuplicate(h, model, feats, params) || nearDuplicate(&History{Trials: pendingTrials(out)}, model, feats, params) {
 			// TPE converging on a point it already measured: a trial that
 			// close tells nothing new, so explore instead.
 			params = randomParams(model, rng)
@@ -304,4 +304,14 @@ func otherKindOdds(h *History, best HistoryTrial, haveBest bool) int {
 		return 20
 	}
 	return 5
+}
+
+// pendingTrials views this round's proposals as trials, so that a round
+// does not propose near-duplicates of itself.
+func pendingTrials(ps []Proposal) []HistoryTrial {
+	out := make([]HistoryTrial, len(ps))
+	for i, p := range ps {
+		out[i] = HistoryTrial{Spec: p.Spec, State: journal.TrialRunning}
+	}
+	return out
 }
