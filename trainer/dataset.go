@@ -1,6 +1,9 @@
 package trainer
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Feature is one column of a numeric design matrix.
 //
@@ -72,6 +75,9 @@ func (d *Dataset) Validate() error {
 		for k, i := range s.Index {
 			if i < 0 || int(i) >= s.Width {
 				return fmt.Errorf("sparse block %q: entry %d has index %d outside 0..%d", s.Name, k, i, s.Width-1)
+			}
+			if v := s.Value[k]; math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("sparse block %q: entry %d (index %d) is %v; sparse values must be finite", s.Name, k, i, v)
 			}
 		}
 	}

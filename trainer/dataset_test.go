@@ -26,6 +26,7 @@ func TestValidateNamesTheFaultyFeature(t *testing.T) {
 		{func(d *Dataset) { d.Sparse[0].Index[0] = 4 }, `sparse block "tok": entry 0 has index 4 outside 0..3`},
 		{func(d *Dataset) { d.Sparse[0].RowPtr = []int{0, 3, 1} }, `sparse block "tok": row pointers run 0..1, want 0..3`},
 		{func(d *Dataset) { d.Sparse[0].Value = d.Sparse[0].Value[:2] }, `sparse block "tok": 3 indices but 2 values`},
+		{func(d *Dataset) { d.Sparse[0].Value[2] = math.Inf(1) }, `sparse block "tok": entry 2 (index 1) is +Inf; sparse values must be finite`},
 	}
 	for _, c := range cases {
 		d := ok()

@@ -2,7 +2,6 @@ package linear
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 
@@ -198,7 +197,7 @@ func categoricalTerm(f trainer.Feature, p Params) (CategoricalTerm, [][]int32, [
 	return t, rows, colOf
 }
 
-// appendCSC transposes a CSR sparse block (already checked by checkSparse)
+// appendCSC transposes a CSR sparse block (already checked by trainer.Dataset.Validate)
 // into x's sparse columns.
 func appendCSC(x *design, b trainer.SparseBlock) {
 	counts := make([]int, b.Width+1)
@@ -223,29 +222,4 @@ func appendCSC(x *design, b trainer.SparseBlock) {
 	for j := range b.Width {
 		x.ptr = append(x.ptr, base+counts[j+1])
 	}
-}
-
-// checkSparse checks what Dataset.Validate leaves out: row pointers that
-// rise within the entries, indices inside the width, finite values.
-func checkSparse(b trainer.SparseBlock) error {
-	if len(b.Index) != len(b.Value) {
-		return fmt.Errorf("%w: sparse block %q: %d indices, %d values", ErrData, b.Name, len(b.Index), len(b.Value))
-	}
-	if b.Width < 0 {
-		return fmt.Errorf("%w: sparse block %q: width %d", ErrData, b.Name, b.Width)
-	}
-	for r := 0; r+1 < len(b.RowPtr); r++ {
-		if b.RowPtr[r] < 0 || b.RowPtr[r] > b.RowPtr[r+1] || b.RowPtr[r+1] > len(b.Index) {
-			return fmt.Errorf("%w: sparse block %q: row %d pointers %d..%d outside 0..%d", ErrData, b.Name, r, b.RowPtr[r], b.RowPtr[r+1], len(b.Index))
-		}
-	}
-	for e, c := range b.Index {
-		if c < 0 || int(c) >= b.Width {
-			return fmt.Errorf("%w: sparse block %q: entry %d has column %d outside 0..%d", ErrData, b.Name, e, c, b.Width-1)
-		}
-		if v := b.Value[e]; math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: sparse block %q: entry %d (column %d) is %v", ErrData, b.Name, e, c, v)
-		}
-	}
-	return nil
 }

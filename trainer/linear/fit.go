@@ -19,11 +19,6 @@ func Fit(ctx context.Context, d *trainer.Dataset, y []float64, p Params) (*Model
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrData, err)
 	}
-	for _, b := range d.Sparse {
-		if err := checkSparse(b); err != nil {
-			return nil, err
-		}
-	}
 	if len(y) != d.Rows {
 		return nil, fmt.Errorf("%w: %d labels for %d rows", ErrData, len(y), d.Rows)
 	}

@@ -219,9 +219,6 @@ func (m *Model) DecisionFunction(d *trainer.Dataset) ([]float64, error) {
 		if b == nil || b.Width != t.Width {
 			return nil, fmt.Errorf("%w: the model needs sparse block %q of width %d, which the data lacks", ErrData, t.Name, t.Width)
 		}
-		if err := checkSparse(*b); err != nil {
-			return nil, err
-		}
 		for i := range d.Rows {
 			for k := b.RowPtr[i]; k < b.RowPtr[i+1]; k++ {
 				z[i] += t.Coef[b.Index[k]] * b.Value[k]
