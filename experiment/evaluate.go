@@ -140,7 +140,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 		}
 		model, bestIter = m, m.BestIteration()
 		if trainDS == nil {
-			validDS = s.base.Take(fold.Valid)
+			validDS = s.foldValid(k)
 		}
 	case ModelLogreg:
 		p, err := linear.ParseParams(spec.Params)
@@ -148,7 +148,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 			return 0, 0, err
 		}
 		if trainDS == nil {
-			trainDS, validDS = s.base.Take(fold.Train), s.base.Take(fold.Valid)
+			trainDS, validDS = s.base.Take(fold.Train), s.foldValid(k)
 		}
 		phase(journal.PhaseBin)
 		m, err := linear.Fit(ctx, trainDS, yTrain, p)

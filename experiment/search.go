@@ -34,6 +34,12 @@ type Search struct {
 	unused   []features.UnusedColumn
 	mu       sync.Mutex
 	binCache map[int]*binEntry // by max_bin
+
+	// validOnce/validDS: each fold's validation rows of the base design,
+	// copied once and shared by every base-column trial (together one more
+	// copy of the search part, read-only).
+	validOnce []sync.Once
+	validDS   []*trainer.Dataset
 }
 
 type binEntry struct {
@@ -98,6 +104,7 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	if err != nil {
 		return nil, fmt.Errorf("folds of the search part: %w", err)
 	}
+	s.validOnce, s.validDS = make([]sync.Once, len(s.Folds)), make([]*trainer.Dataset, len(s.Folds))
 	// The profile the planner sees is of the search part only.
 	target := *tab.Target
 	target.Y = s.Y
@@ -131,6 +138,12 @@ func (s *Search) binned(ctx context.Context, maxBin int) (*gbdt.BinnedDataset, e
 	s.mu.Unlock()
 	e.once.Do(func() { e.b, e.err = gbdt.NewBinnedDataset(ctx, s.base, maxBin) })
 	return e.b, e.err
+}
+
+// foldValid returns fold k's validation rows of the base design.
+func (s *Search) foldValid(k int) *trainer.Dataset {
+	s.validOnce[k].Do(func() { s.validDS[k] = s.base.Take(s.Folds[k].Valid) })
+	return s.validDS[k]
 }
 
 // foldRowsSorted reports whether fold indices are ascending (gbdt.Data
