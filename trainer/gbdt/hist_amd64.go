@@ -1,40 +1,75 @@
 package gbdt
 
-// buildHistRowsAsm is in hist_amd64.s.
-//
-//go:noescape
-func buildHistRowsAsm(h *[maxBins]gradPair, mat *uint8, nf int, rows *int32, og *gradPair, n int, nfeat int)
-
-// accumulateRows adds og[i] to the histograms of features f0..f1-1 (h holds
-// 256 bins per feature from feature 0) reading row-major bins mat (nf per
-// row). The caller guarantees every row id < len(mat)/nf.
-func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPair, f0, f1 int) {
-	if len(rows) == 0 || f1 <= f0 {
-		return
-	}
-	buildHistRowsAsm((*[maxBins]gradPair)(h[f0*maxBins:]), &mat[f0], nf, &rows[0], &og[0], len(rows), f1-f0)
-}
+// The kernels are in hist_amd64.s.
 
 //go:noescape
-func buildHistAsm(h *[maxBins]gradPair, col *uint8, rows *int32, og *gradPair, n int)
+func gather1Asm(h *[maxBins]gradPair, col *uint8, rows *int32, og *[2]float32, n int)
 
-// accumulateCol adds og[i] to h[col[rows[i]]] for every i. The caller
-// guarantees len(og) >= len(rows) and every row id < len(col).
-func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
+//go:noescape
+func gather4Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+
+//go:noescape
+func contig1Asm(h *[maxBins]gradPair, col *uint8, gh *[2]float32, n int)
+
+//go:noescape
+func contig4Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, gh *[2]float32, n int)
+
+//go:noescape
+func rowsAsm(h *[maxBins]gradPair, mat *uint8, nf int, rows *int32, og *[2]float32, n int, nfeat int)
+
+// gather1 adds og[i] to h[col[rows[i]]] for every i. The caller guarantees
+// every row id < len(col).
+func gather1(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
 	if len(rows) == 0 {
 		return
 	}
-	buildHistAsm(h, &col[0], &rows[0], &og[0], len(rows))
+	_ = og[len(rows)-1]
+	gather1Asm(h, &col[0], &rows[0], &og[0], len(rows))
 }
 
-//go:noescape
-func buildHistContigAsm(h *[maxBins]gradPair, col *uint8, gh *[2]float32, n int)
+// gather4 is gather1 for four features at once (hs[k] with cols[k]). The
+// caller guarantees every row id < len(cols[k]).
+func gather4(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, rows []int32, og [][2]float32) {
+	if len(rows) == 0 {
+		return
+	}
+	_ = og[len(rows)-1]
+	p := [4]*uint8{&cols[0][0], &cols[1][0], &cols[2][0], &cols[3][0]}
+	gather4Asm(hs, &p, &rows[0], &og[0], len(rows))
+}
 
-// accumulateContig adds gh[i] to h[col[i]] for every i; len(gh) >= len(col).
-func accumulateContig(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
+// contig1 adds gh[i] to h[col[i]] for every i < len(col).
+func contig1(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
 	if len(col) == 0 {
 		return
 	}
 	_ = gh[len(col)-1]
-	buildHistContigAsm(h, &col[0], &gh[0], len(col))
+	contig1Asm(h, &col[0], &gh[0], len(col))
+}
+
+// contig4 is contig1 for four features at once: hs[k][cols[k][i]] += gh[i]
+// for every i < len(gh).
+func contig4(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, gh [][2]float32) {
+	n := len(gh)
+	if n == 0 {
+		return
+	}
+	var p [4]*uint8
+	for k := range p {
+		_ = cols[k][n-1]
+		p[k] = &cols[k][0]
+	}
+	contig4Asm(hs, &p, &gh[0], n)
+}
+
+// accumulateRows adds og[i] to the histograms of features f0..f1-1 (h holds
+// 256 bins per feature from feature 0) reading row-major bins mat (nf per
+// row). The caller guarantees every row id < len(mat)/nf.
+func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
+	if len(rows) == 0 || f1 <= f0 {
+		return
+	}
+	_ = og[len(rows)-1]
+	_ = h[f1*maxBins-1]
+	rowsAsm((*[maxBins]gradPair)(h[f0*maxBins:]), &mat[f0], nf, &rows[0], &og[0], len(rows), f1-f0)
 }

@@ -1,71 +1,35 @@
 #include "textflag.h"
 
-// func buildHistRowsAsm(h *[256][2]float64, mat *uint8, nf int, rows *int32, og *[2]float64, n int, nfeat int)
+// The histogram kernels. A histogram bin is a float64 pair (sum of
+// gradients, sum of hessians); the gradients are float32 pairs, widened
+// exactly with CVTPS2PD and added with one ADDPD, so every kernel gives the
+// same sums as the portable Go loops in hist.go (each bin adds its rows in
+// row order). The four-feature kernels load a row id and a gradient pair
+// once for four features; each feature has its own histogram.
+
+// func gather1Asm(h *[256][2]float64, col *uint8, rows *int32, og *[2]float32, n int)
 //
-// Row-major variant: for i in [0, n) and k in [0, nfeat):
-// h[k*256 + mat[rows[i]*nf + k]] += og[i]. mat and h already
-// point at the worker's first feature.
-TEXT ·buildHistRowsAsm(SB), NOSPLIT, $0-56
-	MOVQ h+0(FP), DI
-	MOVQ mat+8(FP), SI
-	MOVQ nf+16(FP), R10
-	MOVQ rows+24(FP), R8
-	MOVQ og+32(FP), R9
-	MOVQ n+40(FP), CX
-	MOVQ nfeat+48(FP), R11
-	TESTQ CX, CX
-	JLE  rdone
-	TESTQ R11, R11
-	JLE  rdone
-
-row:
-	MOVLQSX  (R8), AX
-	IMULQ    R10, AX
-	ADDQ     SI, AX          // AX = &mat[rows[i]*nf]
-	MOVUPD   (R9), X0
-	MOVQ     DI, BX          // BX = histogram of feature k
-	XORQ     DX, DX          // DX = k
-
-feat:
-	MOVBQZX  (AX)(DX*1), R12
-	SHLQ     $4, R12
-	MOVUPD   (BX)(R12*1), X1
-	ADDPD    X0, X1
-	MOVUPD   X1, (BX)(R12*1)
-	ADDQ     $4096, BX
-	INCQ     DX
-	CMPQ     DX, R11
-	JLT      feat
-
-	ADDQ     $4, R8
-	ADDQ     $16, R9
-	DECQ     CX
-	JNZ      row
-
-rdone:
-	RET
-
-// func buildHistAsm(h *[256][2]float64, col *uint8, rows *int32, og *[2]float64, n int)
-//
-// Column variant: for i in [0, n): h[col[rows[i]]] += og[i].
-TEXT ·buildHistAsm(SB), NOSPLIT, $0-40
+// For i in [0, n): h[col[rows[i]]] += og[i].
+TEXT ·gather1Asm(SB), NOSPLIT, $0-40
 	MOVQ h+0(FP), DI
 	MOVQ col+8(FP), SI
 	MOVQ rows+16(FP), R8
 	MOVQ og+24(FP), R9
 	MOVQ n+32(FP), CX
 	CMPQ CX, $2
-	JLT  tail
+	JLT  g1tail
 
-pair:
+g1pair:
 	MOVLQSX  (R8), AX
 	MOVLQSX  4(R8), DX
 	MOVBQZX  (SI)(AX*1), AX
 	MOVBQZX  (SI)(DX*1), DX
 	SHLQ     $4, AX
 	SHLQ     $4, DX
-	MOVUPD   (R9), X0
-	MOVUPD   16(R9), X2
+	MOVSD    (R9), X0
+	MOVSD    8(R9), X2
+	CVTPS2PD X0, X0
+	CVTPS2PD X2, X2
 	MOVUPD   (DI)(AX*1), X1
 	ADDPD    X0, X1
 	MOVUPD   X1, (DI)(AX*1)
@@ -73,40 +37,91 @@ pair:
 	ADDPD    X2, X3
 	MOVUPD   X3, (DI)(DX*1)
 	ADDQ     $8, R8
-	ADDQ     $32, R9
+	ADDQ     $16, R9
 	SUBQ     $2, CX
 	CMPQ     CX, $2
-	JGE      pair
+	JGE      g1pair
 
-tail:
+g1tail:
 	TESTQ    CX, CX
-	JLE      done
+	JLE      g1done
 	MOVLQSX  (R8), AX
 	MOVBQZX  (SI)(AX*1), AX
 	SHLQ     $4, AX
-	MOVUPD   (R9), X0
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
 	MOVUPD   (DI)(AX*1), X1
 	ADDPD    X0, X1
 	MOVUPD   X1, (DI)(AX*1)
 
-done:
+g1done:
 	RET
 
-// func buildHistContigAsm(h *[256][2]float64, col *uint8, gh *[2]float32, n int)
+// func gather4Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+//
+// For i in [0, n) and k in [0, 4): hs[k][cols[k][rows[i]]] += og[i].
+TEXT ·gather4Asm(SB), NOSPLIT, $0-40
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ 16(AX), R14
+	MOVQ 24(AX), R15
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ 16(AX), R11
+	MOVQ 24(AX), R12
+	MOVQ rows+16(FP), R8
+	MOVQ og+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JLE  g4done
+
+g4row:
+	MOVLQSX  (R8), AX
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	MOVBQZX  (R11)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (R14)(BX*1), X3
+	ADDPD    X0, X3
+	MOVUPD   X3, (R14)(BX*1)
+	MOVBQZX  (R12)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R15)(DX*1), X4
+	ADDPD    X0, X4
+	MOVUPD   X4, (R15)(DX*1)
+	ADDQ     $4, R8
+	ADDQ     $8, R9
+	DECQ     CX
+	JNZ      g4row
+
+g4done:
+	RET
+
+// func contig1Asm(h *[256][2]float64, col *uint8, gh *[2]float32, n int)
 //
 // Contiguous rows (the root of a tree without bagging): for i in [0, n):
-// h[col[i]] += float64x2(gh[i]). No row ids and no gathered copy of the
-// gradients: both are read in order. CVTPS2PD widens the float32 pair
-// exactly, so the sums equal the gathered path's.
-TEXT ·buildHistContigAsm(SB), NOSPLIT, $0-32
+// h[col[i]] += gh[i]. No row ids and no gathered copy of the gradients.
+TEXT ·contig1Asm(SB), NOSPLIT, $0-32
 	MOVQ h+0(FP), DI
 	MOVQ col+8(FP), SI
 	MOVQ gh+16(FP), R9
 	MOVQ n+24(FP), CX
 	CMPQ CX, $2
-	JLT  ctail
+	JLT  c1tail
 
-cpair:
+c1pair:
 	MOVBQZX  (SI), AX
 	MOVBQZX  1(SI), DX
 	SHLQ     $4, AX
@@ -125,11 +140,11 @@ cpair:
 	ADDQ     $16, R9
 	SUBQ     $2, CX
 	CMPQ     CX, $2
-	JGE      cpair
+	JGE      c1pair
 
-ctail:
+c1tail:
 	TESTQ    CX, CX
-	JLE      cdone
+	JLE      c1done
 	MOVBQZX  (SI), AX
 	SHLQ     $4, AX
 	MOVSD    (R9), X0
@@ -138,5 +153,101 @@ ctail:
 	ADDPD    X0, X1
 	MOVUPD   X1, (DI)(AX*1)
 
-cdone:
+c1done:
+	RET
+
+// func contig4Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, gh *[2]float32, n int)
+//
+// For i in [0, n) and k in [0, 4): hs[k][cols[k][i]] += gh[i].
+TEXT ·contig4Asm(SB), NOSPLIT, $0-32
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ 16(AX), R14
+	MOVQ 24(AX), R15
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ 16(AX), R11
+	MOVQ 24(AX), R12
+	MOVQ gh+16(FP), R9
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JLE  c4done
+	XORQ AX, AX
+
+c4row:
+	MOVSD    (R9)(AX*8), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	MOVBQZX  (R11)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (R14)(BX*1), X3
+	ADDPD    X0, X3
+	MOVUPD   X3, (R14)(BX*1)
+	MOVBQZX  (R12)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R15)(DX*1), X4
+	ADDPD    X0, X4
+	MOVUPD   X4, (R15)(DX*1)
+	INCQ     AX
+	CMPQ     AX, CX
+	JLT      c4row
+
+c4done:
+	RET
+
+// func rowsAsm(h *[256][2]float64, mat *uint8, nf int, rows *int32, og *[2]float32, n int, nfeat int)
+//
+// Row-major bins (force_row_wise): for i in [0, n) and k in [0, nfeat):
+// h[k*256 + mat[rows[i]*nf + k]] += og[i]. mat and h already point at the
+// worker's first feature.
+TEXT ·rowsAsm(SB), NOSPLIT, $0-56
+	MOVQ h+0(FP), DI
+	MOVQ mat+8(FP), SI
+	MOVQ nf+16(FP), R10
+	MOVQ rows+24(FP), R8
+	MOVQ og+32(FP), R9
+	MOVQ n+40(FP), CX
+	MOVQ nfeat+48(FP), R11
+	TESTQ CX, CX
+	JLE  rdone
+	TESTQ R11, R11
+	JLE  rdone
+
+row:
+	MOVLQSX  (R8), AX
+	IMULQ    R10, AX
+	ADDQ     SI, AX          // AX = &mat[rows[i]*nf]
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
+	MOVQ     DI, BX          // BX = histogram of feature k
+	XORQ     DX, DX          // DX = k
+
+feat:
+	MOVBQZX  (AX)(DX*1), R12
+	SHLQ     $4, R12
+	MOVUPD   (BX)(R12*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (BX)(R12*1)
+	ADDQ     $4096, BX
+	INCQ     DX
+	CMPQ     DX, R11
+	JLT      feat
+
+	ADDQ     $4, R8
+	ADDQ     $8, R9
+	DECQ     CX
+	JNZ      row
+
+rdone:
 	RET

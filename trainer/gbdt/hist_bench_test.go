@@ -5,88 +5,78 @@ import (
 	"testing"
 )
 
-func histBenchSetup(b *testing.B) (*BinnedDataset, []int32, []gradPair, []gradPair) {
-	ds, _ := fraudLike(400000)
+// histBench is 800k fraud-like rows binned, a leaf holding every step-th
+// row with its ordered gradients, and 16 features' histograms (one
+// worker's share of the 30 columns).
+type histBench struct {
+	bd   *BinnedDataset
+	rows []int32
+	og   [][2]float32
+	gh   [][2]float32
+	h    []gradPair
+}
+
+const histBenchFeats = 16
+
+func newHistBench(b *testing.B, step int) *histBench {
+	ds, _ := fraudLike(800000)
 	bd, err := NewBinnedDataset(context.Background(), ds, 255)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var rows []int32
-	for i := 0; i < bd.rows; i += 2 { // a leaf holding every other row
-		rows = append(rows, int32(i))
+	hb := &histBench{bd: bd, gh: make([][2]float32, bd.rows), h: make([]gradPair, len(bd.cols)*maxBins)}
+	for i := range hb.gh {
+		hb.gh[i] = [2]float32{float32(i%7) - 3, 0.25}
 	}
-	og := make([]gradPair, len(rows))
-	for i := range og {
-		og[i] = gradPair{float64(i%7) - 3, 0.25}
+	for i := 0; i < bd.rows; i += step {
+		hb.rows = append(hb.rows, int32(i))
+		hb.og = append(hb.og, hb.gh[i])
 	}
-	return bd, rows, og, make([]gradPair, 30*maxBins)
+	return hb
 }
 
-func reportCPU(b *testing.B, cpu0 float64) {
-	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N)*1e9, "cpu-ns/op")
+// report gives CPU nanoseconds per histogram update (row x feature): on a
+// shared machine a steadier measure than wall time.
+func (hb *histBench) report(b *testing.B, cpu0 float64, rows int) {
+	b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N)/float64(rows*histBenchFeats), "cpu-ns/update")
 }
 
-func BenchmarkHistRowWise(b *testing.B) {
-	bd, rows, og, h := histBenchSetup(b)
-	mat := bd.rowMajorBins()
-	b.ResetTimer()
-	defer reportCPU(b, cpuSeconds())
-	for range b.N {
-		clear(h)
-		accumulateRows(h, mat, 30, rows, og, 0, 30)
-	}
-}
-
-func BenchmarkHistRowWiseSparse(b *testing.B) {
-	bd, rows, og, h := histBenchSetup(b)
-	mat := bd.rowMajorBins()
-	sparse := make([]int32, 0, len(rows)/10)
-	for i := 0; i < bd.rows; i += 23 {
-		sparse = append(sparse, int32(i))
+func benchLeaf(b *testing.B, step int, rowWise bool) {
+	hb := newHistBench(b, step)
+	l := &learner{data: hb.bd, rowWise: rowWise, gh: hb.gh}
+	feats := make([]int, histBenchFeats)
+	for i := range feats {
+		feats[i] = i
 	}
 	b.ResetTimer()
-	defer reportCPU(b, cpuSeconds())
+	cpu0 := cpuSeconds()
 	for range b.N {
-		clear(h)
-		accumulateRows(h, mat, 30, sparse, og, 0, 30)
+		l.buildHists(hb.h, hb.rows, hb.og, feats)
 	}
+	hb.report(b, cpu0, len(hb.rows))
 }
 
-func TestAccumulateRowsMatchesGo(t *testing.T) {
-	const rowsN, nf = 300, 7
-	mat := make([]uint8, rowsN*nf)
-	for i := range mat {
-		mat[i] = uint8(i * 31 % 256)
-	}
-	og := make([]gradPair, rowsN)
-	for i := range og {
-		og[i] = gradPair{float64(i%11) * 0.3, 1 / float64(i+2)}
-	}
-	rows := []int32{0, 3, 4, 9, 100, 299}
-	a := make([]gradPair, nf*maxBins)
-	b := make([]gradPair, nf*maxBins)
-	accumulateRows(a, mat, nf, rows, og, 2, 6)
-	accumulateRowsGo(b, mat, nf, rows, og, 2, 6)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("bin %d: assembly %v, Go %v", i, a[i], b[i])
-		}
-	}
-}
+// BenchmarkHistLeafHalf: a leaf holding every other row.
+func BenchmarkHistLeafHalf(b *testing.B) { benchLeaf(b, 2, false) }
 
-func TestAccumulateContigMatchesGo(t *testing.T) {
-	col := make([]uint8, 1001)
-	gh := make([][2]float32, 1001)
-	for i := range col {
-		col[i] = uint8(i * 29 % 253)
-		gh[i] = [2]float32{float32(i%9) * 0.7, 1 / float32(i+3)}
+// BenchmarkHistLeafSparse: a leaf holding every 9th row.
+func BenchmarkHistLeafSparse(b *testing.B) { benchLeaf(b, 9, false) }
+
+// BenchmarkHistLeafHalfRowWise: force_row_wise on the same leaf.
+func BenchmarkHistLeafHalfRowWise(b *testing.B) { benchLeaf(b, 2, true) }
+
+// BenchmarkHistRoot: all rows, contiguous (no row ids, no gather).
+func BenchmarkHistRoot(b *testing.B) {
+	hb := newHistBench(b, 1)
+	l := &learner{data: hb.bd, gh: hb.gh}
+	feats := make([]int, histBenchFeats)
+	for i := range feats {
+		feats[i] = i
 	}
-	for _, n := range []int{0, 1, 2, 3, 1001} {
-		var a, b [maxBins]gradPair
-		accumulateContig(&a, col[:n], gh)
-		accumulateContigGo(&b, col[:n], gh)
-		if a != b {
-			t.Fatalf("n=%d: assembly and Go histograms differ", n)
-		}
+	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	for range b.N {
+		l.buildHistsContig(hb.h, 0, hb.bd.rows, feats)
 	}
+	hb.report(b, cpu0, hb.bd.rows)
 }

@@ -5,27 +5,109 @@ import (
 	"testing"
 )
 
-// TestAccumulateColMatchesPortableKernel checks the column histogram kernel
-// (assembly on amd64) against the portable Go loop: sums must be
-// bit-identical, since model files must not depend on the platform.
-func TestAccumulateColMatchesPortableKernel(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	col := make([]uint8, 5000)
-	for i := range col {
-		col[i] = uint8(rng.IntN(256))
+// kernelInput is random bins and gradients for the kernel tests: rows x nf
+// column-major bins (and the same row-major), float32 gradient pairs.
+type kernelInput struct {
+	cols [][]uint8
+	mat  []uint8
+	gh   [][2]float32
+}
+
+func newKernelInput(rng *rand.Rand, rows, nf int) *kernelInput {
+	in := &kernelInput{mat: make([]uint8, rows*nf), gh: make([][2]float32, rows)}
+	for j := range nf {
+		col := make([]uint8, rows)
+		for i := range col {
+			col[i] = uint8(rng.IntN(256))
+			if j%3 == 0 {
+				col[i] %= 5 // few bins: repeated bins back to back
+			}
+			in.mat[i*nf+j] = col[i]
+		}
+		in.cols = append(in.cols, col)
 	}
-	for _, n := range []int{0, 1, 7, 64, 4999} {
+	for i := range in.gh {
+		in.gh[i] = [2]float32{float32(rng.NormFloat64()), float32(rng.Float64())}
+	}
+	return in
+}
+
+// TestHistKernelsMatchPortableLoops checks every histogram kernel (assembly
+// on amd64) against the portable Go loops: sums must be bit-identical,
+// since model files must not depend on the platform or on how features are
+// grouped.
+func TestHistKernelsMatchPortableLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const rowsN, nf = 5000, 7
+	in := newKernelInput(rng, rowsN, nf)
+	for _, n := range []int{0, 1, 2, 3, 7, 64, 4999} {
 		rows := make([]int32, n)
-		og := make([]gradPair, n)
+		og := make([][2]float32, n)
 		for i := range rows {
-			rows[i] = int32(rng.IntN(len(col)))
-			og[i] = gradPair{rng.NormFloat64(), rng.Float64()}
+			rows[i] = int32(rng.IntN(rowsN))
+			og[i] = in.gh[rows[i]]
 		}
 		var got, want [maxBins]gradPair
-		accumulateCol(&got, col, rows, og)
-		accumulateColGo(&want, col, rows, og)
+		gather1(&got, in.cols[2], rows, og)
+		gather1Go(&want, in.cols[2], rows, og)
 		if got != want {
-			t.Fatalf("n=%d: kernel sums differ from the portable loop", n)
+			t.Fatalf("gather1 n=%d: kernel sums differ from the portable loop", n)
+		}
+		h4 := make([]gradPair, 4*maxBins)
+		hs := [4]*[maxBins]gradPair{featHist(h4, 0), featHist(h4, 1), featHist(h4, 2), featHist(h4, 3)}
+		cols := [4][]uint8{in.cols[0], in.cols[3], in.cols[5], in.cols[6]}
+		gather4(&hs, &cols, rows, og)
+		for k := range 4 {
+			want = [maxBins]gradPair{}
+			gather1Go(&want, cols[k], rows, og)
+			if *hs[k] != want {
+				t.Fatalf("gather4 n=%d feature %d: kernel sums differ from the portable loop", n, k)
+			}
+		}
+
+		first := rowsN - n
+		got, want = [maxBins]gradPair{}, [maxBins]gradPair{}
+		contig1(&got, in.cols[0][first:], in.gh[first:])
+		contig1Go(&want, in.cols[0][first:], in.gh[first:])
+		if got != want {
+			t.Fatalf("contig1 n=%d: kernel sums differ from the portable loop", n)
+		}
+		clear(h4)
+		ccols := [4][]uint8{in.cols[1][first:], in.cols[2][first:], in.cols[3][first:], in.cols[4][first:]}
+		contig4(&hs, &ccols, in.gh[first:])
+		for k := range 4 {
+			want = [maxBins]gradPair{}
+			contig1Go(&want, ccols[k], in.gh[first:])
+			if *hs[k] != want {
+				t.Fatalf("contig4 n=%d feature %d: kernel sums differ from the portable loop", n, k)
+			}
+		}
+
+		slicesSortInt32(rows)
+		a := make([]gradPair, nf*maxBins)
+		b := make([]gradPair, nf*maxBins)
+		accumulateRows(a, in.mat, nf, rows, og, 2, 6)
+		accumulateRowsGo(b, in.mat, nf, rows, og, 2, 6)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("rows n=%d bin %d: kernel %v, Go %v", n, i, a[i], b[i])
+			}
+		}
+		// the row-wise histograms equal the column-wise ones
+		for f := 2; f < 6; f++ {
+			want = [maxBins]gradPair{}
+			gather1Go(&want, in.cols[f], rows, og)
+			if *featHist(a, f) != want {
+				t.Fatalf("rows n=%d feature %d: row-major sums differ from column sums", n, f)
+			}
+		}
+	}
+}
+
+func slicesSortInt32(s []int32) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
 }

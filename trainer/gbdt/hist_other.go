@@ -2,17 +2,20 @@
 
 package gbdt
 
-// accumulateRows is accumulateRowsGo where there is no assembly kernel.
-func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPair, f0, f1 int) {
+// Where there is no assembly kernel, the portable loops of hist.go run.
+
+func gather1(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
+	gather1Go(h, col, rows, og)
+}
+
+func gather4(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, rows []int32, og [][2]float32) {
+	gather4Go(hs, cols, rows, og)
+}
+
+func contig1(h *[maxBins]gradPair, col []uint8, gh [][2]float32) { contig1Go(h, col, gh) }
+
+func contig4(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, gh [][2]float32) { contig4Go(hs, cols, gh) }
+
+func accumulateRows(h []gradPair, mat []uint8, nf int, rows []int32, og [][2]float32, f0, f1 int) {
 	accumulateRowsGo(h, mat, nf, rows, og, f0, f1)
-}
-
-// accumulateCol is accumulateColGo where there is no assembly kernel.
-func accumulateCol(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
-	accumulateColGo(h, col, rows, og)
-}
-
-// accumulateContig is accumulateContigGo where there is no assembly kernel.
-func accumulateContig(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
-	accumulateContigGo(h, col, gh)
 }

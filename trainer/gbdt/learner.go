@@ -1,16 +1,10 @@
 package gbdt
 
-import (
-	"sync"
-)
+import "sync"
 
 // gradPair is one histogram bin: sum of gradients and sum of hessians.
 type gradPair [2]float64
 
-// histBlockRows is the number of rows whose ordered gradients (16 bytes
-// each) and row ids stay in the L2 cache while every feature's bins of
-// those rows are summed.
-const histBlockRows = 8192
 
 // parallelMinWork is the rows x features below which a histogram is built on
 // one goroutine: starting goroutines costs more than it saves.
@@ -29,7 +23,7 @@ type learner struct {
 	gh      [][2]float32 // per dataset row: gradient, hessian
 	idx     []int32      // rows of the current bag, partitioned by leaf
 	tmp     []int32      // partition buffer for the right side
-	ordered []gradPair   // gradients of the leaf being built, in idx order, as float64
+	ordered [][2]float32 // gradients of the leaf being built, in idx order
 
 	hists      [][]gradPair // per leaf id: 256 bins per feature (nil until needed)
 	leafBegin  []int
@@ -54,7 +48,7 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 		gh:         make([][2]float32, data.rows),
 		idx:        make([]int32, maxRows),
 		tmp:        make([]int32, maxRows),
-		ordered:    make([]gradPair, maxRows),
+		ordered:    make([][2]float32, maxRows),
 		hists:      make([][]gradPair, L),
 		leafBegin:  make([]int, L),
 		leafCount:  make([]int, L),
@@ -301,7 +295,7 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 			return
 		}
 		for i, r := range rows[lo:hi] {
-			og[lo+i] = gradPair{float64(gh[r][0]), float64(gh[r][1])}
+			og[lo+i] = gh[r]
 		}
 	})
 	stSmall := leafStats{g: l.leafG[small], h: l.leafH[small], count: count}
@@ -379,98 +373,5 @@ func (l *learner) search(f int, hist []gradPair, st leafStats, sc *splitScratch,
 		l.bestCategorical(f, hist, st, sc, out)
 	} else {
 		l.bestNumeric(f, hist, st, out)
-	}
-}
-
-// buildHists sums the ordered gradients og (og[i] belongs to rows[i],
-// LightGBM's ordered_gradients) into the histograms of feats, reading the
-// row-major bins once per row for each run of consecutive features. This is
-// the hottest loop of training; on amd64 it is a few lines of assembly
-// (hist_amd64.s) that add a gradient and hessian pair with one instruction,
-// giving the same sums as the Go loop.
-func (l *learner) buildHists(h []gradPair, rows []int32, og []gradPair, feats []int) {
-	for _, f := range feats {
-		clear(h[f*maxBins : (f+1)*maxBins])
-	}
-	n := len(rows)
-	if n == 0 {
-		return
-	}
-	_ = og[n-1]
-	if !l.rowWise {
-		for _, f := range feats {
-			_ = l.data.cols[f][rows[n-1]] // rows are increasing: this bounds every row
-		}
-		// Cache blocking: all features of one block of rows before the
-		// next block, so the block's row ids and gradients are read from
-		// cache by every feature instead of from memory. Each bin still
-		// sums its rows in row order.
-		for lo := 0; lo < n; lo += histBlockRows {
-			hi := min(lo+histBlockRows, n)
-			for _, f := range feats {
-				accumulateCol((*[maxBins]gradPair)(h[f*maxBins:(f+1)*maxBins]), l.data.cols[f], rows[lo:hi], og[lo:hi])
-			}
-		}
-		return
-	}
-	nf := len(l.data.cols)
-	mat := l.data.rowMajorBins()
-	_ = mat[int(rows[n-1])*nf+nf-1]
-	for i := 0; i < len(feats); {
-		j := i + 1
-		for j < len(feats) && feats[j] == feats[j-1]+1 {
-			j++
-		}
-		accumulateRows(h, mat, nf, rows, og[:n], feats[i], feats[j-1]+1)
-		i = j
-	}
-}
-
-// buildHistsContig is buildHists for the rows first..first+n-1, reading
-// their bins and float32 gradients in place, in the same cache blocks.
-func (l *learner) buildHistsContig(h []gradPair, first, n int, feats []int) {
-	for _, f := range feats {
-		clear(h[f*maxBins : (f+1)*maxBins])
-	}
-	gh := l.gh[first : first+n]
-	for lo := 0; lo < n; lo += histBlockRows {
-		hi := min(lo+histBlockRows, n)
-		for _, f := range feats {
-			col := l.data.cols[f][first : first+n]
-			accumulateContig((*[maxBins]gradPair)(h[f*maxBins:(f+1)*maxBins]), col[lo:hi], gh[lo:hi])
-		}
-	}
-}
-
-// accumulateColGo is the portable accumulateCol.
-func accumulateColGo(h *[maxBins]gradPair, col []uint8, rows []int32, og []gradPair) {
-	og = og[:len(rows)]
-	for i, r := range rows {
-		b := col[r]
-		h[b][0] += og[i][0]
-		h[b][1] += og[i][1]
-	}
-}
-
-// accumulateRowsGo is the portable accumulateRows.
-func accumulateRowsGo(h []gradPair, mat []uint8, nf int, rows []int32, og []gradPair, f0, f1 int) {
-	og = og[:len(rows)]
-	for i, r := range rows {
-		g := og[i]
-		rb := mat[int(r)*nf+f0 : int(r)*nf+f1]
-		for k, b := range rb {
-			p := &h[(f0+k)*maxBins+int(b)]
-			p[0] += g[0]
-			p[1] += g[1]
-		}
-	}
-}
-
-// accumulateContigGo is the portable accumulateContig.
-func accumulateContigGo(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
-	gh = gh[:len(col)]
-	for i, b := range col {
-		h[b][0] += float64(gh[i][0])
-		h[b][1] += float64(gh[i][1])
 	}
 }
