@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"strings"
 
@@ -12,9 +13,10 @@ import (
 
 // builtinPlanner is the offline default. Its schedule:
 //
-//  1. Warm start (no trial yet): each model kind at its defaults, on the
+//  1. Warm start (first, whatever the history): each model kind at its defaults, on the
 //     base columns and on the base columns plus every feature move the
-//     profile suggests (FeatureMoves).
+//     profile suggests (FeatureMoves); and a regularised GBDT (gbdtSteady)
+//     on the base columns.
 //  2. Then, of every three proposals, one is a feature move tested against
 //     the incumbent (the best trial so far): one move added to or removed
 //     from its feature set, everything else equal, so the fold-paired
@@ -45,27 +47,33 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 	}
 	var out []Proposal
 	best, haveBest := h.Best()
-	if len(h.Trials) == 0 || !haveBest {
+	// The warm points come first, each once (Seen), however many rounds
+	// that takes.
+	{
+		steady := defaultsFor(ModelGBDT)
+		maps.Copy(steady, gbdtSteady)
 		warm := []struct {
-			model string
-			ms    []Move
-			why   string
+			model  string
+			params map[string]string
+			ms     []Move
+			why    string
 		}{
-			{ModelGBDT, required, "baseline: LightGBM's default parameters on the base columns"},
-			{ModelLogreg, required, "baseline: L2 logistic regression on the base columns"},
-			{ModelGBDT, gbdtMoves, "all feature moves suggested by the profile help the trees"},
-			{ModelLogreg, all, "all feature moves suggested by the profile help the linear model"},
+			{ModelGBDT, defaultsFor(ModelGBDT), required, "baseline: LightGBM's default parameters on the base columns"},
+			{ModelGBDT, steady, required, "baseline: regularised trees (lr 0.05, 15 leaves, L2 1) do not overfit where the defaults do"},
+			{ModelLogreg, defaultsFor(ModelLogreg), required, "baseline: L2 logistic regression on the base columns"},
+			{ModelGBDT, defaultsFor(ModelGBDT), gbdtMoves, "all feature moves suggested by the profile help the trees"},
+			{ModelLogreg, defaultsFor(ModelLogreg), all, "all feature moves suggested by the profile help the linear model"},
 		}
 		for _, w := range warm {
 			if len(out) == n {
 				break
 			}
-			spec := TrialSpec{Model: w.model, Params: defaultsFor(w.model), Features: joinMoves(w.ms), Seed: h.Seed}
+			spec := TrialSpec{Model: w.model, Params: w.params, Features: joinMoves(w.ms), Seed: h.Seed}
 			if p, ok := accept(h, spec, w.why); ok {
 				out = append(out, p)
 			}
 		}
-		if len(out) > 0 || len(h.Trials) > 0 {
+		if len(out) > 0 {
 			return out, fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves)), nil
 		}
 	}
@@ -126,15 +134,23 @@ func countDone(h *History) int {
 	return n
 }
 
-// observations are the finished and pruned trials of one model kind,
-// oriented; a pruned trial counts with its running mean, which is what got
-// it pruned, so it lands among the bad observations (as Optuna's TPE
-// treats pruned trials).
+// observations are the trials of one model kind that reached a score,
+// ranked as Optuna's TPE ranks complete and pruned trials: finished trials
+// by mean score above trials pruned at a fold (more folds first, then by
+// running mean), and those above trials screened out on large data (by
+// screening score, fidelity.go) — a low-fidelity score only orders trials
+// that got no further.
 func observations(h *History, model string) []observation {
 	var obs []observation
 	for _, t := range h.Trials {
-		if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && t.Spec.Model == model && !math.IsNaN(t.Mean) {
-			obs = append(obs, observation{params: t.Spec.Params, score: h.orient(t.Mean)})
+		if (t.State != journal.TrialDone && t.State != journal.TrialPruned) || t.Spec.Model != model {
+			continue
+		}
+		switch {
+		case len(t.FoldScores) > 0 && !math.IsNaN(t.Mean):
+			obs = append(obs, observation{params: t.Spec.Params, rung: len(t.FoldScores), score: h.orient(t.Mean)})
+		case t.Screen != nil && !math.IsNaN(*t.Screen):
+			obs = append(obs, observation{params: t.Spec.Params, score: h.orient(*t.Screen)})
 		}
 	}
 	return obs
@@ -294,7 +310,9 @@ func otherKindOdds(h *History, best HistoryTrial, haveBest bool) int {
 	}
 	bestOther := math.Inf(-1)
 	for _, o := range obs {
-		bestOther = math.Max(bestOther, o.score)
+		if o.rung == h.Folds { // screening scores and partial means are not comparable
+			bestOther = math.Max(bestOther, o.score)
+		}
 	}
 	se := 0.0
 	if len(best.FoldScores) > 1 {

@@ -94,8 +94,8 @@ func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
 	return inc, true
 }
 
-// medianPrune is Optuna's MedianPruner over folds: after at least
-// pruneWarmup folds, a trial whose running mean is worse than the median
+// medianPrune is Optuna's MedianPruner over folds: after at least warmup
+// folds (pruneWarmup; largePruneAfter on large data, fidelity.go), a trial whose running mean is worse than the median
 // of the running means of earlier trials at the same fold count (finished
 // or pruned, as long as they reached it) stops. It waits until
 // pruneStartup earlier trials reached that fold.
@@ -104,10 +104,10 @@ const (
 	pruneWarmup  = 2
 )
 
-func medianPrune(metric string, done [][]float64) PruneFunc {
+func medianPrune(metric string, done [][]float64, warmup int) PruneFunc {
 	return func(scores []float64) (bool, string) {
 		k := len(scores)
-		if k < pruneWarmup {
+		if k < warmup {
 			return false, ""
 		}
 		var others []float64

@@ -29,7 +29,8 @@ type StudyConfig struct {
 	Metric       string               `json:"metric"`
 	Holdout      float64              `json:"holdout"`
 	HoldoutSplit string               `json:"holdout_split,omitempty"` // "stratified" (default) or "modulo"
-	Folds        int                  `json:"folds"`
+	Folds        int                  `json:"folds"`                   // 0: by data size (resolveFolds)
+	Screen       string               `json:"screen,omitempty"`        // screening rung: "auto", "off" (also when empty: studies from before it) or a fraction
 	TimeCol      string               `json:"time_col,omitempty"`
 	Seed         uint64               `json:"seed"`
 	Planner      string               `json:"planner"`
@@ -77,14 +78,16 @@ func (c *StudyConfig) Validate() error {
 		return fmt.Errorf("--holdout %v: want a fraction in (0, 0.9)", c.Holdout)
 	case c.HoldoutSplit != "" && c.HoldoutSplit != "stratified" && c.HoldoutSplit != "modulo":
 		return fmt.Errorf("--holdout-split %q: want stratified or modulo", c.HoldoutSplit)
-	case c.Folds < 2 || c.Folds > 20:
-		return fmt.Errorf("--folds %d: want 2..20", c.Folds)
+	case c.Folds != 0 && (c.Folds < 2 || c.Folds > 20):
+		return fmt.Errorf("--folds %d: want 2..20, or 0 for a number chosen by data size", c.Folds)
 	case c.Planner != "builtin" && c.Planner != "random":
 		return fmt.Errorf("--planner %q: want builtin or random (llm is not available yet)", c.Planner)
 	case c.Workers < 0 || c.Workers > 256:
 		return fmt.Errorf("--workers %d: want 0 (automatic) .. 256", c.Workers)
 	case c.Budget <= 0 && c.MaxTrials <= 0:
 		return fmt.Errorf("--budget or --max-trials must be positive")
+	case !validScreen(c.Screen):
+		return fmt.Errorf("--screen %q: want auto, off or a fraction in (0, 0.5]", c.Screen)
 	case c.MaxTrials < 0:
 		return fmt.Errorf("--max-trials %d: want >= 0", c.MaxTrials)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/nightshift-ml/nightshift/trainer/gbdt"
 	"github.com/nightshift-ml/nightshift/trainer/linear"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
-	"github.com/nightshift-ml/nightshift/trainer/split"
 )
 
 // Outcome is what evaluating one trial produced.
@@ -22,6 +21,7 @@ type Outcome struct {
 	FoldScores    []float64
 	BestIteration []int
 	Timings       map[string]float64 // seconds per journal.Phase*, summed over folds
+	Screen        *float64           // the screening rung's score, when the study screens
 	Pruned        bool
 	PruneReason   string
 }
@@ -30,23 +30,45 @@ type Outcome struct {
 // stop; scores are the folds done so far.
 type PruneFunc func(scores []float64) (stop bool, reason string)
 
+// Gates decide between rungs whether a trial goes on; a nil gate lets it.
+type Gates struct {
+	Screen ScreenFunc // after the screening rung (studies that screen)
+	Prune  PruneFunc  // after each fold but the last
+}
+
 // Evaluate cross-validates one trial on the search part: for each fold the
 // feature pipeline is fitted on the fold's training rows and applied to its
 // validation rows, the model is trained (GBDT early-stopping on the
-// validation part) and the fold is scored with the study metric. threads is
-// the number of threads the trial may use.
-func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, prune PruneFunc) (*Outcome, error) {
+// validation part) and the fold is scored with the study metric. When the
+// study screens, the screening rung runs first the same way and g.Screen
+// decides whether the folds follow. threads is the number of threads the
+// trial may use.
+func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, g Gates) (*Outcome, error) {
 	out := &Outcome{Timings: map[string]float64{}}
 	fs, err := s.featureSpec(spec.Features)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	for k, fold := range s.Folds {
+	defer func() { out.Timings[journal.PhaseTotal] = time.Since(start).Seconds() }()
+	if s.ScreenFrac > 0 {
+		score, _, err := s.evaluateFold(ctx, spec, fs, len(s.Folds), threads, out.Timings)
+		if err != nil {
+			return nil, fmt.Errorf("screening rung: %w", err)
+		}
+		out.Screen = &score
+		if g.Screen != nil {
+			if ok, why := g.Screen(score); !ok {
+				out.Pruned, out.PruneReason = true, why
+				return out, nil
+			}
+		}
+	}
+	for k := range s.Folds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		score, bestIter, err := s.evaluateFold(ctx, spec, fs, k, fold, threads, out.Timings)
+		score, bestIter, err := s.evaluateFold(ctx, spec, fs, k, threads, out.Timings)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
@@ -54,18 +76,20 @@ func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, prun
 		if spec.Model == ModelGBDT {
 			out.BestIteration = append(out.BestIteration, bestIter)
 		}
-		if prune != nil && k < len(s.Folds)-1 {
-			if stop, why := prune(out.FoldScores); stop {
+		if g.Prune != nil && k < len(s.Folds)-1 {
+			if stop, why := g.Prune(out.FoldScores); stop {
 				out.Pruned, out.PruneReason = true, why
 				break
 			}
 		}
 	}
-	out.Timings[journal.PhaseTotal] = time.Since(start).Seconds()
 	return out, nil
 }
 
-func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k int, fold split.Fold, threads int, timings map[string]float64) (float64, int, error) {
+// evaluateFold trains and scores one fold: k indexes s.Folds, or is
+// len(s.Folds) for the screening rung.
+func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k int, threads int, timings map[string]float64) (float64, int, error) {
+	fold := s.fold(k)
 	if !foldRowsSorted(fold) {
 		return 0, 0, fmt.Errorf("fold rows are not in increasing order")
 	}

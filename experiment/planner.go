@@ -26,6 +26,7 @@ type HistoryTrial struct {
 	State      journal.TrialState
 	Mean, Std  float64
 	FoldScores []float64
+	Screen     *float64 // screening-rung score, when the study screens
 }
 
 // History is everything a planner may see: the search part's profile and

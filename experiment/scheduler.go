@@ -193,7 +193,7 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 		if json.Unmarshal(t.Spec, &spec) != nil {
 			continue
 		}
-		h.Trials = append(h.Trials, HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std, FoldScores: t.FoldScores})
+		h.Trials = append(h.Trials, HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std, FoldScores: t.FoldScores, Screen: t.Screen})
 	}
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		h.Incumbent = lead.ID
@@ -325,12 +325,21 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	// finished trials alone are the survivors, and their median would prune
 	// nearly everything.
 	var doneScores [][]float64
+	var screens []float64
 	for _, o := range s.trials {
 		if o.State == journal.TrialDone || o.State == journal.TrialPruned {
 			doneScores = append(doneScores, o.FoldScores)
+			if o.Screen != nil {
+				screens = append(screens, *o.Screen)
+			}
 		}
 	}
 	s.mu.Unlock()
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, doneScores, pruneWarmup)}
+	if s.search.ScreenFrac > 0 {
+		gates.Prune = medianPrune(s.cfg.Metric, doneScores, largePruneAfter)
+		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
+	}
 
 	// A trial ends at its timeout, or at the end of the budget plus the
 	// grace period, whichever comes first; one cut by the budget is
@@ -351,7 +360,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	if !limit.IsZero() {
 		tctx, cancel = context.WithDeadline(ctx, limit)
 	}
-	out, err := s.evaluateSafely(tctx, jb.spec, doneScores, &t)
+	out, err := s.evaluateSafely(tctx, jb.spec, gates, &t)
 	timedOut := tctx.Err() == context.DeadlineExceeded
 	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
 	cancel()
@@ -374,7 +383,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		}
 	}
 	if out != nil {
-		t.FoldScores, t.BestIteration, t.Timings = out.FoldScores, out.BestIteration, out.Timings
+		t.FoldScores, t.BestIteration, t.Timings, t.Screen = out.FoldScores, out.BestIteration, out.Timings, out.Screen
 		t.Mean, t.Std = meanStd(out.FoldScores)
 	}
 	s.mu.Lock()
@@ -411,7 +420,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	s.progressf(opts, false, "")
 }
 
-func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, done [][]float64, t *journal.Trial) (out *Outcome, err error) {
+func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t *journal.Trial) (out *Outcome, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -419,5 +428,5 @@ func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, done [][]f
 			t.Stack = string(debug.Stack())
 		}
 	}()
-	return s.search.Evaluate(ctx, spec, s.threads, medianPrune(s.cfg.Metric, done))
+	return s.search.Evaluate(ctx, spec, s.threads, g)
 }

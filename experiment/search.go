@@ -20,14 +20,19 @@ import (
 // the caches shared by all trials. Nothing in it holds or reads a holdout
 // row: the holdout rows are removed before anything else is computed.
 type Search struct {
-	Frame   *features.Frame // search rows only
-	Y       []float64
-	Folds   []split.Fold // indices into Frame's rows; the same for every trial
-	TimeCol string
-	Leaks   []string
-	Profile *features.Profile
-	Metric  string
-	Seed    uint64
+	Frame *features.Frame // search rows only
+	Y     []float64
+	Folds []split.Fold // indices into Frame's rows; the same for every trial
+	// Screen is the screening rung's rows (a sample of fold 1, see
+	// fidelity.go) and ScreenFrac its share; ScreenFrac is 0 when the study
+	// does not screen.
+	Screen     split.Fold
+	ScreenFrac float64
+	TimeCol    string
+	Leaks      []string
+	Profile    *features.Profile
+	Metric     string
+	Seed       uint64
 
 	base     *trainer.Dataset // base columns of Frame as a design
 	hidden   []string         // columns never passed through raw: leaks, the time column
@@ -37,7 +42,8 @@ type Search struct {
 
 	// validOnce/validDS: each fold's validation rows of the base design,
 	// copied once and shared by every base-column trial (together one more
-	// copy of the search part, read-only).
+	// copy of the search part, read-only); index len(Folds) is the
+	// screening rung's.
 	validOnce []sync.Once
 	validDS   []*trainer.Dataset
 }
@@ -96,15 +102,20 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	}
 	s.Y = takeFloats(tab.Target.Y, rows)
 	var err error
+	k := resolveFolds(cfg.Folds, len(rows))
 	if cfg.TimeCol != "" {
-		s.Folds, err = split.TimeFolds(s.Frame.Col(cfg.TimeCol).Num, s.Y, cfg.Folds)
+		s.Folds, err = split.TimeFolds(s.Frame.Col(cfg.TimeCol).Num, s.Y, k)
 	} else {
-		s.Folds, err = split.StratifiedKFold(s.Y, cfg.Folds, cfg.Seed)
+		s.Folds, err = split.StratifiedKFold(s.Y, k, cfg.Seed)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("folds of the search part: %w", err)
 	}
-	s.validOnce, s.validDS = make([]sync.Once, len(s.Folds)), make([]*trainer.Dataset, len(s.Folds))
+	frac, minRows := screenFraction(cfg.Screen, len(rows))
+	if s.ScreenFrac = frac; frac > 0 {
+		s.Screen = screenFold(s.Folds[0], s.Y, frac, minRows, cfg.Seed)
+	}
+	s.validOnce, s.validDS = make([]sync.Once, len(s.Folds)+1), make([]*trainer.Dataset, len(s.Folds)+1)
 	// The profile the planner sees is of the search part only.
 	target := *tab.Target
 	target.Y = s.Y
@@ -140,10 +151,19 @@ func (s *Search) binned(ctx context.Context, maxBin int) (*gbdt.BinnedDataset, e
 	return e.b, e.err
 }
 
-// foldValid returns fold k's validation rows of the base design.
+// foldValid returns fold k's validation rows of the base design (k ==
+// len(Folds): the screening rung's).
 func (s *Search) foldValid(k int) *trainer.Dataset {
-	s.validOnce[k].Do(func() { s.validDS[k] = s.base.Take(s.Folds[k].Valid) })
+	s.validOnce[k].Do(func() { s.validDS[k] = s.base.Take(s.fold(k).Valid) })
 	return s.validDS[k]
+}
+
+// fold returns fold k, or the screening rung's rows for k == len(Folds).
+func (s *Search) fold(k int) split.Fold {
+	if k == len(s.Folds) {
+		return s.Screen
+	}
+	return s.Folds[k]
 }
 
 // foldRowsSorted reports whether fold indices are ascending (gbdt.Data

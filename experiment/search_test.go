@@ -46,7 +46,7 @@ func sequentialSearch(t *testing.T, s *Search, n int) ([]TrialSpec, [][]float64)
 			t.Fatalf("propose: %v (%d)", err, len(props))
 		}
 		for _, p := range props {
-			out, err := s.Evaluate(context.Background(), p.Spec, 1, nil)
+			out, err := s.Evaluate(context.Background(), p.Spec, 1, Gates{})
 			if err != nil {
 				t.Fatalf("evaluate %s: %v", p.Spec.Features, err)
 			}
@@ -271,7 +271,7 @@ func TestTimeColHoldoutIsTheLatestRowsAndFoldsLookBackOnly(t *testing.T) {
 			t.Error("the time column is a raw feature of the base design")
 		}
 	}
-	out, err := s.Evaluate(context.Background(), TrialSpec{Model: ModelLogreg, Features: "hour(ts)", Params: map[string]string{"C": "1"}}, 1, nil)
+	out, err := s.Evaluate(context.Background(), TrialSpec{Model: ModelLogreg, Features: "hour(ts)", Params: map[string]string{"C": "1"}}, 1, Gates{})
 	if err != nil || len(out.FoldScores) != 3 {
 		t.Fatalf("a trial reading the time column: %v %+v", err, out)
 	}

@@ -6,11 +6,21 @@ import (
 	"sort"
 )
 
-// observation is one finished trial's parameters and score, the score
-// oriented so that higher is better.
+// observation is one trial's parameters and score, the score oriented so
+// that higher is better; rung is how far the trial got (folds scored; 0
+// for the screening rung alone). Observations rank by rung, then score.
 type observation struct {
 	params map[string]string
+	rung   int
 	score  float64
+}
+
+// better orders observations best first.
+func (o observation) better(p observation) bool {
+	if o.rung != p.rung {
+		return o.rung > p.rung
+	}
+	return o.score > p.score
 }
 
 // TPE settings: Bergstra et al., "Algorithms for Hyper-Parameter
@@ -30,7 +40,7 @@ func tpeSample(model string, obs []observation, rng *rand.Rand) map[string]strin
 		return randomParams(model, rng)
 	}
 	sorted := append([]observation(nil), obs...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].score > sorted[b].score })
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].better(sorted[b]) })
 	nGood := min(int(math.Ceil(0.15*float64(len(sorted)))), 25)
 	nGood = max(nGood, 1)
 	good, bad := sorted[:nGood], sorted[nGood:]

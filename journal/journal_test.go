@@ -38,6 +38,7 @@ func newStudy(t *testing.T, j *Journal, name string) Study {
 }
 
 func fullTrial() Trial {
+	screen := 0.87
 	start := time.Date(2026, 11, 27, 19, 0, 0, 0, time.UTC)
 	return Trial{
 		State:    TrialDone,
@@ -56,6 +57,7 @@ func fullTrial() Trial {
 		Hypothesis: "log amount helps", Verdict: "better (paired t, p=0.01)",
 		Started: start, Finished: start.Add(3 * time.Second),
 		Holdout: map[string]float64{"auc": 0.9},
+		Screen:  &screen,
 	}
 }
 

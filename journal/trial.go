@@ -74,6 +74,11 @@ type Trial struct {
 	Mean, Std     float64   // over FoldScores
 	BestIteration []int     // per completed fold (GBDT early stopping), else nil
 
+	// Screen is the score on the study's screening rung (a row sample of
+	// the first fold, run before the full folds on large data); nil when
+	// the trial was not screened.
+	Screen *float64
+
 	// Timings are seconds per phase, keyed by the Phase constants; per-phase
 	// values are summed over folds.
 	Timings map[string]float64
@@ -119,6 +124,7 @@ type trialRecord struct {
 	Started       time.Time            `json:"started,omitzero"`
 	Finished      time.Time            `json:"finished,omitzero"`
 	Holdout       map[string]jsonFloat `json:"holdout,omitempty"`
+	Screen        *jsonFloat           `json:"screen,omitempty"`
 }
 
 func (t Trial) record() trialRecord {
@@ -129,7 +135,7 @@ func (t Trial) record() trialRecord {
 		BestIteration: t.BestIteration, Timings: toJSONFloatMap(t.Timings),
 		Worker: t.Worker, Round: t.Round, Hypothesis: t.Hypothesis, Verdict: t.Verdict,
 		Error: t.Error, Stack: t.Stack, Started: t.Started, Finished: t.Finished,
-		Holdout: toJSONFloatMap(t.Holdout),
+		Holdout: toJSONFloatMap(t.Holdout), Screen: (*jsonFloat)(t.Screen),
 	}
 }
 
@@ -141,7 +147,7 @@ func (r trialRecord) trial() Trial {
 		BestIteration: r.BestIteration, Timings: fromJSONFloatMap(r.Timings),
 		Worker: r.Worker, Round: r.Round, Hypothesis: r.Hypothesis, Verdict: r.Verdict,
 		Error: r.Error, Stack: r.Stack, Started: r.Started, Finished: r.Finished,
-		Holdout: fromJSONFloatMap(r.Holdout),
+		Holdout: fromJSONFloatMap(r.Holdout), Screen: (*float64)(r.Screen),
 	}
 }
 

@@ -26,13 +26,13 @@ func dbFlag(fs *flag.FlagSet) *string {
 }
 
 type runFlags struct {
-	db, study, metric, planner, timeCol, task, holdoutSplit string
-	budget, trialTimeout, grace                             time.Duration
-	maxTrials, workers, folds                               int
-	holdout                                                 float64
-	seed                                                    uint64
-	allowDataChange, asJSON                                 bool
-	memoryMB                                                int64
+	db, study, metric, planner, timeCol, task, holdoutSplit, screen string
+	budget, trialTimeout, grace                                     time.Duration
+	maxTrials, workers, folds                                       int
+	holdout                                                         float64
+	seed                                                            uint64
+	allowDataChange, asJSON                                         bool
+	memoryMB                                                        int64
 }
 
 func (r *runFlags) registerSession(fs *flag.FlagSet) {
@@ -57,7 +57,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin or random")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
 	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
-	fs.IntVar(&r.folds, "folds", 5, "cross-validation folds on the search part")
+	fs.IntVar(&r.folds, "folds", 0, "cross-validation folds on the search part (0 = 5, or 3 from 200,000 search rows up)")
+	fs.StringVar(&r.screen, "screen", "auto", "screening rung before the folds: auto (from 200,000 search rows up), off, or the share of fold 1's rows it uses")
 	fs.StringVar(&r.timeCol, "time-col", "", "time column: the holdout is the latest rows and folds are time-ordered")
 	fs.Uint64Var(&r.seed, "seed", 42, "seed for the holdout, the folds and the planner")
 	fs.DurationVar(&r.trialTimeout, "trial-timeout", 30*time.Minute, "a trial running longer fails")
@@ -79,7 +80,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	spec := d.tableSpec()
 	cfg := experiment.StudyConfig{
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
-		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
+		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, Screen: r.screen, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
 		MemoryBudget: memoryBudget(r.memoryMB),
 	}
