@@ -5,7 +5,6 @@ import "sync"
 // gradPair is one histogram bin: sum of gradients and sum of hessians.
 type gradPair [2]float64
 
-
 // parallelMinWork is the rows x features below which a histogram is built on
 // one goroutine: starting goroutines costs more than it saves.
 const parallelMinWork = 1 << 15
