@@ -49,6 +49,7 @@ type TrialRow struct {
 	Score      Num               `json:"score"`
 	Std        Num               `json:"std"`
 	FoldScores []Num             `json:"fold_scores"`
+	Screen     *Num              `json:"screen"` // screening-rung score; null when the study does not screen
 	Model      string            `json:"model"`
 	Features   string            `json:"features"`
 	Params     map[string]string `json:"params"`
@@ -140,6 +141,10 @@ func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
 			Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
 		for _, f := range t.FoldScores {
 			rows[i].FoldScores = append(rows[i].FoldScores, Num(f))
+		}
+		if t.Screen != nil {
+			v := Num(*t.Screen)
+			rows[i].Screen = &v
 		}
 	}
 	return rows, nil

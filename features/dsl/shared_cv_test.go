@@ -4,6 +4,7 @@ package dsl
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/nightshift-ml/nightshift/trainer/linear"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 	"github.com/nightshift-ml/nightshift/trainer/split"
+	"golang.org/x/sync/errgroup"
 )
 
 // toDataset is the Output → trainer.Dataset conversion the experiment does.
@@ -31,6 +33,117 @@ func toDataset(o *Output) *trainer.Dataset {
 		ds.Sparse = append(ds.Sparse, trainer.SparseBlock{Name: s.Name, Width: s.Width, RowPtr: s.RowPtr, Index: s.Index, Value: s.Value})
 	}
 	return ds
+}
+
+// searchGBDT is the search's warm start (experiment/space.go: gbdtDefaults
+// and fixedGBDT — LightGBM's defaults, at most 1000 trees, early stopping
+// after 30 rounds on binary_logloss of the fold's validation part), copied
+// here because experiment imports this package.
+func searchGBDT(t testing.TB) gbdt.Params {
+	t.Helper()
+	p, err := gbdt.ParseParams(map[string]string{"learning_rate": "0.1", "num_leaves": "31", "min_data_in_leaf": "20",
+		"min_sum_hessian_in_leaf": "0.001", "lambda_l2": "0", "feature_fraction": "1", "bagging_fraction": "1", "cat_smooth": "10",
+		"num_iterations": "1000", "early_stopping_round": "30", "bagging_freq": "1", "seed": "1", "num_threads": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// foldAUC fits the spec's pipeline on the training rows, applies it to the
+// validation rows and returns the validation AUC of a GBDT with params prm.
+// It runs on worker goroutines, so it returns errors rather than failing t.
+func foldAUC(fr *features.Frame, y []float64, target, src string, f split.Fold, seed uint64, prm gbdt.Params) (float64, error) {
+	ctx := context.Background()
+	spec, err := Parse(src)
+	if err != nil {
+		return 0, err
+	}
+	ytr, yva := takeY(y, f.Train), takeY(y, f.Valid)
+	p, trOut, err := Fit(ctx, spec, fr.Take(f.Train), ytr, FitOptions{Target: target, Seed: seed, Threads: 1})
+	if err != nil {
+		return 0, err
+	}
+	vaOut, err := p.Apply(ctx, fr.Take(f.Valid))
+	if err != nil {
+		return 0, err
+	}
+	dtr, dva := toDataset(trOut), toDataset(vaOut)
+	btr, err := gbdt.NewBinnedDataset(ctx, dtr, prm.MaxBin)
+	if err != nil {
+		return 0, err
+	}
+	bva, err := btr.Bin(ctx, dva)
+	if err != nil {
+		return 0, err
+	}
+	m, err := gbdt.Train(ctx, prm, gbdt.Data{Binned: btr, Labels: ytr}, &gbdt.Data{Binned: bva, Labels: yva})
+	if err != nil {
+		return 0, err
+	}
+	score, err := m.PredictProba(dva)
+	if err != nil {
+		return 0, err
+	}
+	return metrics.ROCAUC(yva, score, nil)
+}
+
+// pairedCV is repeated stratified K-fold CV with every spec scored on the
+// same folds: auc[s][r*k+j] is spec s on fold j of repeat r (folds drawn
+// with seed seeds[r]). Two folds run at a time.
+func pairedCV(t testing.TB, fr *features.Frame, y []float64, target string, specs []string, seeds []uint64, k int) [][]float64 {
+	t.Helper()
+	prm := searchGBDT(t)
+	aucs := make([][]float64, len(specs))
+	for s := range aucs {
+		aucs[s] = make([]float64, len(seeds)*k)
+	}
+	var g errgroup.Group
+	g.SetLimit(2)
+	for r, seed := range seeds {
+		folds, err := split.StratifiedKFold(y, k, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, f := range folds {
+			for s, src := range specs {
+				g.Go(func() error {
+					a, err := foldAUC(fr, y, target, src, f, seed*100+uint64(j), prm)
+					if err != nil {
+						return fmt.Errorf("spec %d, repeat %d (seed %d), fold %d: %w", s, r, seed, j+1, err)
+					}
+					aucs[s][r*k+j] = a
+					return nil
+				})
+			}
+		}
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return aucs
+}
+
+// pairedDiff summarises spec b against spec a over repeated K-fold CV (n
+// fold pairs in all): the mean AUC of b, the mean paired difference b − a,
+// its standard error as the search computes it for its paired test
+// (experiment/compare.go: sd of the fold differences / √n), and the
+// Nadeau–Bengio corrected standard error sd·√(1/n + 1/(K−1)), which allows
+// for the folds sharing training rows (Nadeau & Bengio 2003, "Inference for
+// the generalization error"; Bouckaert & Frank 2004 for repeated CV).
+func pairedDiff(a, b []float64, k int) (meanB, diff, se, seNB float64) {
+	n := float64(len(a))
+	for i := range a {
+		meanB += b[i] / n
+		diff += (b[i] - a[i]) / n
+	}
+	var ss float64
+	for i := range a {
+		d := b[i] - a[i] - diff
+		ss += d * d
+	}
+	sd := math.Sqrt(ss / (n - 1))
+	return meanB, diff, sd / math.Sqrt(n), sd * math.Sqrt(1/n+1/float64(k-1))
 }
 
 // cvModelAUC is the mean validation AUC over stratified folds of a model
