@@ -37,31 +37,46 @@ for d in $DATASETS; do
   rm -f "$db" "$db.lock"
   drop=()
   [ -n "${DROP[$d]}" ] && drop=(--drop "${DROP[$d]}")
+  load0=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s.%N)
-  bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
+  /usr/bin/time -f '%U %S' -o "$OUT/time-ours-$d.txt" bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
     --budget "${BUDGET}s" --holdout 0.2 --holdout-split modulo --json > "$OUT/run-$d.json" 2> "$OUT/run-$d.log"
   end=$(date +%s.%N)
+  load1=$(cut -d' ' -f1 /proc/loadavg)
   bin/nightshift holdout --study "$d" --db "$db" --top 1 --json > "$OUT/holdout-$d.json"
-  /usr/bin/python3 - "$d" "$OUT/run-$d.json" "$OUT/holdout-$d.json" "$start" "$end" >> "$RESULTS" <<'PY'
+  /usr/bin/python3 - "$d" "$OUT/run-$d.json" "$OUT/holdout-$d.json" "$start" "$end" "$OUT/time-ours-$d.txt" "$load0" "$load1" >> "$RESULTS" <<'PY'
 import json, sys
 d, run, hold, start, end = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), float(sys.argv[4]), float(sys.argv[5])
+cpu = sum(float(x) for x in open(sys.argv[6]).read().split()[-2:])
 trials = run["trials"]
 finished = [t for t in trials if t["state"] in ("done", "pruned", "failed")]
 best = hold[0]
 secs = run["elapsed_seconds"]
 print(json.dumps({"data": d, "search": "nightshift-builtin", "trials": len(finished),
-  "trials_per_min": round(len(finished) / (secs / 60), 2), "best_cv_auc": best["cv"],
-  "test_auc": best["holdout"]["auc"], "elapsed_s": round(secs, 1), "wall_s": round(end - start, 1)}))
+  "full_trials": sum(1 for t in trials if t["state"] == "done"),
+  "trials_per_min": round(len(finished) / (secs / 60), 2), "cpu_s": round(cpu, 1),
+  "trials_per_cpu_min": round(len(finished) / (cpu / 60), 2), "best_cv_auc": best["cv"],
+  "test_auc": best["holdout"]["auc"], "elapsed_s": round(secs, 1), "wall_s": round(end - start, 1),
+  "load_before": float(sys.argv[7]), "load_after": float(sys.argv[8])}))
 PY
-  (cd "$PEERS" && /usr/bin/python3 search_peer.py "$f" --budget "$BUDGET" --target "${TARGET[$d]}" \
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  (cd "$PEERS" && /usr/bin/time -f '%U %S' -o "$OUT/time-peer-$d.txt" /usr/bin/python3 search_peer.py "$f" --budget "$BUDGET" --target "${TARGET[$d]}" \
      ${DROP[$d]:+--drop ${DROP[$d]}} --trace "$OUT/peer-$d.trace.jsonl" | tail -1) \
-   | /usr/bin/python3 -c 'import json,sys; s=json.loads(sys.stdin.read()); s["data"]=sys.argv[1]; s["trials_per_min"]=s.get("trials_per_minute"); s["search"]="optuna-tpe+xgboost-hist"; print(json.dumps(s))' "$d" >> "$RESULTS"
+   | /usr/bin/python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+cpu = sum(float(x) for x in open(sys.argv[2]).read().split()[-2:])
+s.update({"data": sys.argv[1], "trials_per_min": s.get("trials_per_minute"), "search": "optuna-tpe+xgboost-hist",
+  "cpu_s": round(cpu, 1), "trials_per_cpu_min": round(s["trials"] / (cpu / 60), 2),
+  "load_before": float(sys.argv[3]), "load_after": float(open("/proc/loadavg").read().split()[0])})
+print(json.dumps(s))' "$d" "$OUT/time-peer-$d.txt" "$load0" >> "$RESULTS"
 done
 /usr/bin/python3 - "$RESULTS" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print("| data | search | trials | trials/min | best CV AUC | test AUC |")
-print("|---|---|---:|---:|---:|---:|")
+print("| data | search | trials (full) | trials/min | trials/CPU-min | best CV AUC | test AUC | load before/after |")
+print("|---|---|---:|---:|---:|---:|---:|---|")
 for r in rows:
-    print(f"| {r['data']} | {r['search']} | {r.get('trials')} | {r.get('trials_per_min')} | {r.get('best_cv_auc')} | {r.get('test_auc')} |")
+    full = f" ({r['full_trials']})" if "full_trials" in r else ""
+    print(f"| {r['data']} | {r['search']} | {r.get('trials')}{full} | {r.get('trials_per_min')} | {r.get('trials_per_cpu_min')} | {r.get('best_cv_auc')} | {r.get('test_auc')} | {r.get('load_before')}/{r.get('load_after')} |")
 PY
