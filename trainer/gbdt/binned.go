@@ -63,15 +63,18 @@ func (m *binMapper) numericBin(v float64) uint8 {
 		}
 		v = 0
 	}
-	// first k with v <= upper[k]; upper ends with +Inf so k < len(upper).
-	// Branch-free halving: the comparisons are unpredictable.
+	// first k with v <= upper[k]; upper ends with +Inf so k < len(upper),
+	// and that last bound is never compared. Branch-free halving: the
+	// comparisons are unpredictable.
 	u := m.upper
 	lo, n := 0, len(u)
 	for n > 1 {
 		half := n >> 1
-		if v > u[lo+half-1] {
-			lo += half
-		}
+		// v > u[k] exactly when u[k]-v is negative (both are finite or v
+		// is infinite; the difference of distinct floats is never zero):
+		// the sign bit decides without a branch.
+		gt := int(math.Float64bits(u[lo+half-1]-v) >> 63)
+		lo += half & -gt
 		n -= half
 	}
 	return uint8(lo)
@@ -375,8 +378,14 @@ func (b *BinnedDataset) rowMajorBins() []uint8 {
 
 func binColumn(m *binMapper, vals []float64) []uint8 {
 	col := make([]uint8, len(vals))
+	if m.categorical {
+		for i, v := range vals {
+			col[i] = m.categoryBin(v)
+		}
+		return col
+	}
 	for i, v := range vals {
-		col[i] = m.bin(v)
+		col[i] = m.numericBin(v)
 	}
 	return col
 }

@@ -210,15 +210,21 @@ func parallelChunks(n, size int, fn func(lo, hi int)) {
 // LightGBM's score_t.
 func (b *booster) gradients() {
 	gh := b.l.gh
+	w0, w1 := b.labelWeight[0], b.labelWeight[1]
+	// Training rows are 0..n-1 (Train compacts a fold), so the loop runs
+	// over plain slices.
 	parallelRows(len(b.rows), b.threads, func(lo, hi int) {
-		for _, r := range b.rows[lo:hi] {
-			lab, w := -1.0, b.labelWeight[0]
-			if b.labels[r] == 1 {
-				lab, w = 1, b.labelWeight[1]
+		labels, score, out := b.labels[lo:hi], b.score[lo:hi], gh[lo:hi]
+		out = out[:len(score)]
+		labels = labels[:len(score)]
+		for i, s := range score {
+			lab, w := -1.0, w0
+			if labels[i] == 1 {
+				lab, w = 1, w1
 			}
-			resp := -lab / (1 + math.Exp(lab*b.score[r]))
+			resp := -lab / (1 + math.Exp(lab*s))
 			a := math.Abs(resp)
-			gh[r] = [2]float32{float32(resp * w), float32(a * (1 - a) * w)}
+			out[i] = [2]float32{float32(resp * w), float32(a * (1 - a) * w)}
 		}
 	})
 }
@@ -347,3 +353,4 @@ func (b *booster) updateScores(t *tree, oob []int) {
 		}
 	})
 }
+
