@@ -353,4 +353,3 @@ func (b *booster) updateScores(t *tree, oob []int) {
 		}
 	})
 }
-
