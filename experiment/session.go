@@ -91,6 +91,10 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.HoldoutSplit, s.cfg.Seed); err != nil {
 			return nil, err
 		}
+		// The number of folds is fixed at creation, so that a study
+		// continued on changed data (--allow-data-change) keeps comparable
+		// fold scores.
+		s.cfg.Folds = resolveFolds(s.cfg.Folds, tab.Frame.Rows-len(s.cfg.HoldoutRows))
 	}
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err
