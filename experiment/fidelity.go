@@ -34,7 +34,7 @@ import (
 // Optuna's TPE ranks complete trials above pruned ones.
 const (
 	largeRows       = 200_000
-	largeFolds      = 5 - 2
+	largeFolds      = 3
 	screenDefault   = 1.0 / 8
 	screenMinRows   = 25_000
 	screenEta       = 3
