@@ -21,7 +21,9 @@
 // referenced.
 //
 // Ops that read the label (target_mean) are fitted out-of-fold on the training
-// rows; group aggregates with time= see only strictly earlier rows. Ops() is
+// rows; group aggregates with time= see only strictly earlier rows; static
+// group aggregates give each training row its group without itself, which is
+// what a new row sees. Ops() is
 // the single registry of ops: it generates docs/features.md and Reference(),
 // the text the LLM planner is shown.
 //

@@ -101,7 +101,91 @@ func (o *groupImpl) fit(ec *evalCtx, a []value) (value, error) {
 			o.st.Values = append(o.st.Values, ag.value())
 		}
 	}
-	return o.apply(ec, a)
+	return value{num: o.leaveOneOut(by.codes, xs, aggs)}, nil
+}
+
+// leaveOneOut is the training rows' output of a static aggregate: each row
+// gets its group's statistic without the row itself. The table holds
+// training rows only, so a new row of the group sees exactly the other rows;
+// with the row included, a training row of a small group would see its own
+// value (a group_mean over near-unique keys is then a copy of x on training
+// rows and missing on new rows — a model learns the copy and fails on every
+// new row; on creditcard_10k, group means by category(Amount) lost 0.0036
+// CV AUC that way). A row alone in its group gets what an unseen group gets:
+// count 0, other statistics missing.
+func (o *groupImpl) leaveOneOut(codes []int32, xs []float64, aggs []aggregator) []float64 {
+	var top1, top2 []float64 // group_max: the largest two x of each group
+	var ntop1 []int          // how many rows hold top1
+	if o.stat == "max" {
+		top1, top2, ntop1 = make([]float64, len(aggs)), make([]float64, len(aggs)), make([]int, len(aggs))
+		for l := range aggs {
+			top1[l], top2[l] = math.Inf(-1), math.Inf(-1)
+		}
+		for i, c := range codes {
+			switch x := xs[i]; {
+			case c < 0 || x != x:
+			case x > top1[c]:
+				top1[c], top2[c], ntop1[c] = x, top1[c], 1
+			case x == top1[c]:
+				ntop1[c]++
+			case x > top2[c]:
+				top2[c] = x
+			}
+		}
+	}
+	out := nanSlice(len(codes))
+	for i, c := range codes {
+		if c < 0 {
+			continue
+		}
+		ag := &aggs[c]
+		if o.stat == "count" || ag.rows == 1 {
+			if o.stat == "count" {
+				out[i] = float64(ag.rows - 1)
+			}
+			continue
+		}
+		x := math.NaN()
+		if xs != nil {
+			x = xs[i]
+		}
+		n := ag.n
+		if x == x {
+			n--
+		}
+		switch o.stat {
+		case "nunique":
+			u := len(ag.uniq)
+			if x == x && ag.uniq[normZero(x)] == 1 {
+				u--
+			}
+			out[i] = float64(u)
+		case "mean", "std":
+			if n == 0 {
+				continue
+			}
+			sum, sumsq := ag.sum, ag.sumsq
+			if x == x {
+				d := x - ag.ref
+				sum, sumsq = sum-d, sumsq-d*d
+			}
+			m := sum / float64(n)
+			if o.stat == "mean" {
+				out[i] = ag.ref + m
+			} else {
+				out[i] = math.Sqrt(max(0, sumsq/float64(n)-m*m))
+			}
+		case "max":
+			switch {
+			case n == 0:
+			case x == top1[c] && ntop1[c] == 1:
+				out[i] = top2[c]
+			default:
+				out[i] = top1[c]
+			}
+		}
+	}
+	return out
 }
 
 func (o *groupImpl) apply(ec *evalCtx, a []value) (value, error) {

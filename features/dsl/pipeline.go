@@ -101,11 +101,12 @@ func CodesAsFloat(c *features.Column) []float64 {
 
 // Fit checks spec against the training frame, fits every op on its rows
 // and returns the fitted pipeline with the training rows' output. In that
-// output target_mean is out-of-fold; everything else equals what
-// Apply(frame) returns, except point-in-time aggregates (Apply treats its
-// rows as new events after the training history, so applying a pipeline to
-// its own training rows counts each training row twice; use this output for
-// the training rows).
+// output target_mean is out-of-fold and static group aggregates leave each
+// row out of its own group; everything else equals what Apply(frame)
+// returns, except point-in-time aggregates (Apply treats its rows as new
+// events after the training history, so applying a pipeline to its own
+// training rows counts each training row twice). Use this output for the
+// training rows.
 //
 // frame must hold the training rows only; y holds their labels (0 or 1),
 // and may be nil when the spec has no target_mean.

@@ -56,14 +56,13 @@ func randomFrame(seed uint64, rows int) (*features.Frame, []float64) {
 }
 
 // allStatelessOrTableOps uses every op whose Fit output must equal Apply on
-// the training rows (all but target_mean and point-in-time aggregates).
+// the training rows (all but target_mean and the group aggregates).
 const allStatelessOrTableOps = `
 l = log1p(abs(a)); s = sqrt(b); ab = abs(b); cl = clip(a, -5, 5); r = ratio(a, b); df = diff(a, b)
 pr = prod(a, b); pw = pow(b, 2); bn = bin(a, 8); rk = rank(a); im = is_missing(c); fl = fill(a, 0)
 ar = (a + b) * 2 - a / b; ng = -a
 cnt = count(c); cx = cross(c, d, max_levels=10); rr = rare(c, min_count=20); h = hash(card, 16)
-cc = count(cross(c, d)); cg = category(bin(a, 4)); gc = group_count(card); gm = group_mean(a, by=card); gs = group_std(a, card)
-gx = group_max(a, card); gn = group_nunique(c, card); gnx = group_nunique(b, d)
+cc = count(cross(c, d)); cg = category(bin(a, 4))
 ln = length(t); wc = word_count(t); dg = count_digits(t); up = count_upper(t); ur = count_urls(t)
 ct = contains(t, "free"); rc = regex_count(t, "[£$]\\d+"); tk = tokens(t, buckets=256)
 hr = hour(ts); wd = weekday(ts); dy = day(ts); mo = month(ts); ep = epoch(ts); sn = since(ts, ts)
@@ -80,13 +79,45 @@ func TestApplyOnTrainingRowsEqualsFit(t *testing.T) {
 		if ok, where := sameOutput(fitOut, applied); !ok {
 			t.Fatalf("seed %d: Apply(train) differs from Fit at %s", seed, where)
 		}
-		if len(fitOut.Columns) != 6+39 || len(fitOut.Sparse) != 1 {
+		if len(fitOut.Columns) != 6+33 || len(fitOut.Sparse) != 1 {
 			t.Fatalf("outputs: %d dense, %d sparse (%v)", len(fitOut.Columns), len(fitOut.Sparse), names(fitOut))
 		}
 	}
 }
 
-const roundTripSpec = allStatelessOrTableOps + `
+// staticGroupOps: Fit gives each training row its group without itself.
+const staticGroupOps = `gc = group_count(card); gm = group_mean(a, by=card); gs = group_std(a, card)
+gx = group_max(a, card); gn = group_nunique(c, card); gnx = group_nunique(b, d); gcc = group_mean(x, hash(c, 3))`
+
+// TestStaticGroupAggregatesLeaveTheRowOut checks the training output of the
+// static group aggregates against its definition: row i of Fit equals Apply
+// on row i of a pipeline fitted on all the other rows.
+func TestStaticGroupAggregatesLeaveTheRowOut(t *testing.T) {
+	ctx := context.Background()
+	f, _ := randomFrame(21, 120)
+	_, fitOut := fitSpec(t, staticGroupOps, f, nil, FitOptions{})
+	for i := range f.Rows {
+		others := make([]int, 0, f.Rows-1)
+		for j := range f.Rows {
+			if j != i {
+				others = append(others, j)
+			}
+		}
+		p, _ := fitSpec(t, staticGroupOps, f.Take(others), nil, FitOptions{})
+		one, err := p.Apply(ctx, f.Take([]int{i}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"gc", "gm", "gs", "gx", "gn", "gnx", "gcc"} {
+			got, want := fitOut.Col(name).Num[i], one.Col(name).Num[0]
+			if !closeFloats([]float64{got}, []float64{want}, 1e-9) {
+				t.Fatalf("%s, row %d: Fit gives %v, the pipeline fitted without the row gives %v", name, i, got, want)
+			}
+		}
+	}
+}
+
+const roundTripSpec = allStatelessOrTableOps + staticGroupOps + `
 tm = target_mean(c); tm2 = target_mean(cross(c, d), smoothing=0.5)
 pc = group_count(card, window="1d", time=ts); pm = group_mean(a, card, time=ts); ps = group_std(a, card, window="3d", time=ts)
 px = group_max(b, card, window="12h", time=ts); pn = group_nunique(c, card, window="2d", time=ts); pnx = group_nunique(x, card, time=ts)
@@ -201,7 +232,7 @@ func TestEmptyFramesFitAndApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fit on no rows: %v", err)
 	}
-	if out.Rows != 0 || len(out.Columns) != 6+39+2+6 {
+	if out.Rows != 0 || len(out.Columns) != 6+33+7+2+6 {
 		t.Errorf("fit output on no rows: %d rows, %d columns", out.Rows, len(out.Columns))
 	}
 	applied, err := p.Apply(context.Background(), f)

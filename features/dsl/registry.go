@@ -121,8 +121,8 @@ const (
 	rowwise     = "Row-wise, no fitted state; reads no label."
 	missNumeric = "Missing in → missing out."
 	missText    = "Missing text → missing."
-	groupLeak   = "Without time=: statistics of the training rows (a row's own value included; it never reads the label). With time= (and optional window=): point-in-time — a row sees only rows of its group strictly earlier in time (within the window), from the training history plus the rows being scored, so velocity features never see the future."
-	groupMiss   = "Missing group or time → missing (count: missing group → missing). An unseen group → count 0 and missing statistics."
+	groupLeak   = "Never reads the label. Without time=: statistics of the group's training rows; in the training output each row is left out of its own group (leave-one-out), so a training row sees what a new row of its group sees — with itself included, a mean over near-unique groups would copy x on training rows and be missing on new ones. With time= (and optional window=): point-in-time — a row sees only rows of its group strictly earlier in time (within the window), from the training history plus the rows being scored, so velocity features never see the future."
+	groupMiss   = "Missing group or time → missing (count: missing group → missing). An unseen group (or, in the training output, a row alone in its group) → count 0 and missing statistics."
 )
 
 func numParam(name, doc string) Param {
