@@ -206,26 +206,13 @@ func parallelChunks(n, size int, fn func(lo, hi int)) {
 }
 
 // gradients computes the log-loss gradient and hessian of every training
-// row (BinaryLogloss::GetGradients with sigmoid = 1), stored as float32 as
-// LightGBM's score_t.
+// row (grad.go), stored as float32 as LightGBM's score_t. Training rows are
+// 0..n-1 (Train compacts a fold), so the pass runs over plain slices.
 func (b *booster) gradients() {
 	gh := b.l.gh
 	w0, w1 := b.labelWeight[0], b.labelWeight[1]
-	// Training rows are 0..n-1 (Train compacts a fold), so the loop runs
-	// over plain slices.
 	parallelRows(len(b.rows), b.threads, func(lo, hi int) {
-		labels, score, out := b.labels[lo:hi], b.score[lo:hi], gh[lo:hi]
-		out = out[:len(score)]
-		labels = labels[:len(score)]
-		for i, s := range score {
-			lab, w := -1.0, w0
-			if labels[i] == 1 {
-				lab, w = 1, w1
-			}
-			resp := -lab / (1 + math.Exp(lab*s))
-			a := math.Abs(resp)
-			out[i] = [2]float32{float32(resp * w), float32(a * (1 - a) * w)}
-		}
+		gradients(b.score[lo:hi], b.labels[lo:hi], gh[lo:hi], w0, w1)
 	})
 }
 
