@@ -39,6 +39,8 @@ func TestCheckRejectsWithPositionAndHint(t *testing.T) {
 		{"log1p(chargeback)", 1, 7, `"chargeback", which the profile flagged as leaking`, "", ErrLeak},
 		{"group_count(merchant, time=amount, window=\"1h\") ; group_mean(amount, merchant, window=\"1d\")", 1, 51, `window="1d" needs time=<column>`, "", ErrArgument},
 		{"group_count(merchant, time=text)", 1, 28, "want datetime or numeric seconds", "", ErrType},
+		{"group_mean(amount)", 1, 1, "group_mean without by= is over all rows and needs time=<column>", "signature: group_mean(x numeric, [by categorical]", ErrArgument},
+		{`group_count(window="1h")`, 1, 1, `group_count: window="1h" needs time=<column>`, "", ErrArgument},
 		{"amount = log1p(amount)", 1, 1, `output column "amount" is defined twice`, "drop(amount)", ErrArgument},
 		{"a = log1p(amount); a = sqrt(amount)", 1, 20, `output column "a" is defined twice`, "", ErrArgument},
 		{"clip(amount, 5, 1)", 1, 1, "clip: lo 5 is greater than hi 1", "", ErrArgument},

@@ -57,9 +57,13 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 			g.xCat = types[0] == vCat || types[0] == vText
 		}
 		g.pit = e.literal("time") != nil
+		g.allRows = e.literal("by") == nil
 		g.window = durationSeconds(e.str("window"))
 		if g.window > 0 && !g.pit {
 			return nil, fmt.Errorf("%s: window=%q needs time=<column>", e.Name, e.str("window"))
+		}
+		if g.allRows && !g.pit {
+			return nil, fmt.Errorf("%s without by= is over all rows and needs time=<column> (with an optional window=): over all training rows at once it would be one constant", e.Name)
 		}
 		return g, nil
 	case "length":

@@ -6,16 +6,21 @@ import (
 )
 
 // groupImpl computes group_count/mean/std/max/nunique. Arguments are
-// [x] by [time]. Without time the statistic is a table over the training
-// rows; with time it is point-in-time over the event history.
+// [x] [by] [time]. Without time the statistic is a table over the training
+// rows; with time it is point-in-time over the event history. Without by
+// (allowed only with time) every row belongs to one group, allGroup.
 type groupImpl struct {
-	stat   string // count, mean, std, max, nunique
-	hasX   bool
-	xCat   bool    // x is categorical (nunique of levels)
-	window float64 // seconds; 0 = all earlier rows
-	pit    bool
-	st     groupState
+	stat    string // count, mean, std, max, nunique
+	hasX    bool
+	xCat    bool    // x is categorical (nunique of levels)
+	window  float64 // seconds; 0 = all earlier rows
+	pit     bool
+	allRows bool
+	st      groupState
 }
+
+// allGroup is the level of the single group when by is left out.
+const allGroup = "*"
 
 // groupState is the fitted state. Static: Levels with their statistic in
 // Values. Point-in-time: the training events sorted by (group, time):
@@ -33,16 +38,19 @@ type groupState struct {
 
 func (o *groupImpl) state() any { return &o.st }
 
-// split returns the x, by and time arguments.
+// split returns the x, by and time arguments; without by, a single group
+// holding every row (by is left out only with time, which sizes it).
 func (o *groupImpl) split(a []value) (x, by, t value) {
-	i := 0
 	if o.hasX {
-		x = a[0]
-		i = 1
+		x, a = a[0], a[1:]
 	}
-	by = a[i]
 	if o.pit {
-		t = a[i+1]
+		t = a[len(a)-1]
+	}
+	if o.allRows {
+		by = value{codes: make([]int32, len(t.num)), levels: []string{allGroup}}
+	} else {
+		by = a[0]
 	}
 	return
 }

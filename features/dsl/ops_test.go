@@ -257,6 +257,11 @@ func TestPointInTimeAggregatesSeeOnlyEarlierRows(t *testing.T) {
 		{`group_max(amt, card, window="3950s", time=ts)`, []float64{nan, 10, nan, 10, 30, 5}},
 		{`group_max(amt, card, window="3901s", time=ts)`, []float64{nan, 10, nan, 10, 30, 5}},
 		{`group_max(amt, card, window="3899s", time=ts)`, []float64{nan, 10, nan, 10, nan, 5}},
+		// without by, all rows are one group: traffic velocity
+		{"group_count(time=ts)", []float64{0, 1, 3, 1, 5, 4}},
+		{`group_count(window="1h", time=ts)`, []float64{0, 1, 3, 1, 0, 4}},
+		{"group_mean(amt, time=ts)", []float64{nan, 10, 20, 10, 16.25, 16.25}},
+		{`group_max(amt, window="1h", time=ts)`, []float64{nan, 10, 30, 10, nan, 30}},
 	}
 	for _, tc := range tests {
 		_, out := fitSpec(t, "v = "+tc.expr, pitFrame(), nil, FitOptions{})

@@ -433,7 +433,7 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 		if set[k] {
 			continue
 		}
-		if prm.Required {
+		if prm.Required && !prm.Optional {
 			return nil, &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("%s is missing its argument %q (%s)", op.Name, prm.Name, prm.Type), Hint: "signature: " + op.Signature(), Err: ErrArgument}
 		}
 		bound[k] = defaultLiteral(prm, name.off)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,7 +118,37 @@ func TestStaticGroupAggregatesLeaveTheRowOut(t *testing.T) {
 	}
 }
 
+// TestGroupWithoutByIsOneGroupOfAllRows: leaving by out equals grouping by
+// a constant, at fit and at apply.
+func TestGroupWithoutByIsOneGroupOfAllRows(t *testing.T) {
+	const all = `n = group_count(window="2d", time=ts); m = group_mean(a, time=ts); mx = group_max(b, window="12h", time=ts)
+s = group_std(a, window="3d", time=ts); u = group_nunique(c, window="1d", time=ts)`
+	konst := strings.ReplaceAll(all, "time=ts", "time=ts, by=category(ts * 0)")
+	train, _ := randomFrame(31, 300)
+	test, _ := randomFrame(32, 100)
+	pa, fa := fitSpec(t, all, train, nil, FitOptions{})
+	pk, fk := fitSpec(t, konst, train, nil, FitOptions{})
+	if ok, where := sameOutput(fa, fk); !ok {
+		t.Fatalf("fit: without by differs from a constant group at %s", where)
+	}
+	aa, err := pa.Apply(context.Background(), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, err := pk.Apply(context.Background(), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, where := sameOutput(aa, ak); !ok {
+		t.Fatalf("apply: without by differs from a constant group at %s", where)
+	}
+	if c := fa.Col("n").Num; c[0] != c[0] || slices.Max(c) < 10 {
+		t.Errorf("velocity over all rows looks wrong: %v", c[:10])
+	}
+}
+
 const roundTripSpec = allStatelessOrTableOps + staticGroupOps + `
+pa = group_mean(a, window="1d", time=ts)
 tm = target_mean(c); tm2 = target_mean(cross(c, d), smoothing=0.5)
 pc = group_count(card, window="1d", time=ts); pm = group_mean(a, card, time=ts); ps = group_std(a, card, window="3d", time=ts)
 px = group_max(b, card, window="12h", time=ts); pn = group_nunique(c, card, window="2d", time=ts); pnx = group_nunique(x, card, time=ts)
@@ -232,7 +263,7 @@ func TestEmptyFramesFitAndApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fit on no rows: %v", err)
 	}
-	if out.Rows != 0 || len(out.Columns) != 6+33+7+2+6 {
+	if out.Rows != 0 || len(out.Columns) != 6+33+7+1+2+6 {
 		t.Errorf("fit output on no rows: %d rows, %d columns", out.Rows, len(out.Columns))
 	}
 	applied, err := p.Apply(context.Background(), f)

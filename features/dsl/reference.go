@@ -69,7 +69,9 @@ func Markdown() string {
 				d = strings.TrimSpace(fmt.Sprintf("%s (range %s..%s)", d, formatNumber(p.Min), formatNumber(p.Max)))
 			}
 			req := "required"
-			if !p.Required {
+			if p.Optional {
+				req = "optional (positional when given)"
+			} else if !p.Required {
 				req = "optional, default " + p.Default
 				if p.Default == "" {
 					req = "optional"

@@ -73,7 +73,11 @@ const (
 type Param struct {
 	Name     string
 	Type     ArgType
-	Required bool
+	Required bool // positional; canonical text writes it unnamed
+	// Optional marks a Required (positional) parameter that may be left
+	// out: the group aggregates' by, whose absence means one group of all
+	// rows. Arguments after it are then given by name.
+	Optional bool
 	Default  string  // canonical literal text of the default ("" = none)
 	Min, Max float64 // inclusive range for ArgInt and ArgFloat
 	Doc      string
@@ -103,9 +107,12 @@ func (o *OpInfo) Signature() string {
 		if i > 0 {
 			s += ", "
 		}
-		if p.Required {
+		switch {
+		case p.Optional:
+			s += "[" + p.Name + " " + p.Type.String() + "]"
+		case p.Required:
 			s += p.Name + " " + p.Type.String()
-		} else {
+		default:
 			d := p.Default
 			if d == "" {
 				d = "none"
@@ -122,7 +129,7 @@ const (
 	missNumeric = "Missing in → missing out."
 	missText    = "Missing text → missing."
 	groupLeak   = "Never reads the label. Without time=: statistics of the group's training rows; in the training output each row is left out of its own group (leave-one-out), so a training row sees what a new row of its group sees — with itself included, a mean over near-unique groups would copy x on training rows and be missing on new ones. With time= (and optional window=): point-in-time — a row sees only rows of its group strictly earlier in time (within the window), from the training history plus the rows being scored, so velocity features never see the future."
-	groupMiss   = "Missing group or time → missing (count: missing group → missing). An unseen group (or, in the training output, a row alone in its group) → count 0 and missing statistics."
+	groupMiss   = "Missing group or time → missing (count: missing group → missing; without by, a missing time → missing). An unseen group (or, in the training output, a row alone in its group) → count 0 and missing statistics."
 )
 
 func numParam(name, doc string) Param {
@@ -154,7 +161,7 @@ func dateOp(name, meaning, example string) OpInfo {
 }
 
 func groupOp(name, meaning, example string, withX bool, xType ArgType) OpInfo {
-	ps := []Param{catParam("by", "the grouping column (categorical, identifier or text column, or a categorical op)")}
+	ps := []Param{{Name: "by", Type: ArgCategorical, Required: true, Optional: true, Doc: `the grouping column (categorical, identifier or text column, or a categorical op); leave it out (and give time=) to aggregate over all rows: traffic velocity, e.g. group_count(window="10m", time=ts)`}}
 	if withX {
 		ps = append([]Param{{Name: "x", Type: xType, Required: true, Doc: "the value aggregated"}}, ps...)
 	}
