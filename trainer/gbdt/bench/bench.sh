@@ -33,9 +33,9 @@ for set in ${SETS:-fraud click}; do
   for peer in ${PEER_LIST:-xgboost-hist sklearn-hgb}; do
     "$py" "$peers/fit_peer.py" "$data/$set.csv" "$peer" | tee -a "$out/fit.jsonl"
   done
-  "$bench" -data "$data/$set.csv" | tee -a "$out/fit.jsonl"
+  "$bench" -data "$data/$set.csv" -wait-quiet 300 | tee -a "$out/fit.jsonl"
   # the same fit with XGBoost's default regularisation (min_child_weight=1, lambda=1)
-  "$bench" -data "$data/$set.csv" -param min_sum_hessian_in_leaf=1 -param lambda_l2=1 \
+  "$bench" -data "$data/$set.csv" -wait-quiet 300 -param min_sum_hessian_in_leaf=1 -param lambda_l2=1 \
     | sed 's/"peer": *"nightshift-gbdt"/"peer":"nightshift-gbdt-xgbreg"/' | tee -a "$out/fit.jsonl"
 done
 

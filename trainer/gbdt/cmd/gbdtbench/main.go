@@ -2,15 +2,19 @@
 // ../shared/bench/peers/fit_peer.py fits its peers (row i is a test row when
 // i%5 == 4; 200 trees, learning rate 0.1, 31 leaves, 255 bins, 2 threads,
 // seed 42 unless -param says otherwise) and prints one JSON line with the
-// same keys, so the two can be tabled side by side.
+// same keys, so the two can be tabled side by side. The CSV is read with
+// features.LoadFile, the label with features.ParseTarget and the design with
+// experiment.DesignFromFrame, as nightshift itself does.
 //
-//	gbdtbench -data ~/.cache/nightshift-bench/fraud.csv [-target label] [-drop COL,...]
-//	          [-param K=V]... [-cpuprofile FILE] [-out model.txt] [-predictions FILE]
+//	gbdtbench -data ~/.cache/nightshift-bench/fraud.csv [-target label] [-positive 1] [-drop COL,...]
+//	          [-param K=V]... [-wait-quiet 300] [-cpuprofile FILE] [-out model.txt] [-predictions FILE]
 //
 // train_seconds is binning plus boosting (XGBoost's DMatrix construction and
 // scikit-learn's fit include their binning too); bin_seconds is the binning
 // part. peak_rss_mb is the process's high-water mark after the CSV is loaded
 // (VmHWM reset as fit_peer.py does), so it includes the resident frame.
+// -wait-quiet waits for other processes to go idle first, as fit_peer.py
+// does; other_procs_cpu_s is the CPU time other processes took meanwhile.
 package main
 
 import (
@@ -24,8 +28,10 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/gbdt"
@@ -54,6 +60,8 @@ func main() {
 func run() error {
 	data := flag.String("data", "", "CSV file with a 0/1 target column")
 	target := flag.String("target", "label", "target column")
+	positive := flag.String("positive", "", "the target value that counts as 1 (default: 1/true/yes, as features.ParseTarget)")
+	waitQuiet := flag.Float64("wait-quiet", 0, "wait up to this many seconds for other processes to go idle before fitting (as fit_peer.py --wait-quiet)")
 	drop := flag.String("drop", "", "comma-separated columns to drop")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of binning and training")
 	out := flag.String("out", "", "write the model (LightGBM text) here")
@@ -78,10 +86,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	ds, y, err := design(fr, *target)
+	tg, err := features.ParseTarget(fr, *target, *positive)
 	if err != nil {
 		return err
 	}
+	ds, _ := experiment.DesignFromFrame(fr, *target)
+	y := tg.Y
 	var train, test []int
 	for i := range ds.Rows {
 		if i%5 == 4 {
@@ -90,6 +100,8 @@ func run() error {
 			train = append(train, i)
 		}
 	}
+	waited := waitQuietCPU(*waitQuiet)
+	busy0, own0 := busyCPUSeconds(), ownCPUSeconds()
 	resetPeakRSS()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -116,6 +128,7 @@ func run() error {
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
+	other := (busyCPUSeconds() - busy0) - (ownCPUSeconds() - own0)
 	t1 := time.Now()
 	testDS := ds.Take(test)
 	prob, err := m.PredictProba(testDS)
@@ -160,46 +173,12 @@ func run() error {
 		"bin_seconds": round(binS), "train_seconds": round(trainS), "predict_seconds": round(predictS),
 		"auc": math.Round(auc*1e4) / 1e4, "logloss": math.Round(ll*1e4) / 1e4, "trees": m.NumTrees(),
 		"peak_rss_mb": peakRSSMB(), "threads": p.NumThreads,
+		"waited_for_quiet_s": round(waited), "other_procs_cpu_s": round(other),
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
 func round(s float64) float64 { return math.Round(s*100) / 100 }
-
-// design keeps numeric columns and categorical codes (missing as NaN).
-func design(fr *features.Frame, target string) (*trainer.Dataset, []float64, error) {
-	ds := &trainer.Dataset{Rows: fr.Rows}
-	var y []float64
-	for _, c := range fr.Columns {
-		switch {
-		case c.Name == target:
-			y = make([]float64, fr.Rows)
-			for i, code := range c.Codes {
-				if code < 0 {
-					return nil, nil, fmt.Errorf("%s: row %d: missing label", target, i+1)
-				}
-				if c.Levels[code] == "1" {
-					y[i] = 1
-				}
-			}
-		case c.Kind == features.Numeric:
-			ds.Features = append(ds.Features, trainer.Feature{Name: c.Name, Values: c.Num})
-		case c.Kind == features.Categorical:
-			v := make([]float64, fr.Rows)
-			for i, code := range c.Codes {
-				v[i] = float64(code)
-				if code < 0 {
-					v[i] = math.NaN()
-				}
-			}
-			ds.Features = append(ds.Features, trainer.Feature{Name: c.Name, Categorical: true, NumCategories: len(c.Levels), Values: v})
-		}
-	}
-	if y == nil {
-		return nil, nil, fmt.Errorf("no target column %q", target)
-	}
-	return ds, y, nil
-}
 
 // writeNumericCSV writes label then the features, NaN as empty.
 func writeNumericCSV(w *bufio.Writer, ds *trainer.Dataset, y []float64) error {
@@ -252,4 +231,48 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// busyCPUSeconds is the CPU time all processes on the machine have used,
+// idle and iowait excluded (/proc/stat, as fit_peer.py's busy_cpu_s).
+func busyCPUSeconds() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 {
+		return 0
+	}
+	var sum float64
+	for i, s := range f[1:8] {
+		v, _ := strconv.ParseFloat(s, 64)
+		if i != 3 && i != 4 { // idle, iowait
+			sum += v
+		}
+	}
+	return sum / 100 // USER_HZ
+}
+
+// ownCPUSeconds is this process's user and system CPU time.
+func ownCPUSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// waitQuietCPU waits up to limit seconds until other processes use less
+// than a tenth of a CPU-second per second, as fit_peer.py does before each
+// fit, and returns the seconds waited.
+func waitQuietCPU(limit float64) float64 {
+	t0 := time.Now()
+	for time.Since(t0).Seconds() < limit {
+		busy0, own0 := busyCPUSeconds(), ownCPUSeconds()
+		time.Sleep(time.Second)
+		if (busyCPUSeconds()-busy0)-(ownCPUSeconds()-own0) < 0.1 {
+			break
+		}
+	}
+	return time.Since(t0).Seconds()
 }
