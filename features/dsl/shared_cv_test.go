@@ -146,15 +146,6 @@ func pairedDiff(a, b []float64, k int) (meanB, diff, se, seNB float64) {
 	return meanB, diff, sd / math.Sqrt(n), sd * math.Sqrt(1/n+1/float64(k-1))
 }
 
-// cvModelAUC is the mean validation AUC over stratified folds of a model
-// trained on the spec's output, the pipeline fitted on each fold's training
-// rows only. model is "gbdt" or "logreg". It returns 0.5 when the spec
-// leaves no usable column.
-func cvModelAUC(t *testing.T, fr *features.Frame, y []float64, target, src, model string) float64 {
-	m, _ := cvModelAUCStd(t, fr, y, target, src, model)
-	return m
-}
-
 // cvModelAUCStd also returns the standard deviation of the fold AUCs.
 func cvModelAUCStd(t *testing.T, fr *features.Frame, y []float64, target, src, model string) (float64, float64) {
 	t.Helper()
@@ -226,33 +217,139 @@ func cvModelAUCStd(t *testing.T, fr *features.Frame, y []float64, target, src, m
 	return mean, math.Sqrt(ss / float64(len(aucs)-1))
 }
 
-// TestSharedFeatureSetsBeatRawColumns compares 5-fold CV AUC of GBDT (and,
-// for text, logistic regression on the hashed tokens) on raw columns and on
-// the hand-written feature sets of sharedSpecs. Text sets must win by a wide
-// margin (raw text is no feature); on the tabular sets the GBDT already
-// handles raw categoricals, so a feature set must not lose by more than one
-// fold standard deviation. Run:
+// Paired repeated CV for the tabular sets: 5 repeats of stratified 5-fold
+// CV, every spec on the same folds. The creditcard_10k candidates were
+// picked on selectionSeeds; confirmationSeeds are fresh draws for the check.
+var (
+	selectionSeeds    = []uint64{1, 2, 3, 4, 5}
+	confirmationSeeds = []uint64{101, 102, 103, 104, 105}
+)
+
+// rawSpec is the raw-column baseline of a shared file ("" = every base
+// column; vehicle_claims' PolicyNumber is a row id).
+func rawSpec(file string) string {
+	if file == "fraud/vehicle_claims.csv" {
+		return "drop(PolicyNumber)"
+	}
+	return ""
+}
+
+// TestSharedFeatureSetsBeatRawColumns compares GBDT CV AUC on raw columns
+// and on the hand-written feature sets of sharedSpecs.
+//
+// Text (sms_spam, enron1): one 5-fold CV; raw text is no feature, so the
+// text stats (GBDT) and text stats + hashed tokens (logistic regression)
+// must win by a wide margin.
+//
+// Tabular (creditcard_10k, vehicle_claims, criteo_5k): paired repeated CV on
+// confirmationSeeds with the search's warm-start GBDT (searchGBDT, early
+// stopping per fold), reporting the mean AUC of each side, the mean paired
+// difference, its standard error over the 25 fold pairs and the
+// Nadeau–Bengio corrected one. None of these sets has been shown to beat raw
+// columns (see TestCreditcardGroupAggregateCandidates for what was tried on
+// creditcard_10k), so the assertion is the one the data supports: the set
+// does not lose by more than 2 paired standard errors. It failed, for
+// example, for the means of V14, V17, V12, V10 and V4 over category(Amount)
+// while a training row's own value was part of its group: −0.0036 ± 0.0012
+// on the selection seeds, against +0.0007 ± 0.0011 with the leave-one-out
+// fit. Run:
 //
 //	go test -tags bench -run TestSharedFeatureSetsBeatRawColumns -v ./features/dsl
 func TestSharedFeatureSetsBeatRawColumns(t *testing.T) {
-	raw := map[string]string{"fraud/vehicle_claims.csv": "drop(PolicyNumber)"}
 	for _, s := range sharedSpecs[:5] {
 		t.Run(filepath.Base(s.file), func(t *testing.T) {
 			fr, y := loadShared(t, s.file, s.target)
-			rawAUC, rawSD := cvModelAUCStd(t, fr, y, s.target, raw[s.file], "gbdt")
-			featAUC, featSD := cvModelAUCStd(t, fr, y, s.target, s.spec, "gbdt")
-			t.Logf("%s GBDT 5-fold CV AUC: raw columns %.4f ± %.4f, feature set %.4f ± %.4f (%+.4f)", s.file, rawAUC, rawSD, featAUC, featSD, featAUC-rawAUC)
 			if strings.HasPrefix(s.file, "spam/") {
+				rawAUC, rawSD := cvModelAUCStd(t, fr, y, s.target, "", "gbdt")
+				featAUC, featSD := cvModelAUCStd(t, fr, y, s.target, s.spec, "gbdt")
 				lr, lrSD := cvModelAUCStd(t, fr, y, s.target, s.spec, "logreg")
-				t.Logf("%s logistic regression on text stats + hashed tokens: CV AUC %.4f ± %.4f", s.file, lr, lrSD)
+				t.Logf("%s 5-fold CV AUC: raw columns (GBDT) %.4f ± %.4f, text stats (GBDT) %.4f ± %.4f, text stats + hashed tokens (logistic regression) %.4f ± %.4f", s.file, rawAUC, rawSD, featAUC, featSD, lr, lrSD)
 				if featAUC < rawAUC+0.3 || lr < rawAUC+0.3 {
 					t.Errorf("text features: GBDT %.4f, logreg %.4f, want far above raw %.4f", featAUC, lr, rawAUC)
 				}
 				return
 			}
-			if featAUC < rawAUC-rawSD {
-				t.Errorf("the feature set loses to raw columns: %.4f < %.4f - %.4f", featAUC, rawAUC, rawSD)
+			aucs := pairedCV(t, fr, y, s.target, []string{rawSpec(s.file), s.spec}, confirmationSeeds, 5)
+			rawAUC, _, _, _ := pairedDiff(aucs[0], aucs[0], 5)
+			featAUC, diff, se, seNB := pairedDiff(aucs[0], aucs[1], 5)
+			t.Logf("%s GBDT, %d×5-fold CV (seeds %v): raw columns %.4f, feature set %.4f, paired difference %+.4f ± %.4f (Nadeau–Bengio ± %.4f, t = %.2f)",
+				s.file, len(confirmationSeeds), confirmationSeeds, rawAUC, featAUC, diff, se, seNB, diff/se)
+			if diff < -2*se {
+				t.Errorf("the feature set loses to raw columns: paired difference %+.4f < -2 × %.4f", diff, se)
 			}
 		})
+	}
+}
+
+// creditcardCandidates are the group-aggregate sets tried on creditcard_10k
+// for issue #5 (each against raw columns, which stay in every set): time of
+// day, traffic and same-amount velocity, amount frequency and peer-group
+// statistics, deviations from amount- and hour-peer groups, the share of
+// fraud-like rows in recent traffic, and time since the same amount.
+var creditcardCandidates = []struct{ name, spec string }{
+	{"hour of day", `hour = hour(Time)`},
+	{"traffic velocity (all rows, point-in-time)", `n_10m = group_count(window="10m", time=Time); n_1h = group_count(window="1h", time=Time)`},
+	{"same-amount velocity (point-in-time)", `a_10m = group_count(category(Amount), window="10m", time=Time); a_1h = group_count(category(Amount), window="1h", time=Time)`},
+	{"amount frequency", `a_n = group_count(category(Amount))`},
+	{"amount peer means of V14 V17 V12 V10 V4", `a_n = group_count(category(Amount)); a_v14 = group_mean(V14, category(Amount)); a_v17 = group_mean(V17, category(Amount))
+a_v12 = group_mean(V12, category(Amount)); a_v10 = group_mean(V10, category(Amount)); a_v4 = group_mean(V4, category(Amount))`},
+	{"amount peer std and max", `a_n = group_count(category(Amount)); a_s14 = group_std(V14, category(Amount)); a_x4 = group_max(V4, category(Amount))
+a_x14 = group_max(-V14, category(Amount)); a_x17 = group_max(-V17, category(Amount)); a_x12 = group_max(-V12, category(Amount))`},
+	{"deviation from amount-bin peers", deviations("category(bin(Amount, 32))", 1, 2, 3, 4, 5, 7, 10, 12, 14, 17, 20)},
+	{"hour peer means", `hour = hour(Time); hour_v14 = group_mean(V14, category(hour(Time))); hour_amount = group_mean(log1p(Amount), category(hour(Time)))`},
+	{"share of fraud-like rows in the last 30 min", `f14 = group_mean(clip(-V14 - 3, 0, 1), window="30m", time=Time)
+f17 = group_mean(clip(-V17 - 3, 0, 1), window="30m", time=Time); f12 = group_mean(clip(-V12 - 3, 0, 1), window="30m", time=Time)`},
+	{"time since the same amount / any row", `gap_amount = diff(Time, group_max(Time, category(Amount), time=Time)); gap_any = diff(Time, group_max(Time, time=Time))`},
+	{"amount fraud rate (target_mean, out-of-fold)", `te_amount = target_mean(category(Amount))`},
+	{"velocity + amount peers + hour (the sharedSpecs set)", creditcardSpec},
+}
+
+// deviations writes d<k> = V<k> − its mean over the group by, for each k.
+func deviations(by string, ks ...int) string {
+	var b strings.Builder
+	for _, k := range ks {
+		fmt.Fprintf(&b, "d%d = diff(V%d, group_mean(V%d, %s)); ", k, k, k, by)
+	}
+	return b.String()
+}
+
+// TestCreditcardGroupAggregateCandidates is the search behind the
+// creditcard_10k line of TestSharedFeatureSetsBeatRawColumns: every
+// candidate against raw columns, paired, on the selection seeds and on fresh
+// confirmation seeds. It logs the table and fails only when a candidate
+// loses to raw columns by more than 2 paired standard errors on the
+// confirmation seeds. About 650 GBDT fits. Run:
+//
+//	go test -tags bench -run TestCreditcardGroupAggregateCandidates -v -timeout 30m ./features/dsl
+func TestCreditcardGroupAggregateCandidates(t *testing.T) {
+	fr, y := loadShared(t, "fraud/creditcard_10k.csv", "Class")
+	specs := []string{""}
+	for _, c := range creditcardCandidates {
+		specs = append(specs, c.spec)
+	}
+	type row struct{ mean, diff, se, seNB float64 }
+	table := map[string][]row{}
+	var rawMean [2]float64
+	for r, seeds := range [][]uint64{selectionSeeds, confirmationSeeds} {
+		aucs := pairedCV(t, fr, y, "Class", specs, seeds, 5)
+		rawMean[r], _, _, _ = pairedDiff(aucs[0], aucs[0], 5)
+		for i, c := range creditcardCandidates {
+			m, d, se, nb := pairedDiff(aucs[0], aucs[i+1], 5)
+			table[c.name] = append(table[c.name], row{m, d, se, nb})
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "creditcard_10k, GBDT, 5×5-fold CV AUC; paired difference ± SE over 25 fold pairs (Nadeau–Bengio SE)\n")
+	fmt.Fprintf(&b, "%-55s | selection seeds %v | confirmation seeds %v\n", "feature set", selectionSeeds, confirmationSeeds)
+	fmt.Fprintf(&b, "%-55s | %.4f | %.4f\n", "raw columns", rawMean[0], rawMean[1])
+	for _, c := range creditcardCandidates {
+		s, f := table[c.name][0], table[c.name][1]
+		fmt.Fprintf(&b, "%-55s | %.4f %+.4f ± %.4f (%.4f) | %.4f %+.4f ± %.4f (%.4f)\n", c.name, s.mean, s.diff, s.se, s.seNB, f.mean, f.diff, f.se, f.seNB)
+	}
+	t.Log("\n" + b.String())
+	for _, c := range creditcardCandidates {
+		if f := table[c.name][1]; f.diff < -2*f.se {
+			t.Errorf("%s loses to raw columns on the confirmation seeds: %+.4f < -2 × %.4f", c.name, f.diff, f.se)
+		}
 	}
 }
