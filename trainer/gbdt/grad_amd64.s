@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // Constants of the gradient kernel, each repeated four times (one YMM

@@ -15,7 +15,7 @@ func featHist(h []gradPair, f int) *[maxBins]gradPair {
 // hottest loop of training. Rows are taken in cache blocks: every feature
 // of one block of rows before the next block, so the block's row ids and
 // gradients are read from cache by every feature instead of from memory.
-// Within a block, features go four at a time (gather4), which reads each
+// Within a block, features go four at a time (gatherK), which reads each
 // row id and gradient pair once for the four. Each bin still sums its rows
 // in row order, so the sums do not depend on the grouping, the blocks or
 // the number of workers.
@@ -36,19 +36,16 @@ func (l *learner) buildHists(h []gradPair, rows []int32, og [][2]float32, feats 
 	for _, f := range feats {
 		_ = cols[f][rows[n-1]] // rows are increasing: this bounds every row
 	}
-	quads := len(feats) &^ 3
 	var hs [4]*[maxBins]gradPair
 	var qc [4][]uint8
 	for lo := 0; lo < n; lo += histBlockRows {
 		hi := min(lo+histBlockRows, n)
-		for q := 0; q < quads; q += 4 {
-			for k := range 4 {
-				hs[k], qc[k] = featHist(h, feats[q+k]), cols[feats[q+k]]
+		for q := 0; q < len(feats); q += 4 {
+			k := min(4, len(feats)-q)
+			for j, f := range feats[q : q+k] {
+				hs[j], qc[j] = featHist(h, f), cols[f]
 			}
-			gather4(&hs, &qc, rows[lo:hi], og[lo:hi])
-		}
-		for _, f := range feats[quads:] {
-			gather1(featHist(h, f), cols[f], rows[lo:hi], og[lo:hi])
+			gatherK(&hs, &qc, k, rows[lo:hi], og[lo:hi])
 		}
 	}
 }
@@ -79,19 +76,16 @@ func (l *learner) buildHistsContig(h []gradPair, first, n int, feats []int) {
 	}
 	gh := l.gh[first : first+n]
 	cols := l.data.cols
-	quads := len(feats) &^ 3
 	var hs [4]*[maxBins]gradPair
 	var qc [4][]uint8
 	for lo := 0; lo < n; lo += histBlockRows {
 		hi := min(lo+histBlockRows, n)
-		for q := 0; q < quads; q += 4 {
-			for k := range 4 {
-				hs[k], qc[k] = featHist(h, feats[q+k]), cols[feats[q+k]][first+lo:first+hi]
+		for q := 0; q < len(feats); q += 4 {
+			k := min(4, len(feats)-q)
+			for j, f := range feats[q : q+k] {
+				hs[j], qc[j] = featHist(h, f), cols[f][first+lo:first+hi]
 			}
-			contig4(&hs, &qc, gh[lo:hi])
-		}
-		for _, f := range feats[quads:] {
-			contig1(featHist(h, f), cols[f][first+lo:first+hi], gh[lo:hi])
+			contigK(&hs, &qc, k, gh[lo:hi])
 		}
 	}
 }
@@ -106,10 +100,10 @@ func gather1Go(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32)
 	}
 }
 
-// gather4Go is the portable gather4.
-func gather4Go(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, rows []int32, og [][2]float32) {
-	for k := range hs {
-		gather1Go(hs[k], cols[k], rows, og)
+// gatherKGo is the portable gatherK.
+func gatherKGo(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, k int, rows []int32, og [][2]float32) {
+	for j := range k {
+		gather1Go(hs[j], cols[j], rows, og)
 	}
 }
 
@@ -122,10 +116,10 @@ func contig1Go(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
 	}
 }
 
-// contig4Go is the portable contig4.
-func contig4Go(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, gh [][2]float32) {
-	for k := range hs {
-		contig1Go(hs[k], cols[k][:len(gh)], gh)
+// contigKGo is the portable contigK.
+func contigKGo(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, k int, gh [][2]float32) {
+	for j := range k {
+		contig1Go(hs[j], cols[j][:len(gh)], gh)
 	}
 }
 

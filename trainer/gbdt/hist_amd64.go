@@ -1,3 +1,5 @@
+//go:build !purego
+
 package gbdt
 
 // The kernels are in hist_amd64.s.
@@ -6,10 +8,22 @@ package gbdt
 func gather1Asm(h *[maxBins]gradPair, col *uint8, rows *int32, og *[2]float32, n int)
 
 //go:noescape
+func gather2Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+
+//go:noescape
+func gather3Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+
+//go:noescape
 func gather4Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
 
 //go:noescape
 func contig1Asm(h *[maxBins]gradPair, col *uint8, gh *[2]float32, n int)
+
+//go:noescape
+func contig2Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, gh *[2]float32, n int)
+
+//go:noescape
+func contig3Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, gh *[2]float32, n int)
 
 //go:noescape
 func contig4Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, gh *[2]float32, n int)
@@ -27,15 +41,28 @@ func gather1(h *[maxBins]gradPair, col []uint8, rows []int32, og [][2]float32) {
 	gather1Asm(h, &col[0], &rows[0], &og[0], len(rows))
 }
 
-// gather4 is gather1 for four features at once (hs[k] with cols[k]). The
-// caller guarantees every row id < len(cols[k]).
-func gather4(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, rows []int32, og [][2]float32) {
+// gatherK is gather1 for the first k (1..4) features of hs and cols at
+// once: hs[j][cols[j][rows[i]]] += og[i]. The caller guarantees every row
+// id < len(cols[j]).
+func gatherK(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, k int, rows []int32, og [][2]float32) {
 	if len(rows) == 0 {
 		return
 	}
 	_ = og[len(rows)-1]
-	p := [4]*uint8{&cols[0][0], &cols[1][0], &cols[2][0], &cols[3][0]}
-	gather4Asm(hs, &p, &rows[0], &og[0], len(rows))
+	var p [4]*uint8
+	for j := range k {
+		p[j] = &cols[j][0]
+	}
+	switch k {
+	case 1:
+		gather1Asm(hs[0], p[0], &rows[0], &og[0], len(rows))
+	case 2:
+		gather2Asm(hs, &p, &rows[0], &og[0], len(rows))
+	case 3:
+		gather3Asm(hs, &p, &rows[0], &og[0], len(rows))
+	case 4:
+		gather4Asm(hs, &p, &rows[0], &og[0], len(rows))
+	}
 }
 
 // contig1 adds gh[i] to h[col[i]] for every i < len(col).
@@ -47,19 +74,28 @@ func contig1(h *[maxBins]gradPair, col []uint8, gh [][2]float32) {
 	contig1Asm(h, &col[0], &gh[0], len(col))
 }
 
-// contig4 is contig1 for four features at once: hs[k][cols[k][i]] += gh[i]
-// for every i < len(gh).
-func contig4(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, gh [][2]float32) {
+// contigK is contig1 for the first k (1..4) features of hs and cols at
+// once: hs[j][cols[j][i]] += gh[i] for every i < len(gh).
+func contigK(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, k int, gh [][2]float32) {
 	n := len(gh)
 	if n == 0 {
 		return
 	}
 	var p [4]*uint8
-	for k := range p {
-		_ = cols[k][n-1]
-		p[k] = &cols[k][0]
+	for j := range k {
+		_ = cols[j][n-1]
+		p[j] = &cols[j][0]
 	}
-	contig4Asm(hs, &p, &gh[0], n)
+	switch k {
+	case 1:
+		contig1Asm(hs[0], p[0], &gh[0], n)
+	case 2:
+		contig2Asm(hs, &p, &gh[0], n)
+	case 3:
+		contig3Asm(hs, &p, &gh[0], n)
+	case 4:
+		contig4Asm(hs, &p, &gh[0], n)
+	}
 }
 
 // accumulateRows adds og[i] to the histograms of features f0..f1-1 (h holds

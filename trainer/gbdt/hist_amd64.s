@@ -1,11 +1,13 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // The histogram kernels. A histogram bin is a float64 pair (sum of
 // gradients, sum of hessians); the gradients are float32 pairs, widened
 // exactly with CVTPS2PD and added with one ADDPD, so every kernel gives the
 // same sums as the portable Go loops in hist.go (each bin adds its rows in
-// row order). The four-feature kernels load a row id and a gradient pair
-// once for four features; each feature has its own histogram.
+// row order). The k-feature kernels (k = 2, 3, 4) load a row id and a
+// gradient pair once for k features; each feature has its own histogram.
 
 // func gather1Asm(h *[256][2]float64, col *uint8, rows *int32, og *[2]float32, n int)
 //
@@ -55,6 +57,89 @@ g1tail:
 	MOVUPD   X1, (DI)(AX*1)
 
 g1done:
+	RET
+
+// func gather2Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+//
+// For i in [0, n) and k in [0, 2): hs[k][cols[k][rows[i]]] += og[i].
+TEXT ·gather2Asm(SB), NOSPLIT, $0-40
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ rows+16(FP), R8
+	MOVQ og+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JLE  g2done
+
+g2row:
+	MOVLQSX  (R8), AX
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	ADDQ     $4, R8
+	ADDQ     $8, R9
+	DECQ     CX
+	JNZ      g2row
+
+g2done:
+	RET
+
+// func gather3Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+//
+// For i in [0, n) and k in [0, 3): hs[k][cols[k][rows[i]]] += og[i].
+TEXT ·gather3Asm(SB), NOSPLIT, $0-40
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ 16(AX), R14
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ 16(AX), R11
+	MOVQ rows+16(FP), R8
+	MOVQ og+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JLE  g3done
+
+g3row:
+	MOVLQSX  (R8), AX
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	MOVBQZX  (R11)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (R14)(BX*1), X3
+	ADDPD    X0, X3
+	MOVUPD   X3, (R14)(BX*1)
+	ADDQ     $4, R8
+	ADDQ     $8, R9
+	DECQ     CX
+	JNZ      g3row
+
+g3done:
 	RET
 
 // func gather4Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
@@ -154,6 +239,85 @@ c1tail:
 	MOVUPD   X1, (DI)(AX*1)
 
 c1done:
+	RET
+
+// func contig2Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, gh *[2]float32, n int)
+//
+// For i in [0, n) and k in [0, 2): hs[k][cols[k][i]] += gh[i].
+TEXT ·contig2Asm(SB), NOSPLIT, $0-32
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ gh+16(FP), R9
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JLE  c2done
+	XORQ AX, AX
+
+c2row:
+	MOVSD    (R9)(AX*8), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	INCQ     AX
+	CMPQ     AX, CX
+	JLT      c2row
+
+c2done:
+	RET
+
+// func contig3Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, gh *[2]float32, n int)
+//
+// For i in [0, n) and k in [0, 3): hs[k][cols[k][i]] += gh[i].
+TEXT ·contig3Asm(SB), NOSPLIT, $0-32
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ 16(AX), R14
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ 16(AX), R11
+	MOVQ gh+16(FP), R9
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JLE  c3done
+	XORQ AX, AX
+
+c3row:
+	MOVSD    (R9)(AX*8), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	MOVBQZX  (R11)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (R14)(BX*1), X3
+	ADDPD    X0, X3
+	MOVUPD   X3, (R14)(BX*1)
+	INCQ     AX
+	CMPQ     AX, CX
+	JLT      c3row
+
+c3done:
 	RET
 
 // func contig4Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, gh *[2]float32, n int)

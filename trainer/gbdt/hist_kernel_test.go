@@ -56,12 +56,17 @@ func TestHistKernelsMatchPortableLoops(t *testing.T) {
 		h4 := make([]gradPair, 4*maxBins)
 		hs := [4]*[maxBins]gradPair{featHist(h4, 0), featHist(h4, 1), featHist(h4, 2), featHist(h4, 3)}
 		cols := [4][]uint8{in.cols[0], in.cols[3], in.cols[5], in.cols[6]}
-		gather4(&hs, &cols, rows, og)
-		for k := range 4 {
-			want = [maxBins]gradPair{}
-			gather1Go(&want, cols[k], rows, og)
-			if *hs[k] != want {
-				t.Fatalf("gather4 n=%d feature %d: kernel sums differ from the portable loop", n, k)
+		for k := 1; k <= 4; k++ {
+			clear(h4)
+			gatherK(&hs, &cols, k, rows, og)
+			for j := range 4 {
+				want = [maxBins]gradPair{}
+				if j < k {
+					gather1Go(&want, cols[j], rows, og)
+				}
+				if *hs[j] != want {
+					t.Fatalf("gatherK k=%d n=%d feature %d: kernel sums differ from the portable loop", k, n, j)
+				}
 			}
 		}
 
@@ -72,14 +77,18 @@ func TestHistKernelsMatchPortableLoops(t *testing.T) {
 		if got != want {
 			t.Fatalf("contig1 n=%d: kernel sums differ from the portable loop", n)
 		}
-		clear(h4)
 		ccols := [4][]uint8{in.cols[1][first:], in.cols[2][first:], in.cols[3][first:], in.cols[4][first:]}
-		contig4(&hs, &ccols, in.gh[first:])
-		for k := range 4 {
-			want = [maxBins]gradPair{}
-			contig1Go(&want, ccols[k], in.gh[first:])
-			if *hs[k] != want {
-				t.Fatalf("contig4 n=%d feature %d: kernel sums differ from the portable loop", n, k)
+		for k := 1; k <= 4; k++ {
+			clear(h4)
+			contigK(&hs, &ccols, k, in.gh[first:])
+			for j := range 4 {
+				want = [maxBins]gradPair{}
+				if j < k {
+					contig1Go(&want, ccols[j], in.gh[first:])
+				}
+				if *hs[j] != want {
+					t.Fatalf("contigK k=%d n=%d feature %d: kernel sums differ from the portable loop", k, n, j)
+				}
 			}
 		}
 
