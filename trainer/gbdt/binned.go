@@ -171,8 +171,18 @@ func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
 			m.hasNaN = true
 			continue
 		}
-		m.min = math.Min(m.min, v)
-		m.max = math.Max(m.max, v)
+		if v < m.min {
+			m.min = v
+		}
+		if v > m.max {
+			m.max = v
+		}
+	}
+	if m.min == 0 {
+		m.min = 0 // -0 and +0 compare equal: write the same text whichever came first
+	}
+	if m.max == 0 {
+		m.max = 0
 	}
 	var s []float64
 	if sample == nil {
@@ -190,7 +200,7 @@ func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
 			}
 		}
 	}
-	slices.Sort(s)
+	sortFloats(s)
 	var distinct []float64
 	var cnts []int
 	for i, v := range s {
@@ -441,3 +451,58 @@ func (b *BinnedDataset) NumFeatures() int { return len(b.mappers) }
 
 // MaxBin is the max_bin the dataset was binned with.
 func (b *BinnedDataset) MaxBin() int { return b.maxBin }
+
+// sortFloats sorts s (no NaN) increasingly, -0 and +0 as equal values in
+// either order: a least-significant-digit radix sort on the order-preserving
+// integer keys of the values, 8 bits a pass, skipping passes where every key
+// has the same digit. For the 200,000 sampled values of a column it is
+// several times faster than slices.Sort.
+func sortFloats(s []float64) {
+	if len(s) < 1024 {
+		slices.Sort(s)
+		return
+	}
+	keys := make([]uint64, len(s))
+	tmp := make([]uint64, len(s))
+	for i, v := range s {
+		b := math.Float64bits(v)
+		if v == 0 {
+			b = 0 // -0 as +0
+		}
+		if b>>63 == 1 {
+			b = ^b
+		} else {
+			b |= 1 << 63
+		}
+		keys[i] = b
+	}
+	var cnt [256]int
+	for shift := uint(0); shift < 64; shift += 8 {
+		cnt = [256]int{}
+		for _, k := range keys {
+			cnt[k>>shift&255]++
+		}
+		if cnt[keys[0]>>shift&255] == len(keys) {
+			continue // every key has this digit
+		}
+		pos := 0
+		for d, c := range cnt {
+			cnt[d] = pos
+			pos += c
+		}
+		for _, k := range keys {
+			d := k >> shift & 255
+			tmp[cnt[d]] = k
+			cnt[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, b := range keys {
+		if b>>63 == 1 {
+			b &^= 1 << 63
+		} else {
+			b = ^b
+		}
+		s[i] = math.Float64frombits(b)
+	}
+}
