@@ -89,9 +89,36 @@ func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, g Ga
 // evaluateFold trains and scores one fold: k indexes s.Folds, or is
 // len(s.Folds) for the screening rung.
 func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k int, threads int, timings map[string]float64) (float64, int, error) {
+	ff, err := s.fitFold(ctx, spec, fs, k, threads, timings)
+	if err != nil {
+		return 0, 0, err
+	}
+	tick := time.Now()
+	pred, err := ff.model.PredictProba(ff.valid)
+	if err != nil {
+		return 0, 0, err
+	}
+	score, err := scoreMetric(s.Metric, takeFloats(s.Y, s.fold(k).Valid), pred)
+	timings[journal.PhasePredict] += time.Since(tick).Seconds()
+	return score, ff.bestIter, err
+}
+
+// foldFit is one fold's fitted trial: the feature pipeline (nil for base
+// columns) and the model trained on the fold's training rows, and the
+// fold's validation rows as the model's design.
+type foldFit struct {
+	member
+	valid    *trainer.Dataset
+	bestIter int
+}
+
+// fitFold fits the trial on fold k's training rows (k == len(s.Folds): the
+// screening rung): the pipeline on those rows only, GBDT early-stopping on
+// the fold's validation part.
+func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k int, threads int, timings map[string]float64) (*foldFit, error) {
 	fold := s.fold(k)
 	if !foldRowsSorted(fold) {
-		return 0, 0, fmt.Errorf("fold rows are not in increasing order")
+		return nil, fmt.Errorf("fold rows are not in increasing order")
 	}
 	yTrain, yValid := takeFloats(s.Y, fold.Train), takeFloats(s.Y, fold.Valid)
 	tick := time.Now()
@@ -100,6 +127,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 		timings[name] += now.Sub(tick).Seconds()
 		tick = now
 	}
+	ff := &foldFit{}
 
 	// Features: base columns straight from the shared design, or the
 	// pipeline fitted on this fold's training rows only.
@@ -110,23 +138,22 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 			Folds: 5, Seed: spec.Seed + uint64(k), TimeCol: s.TimeCol, Leaks: s.Leaks, Threads: threads,
 		})
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		validOut, err := pipe.Apply(ctx, validFrame)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
+		ff.pipeline = pipe
 		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
 		if len(trainDS.Features) == 0 && (spec.Model == ModelGBDT || len(trainDS.Sparse) == 0) {
-			return 0, 0, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
+			return nil, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
 		}
 	} else if len(s.base.Features) == 0 {
-		return 0, 0, fmt.Errorf("the table has no usable base columns; this trial needs a feature set (text and identifier columns need transforms)")
+		return nil, fmt.Errorf("the table has no usable base columns; this trial needs a feature set (text and identifier columns need transforms)")
 	}
 	phase(journal.PhaseFeatures)
 
-	var model trainer.Model
-	bestIter := 0
 	switch spec.Model {
 	case ModelGBDT:
 		kv := maps.Clone(spec.Params)
@@ -134,25 +161,25 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 		kv["seed"] = strconv.FormatUint(spec.Seed, 10)
 		p, err := gbdt.ParseParams(kv)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		var train gbdt.Data
 		var valid *gbdt.Data
 		if trainDS == nil {
 			b, err := s.binned(ctx, p.MaxBin)
 			if err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 			train = gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Train}
 			valid = &gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Valid}
 		} else {
 			b, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
 			if err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 			vb, err := b.Bin(ctx, validDS)
 			if err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 			train = gbdt.Data{Binned: b, Labels: yTrain}
 			valid = &gbdt.Data{Binned: vb, Labels: yValid}
@@ -160,16 +187,16 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 		phase(journal.PhaseBin)
 		m, err := gbdt.Train(ctx, p, train, valid)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		model, bestIter = m, m.BestIteration()
+		ff.model, ff.bestIter = m, m.BestIteration()
 		if trainDS == nil {
 			validDS = s.foldValid(k)
 		}
 	case ModelLogreg:
 		p, err := linear.ParseParams(spec.Params)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if trainDS == nil {
 			trainDS, validDS = s.base.Take(fold.Train), s.foldValid(k)
@@ -177,20 +204,15 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 		phase(journal.PhaseBin)
 		m, err := linear.Fit(ctx, trainDS, yTrain, p)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		model = m
+		ff.model = m
 	default:
-		return 0, 0, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
 	}
 	phase(journal.PhaseTrain)
-	pred, err := model.PredictProba(validDS)
-	if err != nil {
-		return 0, 0, err
-	}
-	score, err := scoreMetric(s.Metric, yValid, pred)
-	phase(journal.PhasePredict)
-	return score, bestIter, err
+	ff.valid = validDS
+	return ff, nil
 }
 
 func scoreMetric(metric string, y, p []float64) (float64, error) {

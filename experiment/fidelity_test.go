@@ -241,3 +241,63 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 		t.Errorf("leader %+v should have run all %d folds (%v)", lead, cfg.Folds, err)
 	}
 }
+
+// TestBagMembersAreTheFoldModelsTheCVScored: each member of a trial's bag,
+// scored on its own fold's validation rows, gives exactly the fold score
+// Evaluate journaled — the bag is the model the CV score describes — and
+// the bag's prediction is the members' mean.
+func TestBagMembersAreTheFoldModelsTheCVScored(t *testing.T) {
+	cfg := testConfig()
+	tab := loadCriteo(t)
+	holdout, err := HoldoutRows(tab, cfg.Holdout, "", "", cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSearch(tab, holdout, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []TrialSpec{
+		{Model: ModelGBDT, Params: defaultsFor(ModelGBDT), Seed: 3},
+		{Model: ModelLogreg, Params: defaultsFor(ModelLogreg), Features: "log1p(I5); count(C3)", Seed: 3},
+	} {
+		out, err := s.Evaluate(context.Background(), spec, 1, Gates{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bag, err := s.Bag(context.Background(), spec, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bag.Members) != len(s.Folds) {
+			t.Fatalf("%s: %d members for %d folds", spec.Model, len(bag.Members), len(s.Folds))
+		}
+		fr := s.Frame.Take(s.Folds[0].Valid)
+		all, err := bag.Predict(context.Background(), s, fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mean := make([]float64, len(all))
+		for k, m := range bag.Members {
+			one := &Fitted{Spec: spec, Members: []member{m}}
+			valid := s.Frame.Take(s.Folds[k].Valid)
+			p, err := one.Predict(context.Background(), s, valid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := scoreMetric(s.Metric, takeFloats(s.Y, s.Folds[k].Valid), p)
+			if err != nil || got != out.FoldScores[k] {
+				t.Errorf("%s fold %d: member scores %v, Evaluate journaled %v (%v)", spec.Model, k+1, got, out.FoldScores[k], err)
+			}
+			p0, _ := one.Predict(context.Background(), s, fr)
+			for i, v := range p0 {
+				mean[i] += v / float64(len(bag.Members))
+			}
+		}
+		for i := range all {
+			if math.Abs(all[i]-mean[i]) > 1e-15 {
+				t.Fatalf("%s: bag prediction %v, members' mean %v (row %d)", spec.Model, all[i], mean[i], i)
+			}
+		}
+	}
+}

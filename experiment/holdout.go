@@ -17,16 +17,54 @@ import (
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
-// Fitted is a trial's spec refitted on the whole search part: the feature
-// pipeline (nil for base columns) and the model. It is what promotion
-// exports.
+// Fitted is a trial's final model: its spec refitted on the whole search
+// part (one member), or the bag of its fold models (one member per fold,
+// predictions averaged). It is what promotion exports.
 type Fitted struct {
-	Spec     TrialSpec
-	Pipeline *dsl.Pipeline
-	Model    trainer.Model
-	// Trees is the GBDT's number of trees (the mean best iteration over the
-	// trial's folds); 0 for logreg.
+	Spec    TrialSpec
+	Members []member
+	// Trees is the GBDT's number of trees: of the refit (the mean best
+	// iteration over the trial's folds), or the mean over the bag's
+	// members; 0 for logreg.
 	Trees int
+}
+
+// member is one fitted model with its feature pipeline (nil for base
+// columns).
+type member struct {
+	pipeline *dsl.Pipeline
+	model    trainer.Model
+}
+
+// Final models a study can score on the holdout.
+const (
+	FinalRefit = "refit" // the spec trained once on the whole search part
+	FinalBag   = "bag"   // the K fold models the CV score measured, averaged
+)
+
+// Bag fits spec on each fold exactly as Evaluate did (the pipeline on the
+// fold's training rows, GBDT early-stopping on its validation part) and
+// keeps the K models: their average is the model the CV score describes,
+// each member having seen (K-1)/K of the search part.
+func (s *Search) Bag(ctx context.Context, spec TrialSpec, threads int) (*Fitted, error) {
+	fs, err := s.featureSpec(spec.Features)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fitted{Spec: spec}
+	trees := 0
+	for k := range s.Folds {
+		ff, err := s.fitFold(ctx, spec, fs, k, threads, map[string]float64{})
+		if err != nil {
+			return nil, fmt.Errorf("fold %d: %w", k+1, err)
+		}
+		f.Members = append(f.Members, ff.member)
+		trees += ff.bestIter
+	}
+	if spec.Model == ModelGBDT {
+		f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds))))
+	}
+	return f, nil
 }
 
 // Refit trains spec on every row of the search part. GBDT trees: the mean
@@ -34,6 +72,7 @@ type Fitted struct {
 // validation part left to watch).
 func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, threads int) (*Fitted, error) {
 	f := &Fitted{Spec: spec}
+	var m member
 	var design *trainer.Dataset
 	fs, err := s.featureSpec(spec.Features)
 	if err != nil {
@@ -44,7 +83,7 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 		if err != nil {
 			return nil, err
 		}
-		f.Pipeline, design = pipe, DesignFromOutput(out)
+		m.pipeline, design = pipe, DesignFromOutput(out)
 	} else {
 		design = s.base
 	}
@@ -75,41 +114,60 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 		if err != nil {
 			return nil, err
 		}
-		m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: b, Labels: s.Y}, nil)
-		if err != nil {
+		if m.model, err = gbdt.Train(ctx, p, gbdt.Data{Binned: b, Labels: s.Y}, nil); err != nil {
 			return nil, err
 		}
-		f.Model = m
 	case ModelLogreg:
 		p, err := linear.ParseParams(spec.Params)
 		if err != nil {
 			return nil, err
 		}
-		m, err := linear.Fit(ctx, design, s.Y, p)
-		if err != nil {
+		if m.model, err = linear.Fit(ctx, design, s.Y, p); err != nil {
 			return nil, err
 		}
-		f.Model = m
 	default:
 		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
 	}
+	f.Members = []member{m}
 	return f, nil
 }
 
-// Predict scores a frame with the fitted pipeline and model. Its columns
-// must be the study's (same kinds and dictionaries: features.AlignTo).
+// Predict scores a frame with the fitted pipelines and models, averaging
+// the members' probabilities. Its columns must be the study's (same kinds
+// and dictionaries: features.AlignTo).
 func (f *Fitted) Predict(ctx context.Context, s *Search, fr *features.Frame) ([]float64, error) {
-	var design *trainer.Dataset
-	if f.Pipeline != nil {
-		out, err := f.Pipeline.Apply(ctx, fr)
+	var base *trainer.Dataset
+	var sum []float64
+	for _, m := range f.Members {
+		design := base
+		if m.pipeline != nil {
+			out, err := m.pipeline.Apply(ctx, fr)
+			if err != nil {
+				return nil, err
+			}
+			design = DesignFromOutput(out)
+		} else if base == nil {
+			base, _ = DesignFromFrame(fr.Without(s.hidden...))
+			design = base
+		}
+		p, err := m.model.PredictProba(design)
 		if err != nil {
 			return nil, err
 		}
-		design = DesignFromOutput(out)
-	} else {
-		design, _ = DesignFromFrame(fr.Without(s.hidden...))
+		if sum == nil {
+			sum = p
+			continue
+		}
+		for i, v := range p {
+			sum[i] += v
+		}
 	}
-	return f.Model.PredictProba(design)
+	if len(f.Members) > 1 {
+		for i := range sum {
+			sum[i] /= float64(len(f.Members))
+		}
+	}
+	return sum, nil
 }
 
 // HoldoutScore is one trial scored on the holdout.
@@ -119,13 +177,17 @@ type HoldoutScore struct {
 	CVStd   Num            `json:"cv_std"`
 	Holdout metrics.Report `json:"holdout"`
 	Trees   int            `json:"trees,omitempty"`
+	Final   string         `json:"final"` // FinalBag or FinalRefit
 }
 
 // ScoreHoldout refits the incumbent and the next best trials (top in all)
 // on the whole search part and
 // scores it once on the holdout rows, recording the figures in the
 // journal. This is the only path (with promotion) that reads holdout rows.
-func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int, threads int) ([]HoldoutScore, error) {
+func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int, threads int, final string) ([]HoldoutScore, error) {
+	if final != FinalBag && final != FinalRefit {
+		return nil, fmt.Errorf("final model %q: want %s or %s", final, FinalBag, FinalRefit)
+	}
 	st, cfg, err := readStudy(j, study)
 	if err != nil {
 		return nil, err
@@ -174,9 +236,14 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int
 		if err := json.Unmarshal(t.Spec, &spec); err != nil {
 			return nil, fmt.Errorf("trial %d: spec unreadable: %w", t.ID, err)
 		}
-		f, err := s.Refit(ctx, spec, t.BestIteration, threads)
+		var f *Fitted
+		if final == FinalBag {
+			f, err = s.Bag(ctx, spec, threads)
+		} else {
+			f, err = s.Refit(ctx, spec, t.BestIteration, threads)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("trial %d: refit: %w", t.ID, err)
+			return nil, fmt.Errorf("trial %d: %s: %w", t.ID, final, err)
 		}
 		pred, err := f.Predict(ctx, s, hold)
 		if err != nil {
@@ -190,7 +257,7 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, top int
 		if _, err := j.PutTrial(study, t); err != nil {
 			return nil, err
 		}
-		out = append(out, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, Trees: f.Trees})
+		out = append(out, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, Trees: f.Trees, Final: final})
 	}
 	return out, nil
 }

@@ -128,25 +128,31 @@ func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: %d %s", code, errs)
 	}
-	code, out, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--top", "2", "--json")
-	if code != 0 {
-		t.Fatalf("holdout: %d %s", code, errs)
-	}
-	var scores []struct {
-		Trial   int
-		Holdout struct {
-			Rows int     `json:"rows"`
-			AUC  float64 `json:"auc"`
+	for _, final := range []string{"bag", "refit"} {
+		code, out, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--top", "2", "--final", final, "--json")
+		if code != 0 {
+			t.Fatalf("holdout --final %s: %d %s", final, code, errs)
+		}
+		var scores []struct {
+			Trial   int
+			Final   string
+			Holdout struct {
+				Rows int     `json:"rows"`
+				AUC  float64 `json:"auc"`
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &scores); err != nil || len(scores) != 2 {
+			t.Fatalf("holdout --json: %v %s", err, out)
+		}
+		for _, s := range scores {
+			// modulo split of 200 rows by 5: rows 4, 9, …, 199 are the holdout.
+			if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 || s.Final != final {
+				t.Errorf("trial %d: holdout %+v (%s), want 40 rows and an AUC of the %s model", s.Trial, s.Holdout, s.Final, final)
+			}
 		}
 	}
-	if err := json.Unmarshal([]byte(out), &scores); err != nil || len(scores) != 2 {
-		t.Fatalf("holdout --json: %v %s", err, out)
-	}
-	for _, s := range scores {
-		// modulo split of 200 rows by 5: rows 4, 9, …, 199 are the holdout.
-		if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 {
-			t.Errorf("trial %d: holdout %+v, want 40 rows and an AUC", s.Trial, s.Holdout)
-		}
+	if code, _, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--final", "best"); code != 2 || !strings.Contains(errs, "--final") {
+		t.Errorf("holdout --final best: exit %d, %s", code, errs)
 	}
 }
 

@@ -320,12 +320,16 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	study := fs.String("study", "", "study (required)")
 	top := fs.Int("top", 3, "score the K best trials")
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
+	final := fs.String("final", experiment.FinalBag, "the model scored: bag (the trial's K fold models, averaged: what its CV score measured) or refit (trained once on the whole search part)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *study == "" {
 		return usagef("--study NAME is required")
+	}
+	if *final != experiment.FinalBag && *final != experiment.FinalRefit {
+		return usagef("--final %q: want bag or refit", *final)
 	}
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
@@ -335,7 +339,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	scores, err := experiment.ScoreHoldout(ctx, j, *study, *top, *threads)
+	scores, err := experiment.ScoreHoldout(ctx, j, *study, *top, *threads, *final)
 	if err != nil {
 		return err
 	}
