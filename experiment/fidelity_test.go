@@ -150,15 +150,7 @@ func TestObservationsRankFinishedAbovePrunedAboveScreened(t *testing.T) {
 func TestScreeningRungRunsFirstAndGates(t *testing.T) {
 	cfg := testConfig()
 	cfg.Screen = "0.5"
-	tab := loadCriteo(t)
-	holdout, err := HoldoutRows(tab, cfg.Holdout, "", "", cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSearch(tab, holdout, &cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := criteoSearch(t, cfg)
 	if s.ScreenFrac != 0.5 || len(s.Screen.Train) == 0 || len(s.Screen.Train) > len(s.Folds[0].Train)/2+2 {
 		t.Fatalf("screening rung: frac %v, %d of %d training rows", s.ScreenFrac, len(s.Screen.Train), len(s.Folds[0].Train))
 	}
@@ -248,15 +240,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 // the bag's prediction is the members' mean.
 func TestBagMembersAreTheFoldModelsTheCVScored(t *testing.T) {
 	cfg := testConfig()
-	tab := loadCriteo(t)
-	holdout, err := HoldoutRows(tab, cfg.Holdout, "", "", cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSearch(tab, holdout, &cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := criteoSearch(t, cfg)
 	for _, spec := range []TrialSpec{
 		{Model: ModelGBDT, Params: defaultsFor(ModelGBDT), Seed: 3},
 		{Model: ModelLogreg, Params: defaultsFor(ModelLogreg), Features: "log1p(I5); count(C3)", Seed: 3},
@@ -300,4 +284,19 @@ func TestBagMembersAreTheFoldModelsTheCVScored(t *testing.T) {
 			}
 		}
 	}
+}
+
+// criteoSearch is the search part of the shipped Criteo sample under cfg.
+func criteoSearch(t *testing.T, cfg StudyConfig) *Search {
+	t.Helper()
+	tab := loadCriteo(t)
+	holdout, err := HoldoutRows(tab, cfg.Holdout, "", "", cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSearch(tab, holdout, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
