@@ -14,7 +14,9 @@
 // part. peak_rss_mb is the process's high-water mark after the CSV is loaded
 // (VmHWM reset as fit_peer.py does), so it includes the resident frame.
 // -wait-quiet waits for other processes to go idle first, as fit_peer.py
-// does; other_procs_cpu_s is the CPU time other processes took meanwhile.
+// does; other_procs_cpu_s is the CPU time other processes took meanwhile,
+// cpu_seconds this process's (binning and training; wall time x threads
+// at best).
 package main
 
 import (
@@ -128,7 +130,8 @@ func run() error {
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
-	other := (busyCPUSeconds() - busy0) - (ownCPUSeconds() - own0)
+	own := ownCPUSeconds() - own0
+	other := (busyCPUSeconds() - busy0) - own
 	t1 := time.Now()
 	testDS := ds.Take(test)
 	prob, err := m.PredictProba(testDS)
@@ -173,7 +176,7 @@ func run() error {
 		"bin_seconds": round(binS), "train_seconds": round(trainS), "predict_seconds": round(predictS),
 		"auc": math.Round(auc*1e4) / 1e4, "logloss": math.Round(ll*1e4) / 1e4, "trees": m.NumTrees(),
 		"peak_rss_mb": peakRSSMB(), "threads": p.NumThreads,
-		"waited_for_quiet_s": round(waited), "other_procs_cpu_s": round(other),
+		"waited_for_quiet_s": round(waited), "other_procs_cpu_s": round(other), "cpu_seconds": round(own),
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
