@@ -15,12 +15,17 @@
 //   - Train(ctx, params, Data{Binned, Labels, Rows}, *Data) grows trees
 //     leaf-wise with binary log-loss from the average (boost_from_average),
 //     learning the NaN direction per split and native categorical splits,
-//     with histogram subtraction (the smaller child is built), ordered
-//     gradients, a stable in-place row partition, cache-blocked
-//     feature-parallel histograms (an amd64 assembly kernel adds each
-//     gradient/hessian pair with one instruction; force_row_wise switches to
-//     row-major bins) and no allocation per node. A fold is a Rows subset;
-//     the optional validation Data drives early_stopping_round.
+//     with histogram subtraction (the smaller child is built), float32
+//     ordered gradients, a stable in-place row partition, cache-blocked
+//     feature-parallel histograms (hist.go: amd64 assembly kernels take up
+//     to four features per pass over a leaf's rows, read each row id and
+//     gradient pair once for them and add a float64 gradient/hessian pair
+//     with one instruction; the root reads bins and gradients in place;
+//     force_row_wise switches to row-major bins), gradients with an inline
+//     exponential, four rows at a time with AVX2 (grad.go), and no
+//     allocation per node. The kernels and their portable Go loops (build
+//     tag purego, or any other GOARCH) give the same bits. A fold is a Rows
+//     subset; the optional validation Data drives early_stopping_round.
 //   - Model: PredictRaw / PredictProba on a trainer.Dataset (own scoring),
 //     FeatureImportance (split count and gain), BestIteration, and
 //     WriteText (LightGBM text format, version=v3, exact tree_sizes).

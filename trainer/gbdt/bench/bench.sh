@@ -13,7 +13,9 @@
 #                default ~/.cache/nightshift/lightgbm/bin/lightgbm; the
 #                exactness check is skipped with a message when absent
 #   SETS         generated sets to time, default "fraud click"
-#   PEER_LIST    default "xgboost-hist sklearn-hgb"
+#   PEER_LIST    default "xgboost-hist sklearn-hgb", plus lightgbm-cli when
+#                LIGHTGBM_BIN is found (its train_seconds is boosting only:
+#                CSV parsing and binning are in its load_bin_seconds)
 # Prints one JSON line per fit (also in OUTDIR/fit.jsonl), then a table with
 # train-time and peak-RSS ratios ours/peer measured in this run.
 set -euo pipefail
@@ -25,12 +27,17 @@ shared=${SHARED_DATA:-$root/../shared/data}
 lgb=${LIGHTGBM_BIN:-$HOME/.cache/nightshift/lightgbm/bin/lightgbm}
 py=/usr/bin/python3
 mkdir -p "$out"
+peer_list=${PEER_LIST:-xgboost-hist sklearn-hgb}
+if [ -z "${PEER_LIST:-}" ] && [ -x "$lgb" ]; then
+  peer_list="$peer_list lightgbm-cli"
+fi
+export LIGHTGBM_BIN=$lgb
 bench=$out/gbdtbench
 (cd "$root" && go build -o "$bench" ./trainer/gbdt/cmd/gbdtbench)
 
 for set in ${SETS:-fraud click}; do
   [ -f "$data/$set.csv" ] || "$py" "$peers/make_data.py" --out "$data" --only "$set"
-  for peer in ${PEER_LIST:-xgboost-hist sklearn-hgb}; do
+  for peer in $peer_list; do
     "$py" "$peers/fit_peer.py" "$data/$set.csv" "$peer" | tee -a "$out/fit.jsonl"
   done
   "$bench" -data "$data/$set.csv" -wait-quiet 300 | tee -a "$out/fit.jsonl"
