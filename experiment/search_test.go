@@ -194,6 +194,12 @@ func TestCompareFoldsNeedsAPairedWin(t *testing.T) {
 	if c := compareFolds(MetricLogLoss, []float64{0.30, 0.31, 0.29}, []float64{0.32, 0.33, 0.31}, 1); !c.Better {
 		t.Errorf("lower log loss not better: %s", c.Verdict)
 	}
+	// Differences +0.02, 0, -0.005, +0.015, +0.01: the plain paired t is
+	// 1.73 (> 1.533), the Nadeau–Bengio corrected one 1.15 — not a win.
+	marginal := []float64{0.82, 0.82, 0.775, 0.825, 0.80}
+	if c := compareFolds(MetricAUC, marginal, inc, 1); c.Better || math.Abs(c.T-1.1504) > 1e-3 {
+		t.Errorf("marginal challenger: better=%v t=%.4f, want not better at t≈1.1504: %s", c.Better, c.T, c.Verdict)
+	}
 }
 
 func TestSpecHashIgnoresSpellingAndOrder(t *testing.T) {
