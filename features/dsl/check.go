@@ -338,7 +338,7 @@ func typeHint(e Expr, t vtype) string {
 	s := canonString(e)
 	switch t {
 	case vCat:
-		return fmt.Sprintf("encode it first, e.g. count(%s) or target_mean(%s)", s, s)
+		return fmt.Sprintf("encode it first, e.g. count(%s) or target_mean(%s), or range_mid(%s) when its levels are numbers or ranges (\"26 to 30\")", s, s, s)
 	case vText:
 		return fmt.Sprintf("use a text op, e.g. length(%s) or word_count(%s)", s, s)
 	case vSparse:

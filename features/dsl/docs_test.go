@@ -66,7 +66,7 @@ func TestRegistryIsComplete(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"log1p", "sqrt", "abs", "clip", "ratio", "diff", "prod", "pow", "bin", "rank", "is_missing", "fill",
-		"count", "target_mean", "cross", "rare", "hash", "category", "group_count", "group_mean", "group_std", "group_max", "group_nunique",
+		"count", "target_mean", "cross", "rare", "hash", "category", "range_mid", "group_count", "group_mean", "group_std", "group_max", "group_nunique",
 		"length", "word_count", "count_digits", "count_upper", "count_urls", "contains", "regex_count", "tokens",
 		"hour", "weekday", "day", "month", "epoch", "since", "drop"} {
 		if !seen[want] {

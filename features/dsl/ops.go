@@ -51,6 +51,8 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 		return hashImpl{buckets: int(e.num("buckets"))}, nil
 	case "category":
 		return categoryImpl{}, nil
+	case "range_mid":
+		return textImpl{rangeMid}, nil
 	case "group_count", "group_mean", "group_std", "group_max", "group_nunique":
 		g := &groupImpl{stat: e.Name[len("group_"):], hasX: e.Name != "group_count"}
 		if g.hasX {
