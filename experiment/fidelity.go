@@ -26,20 +26,18 @@ import (
 //     among the best 1/screenEta of all screened trials so far go on to
 //     the full folds (screenGate: successive halving's promotion rule,
 //     applied as each trial arrives, like ASHA); the rest end pruned with
-//     their screening score journaled;
-//   - median pruning may stop a promoted trial after its first fold.
+//     their screening score journaled.
 //
 // The planner's TPE ranks finished trials above trials pruned at a fold,
 // and those above trials screened out (observations in builtin.go), as
 // Optuna's TPE ranks complete trials above pruned ones.
 const (
-	largeRows       = 200_000
-	largeFolds      = 3
-	screenDefault   = 1.0 / 8
-	screenMinRows   = 25_000
-	screenEta       = 3
-	screenStartup   = 4
-	largePruneAfter = 1
+	largeRows     = 200_000
+	largeFolds    = 3
+	screenDefault = 1.0 / 8
+	screenMinRows = 25_000
+	screenEta     = 3
+	screenStartup = 4
 )
 
 // resolveFolds returns the number of folds for a search part of rows rows:

@@ -337,7 +337,6 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	s.mu.Unlock()
 	gates := Gates{Prune: medianPrune(s.cfg.Metric, doneScores, pruneWarmup)}
 	if s.search.ScreenFrac > 0 {
-		gates.Prune = medianPrune(s.cfg.Metric, doneScores, largePruneAfter)
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
 	}
 
