@@ -330,51 +330,66 @@ func deviations(by string, ks ...int) string {
 //
 //	go test -tags bench -run TestCreditcardGroupAggregateCandidates -v -timeout 30m ./features/dsl
 func TestCreditcardGroupAggregateCandidates(t *testing.T) {
-	fr, y := loadShared(t, "fraud/creditcard_10k.csv", "Class")
-	specs := []string{""}
+	res := candidateSearch(t, "fraud/creditcard_10k.csv", "Class", creditcardCandidates)
 	for _, c := range creditcardCandidates {
+		if f := res[c.name][1]; f.diff < -2*f.se {
+			t.Errorf("%s loses to raw columns on the confirmation seeds: %+.4f < -2 × %.4f", c.name, f.diff, f.se)
+		}
+	}
+}
+
+// pairedRow is one feature set against raw columns over one seed set: its
+// mean AUC, the mean paired difference, its SE and the Nadeau–Bengio SE.
+type pairedRow struct{ mean, diff, se, seNB float64 }
+
+// candidateSearch scores every candidate against the raw columns of file
+// (rawSpec), paired, on selectionSeeds and on confirmationSeeds; candidates
+// ahead by more than one paired SE on both are scored again on
+// recheckSeeds. It logs the table and returns each candidate's rows:
+// selection, confirmation and, when rechecked, the recheck.
+func candidateSearch(t *testing.T, file, target string, cands []struct{ name, spec string }) map[string][]pairedRow {
+	t.Helper()
+	fr, y := loadShared(t, file, target)
+	specs := []string{rawSpec(file)}
+	for _, c := range cands {
 		specs = append(specs, c.spec)
 	}
-	type row struct{ mean, diff, se, seNB float64 }
-	table := map[string][]row{}
+	table := map[string][]pairedRow{}
 	var rawMean [2]float64
 	for r, seeds := range [][]uint64{selectionSeeds, confirmationSeeds} {
-		aucs := pairedCV(t, fr, y, "Class", specs, seeds, 5)
+		aucs := pairedCV(t, fr, y, target, specs, seeds, 5)
 		rawMean[r], _, _, _ = pairedDiff(aucs[0], aucs[0], 5)
-		for i, c := range creditcardCandidates {
+		for i, c := range cands {
 			m, d, se, nb := pairedDiff(aucs[0], aucs[i+1], 5)
-			table[c.name] = append(table[c.name], row{m, d, se, nb})
+			table[c.name] = append(table[c.name], pairedRow{m, d, se, nb})
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "creditcard_10k, GBDT, 5×5-fold CV AUC; paired difference ± SE over 25 fold pairs (Nadeau–Bengio SE)\n")
+	fmt.Fprintf(&b, "%s, GBDT, 5×5-fold CV AUC; paired difference ± SE over 25 fold pairs (Nadeau–Bengio SE)\n", filepath.Base(file))
 	fmt.Fprintf(&b, "%-55s | selection seeds %v | confirmation seeds %v\n", "feature set", selectionSeeds, confirmationSeeds)
 	fmt.Fprintf(&b, "%-55s | %.4f | %.4f\n", "raw columns", rawMean[0], rawMean[1])
-	for _, c := range creditcardCandidates {
+	for _, c := range cands {
 		s, f := table[c.name][0], table[c.name][1]
 		fmt.Fprintf(&b, "%-55s | %.4f %+.4f ± %.4f (%.4f) | %.4f %+.4f ± %.4f (%.4f)\n", c.name, s.mean, s.diff, s.se, s.seNB, f.mean, f.diff, f.se, f.seNB)
 	}
-	recheck := []string{""}
+	recheck := []string{rawSpec(file)}
 	var names []string
-	for _, c := range creditcardCandidates {
+	for _, c := range cands {
 		if s, f := table[c.name][0], table[c.name][1]; s.diff > s.se && f.diff > f.se {
 			recheck = append(recheck, c.spec)
 			names = append(names, c.name)
 		}
 	}
 	if len(names) > 0 {
-		aucs := pairedCV(t, fr, y, "Class", recheck, recheckSeeds, 5)
+		aucs := pairedCV(t, fr, y, target, recheck, recheckSeeds, 5)
 		raw, _, _, _ := pairedDiff(aucs[0], aucs[0], 5)
 		fmt.Fprintf(&b, "recheck on %d more repeats (seeds %v): raw columns %.4f\n", len(recheckSeeds), recheckSeeds, raw)
 		for i, name := range names {
 			m, d, se, nb := pairedDiff(aucs[0], aucs[i+1], 5)
+			table[name] = append(table[name], pairedRow{m, d, se, nb})
 			fmt.Fprintf(&b, "%-55s | %.4f %+.4f ± %.4f (%.4f)\n", name, m, d, se, nb)
 		}
 	}
 	t.Log("\n" + b.String())
-	for _, c := range creditcardCandidates {
-		if f := table[c.name][1]; f.diff < -2*f.se {
-			t.Errorf("%s loses to raw columns on the confirmation seeds: %+.4f < -2 × %.4f", c.name, f.diff, f.se)
-		}
-	}
+	return table
 }
