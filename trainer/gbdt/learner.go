@@ -223,6 +223,11 @@ func (t *tree) addCategorySet(m *binMapper, binLeft *[4]uint64) {
 	t.catBoundaries = append(t.catBoundaries, len(t.catThreshold))
 }
 
+// partitionParallelRows is the leaf size from which a partition is cut into
+// one chunk per thread (below it, starting goroutines costs more than the
+// second core saves).
+const partitionParallelRows = 1 << 14
+
 // partition reorders idx[begin:begin+count] so rows going left come first,
 // keeping the order within each side (rows stay increasing, so histogram
 // loops read the bin columns forwards). Returns the number going left.
@@ -233,16 +238,23 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	rows := l.idx[begin : begin+count]
 	tmp := l.tmp[:count]
 	col := l.data.cols[f]
+	var left [maxBins]uint8 // 1 for the bins that go left
+	for b := range left {
+		left[b] = uint8(binLeft[b>>6] >> (b & 63) & 1)
+	}
 	chunks := 1
-	if count >= 1<<16 {
+	if count >= partitionParallelRows {
 		chunks = l.threads
 	}
 	size := (count + chunks - 1) / chunks
 	var nls [maxThreads]int
 	parallelChunks(count, size, func(lo, hi int) {
-		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, binLeft)
+		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, &left)
 	})
-	// join: lefts of every chunk, then rights of every chunk
+	// Join: the lefts of every chunk, in order (one after the other: a
+	// chunk's lefts may move over the previous chunk's), then the rights of
+	// every chunk from tmp, each chunk's to its own place, in parallel.
+	var rightAt [maxThreads]int
 	nl := nls[0]
 	for c := 1; c*size < count; c++ {
 		lo := c * size
@@ -251,23 +263,24 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	}
 	at := nl
 	for c := 0; c*size < count; c++ {
-		lo, hi := c*size, min((c+1)*size, count)
-		nr := hi - lo - nls[c]
-		copy(rows[at:], tmp[lo:lo+nr])
-		at += nr
+		rightAt[c] = at
+		at += min(size, count-c*size) - nls[c]
 	}
+	parallelChunks(count, size, func(lo, hi int) {
+		c := lo / size
+		copy(rows[rightAt[c]:], tmp[lo:hi-nls[c]])
+	})
 	return nl
 }
 
-// partitionChunk moves the rows going left to the front of rows and the
-// others to the front of tmp, both in order; it returns the left count.
-func partitionChunk(rows, tmp []int32, col []uint8, binLeft *[4]uint64) int {
-	bl := *binLeft
+// partitionChunk moves the rows going left (left[bin] == 1) to the front
+// of rows and the others to the front of tmp, both in order; it returns the
+// left count.
+func partitionChunk(rows, tmp []int32, col []uint8, left *[maxBins]uint8) int {
 	tmp = tmp[:len(rows)]
 	nl, nr := 0, 0
 	for _, r := range rows {
-		v := col[r]
-		bit := int(bl[v>>6] >> (v & 63) & 1)
+		bit := int(left[col[r]])
 		rows[nl] = r
 		tmp[nr] = r
 		nl += bit

@@ -46,7 +46,8 @@ func aucOfProba(t testing.TB, m *Model, ds *trainer.Dataset, y []float64, rows [
 }
 
 func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
-	// over 65536 rows, so large leaves are partitioned in parallel chunks
+	// large leaves (over partitionParallelRows) are partitioned in parallel
+	// chunks, 3 threads give uneven chunks
 	ds, y := synthetic(100000, 3)
 	train, valid := splitRows(ds.Rows)
 	p := DefaultParams()
