@@ -25,7 +25,9 @@
 // group aggregates give each training row its group without itself, which is
 // what a new row sees. Ops() is
 // the single registry of ops: it generates docs/features.md and Reference(),
-// the text the LLM planner is shown.
+// the text the LLM planner is shown. RangeLike tells a planner which
+// categorical columns hold binned numeric ranges ("26 to 30", "more than
+// 69000") that range_mid(c) reads as ordered numbers.
 //
 // Nothing here knows about models: Output holds features.Columns (numeric or
 // categorical) and Sparse blocks whose fields mirror trainer.SparseBlock, so

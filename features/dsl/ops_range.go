@@ -179,3 +179,24 @@ func rangeTokens(s string) []rangeToken {
 	}
 	return out
 }
+
+// RangeLike reports whether range_mid reads a categorical column's levels
+// as numbers: at least 3 distinct levels, at least 80% of them naming a
+// number or range, and at least 3 distinct numbers among them. It is the
+// test a planner can use before proposing range_mid(c) in place of c:
+// true for binned ranges such as "less than 20000", "20000 to 29000",
+// "more than 69000", false for names, hashed ids and yes/no flags.
+func RangeLike(levels []string) bool {
+	if len(levels) < 3 {
+		return false
+	}
+	parsed := 0
+	distinct := map[float64]bool{}
+	for _, l := range levels {
+		if v := rangeMid(l); !math.IsNaN(v) {
+			parsed++
+			distinct[v] = true
+		}
+	}
+	return parsed*5 >= len(levels)*4 && len(distinct) >= 3
+}

@@ -153,3 +153,26 @@ func TestRangeMidApplyOnTrainingRowsEqualsFit(t *testing.T) {
 		roundTrip(t, p, f, draw(50))
 	}
 }
+
+func TestRangeLike(t *testing.T) {
+	tests := []struct {
+		levels []string
+		want   bool
+	}{
+		{[]string{"less than 20000", "20000 to 29000", "more than 69000"}, true},
+		{[]string{"1 year", "no change", "under 6 months", "2 to 3 years", "4 to 8 years"}, true}, // 4 of 5 parse
+		{[]string{"none", "1", "2 to 4", "more than 4"}, true},
+		{[]string{"1 year", "no change", "under 6 months", "n/a", "4 to 8 years"}, false}, // 3 of 5
+		{[]string{"Honda", "Toyota", "Pontiac"}, false},
+		{[]string{"68fd1e64", "05db9164", "8cf07265"}, false},
+		{[]string{"Yes", "No"}, false},
+		{[]string{"1", "2"}, false},
+		{[]string{"1", "1.0", "one"}, false}, // fewer than 3 distinct numbers
+		{nil, false},
+	}
+	for _, tc := range tests {
+		if got := RangeLike(tc.levels); got != tc.want {
+			t.Errorf("RangeLike(%q) = %v, want %v", tc.levels, got, tc.want)
+		}
+	}
+}

@@ -2,30 +2,7 @@
 
 package dsl
 
-import (
-	"fmt"
-	"strings"
-	"testing"
-)
-
-// perColumn writes one statement per column: format with the column name
-// as every %[1]s.
-func perColumn(format string, cols ...string) string {
-	var b strings.Builder
-	for _, c := range cols {
-		fmt.Fprintf(&b, format+"; ", c)
-	}
-	return b.String()
-}
-
-// criteoWide are criteo_5k's categoricals with more than 900 levels in
-// 4,978 rows (most levels seen fewer than 10 times); criteoEight are the
-// eight with more than 2,000 that the first sharedSpecs set replaced.
-var (
-	criteoWide  = []string{"C3", "C4", "C7", "C10", "C11", "C12", "C13", "C15", "C16", "C18", "C21", "C24", "C26"}
-	criteoEight = []string{"C3", "C4", "C10", "C12", "C16", "C21", "C24", "C26"}
-	criteoAllC  = []string{"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21", "C22", "C23", "C24", "C25", "C26"}
-)
+import "testing"
 
 // criteoCandidates pool the long tail of the wide categoricals (rare),
 // replace them by their frequency (count) or their out-of-fold click rate
@@ -62,11 +39,6 @@ func TestCriteoEncodingCandidates(t *testing.T) {
 		}
 	}
 }
-
-// vehicleBinned are vehicle_claims' categoricals whose levels are binned
-// numeric ranges ("26 to 30", "more than 69000", "2 to 4", "1 year").
-var vehicleBinned = []string{"VehiclePrice", "Days_Policy_Accident", "Days_Policy_Claim", "PastNumberOfClaims", "AgeOfVehicle",
-	"AgeOfPolicyHolder", "NumberOfSuppliments", "AddressChange_Claim", "NumberOfCars"}
 
 // vehicleCandidates read the binned ranges as ordered numbers (range_mid),
 // pool or encode the long-tailed Make, and encode strong pairs out-of-fold.

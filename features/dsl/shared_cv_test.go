@@ -226,6 +226,9 @@ var (
 	selectionSeeds    = []uint64{1, 2, 3, 4, 5}
 	confirmationSeeds = []uint64{101, 102, 103, 104, 105}
 	recheckSeeds      = []uint64{201, 202, 203, 204, 205, 206, 207, 208, 209, 210}
+	// finalSeeds score the sets of sharedSpecs marked beatsRaw, chosen
+	// on the seeds above, once more on 20 repeats none of them has seen.
+	finalSeeds = []uint64{301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320}
 )
 
 // rawSpec is the raw-column baseline of a shared file ("" = every base
@@ -244,18 +247,32 @@ func rawSpec(file string) string {
 // text stats (GBDT) and text stats + hashed tokens (logistic regression)
 // must win by a wide margin.
 //
-// Tabular (creditcard_10k, vehicle_claims, criteo_5k): paired repeated CV on
-// confirmationSeeds with the search's warm-start GBDT (searchGBDT, early
-// stopping per fold), reporting the mean AUC of each side, the mean paired
-// difference, its standard error over the 25 fold pairs and the
-// Nadeau–Bengio corrected one. None of these sets has been shown to beat raw
-// columns (see TestCreditcardGroupAggregateCandidates for what was tried on
-// creditcard_10k), so the assertion is the one the data supports: the set
-// does not lose by more than 2 paired standard errors. It failed, for
-// example, for the means of V14, V17, V12, V10 and V4 over category(Amount)
-// while a training row's own value was part of its group: −0.0036 ± 0.0012
-// on the selection seeds, against +0.0007 ± 0.0011 with the leave-one-out
-// fit. Run:
+// Tabular (creditcard_10k, vehicle_claims, criteo_5k): paired repeated CV
+// with the search's warm-start GBDT (searchGBDT, early stopping per fold),
+// reporting the mean AUC of each side, the mean paired difference, its
+// standard error over the fold pairs and the Nadeau–Bengio corrected one.
+//
+// A set marked beatsRaw was chosen on selectionSeeds, held up on
+// confirmationSeeds and recheckSeeds, and is scored here on finalSeeds (20
+// repeats it was not chosen on); it must beat raw columns by more than its
+// paired SE. Only vehicle_claims' set qualifies: range_mid in place of the
+// nine binned-range columns, +0.0047 ± 0.0018, +0.0018 ± 0.0014 and
+// +0.0025 ± 0.0011 on the three seed sets, +0.0009 ± 0.0007 on finalSeeds
+// (Nadeau–Bengio SE 0.0035: a small gain, not one the corrected test can
+// confirm).
+//
+// The other sets have not been shown to beat raw columns (the candidate
+// searches in shared_candidates_test.go and
+// TestCreditcardGroupAggregateCandidates list what was tried), so the
+// assertion is the one the data supports: on confirmationSeeds the set does
+// not lose by more than 2 paired standard errors. It failed, for example,
+// for the means of V14, V17, V12, V10 and V4 over category(Amount) while a
+// training row's own value was part of its group: −0.0036 ± 0.0012 on the
+// selection seeds, against +0.0007 ± 0.0011 with the leave-one-out fit.
+// criteo_5k's count in place of the 13 wide categoricals led by
+// +0.0035 ± 0.0018 and +0.0037 ± 0.0019 on selection and confirmation
+// seeds, then faded to +0.0011 ± 0.0013 on recheckSeeds and
+// +0.0008 ± 0.0011 on finalSeeds. Run:
 //
 //	go test -tags bench -run TestSharedFeatureSetsBeatRawColumns -v ./features/dsl
 func TestSharedFeatureSetsBeatRawColumns(t *testing.T) {
@@ -272,12 +289,19 @@ func TestSharedFeatureSetsBeatRawColumns(t *testing.T) {
 				}
 				return
 			}
-			aucs := pairedCV(t, fr, y, s.target, []string{rawSpec(s.file), s.spec}, confirmationSeeds, 5)
+			seeds := confirmationSeeds
+			if s.beatsRaw {
+				seeds = finalSeeds
+			}
+			aucs := pairedCV(t, fr, y, s.target, []string{rawSpec(s.file), s.spec}, seeds, 5)
 			rawAUC, _, _, _ := pairedDiff(aucs[0], aucs[0], 5)
 			featAUC, diff, se, seNB := pairedDiff(aucs[0], aucs[1], 5)
 			t.Logf("%s GBDT, %d×5-fold CV (seeds %v): raw columns %.4f, feature set %.4f, paired difference %+.4f ± %.4f (Nadeau–Bengio ± %.4f, t = %.2f)",
-				s.file, len(confirmationSeeds), confirmationSeeds, rawAUC, featAUC, diff, se, seNB, diff/se)
-			if diff < -2*se {
+				s.file, len(seeds), seeds, rawAUC, featAUC, diff, se, seNB, diff/se)
+			switch {
+			case s.beatsRaw && diff <= se:
+				t.Errorf("the feature set does not beat raw columns by more than its paired SE: %+.4f ≤ %.4f", diff, se)
+			case diff < -2*se:
 				t.Errorf("the feature set loses to raw columns: paired difference %+.4f < -2 × %.4f", diff, se)
 			}
 		})

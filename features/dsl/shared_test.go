@@ -1,8 +1,10 @@
 package dsl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nightshift-ml/nightshift/features"
@@ -34,22 +36,49 @@ amount_10m = group_count(category(Amount), window="10m", time=Time); amount_1h =
 amount_v14 = group_mean(V14, category(Amount)); amount_v17 = group_mean(V17, category(Amount)); amount_v12 = group_mean(V12, category(Amount))
 amount_v10 = group_mean(V10, category(Amount)); amount_v4 = group_mean(V4, category(Amount))`
 
-// sharedSpecs are hand-written feature sets per shared dataset.
+// perColumn writes one statement per column: format with the column name
+// as every %[1]s.
+func perColumn(format string, cols ...string) string {
+	var b strings.Builder
+	for _, c := range cols {
+		fmt.Fprintf(&b, format+"; ", c)
+	}
+	return b.String()
+}
+
+// criteoWide are criteo_5k's categoricals with more than 900 levels in
+// 4,978 rows (most levels seen fewer than 10 times); criteoEight are the
+// eight with more than 2,000 that the first sharedSpecs set replaced.
+var (
+	criteoWide  = []string{"C3", "C4", "C7", "C10", "C11", "C12", "C13", "C15", "C16", "C18", "C21", "C24", "C26"}
+	criteoEight = []string{"C3", "C4", "C10", "C12", "C16", "C21", "C24", "C26"}
+	criteoAllC  = []string{"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21", "C22", "C23", "C24", "C25", "C26"}
+)
+
+// vehicleBinned are vehicle_claims' categoricals whose levels are binned
+// numeric ranges ("26 to 30", "more than 69000", "2 to 4", "1 year").
+var vehicleBinned = []string{"VehiclePrice", "Days_Policy_Accident", "Days_Policy_Claim", "PastNumberOfClaims", "AgeOfVehicle",
+	"AgeOfPolicyHolder", "NumberOfSuppliments", "AddressChange_Claim", "NumberOfCars"}
+
+// sharedSpecs are hand-written feature sets per shared dataset. beatsRaw
+// marks the tabular sets shown to beat raw columns (see
+// TestSharedFeatureSetsBeatRawColumns and the candidate searches in
+// shared_candidates_test.go).
 var sharedSpecs = []struct {
 	file, target, spec string
+	beatsRaw           bool
 }{
-	{"spam/sms_spam.csv", "is_spam", textSpec},
-	{"spam/enron1.csv", "is_spam", textSpec},
-	{"fraud/creditcard_10k.csv", "Class", creditcardSpec},
-	{"fraud/vehicle_claims.csv", "FraudFound_P", `drop(PolicyNumber)
-n_make = count(Make); te_fault_policy = target_mean(cross(Fault, BasePolicy), smoothing=50)
-te_make_policy = target_mean(cross(Make, PolicyType), smoothing=50)`},
-	// high-cardinality hashed categoricals replaced by their frequencies
-	{"click/criteo_5k.csv", "label", `drop(C3); drop(C4); drop(C10); drop(C12); drop(C16); drop(C21); drop(C24); drop(C26)
-n3 = count(C3); n4 = count(C4); n10 = count(C10); n12 = count(C12); n16 = count(C16); n21 = count(C21); n24 = count(C24); n26 = count(C26)`},
-	{"click/criteo_200.csv", "label", `n3 = count(C3); te4 = target_mean(C4, smoothing=2); l2 = log1p(abs(I2)); b5 = bin(I5, 4)`},
+	{"spam/sms_spam.csv", "is_spam", textSpec, false},
+	{"spam/enron1.csv", "is_spam", textSpec, false},
+	{"fraud/creditcard_10k.csv", "Class", creditcardSpec, false},
+	// the binned-range categoricals read as ordered numbers
+	{"fraud/vehicle_claims.csv", "FraudFound_P", "drop(PolicyNumber); " + perColumn("drop(%[1]s); m_%[1]s = range_mid(%[1]s)", vehicleBinned...), true},
+	// the 13 categoricals with more than 900 levels replaced by their
+	// frequencies: level with raw columns on fresh seeds
+	{"click/criteo_5k.csv", "label", perColumn("drop(%[1]s); n_%[1]s = count(%[1]s)", criteoWide...), false},
+	{"click/criteo_200.csv", "label", `n3 = count(C3); te4 = target_mean(C4, smoothing=2); l2 = log1p(abs(I2)); b5 = bin(I5, 4)`, false},
 	{"click/avazu_100.csv", "click", `drop(id); n_ip = count(device_ip); te_site = target_mean(site_id, smoothing=5); c14 = category(C14)
-x = cross(site_category, app_category, max_levels=10); n_dev = group_count(device_model)`},
+x = cross(site_category, app_category, max_levels=10); n_dev = group_count(device_model)`, false},
 }
 
 // loadShared loads a shared file with its target parsed.
