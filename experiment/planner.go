@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -215,6 +216,16 @@ func FeatureMoves(p *features.Profile) []Move {
 				Why: fmt.Sprintf("%s has %d levels: an out-of-fold target encoding summarises them in one column", c.Name, c.Distinct)})
 		}
 	}
+	if ranged := rangeLikeColumns(cats); len(ranged) > 0 {
+		var exprs []string
+		for _, name := range ranged {
+			q := quoteCol(name)
+			exprs = append(exprs, "drop("+q+")", "range_mid("+q+")")
+		}
+		moves = append(moves, Move{Exprs: exprs,
+			Why: fmt.Sprintf("%d categoricals are binned numeric ranges (%s): read as ordered numbers, the trees split them in order instead of as unordered levels",
+				len(ranged), strings.Join(ranged, ", "))})
+	}
 	if len(cats) >= 2 {
 		moves = append(moves, Move{Exprs: []string{"cross(" + quoteCol(cats[0].Name) + ", " + quoteCol(cats[1].Name) + ", max_levels=1000)"},
 			Why: fmt.Sprintf("the two strongest categoricals, %s and %s, may interact", cats[0].Name, cats[1].Name)})
@@ -231,6 +242,27 @@ func FeatureMoves(p *features.Profile) []Move {
 		}
 	}
 	return moves
+}
+
+// rangeLikeColumns are the categoricals whose every level (the profile
+// lists them all: distinct ≤ its top levels) names a number or a binned
+// range, as dsl.RangeLike decides ("20000 to 29000", "more than 69000").
+func rangeLikeColumns(cats []features.ColumnProfile) []string {
+	var out []string
+	for _, c := range cats {
+		if c.Distinct > len(c.Top) {
+			continue
+		}
+		levels := make([]string, len(c.Top))
+		for i, l := range c.Top {
+			levels[i] = l.Value
+		}
+		if dsl.RangeLike(levels) {
+			out = append(out, c.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func joinMoves(ms []Move) string {
