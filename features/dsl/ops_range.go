@@ -26,8 +26,17 @@ import (
 // it to years, and a number without one takes the unit of the range's
 // other end ("2 to 3 years"), so "under 6 months" sorts below "1 year".
 // Other words are ignored. Anything else — no number, three numbers, two
-// numbers without "to", "-" or "and" between them — is missing (NaN).
+// numbers without "to", "-" or "and" between them, a result beyond the
+// float64 range — is missing (NaN).
 func rangeMid(level string) float64 {
+	if v := rangeValue(level); !math.IsInf(v, 0) {
+		return v
+	}
+	return math.NaN()
+}
+
+// rangeValue is rangeMid before the overflow check.
+func rangeValue(level string) float64 {
 	toks := rangeTokens(strings.ToLower(strings.TrimSpace(level)))
 	var nums []float64
 	var units []float64 // per number; 0 = no unit of its own

@@ -2,7 +2,9 @@ package dsl
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/nightshift-ml/nightshift/features"
@@ -58,6 +60,9 @@ func TestRangeMidOnHandComputedLevels(t *testing.T) {
 		{"1 to 2 to 3", nan},
 		{"1.2.3", nan},
 		{"", nan},
+		// beyond the float64 range
+		{"17" + strings.Repeat("0", 307) + " to 17" + strings.Repeat("0", 307), nan}, // (1.7e308 + 1.7e308) / 2 overflows in the sum
+		{"more than 15" + strings.Repeat("0", 307), nan},                             // 1.5e308 + 0.375e308
 	}
 	for _, tc := range tests {
 		got := rangeMid(tc.level)
@@ -175,4 +180,21 @@ func TestRangeLike(t *testing.T) {
 			t.Errorf("RangeLike(%q) = %v, want %v", tc.levels, got, tc.want)
 		}
 	}
+}
+
+// FuzzRangeMid: any level text gives a finite number or NaN, never a panic,
+// and the same text always gives the same result.
+func FuzzRangeMid(f *testing.F) {
+	for _, s := range []string{"26 to 30", "more than 69000", "under 6 months", "20,000 - 29,999", "-5 to -1", "65+", ">= 8", "1,2,3", "-", "--1", "1-", ",000", "≥ 5", "between 1 and"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := rangeMid(s)
+		if math.IsInf(v, 0) {
+			t.Fatalf("range_mid(%q) = %v", s, v)
+		}
+		if w := rangeMid(s); !sameFloats([]float64{v}, []float64{w}) {
+			t.Fatalf("range_mid(%q) = %v then %v", s, v, w)
+		}
+	})
 }
