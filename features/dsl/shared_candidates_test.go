@@ -4,6 +4,13 @@ package dsl
 
 import "testing"
 
+// criteoEight are the eight criteo_5k categoricals with more than 2,000
+// levels, which the first sharedSpecs set replaced; criteoAllC every one.
+var (
+	criteoEight = []string{"C3", "C4", "C10", "C12", "C16", "C21", "C24", "C26"}
+	criteoAllC  = []string{"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21", "C22", "C23", "C24", "C25", "C26"}
+)
+
 // criteoCandidates pool the long tail of the wide categoricals (rare),
 // replace them by their frequency (count) or their out-of-fold click rate
 // (target_mean), or add these next to the raw columns.

@@ -47,12 +47,9 @@ func perColumn(format string, cols ...string) string {
 }
 
 // criteoWide are criteo_5k's categoricals with more than 900 levels in
-// 4,978 rows (most levels seen fewer than 10 times); criteoEight are the
-// eight with more than 2,000 that the first sharedSpecs set replaced.
+// 4,978 rows (most levels seen fewer than 10 times).
 var (
-	criteoWide  = []string{"C3", "C4", "C7", "C10", "C11", "C12", "C13", "C15", "C16", "C18", "C21", "C24", "C26"}
-	criteoEight = []string{"C3", "C4", "C10", "C12", "C16", "C21", "C24", "C26"}
-	criteoAllC  = []string{"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21", "C22", "C23", "C24", "C25", "C26"}
+	criteoWide = []string{"C3", "C4", "C7", "C10", "C11", "C12", "C13", "C15", "C16", "C18", "C21", "C24", "C26"}
 )
 
 // vehicleBinned are vehicle_claims' categoricals whose levels are binned
