@@ -94,13 +94,6 @@ func (m *binMapper) categoryBin(v float64) uint8 {
 	return m.catMap[c]
 }
 
-func (m *binMapper) bin(v float64) uint8 {
-	if m.categorical {
-		return m.categoryBin(v)
-	}
-	return m.numericBin(v)
-}
-
 // midpoint returns a threshold t with a <= t < b for a < b.
 func midpoint(a, b float64) float64 {
 	t := a/2 + b/2

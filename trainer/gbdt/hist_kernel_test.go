@@ -56,16 +56,20 @@ func TestHistKernelsMatchPortableLoops(t *testing.T) {
 		h4 := make([]gradPair, 4*maxBins)
 		hs := [4]*[maxBins]gradPair{featHist(h4, 0), featHist(h4, 1), featHist(h4, 2), featHist(h4, 3)}
 		cols := [4][]uint8{in.cols[0], in.cols[3], in.cols[5], in.cols[6]}
+		w4 := make([]gradPair, 4*maxBins)
+		ws := [4]*[maxBins]gradPair{featHist(w4, 0), featHist(w4, 1), featHist(w4, 2), featHist(w4, 3)}
 		for k := 1; k <= 4; k++ {
 			clear(h4)
+			clear(w4)
 			gatherK(&hs, &cols, k, rows, og)
+			gatherKGo(&ws, &cols, k, rows, og)
 			for j := range 4 {
 				want = [maxBins]gradPair{}
 				if j < k {
 					gather1Go(&want, cols[j], rows, og)
 				}
-				if *hs[j] != want {
-					t.Fatalf("gatherK k=%d n=%d feature %d: kernel sums differ from the portable loop", k, n, j)
+				if *hs[j] != want || *ws[j] != want {
+					t.Fatalf("gatherK k=%d n=%d feature %d: kernel or gatherKGo sums differ from the one-feature loop", k, n, j)
 				}
 			}
 		}
@@ -80,14 +84,16 @@ func TestHistKernelsMatchPortableLoops(t *testing.T) {
 		ccols := [4][]uint8{in.cols[1][first:], in.cols[2][first:], in.cols[3][first:], in.cols[4][first:]}
 		for k := 1; k <= 4; k++ {
 			clear(h4)
+			clear(w4)
 			contigK(&hs, &ccols, k, in.gh[first:])
+			contigKGo(&ws, &ccols, k, in.gh[first:])
 			for j := range 4 {
 				want = [maxBins]gradPair{}
 				if j < k {
 					contig1Go(&want, ccols[j], in.gh[first:])
 				}
-				if *hs[j] != want {
-					t.Fatalf("contigK k=%d n=%d feature %d: kernel sums differ from the portable loop", k, n, j)
+				if *hs[j] != want || *ws[j] != want {
+					t.Fatalf("contigK k=%d n=%d feature %d: kernel or contigKGo sums differ from the one-feature loop", k, n, j)
 				}
 			}
 		}
