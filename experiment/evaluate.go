@@ -156,10 +156,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 
 	switch spec.Model {
 	case ModelGBDT:
-		kv := maps.Clone(spec.Params)
-		kv["num_threads"] = strconv.Itoa(threads)
-		kv["seed"] = strconv.FormatUint(spec.Seed, 10)
-		p, err := gbdt.ParseParams(kv)
+		p, err := gbdt.ParseParams(gbdtParams(spec, threads))
 		if err != nil {
 			return nil, err
 		}
@@ -213,6 +210,15 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 	phase(journal.PhaseTrain)
 	ff.valid = validDS
 	return ff, nil
+}
+
+// gbdtParams are a GBDT trial's parameters as the trainer takes them: the
+// spec's, with the trial's seed and thread count.
+func gbdtParams(spec TrialSpec, threads int) map[string]string {
+	kv := maps.Clone(spec.Params)
+	kv["num_threads"] = strconv.Itoa(threads)
+	kv["seed"] = strconv.FormatUint(spec.Seed, 10)
+	return kv
 }
 
 func scoreMetric(metric string, y, p []float64) (float64, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"strconv"
 
@@ -89,9 +88,7 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 	}
 	switch spec.Model {
 	case ModelGBDT:
-		kv := maps.Clone(spec.Params)
-		kv["num_threads"] = strconv.Itoa(threads)
-		kv["seed"] = strconv.FormatUint(spec.Seed, 10)
+		kv := gbdtParams(spec, threads)
 		kv["early_stopping_round"] = "0"
 		if len(bestIter) > 0 {
 			sum := 0
