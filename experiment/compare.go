@@ -100,8 +100,8 @@ func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
 	return inc, true
 }
 
-// medianPrune is Optuna's MedianPruner over folds: after at least warmup
-// folds, a trial whose running mean is worse than the median of the
+// medianPrune is Optuna's MedianPruner over folds: after at least
+// pruneWarmup folds, a trial whose running mean is worse than the median of the
 // running means of earlier trials at the same fold count (finished or
 // pruned, as long as they reached it) stops. It waits until pruneStartup
 // earlier trials reached that fold. pruneWarmup is one fold, as Optuna's
@@ -115,10 +115,10 @@ const (
 	pruneWarmup  = 1
 )
 
-func medianPrune(metric string, done [][]float64, warmup int) PruneFunc {
+func medianPrune(metric string, done [][]float64) PruneFunc {
 	return func(scores []float64) (bool, string) {
 		k := len(scores)
-		if k < warmup {
+		if k < pruneWarmup {
 			return false, ""
 		}
 		var others []float64

@@ -335,7 +335,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		}
 	}
 	s.mu.Unlock()
-	gates := Gates{Prune: medianPrune(s.cfg.Metric, doneScores, pruneWarmup)}
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, doneScores)}
 	if s.search.ScreenFrac > 0 {
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
 	}
