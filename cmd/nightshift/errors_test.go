@@ -128,7 +128,7 @@ func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: %d %s", code, errs)
 	}
-	for _, final := range []string{"bag", "refit"} {
+	for _, final := range []string{"ensemble", "bag", "refit"} {
 		code, out, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--top", "2", "--final", final, "--json")
 		if code != 0 {
 			t.Fatalf("holdout --final %s: %d %s", final, code, errs)
@@ -141,18 +141,31 @@ func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
 				AUC  float64 `json:"auc"`
 			}
 		}
-		if err := json.Unmarshal([]byte(out), &scores); err != nil || len(scores) != 2 {
+		want := 2
+		if final == "ensemble" {
+			want = 3 // the ensemble, then the top 2 trials' bags
+		}
+		if err := json.Unmarshal([]byte(out), &scores); err != nil || len(scores) != want {
 			t.Fatalf("holdout --json: %v %s", err, out)
 		}
-		for _, s := range scores {
+		for i, s := range scores {
+			wantFinal := final
+			if final == "ensemble" && i > 0 {
+				wantFinal = "bag"
+			}
 			// modulo split of 200 rows by 5: rows 4, 9, …, 199 are the holdout.
-			if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 || s.Final != final {
-				t.Errorf("trial %d: holdout %+v (%s), want 40 rows and an AUC of the %s model", s.Trial, s.Holdout, s.Final, final)
+			if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 || s.Final != wantFinal {
+				t.Errorf("trial %d: holdout %+v (%s), want 40 rows and an AUC of the %s model", s.Trial, s.Holdout, s.Final, wantFinal)
 			}
 		}
 	}
 	if code, _, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--final", "best"); code != 2 || !strings.Contains(errs, "--final") {
 		t.Errorf("holdout --final best: exit %d, %s", code, errs)
+	}
+	for _, bad := range [][]string{{"--ensemble", "0"}, {"--ensemble-cost", "-1"}} {
+		if code, _, errs := runCmd(t, append([]string{"holdout", "--study", "h", "--db", db}, bad...)...); code != 2 || !strings.Contains(errs, bad[0]) {
+			t.Errorf("holdout %v: exit %d, %s", bad, code, errs)
+		}
 	}
 }
 

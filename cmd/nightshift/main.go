@@ -67,7 +67,7 @@ func commands() map[string]command {
 		"resume":  {summary: "continue a study with its stored configuration", run: runResume, graceful: true},
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
-		"holdout": {summary: "score a study's best trials once on the holdout (their fold models bagged, or refitted)", run: runHoldout},
+		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
 	}
 }
 

@@ -320,7 +320,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	study := fs.String("study", "", "study (required)")
 	top := fs.Int("top", 3, "score the K best trials")
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
-	final := fs.String("final", experiment.FinalBag, "the model scored: bag (the trial's K fold models, averaged: what its CV score measured) or refit (trained once on the whole search part)")
+	final := fs.String("final", experiment.FinalEnsemble, "the final model: ensemble (the best trials' bags, weighted by greedy selection on their out-of-fold predictions; scored first, then the --top trials' bags), bag (a trial's K fold models, averaged: what its CV score measured) or refit (trained once on the whole search part)")
+	cands := fs.Int("ensemble", 8, "ensemble: at most this many trials are candidates (the best by CV)")
+	share := fs.Float64("ensemble-cost", 0.25, "ensemble: the candidates' summed CV time may be at most this share of all the study's trial time (the leader always a candidate)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -328,8 +330,14 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	if *study == "" {
 		return usagef("--study NAME is required")
 	}
-	if *final != experiment.FinalBag && *final != experiment.FinalRefit {
-		return usagef("--final %q: want bag or refit", *final)
+	if *final != experiment.FinalEnsemble && *final != experiment.FinalBag && *final != experiment.FinalRefit {
+		return usagef("--final %q: want ensemble, bag or refit", *final)
+	}
+	if *cands < 1 {
+		return usagef("--ensemble %d: want at least 1 candidate", *cands)
+	}
+	if !(*share > 0 && *share <= 10) {
+		return usagef("--ensemble-cost %v: want a share above 0 (1 = as long as the search's trials took), at most 10", *share)
 	}
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
@@ -339,7 +347,10 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	scores, err := experiment.ScoreHoldout(ctx, j, *study, *top, *threads, *final)
+	scores, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
+		Top: *top, Threads: *threads, Final: *final,
+		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share},
+	})
 	if err != nil {
 		return err
 	}
@@ -349,10 +360,19 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(scores)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "trial\tCV\t± std\tholdout AUC\tPR AUC\tlog loss\tBrier")
+	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\tPR AUC\tlog loss\tBrier")
 	for _, s := range scores {
 		h := s.Holdout
-		fmt.Fprintf(tw, "#%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", s.Trial, float64(s.CV), float64(s.CVStd), h.AUC, h.PRAUC, h.LogLoss, h.Brier)
+		name := fmt.Sprintf("#%d %s", s.Trial, s.Final)
+		if s.Final == experiment.FinalEnsemble {
+			name = "ensemble"
+		}
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", name, float64(s.CV), float64(s.CVStd), h.AUC, h.PRAUC, h.LogLoss, h.Brier)
+	}
+	for _, s := range scores {
+		if s.Final == experiment.FinalEnsemble {
+			fmt.Fprintf(tw, "ensemble weights: %s\n", experiment.DescribeParts(s.Parts))
+		}
 	}
 	return tw.Flush()
 }

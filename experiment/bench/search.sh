@@ -43,20 +43,25 @@ for d in $DATASETS; do
     --budget "${BUDGET}s" --holdout 0.2 --holdout-split modulo --json > "$OUT/run-$d.json" 2> "$OUT/run-$d.log"
   end=$(date +%s.%N)
   load1=$(cut -d' ' -f1 /proc/loadavg)
+  hstart=$(date +%s.%N)
   bin/nightshift holdout --study "$d" --db "$db" --top 1 --json > "$OUT/holdout-$d.json"
-  /usr/bin/python3 - "$d" "$OUT/run-$d.json" "$OUT/holdout-$d.json" "$start" "$end" "$OUT/time-ours-$d.txt" "$load0" "$load1" >> "$RESULTS" <<'PY'
+  hend=$(date +%s.%N)
+  /usr/bin/python3 - "$d" "$OUT/run-$d.json" "$OUT/holdout-$d.json" "$start" "$end" "$OUT/time-ours-$d.txt" "$load0" "$load1" "$hstart" "$hend" >> "$RESULTS" <<'PY'
 import json, sys
 d, run, hold, start, end = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), float(sys.argv[4]), float(sys.argv[5])
 cpu = sum(float(x) for x in open(sys.argv[6]).read().split()[-2:])
 trials = run["trials"]
 finished = [t for t in trials if t["state"] in ("done", "pruned", "failed")]
-best = hold[0]
+best = hold[0]  # the final model (the ensemble), then the pick's bag
+pick = hold[1] if len(hold) > 1 else hold[0]
 secs = run["elapsed_seconds"]
 print(json.dumps({"data": d, "search": "nightshift-builtin", "trials": len(finished),
   "full_trials": sum(1 for t in trials if t["state"] == "done"),
   "trials_per_min": round(len(finished) / (secs / 60), 2), "cpu_s": round(cpu, 1),
   "trials_per_cpu_min": round(len(finished) / (cpu / 60), 2), "best_cv_auc": best["cv"],
-  "test_auc": best["holdout"]["auc"], "elapsed_s": round(secs, 1), "wall_s": round(end - start, 1),
+  "test_auc": best["holdout"]["auc"], "final": best["final"], "pick": pick["trial"], "pick_cv_auc": pick["cv"],
+  "pick_test_auc": pick["holdout"]["auc"], "holdout_s": round(float(sys.argv[10]) - float(sys.argv[9]), 1),
+  "elapsed_s": round(secs, 1), "wall_s": round(end - start, 1),
   "load_before": float(sys.argv[7]), "load_after": float(sys.argv[8])}))
 PY
   load0=$(cut -d' ' -f1 /proc/loadavg)

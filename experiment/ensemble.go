@@ -1,0 +1,287 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// FinalEnsemble is the final model made of several trials' bags: a
+// weighted average whose weights are chosen on the search part's
+// out-of-fold predictions by greedy forward selection with replacement
+// (Caruana et al., "Ensemble selection from libraries of models", ICML
+// 2004 — what AutoGluon and auto-sklearn do). Among trials whose CV scores
+// are tied within noise, which one the search names best is close to a
+// coin toss on the holdout; averaging the tied trials removes the toss.
+// The selection starts from the trials tied with the leader, equally
+// weighted (tiedWithLeader), and keeps adding the candidate that most
+// improves the out-of-fold score.
+const FinalEnsemble = "ensemble"
+
+// EnsembleOptions bound the ensemble's candidates and its selection.
+type EnsembleOptions struct {
+	// Candidates is the most trials considered: the best finished trials
+	// by CV mean, the leader first (default 8).
+	Candidates int
+	// CostShare bounds the candidates' summed search time (the journaled
+	// seconds of their CV, which re-fitting their bags repeats) as a share
+	// of the time all the study's trials took (default 0.25): a trial that
+	// would exceed it is skipped, the leader always kept.
+	CostShare float64
+	// Steps is the number of greedy selection rounds (default 25); the
+	// weights are those of the round with the best out-of-fold score.
+	Steps int
+}
+
+func (o EnsembleOptions) withDefaults() EnsembleOptions {
+	if o.Candidates <= 0 {
+		o.Candidates = 8
+	}
+	if o.CostShare <= 0 {
+		o.CostShare = 0.25
+	}
+	if o.Steps <= 0 {
+		o.Steps = 25
+	}
+	return o
+}
+
+// EnsemblePart is one trial's share of an ensemble.
+type EnsemblePart struct {
+	Trial  uint64  `json:"trial"`
+	Weight float64 `json:"weight"`
+}
+
+// ensembleCandidates picks, from the board (leader first, then by CV
+// mean), the finished trials whose bags the selection may use: at most
+// o.Candidates, their summed search seconds within o.CostShare of all the
+// study's trial seconds (the leader always in).
+func ensembleCandidates(board, all []journal.Trial, o EnsembleOptions) []journal.Trial {
+	total := 0.0
+	for _, t := range all {
+		total += t.Timings[journal.PhaseTotal]
+	}
+	allowed := o.CostShare * total
+	var out []journal.Trial
+	spent := 0.0
+	for _, t := range board {
+		if len(out) == o.Candidates {
+			break
+		}
+		if t.State != journal.TrialDone {
+			continue
+		}
+		cost := t.Timings[journal.PhaseTotal]
+		if len(out) > 0 && spent+cost > allowed {
+			continue
+		}
+		out = append(out, t)
+		spent += cost
+	}
+	return out
+}
+
+// selectEnsemble runs greedy forward selection with replacement from the
+// initial counts init (nil: none): oof[c][k] is candidate c's prediction
+// for fold k's validation rows, y[k] their labels. Each round adds the
+// candidate whose inclusion gives the blend (the mean of the chosen
+// predictions, counted with multiplicity) the best metric, averaged over
+// folds as a trial's CV score is; ties go to the lower index (the
+// better-ranked trial). It returns the counts at the best round (the
+// initial ensemble counts as round 0; the earliest best wins) and that
+// round's per-fold scores.
+func selectEnsemble(metric string, y [][]float64, oof [][][]float64, init []int, steps int) ([]int, []float64, error) {
+	if len(oof) == 0 {
+		return nil, nil, fmt.Errorf("ensemble: no candidates")
+	}
+	sign := 1.0
+	if !higherIsBetter(metric) {
+		sign = -1
+	}
+	folds := len(y)
+	sum := make([][]float64, folds)
+	blend := make([][]float64, folds)
+	for k := range folds {
+		sum[k] = make([]float64, len(y[k]))
+		blend[k] = make([]float64, len(y[k]))
+		for c := range oof {
+			if len(oof[c][k]) != len(y[k]) {
+				return nil, nil, fmt.Errorf("ensemble: candidate %d has %d predictions for fold %d's %d rows", c, len(oof[c][k]), k+1, len(y[k]))
+			}
+		}
+	}
+	counts := make([]int, len(oof))
+	n := 0
+	add := func(c, times int) {
+		counts[c] += times
+		n += times
+		for k := range folds {
+			for i, v := range oof[c][k] {
+				sum[k][i] += float64(times) * v
+			}
+		}
+	}
+	// score of the blend (sum + oof[c]) / (n+1), fold by fold (c < 0: the
+	// current blend alone).
+	scores := make([]float64, folds)
+	scoreWith := func(c int) (float64, error) {
+		mean := 0.0
+		for k := range folds {
+			for i, v := range sum[k] {
+				if c >= 0 {
+					blend[k][i] = (v + oof[c][k][i]) / float64(n+1)
+				} else {
+					blend[k][i] = v / float64(n)
+				}
+			}
+			s, err := scoreMetric(metric, y[k], blend[k])
+			if err != nil {
+				return 0, fmt.Errorf("ensemble: fold %d: %w", k+1, err)
+			}
+			scores[k] = s
+			mean += s
+		}
+		return sign * mean / float64(folds), nil
+	}
+	var best []int
+	var bestFold []float64
+	bestMean := math.Inf(-1)
+	for c, times := range init {
+		if times > 0 {
+			add(c, times)
+		}
+	}
+	if n > 0 {
+		m, err := scoreWith(-1)
+		if err != nil {
+			return nil, nil, err
+		}
+		best, bestMean, bestFold = append(best[:0], counts...), m, append(bestFold[:0], scores...)
+	}
+	var pickFold []float64
+	for range steps {
+		pick, pickMean := -1, math.Inf(-1)
+		for c := range oof {
+			m, err := scoreWith(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			if m > pickMean {
+				pick, pickMean, pickFold = c, m, append(pickFold[:0], scores...)
+			}
+		}
+		add(pick, 1)
+		if pickMean > bestMean {
+			best, bestMean, bestFold = append(best[:0], counts...), pickMean, append(bestFold[:0], pickFold...)
+		}
+	}
+	return best, bestFold, nil
+}
+
+// tiedWithLeader is the selection's initial ensemble: one count for the
+// leader (cands[0]) and for each candidate the leader does not beat by the
+// noise test (compareFolds) — Caruana's "sorted initialisation" with its
+// size set by the noise threshold instead of by fitting the out-of-fold
+// score, which among tied trials would chase noise.
+func tiedWithLeader(metric string, cands []journal.Trial) []int {
+	init := make([]int, len(cands))
+	for c, t := range cands {
+		if c == 0 || !compareFolds(metric, cands[0].FoldScores, t.FoldScores, t.ID).Better {
+			init[c] = 1
+		}
+	}
+	return init
+}
+
+// bagged is one candidate trial's bag and its out-of-fold predictions.
+type bagged struct {
+	trial journal.Trial
+	fit   *Fitted
+	oof   [][]float64 // per fold, the member's predictions on the fold's validation rows
+}
+
+// ensembleOf joins the candidates' bags with the selection's counts as
+// weights; parts lists the chosen trials, heaviest first (ties by rank).
+func ensembleOf(cands []bagged, counts []int) (*Fitted, []EnsemblePart) {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	f := &Fitted{}
+	var parts []EnsemblePart
+	trees, heaviest := 0.0, -1
+	for c, n := range counts {
+		if n == 0 {
+			continue
+		}
+		w := float64(n) / float64(total)
+		parts = append(parts, EnsemblePart{Trial: cands[c].trial.ID, Weight: w})
+		for _, m := range cands[c].fit.Members {
+			m.weight *= w
+			f.Members = append(f.Members, m)
+		}
+		trees += w * float64(cands[c].fit.Trees)
+		if heaviest < 0 || n > counts[heaviest] {
+			heaviest = c
+		}
+	}
+	f.Spec = cands[heaviest].fit.Spec
+	f.Trees = int(math.Round(trees))
+	f.Parts = parts
+	sortParts(parts)
+	return f, parts
+}
+
+func sortParts(parts []EnsemblePart) {
+	// Stable insertion sort: heaviest first, rank order kept among equals.
+	for i := 1; i < len(parts); i++ {
+		for j := i; j > 0 && parts[j].Weight > parts[j-1].Weight; j-- {
+			parts[j], parts[j-1] = parts[j-1], parts[j]
+		}
+	}
+}
+
+// DescribeParts is an ensemble's trials and weights as text: "#8 0.48, #2 0.32, #6 0.20".
+func DescribeParts(parts []EnsemblePart) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "#%d %.2f", p.Trial, p.Weight)
+	}
+	return b.String()
+}
+
+// bag fits spec on each fold (Search.Bag); with keepOOF it also returns
+// each member's predictions on its own fold's validation rows.
+func (s *Search) bag(ctx context.Context, spec TrialSpec, threads int, keepOOF bool) (*Fitted, [][]float64, error) {
+	fs, err := s.featureSpec(spec.Features)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := &Fitted{Spec: spec}
+	oof := make([][]float64, len(s.Folds))
+	trees := 0
+	for k := range s.Folds {
+		ff, err := s.fitFold(ctx, spec, fs, k, threads, map[string]float64{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
+		}
+		if keepOOF {
+			if oof[k], err = ff.model.PredictProba(ff.valid); err != nil {
+				return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
+			}
+		}
+		ff.weight = 1 / float64(len(s.Folds))
+		f.Members = append(f.Members, ff.member)
+		trees += ff.bestIter
+	}
+	if spec.Model == ModelGBDT {
+		f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds))))
+	}
+	return f, oof, nil
+}
