@@ -272,7 +272,7 @@ func (s *Search) bag(ctx context.Context, spec TrialSpec, threads int, keepOOF b
 			return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
 		if keepOOF {
-			if oof[k], err = ff.model.PredictProba(ff.valid); err != nil {
+			if oof[k], err = ff.validProba(); err != nil {
 				return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
 			}
 		}

@@ -94,7 +94,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 		return 0, 0, err
 	}
 	tick := time.Now()
-	pred, err := ff.model.PredictProba(ff.valid)
+	pred, err := ff.validProba()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -210,6 +210,18 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 	phase(journal.PhaseTrain)
 	ff.valid = validDS
 	return ff, nil
+}
+
+// validProba is the fold model's probabilities on the fold's validation
+// rows: for GBDT the scores its early stopping kept (equal to predicting
+// them again, bit for bit, at a fraction of the cost).
+func (ff *foldFit) validProba() ([]float64, error) {
+	if m, ok := ff.model.(*gbdt.Model); ok {
+		if p := m.ValidationProba(); p != nil {
+			return p, nil
+		}
+	}
+	return ff.model.PredictProba(ff.valid)
 }
 
 // gbdtParams are a GBDT trial's parameters as the trainer takes them: the

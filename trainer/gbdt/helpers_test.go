@@ -75,6 +75,25 @@ func trainOn(t testing.TB, ds *trainer.Dataset, y []float64, p Params, train, va
 	return m
 }
 
+// validationAgrees requires m.ValidationProba to equal PredictProba on
+// the validation rows bit for bit.
+func validationAgrees(t testing.TB, m *Model, ds *trainer.Dataset, valid []int) {
+	t.Helper()
+	got := m.ValidationProba()
+	want, err := m.PredictProba(ds.Take(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ValidationProba has %d rows, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("validation row %d: ValidationProba %v, PredictProba %v (%d trees)", i, got[i], want[i], m.NumTrees())
+		}
+	}
+}
+
 // leavesAgree writes m, loads it through leaves and returns the largest
 // probability difference between leaves and m's own scoring on ds.
 func leavesAgree(t testing.TB, m *Model, ds *trainer.Dataset) (float64, []byte) {

@@ -7,22 +7,43 @@ import (
 
 // evalMetric scores raw scores of rows against labels: binary_logloss
 // (LightGBM's BinaryLoglossMetric, probabilities clipped to [1e-15, 1-1e-15])
-// or auc (ties averaged).
-func evalMetric(metric string, raw, labels []float64, rows []int) float64 {
+// or auc (ties averaged). The log loss is summed in fixed blocks of
+// metricBlock rows, the blocks on up to threads goroutines and their sums
+// added in order: the same value at any thread count.
+func evalMetric(metric string, raw, labels []float64, rows []int, threads int) float64 {
 	if metric == "auc" {
 		return aucOf(raw, labels, rows)
 	}
-	var sum float64
-	for i, r := range rows {
-		pr := math.Min(math.Max(sigmoid(raw[i]), 1e-15), 1-1e-15)
-		if labels[r] == 1 {
-			sum -= math.Log(pr)
-		} else {
-			sum -= math.Log(1 - pr)
+	blocks := (len(rows) + metricBlock - 1) / metricBlock
+	sums := make([]float64, blocks)
+	work := func(lo, hi int) {
+		for bl := lo; bl < hi; bl++ {
+			var sum float64
+			for i := bl * metricBlock; i < min((bl+1)*metricBlock, len(rows)); i++ {
+				pr := math.Min(math.Max(sigmoid(raw[i]), 1e-15), 1-1e-15)
+				if labels[rows[i]] == 1 {
+					sum -= math.Log(pr)
+				} else {
+					sum -= math.Log(1 - pr)
+				}
+			}
+			sums[bl] = sum
 		}
+	}
+	if threads <= 1 || blocks < 2 {
+		work(0, blocks)
+	} else {
+		parallelChunks(blocks, (blocks+threads-1)/threads, work)
+	}
+	var sum float64
+	for _, v := range sums {
+		sum += v
 	}
 	return sum / float64(len(rows))
 }
+
+// metricBlock is the row block evalMetric sums on its own.
+const metricBlock = 16384
 
 func betterMetric(metric string, a, b float64) bool {
 	if metric == "auc" {

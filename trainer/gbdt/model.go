@@ -22,6 +22,7 @@ type Model struct {
 	bestIteration int
 	validMetric   []float64
 	metric        string
+	validRaw      []float64 // the validation rows' raw scores under the returned trees
 }
 
 func newModel(d *BinnedDataset) *Model {
@@ -139,6 +140,23 @@ func (m *Model) PredictRaw(ds *trainer.Dataset) ([]float64, error) {
 		}
 	})
 	return out, nil
+}
+
+// ValidationProba returns the probabilities of the validation rows Train
+// was given (in their order) under the returned model, early stopping
+// applied: the scores Train kept for early stopping, summed tree by tree as
+// PredictRaw sums them, so they equal PredictProba on those rows bit for
+// bit without scoring them again. nil when Train had no validation rows.
+// Each call returns a new slice.
+func (m *Model) ValidationProba() []float64 {
+	if m.validRaw == nil {
+		return nil
+	}
+	out := make([]float64, len(m.validRaw))
+	for i, v := range m.validRaw {
+		out[i] = sigmoid(v)
+	}
+	return out
 }
 
 // PredictProba returns each row's probability of the positive class.

@@ -97,6 +97,11 @@ func TestLeavesMatchesOwnScoringOnSharedData(t *testing.T) {
 				p.CatSmooth = 1
 			}
 			m := trainOn(t, ds, y, p, train, valid)
+			validationAgrees(t, m, ds, valid)
+			stop := p
+			stop.LearningRate, stop.EarlyStoppingRound = 0.3, 5
+			ms := trainOn(t, ds, y, stop, train, valid)
+			validationAgrees(t, ms, ds, valid)
 			worst, _ := leavesAgree(t, m, ds)
 			if worst > 1e-12 {
 				t.Fatalf("leaves and own scoring differ by %g", worst)

@@ -233,7 +233,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 			bag = append(bag, int32(r))
 		}
 	}
-	var vscore []float64
+	var vscore, vbest []float64 // vbest: vscore at the best iteration
 	if valid != nil {
 		// starts at 0: tree 0 carries the init score, so this sums the
 		// trees exactly as the model's own scoring does
@@ -265,6 +265,9 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 				t.leafValue[0] = b.init0
 				m.trees = append(m.trees, t)
 				bestIter = 0
+				for i := range vscore {
+					vscore[i] += b.init0
+				}
 			}
 			break
 		}
@@ -282,10 +285,13 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 					vscore[i] += t.leafValue[t.leafOfBinned(cols, vrows[i])]
 				}
 			})
-			metric := evalMetric(p.Metric, vscore, valid.Labels, vrows)
+			metric := evalMetric(p.Metric, vscore, valid.Labels, vrows, b.threads)
 			m.validMetric = append(m.validMetric, metric)
 			if bestIter < 0 || betterMetric(p.Metric, metric, bestMetric) {
 				bestIter, bestMetric = iter, metric
+				if p.EarlyStoppingRound > 0 {
+					vbest = append(vbest[:0], vscore...)
+				}
 			}
 			if p.EarlyStoppingRound > 0 && iter-bestIter >= p.EarlyStoppingRound {
 				break
@@ -295,7 +301,11 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 	if p.EarlyStoppingRound > 0 && bestIter >= 0 {
 		m.trees = m.trees[:bestIter+1]
 		m.bestIteration = bestIter + 1
+		if vbest != nil {
+			vscore = vbest
+		}
 	}
+	m.validRaw = vscore
 	m.metric = p.Metric
 	return m, nil
 }

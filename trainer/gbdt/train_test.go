@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -139,8 +140,44 @@ func TestEarlyStoppingKeepsBestIteration(t *testing.T) {
 	for i, r := range valid {
 		vr[i] = raw[r]
 	}
-	if got := evalMetric("binary_logloss", vr, y, valid); math.Abs(got-hist[best-1]) > 1e-12 {
+	if got := evalMetric("binary_logloss", vr, y, valid, 1); math.Abs(got-hist[best-1]) > 1e-12 {
 		t.Fatalf("kept model logloss %g, recorded best %g", got, hist[best-1])
+	}
+	// the scores kept for early stopping are the kept model's, bit for bit
+	validationAgrees(t, m, ds, valid)
+}
+
+// TestLogLossIsTheSameAtAnyThreadCount: the early-stopping metric sums
+// fixed blocks in order, so the thread count cannot move a best iteration.
+func TestLogLossIsTheSameAtAnyThreadCount(t *testing.T) {
+	n := 5*metricBlock + 123
+	raw, y, rows := make([]float64, n), make([]float64, n+7), make([]int, n)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		raw[i] = 4 * r.NormFloat64()
+		rows[i] = (i * 7) % (n + 7)
+	}
+	for i := range y {
+		if r.Float64() < 0.2 {
+			y[i] = 1
+		}
+	}
+	want, sum := evalMetric("binary_logloss", raw, y, rows, 1), 0.0
+	for i, row := range rows {
+		p := math.Min(math.Max(sigmoid(raw[i]), 1e-15), 1-1e-15)
+		if y[row] == 1 {
+			sum -= math.Log(p)
+		} else {
+			sum -= math.Log(1 - p)
+		}
+	}
+	if math.Abs(want-sum/float64(n)) > 1e-12 {
+		t.Fatalf("block sum %v, row-by-row sum %v", want, sum/float64(n))
+	}
+	for _, threads := range []int{2, 3, 8} {
+		if got := evalMetric("binary_logloss", raw, y, rows, threads); got != want {
+			t.Fatalf("log loss %v on %d threads, %v on 1", got, threads, want)
+		}
 	}
 }
 
@@ -170,7 +207,7 @@ func TestValidationFileBinnedWithSameBins(t *testing.T) {
 	for i := range rows {
 		rows[i] = i
 	}
-	if got, want := evalMetric("binary_logloss", raw, vy, rows), m.ValidMetric()[39]; math.Abs(got-want) > 1e-12 {
+	if got, want := evalMetric("binary_logloss", raw, vy, rows, 1), m.ValidMetric()[39]; math.Abs(got-want) > 1e-12 {
 		t.Fatalf("raw scoring logloss %v, binned validation logloss %v", got, want)
 	}
 	validDS.Features[0].Name = "renamed"
