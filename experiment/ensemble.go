@@ -178,6 +178,9 @@ func selectEnsemble(metric string, y [][]float64, oof [][][]float64, init []int,
 			best, bestMean, bestFold = append(best[:0], counts...), pickMean, append(bestFold[:0], pickFold...)
 		}
 	}
+	if best == nil {
+		return nil, nil, fmt.Errorf("ensemble: nothing selected (no starting members and no rounds)")
+	}
 	return best, bestFold, nil
 }
 
@@ -198,9 +201,10 @@ func tiedWithLeader(metric string, cands []journal.Trial) []int {
 
 // bagged is one candidate trial's bag and its out-of-fold predictions.
 type bagged struct {
-	trial journal.Trial
-	fit   *Fitted
-	oof   [][]float64 // per fold, the member's predictions on the fold's validation rows
+	trial   journal.Trial
+	fit     *Fitted
+	oof     [][]float64 // per fold, the member's predictions on the fold's validation rows
+	seconds float64     // time to fit the bag
 }
 
 // ensembleOf joins the candidates' bags with the selection's counts as

@@ -118,6 +118,9 @@ func TestSelectEnsembleKeepsItsStartWhenNothingHelps(t *testing.T) {
 	if want := blendScores(t, MetricAUC, y, oof, counts); scores[0] != want[0] {
 		t.Errorf("no rounds: score %v, want %v", scores[0], want[0])
 	}
+	if _, _, err := selectEnsemble(MetricAUC, y, oof, nil, 0); err == nil {
+		t.Error("no start and no rounds: want an error")
+	}
 	if _, _, err := selectEnsemble(MetricAUC, y, [][][]float64{{y[0][:3], y[1]}}, nil, 1); err == nil || !strings.Contains(err.Error(), "fold 1") {
 		t.Errorf("short predictions: %v, want an error naming the fold", err)
 	}

@@ -346,3 +346,28 @@ func TestFeatureMovesReadBinnedRangesInOrder(t *testing.T) {
 		t.Errorf("the move fails the checks: %v", err)
 	}
 }
+
+// TestPoolShapeFillsTheCoresWithinMemory: one single-threaded trial per
+// core while that many fit in the memory budget, else fewer trials with
+// the cores split; --workers wins.
+func TestPoolShapeFillsTheCoresWithinMemory(t *testing.T) {
+	const mb = int64(1) << 20
+	for _, c := range []struct {
+		workers, cores   int
+		perTrial, budget int64
+		wantW, wantT     int
+	}{
+		{0, 2, 620 * mb, 11 << 10 * mb, 2, 1}, // fraud 1M on this machine
+		{0, 2, 8 << 10 * mb, 11 << 10 * mb, 1, 2},
+		{0, 4, 3 << 10 * mb, 7 << 10 * mb, 2, 2},
+		{0, 8, 1, 0, 8, 1}, // no budget: one per core
+		{3, 2, 620 * mb, 11 << 10 * mb, 3, 1},
+		{1, 4, 1, 1, 1, 4},
+	} {
+		w, th := poolShape(c.workers, c.cores, c.perTrial, c.budget)
+		if w != c.wantW || th != c.wantT {
+			t.Errorf("poolShape(%d workers, %d cores, %d MiB per trial, budget %d MiB) = %d × %d, want %d × %d",
+				c.workers, c.cores, c.perTrial/mb, c.budget/mb, w, th, c.wantW, c.wantT)
+		}
+	}
+}

@@ -233,7 +233,7 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		}
 	}
 	var out []HoldoutScore
-	bags := map[uint64]*Fitted{}
+	bags := map[uint64]bagged{}
 	if o.Final == FinalEnsemble && len(board) > 0 {
 		sc, cands, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
 		if err != nil {
@@ -241,13 +241,13 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		}
 		out = append(out, sc)
 		for _, c := range cands {
-			bags[c.trial.ID] = c.fit
+			bags[c.trial.ID] = c
 		}
 	}
 	for _, t := range board[:min(o.Top, len(board))] {
 		start := time.Now()
-		f := bags[t.ID]
-		if f == nil {
+		f := bags[t.ID].fit
+		if f == nil { // not bagged for the ensemble
 			spec, err := trialSpec(t)
 			if err != nil {
 				return nil, err
@@ -273,7 +273,9 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		if final == FinalEnsemble {
 			final = FinalBag
 		}
-		out = append(out, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, Trees: f.Trees, Final: final, Seconds: time.Since(start).Seconds()})
+		// Seconds: the fit and the scoring (a bag reused from the ensemble: its fit then).
+		secs := time.Since(start).Seconds() + bags[t.ID].seconds
+		out = append(out, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, Trees: f.Trees, Final: final, Seconds: secs})
 	}
 	return out, nil
 }
@@ -313,11 +315,12 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 		if err != nil {
 			return HoldoutScore{}, nil, err
 		}
+		tick := time.Now()
 		f, p, err := s.bag(ctx, spec, o.Threads, true)
 		if err != nil {
 			return HoldoutScore{}, nil, fmt.Errorf("trial %d: bag: %w", t.ID, err)
 		}
-		bags = append(bags, bagged{trial: t, fit: f, oof: p})
+		bags = append(bags, bagged{trial: t, fit: f, oof: p, seconds: time.Since(tick).Seconds()})
 		oof = append(oof, p)
 	}
 	y := make([][]float64, len(s.Folds))

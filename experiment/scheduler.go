@@ -275,13 +275,20 @@ func (s *session) validate(spec TrialSpec) string {
 	return ""
 }
 
-// memoryEstimate bounds one trial's memory: the fold's copies of the frame
-// and the design (×3 of the base columns as float64), the binned columns,
-// and the feature pipeline's own estimate, per concurrent worker.
+// memoryEstimate bounds the running trials' memory: trialMemory per
+// concurrent worker.
 func (s *session) memoryEstimate(extra int64) int64 {
+	return s.trialMemory(extra) * int64(s.workers)
+}
+
+// trialMemory bounds one trial's memory: the fold's copies of the frame
+// and the design (×3 of the base columns as float64), the binned columns,
+// and the feature pipeline's own estimate (extra, counted twice: training
+// and validation rows).
+func (s *session) trialMemory(extra int64) int64 {
 	rows := int64(s.search.Frame.Rows)
 	cols := int64(len(s.search.Frame.Columns))
-	return (rows*cols*8*3 + rows*cols + extra*2) * int64(s.workers)
+	return rows*cols*8*3 + rows*cols + extra*2
 }
 
 // graceOf is how long running trials may go on after a stop or the end of
