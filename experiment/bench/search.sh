@@ -6,11 +6,15 @@
 #
 #   BUDGET=600 DATASETS="creditcard vehicle criteo fraud1m" experiment/bench/search.sh
 #
+# SEED (default 42) seeds both sides: our holdout draw is modulo (no seed),
+# the seed moves our folds and planner and the peer's folds and sampler.
+#
 # Needs Debian's python3-optuna python3-xgboost python3-sklearn python3-pandas;
 # fraud1m needs ~/.cache/nightshift-bench/fraud.csv (make_data.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUDGET=${BUDGET:-600}
+SEED=${SEED:-42}
 SHARED=${SHARED:-../shared}
 PEERS=$SHARED/bench/peers
 OUT=${OUT:-bin/bench}
@@ -40,7 +44,7 @@ for d in $DATASETS; do
   load0=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s.%N)
   /usr/bin/time -f '%U %S' -o "$OUT/time-ours-$d.txt" bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
-    --budget "${BUDGET}s" --holdout 0.2 --holdout-split modulo --json > "$OUT/run-$d.json" 2> "$OUT/run-$d.log"
+    --seed "$SEED" --budget "${BUDGET}s" --holdout 0.2 --holdout-split modulo --json > "$OUT/run-$d.json" 2> "$OUT/run-$d.log"
   end=$(date +%s.%N)
   load1=$(cut -d' ' -f1 /proc/loadavg)
   hstart=$(date +%s.%N)
@@ -65,7 +69,7 @@ print(json.dumps({"data": d, "search": "nightshift-builtin", "trials": len(finis
   "load_before": float(sys.argv[7]), "load_after": float(sys.argv[8])}))
 PY
   load0=$(cut -d' ' -f1 /proc/loadavg)
-  (cd "$PEERS" && /usr/bin/time -f '%U %S' -o "$OUT/time-peer-$d.txt" /usr/bin/python3 search_peer.py "$f" --budget "$BUDGET" --target "${TARGET[$d]}" \
+  (cd "$PEERS" && /usr/bin/time -f '%U %S' -o "$OUT/time-peer-$d.txt" /usr/bin/python3 search_peer.py "$f" --budget "$BUDGET" --seed "$SEED" --target "${TARGET[$d]}" \
      ${DROP[$d]:+--drop ${DROP[$d]}} --trace "$OUT/peer-$d.trace.jsonl" | tail -1) \
    | /usr/bin/python3 -c '
 import json, sys
