@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -86,8 +85,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	defer ticker.Stop()
 	var queue []job
 	for _, t := range s.requeue {
-		var spec TrialSpec
-		if err := json.Unmarshal(t.Spec, &spec); err == nil {
+		if spec, err := trialSpec(t); err == nil {
 			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round})
 		}
 	}
@@ -189,8 +187,8 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 		h.Seen[k] = true
 	}
 	for _, t := range s.trials {
-		var spec TrialSpec
-		if json.Unmarshal(t.Spec, &spec) != nil {
+		spec, err := trialSpec(t)
+		if err != nil {
 			continue
 		}
 		h.Trials = append(h.Trials, HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std, FoldScores: t.FoldScores, Screen: t.Screen})
