@@ -1,9 +1,11 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/journal"
@@ -208,21 +210,21 @@ type bagged struct {
 }
 
 // ensembleOf joins the candidates' bags with the selection's counts as
-// weights; parts lists the chosen trials, heaviest first (ties by rank).
-func ensembleOf(cands []bagged, counts []int) (*Fitted, []EnsemblePart) {
+// weights; its Parts list the chosen trials, heaviest first (ties by
+// rank), and its Spec is the heaviest trial's.
+func ensembleOf(cands []bagged, counts []int) *Fitted {
 	total := 0
 	for _, n := range counts {
 		total += n
 	}
 	f := &Fitted{}
-	var parts []EnsemblePart
 	trees, heaviest := 0.0, -1
 	for c, n := range counts {
 		if n == 0 {
 			continue
 		}
 		w := float64(n) / float64(total)
-		parts = append(parts, EnsemblePart{Trial: cands[c].trial.ID, Weight: w})
+		f.Parts = append(f.Parts, EnsemblePart{Trial: cands[c].trial.ID, Weight: w})
 		for _, m := range cands[c].fit.Members {
 			m.weight *= w
 			f.Members = append(f.Members, m)
@@ -234,18 +236,8 @@ func ensembleOf(cands []bagged, counts []int) (*Fitted, []EnsemblePart) {
 	}
 	f.Spec = cands[heaviest].fit.Spec
 	f.Trees = int(math.Round(trees))
-	f.Parts = parts
-	sortParts(parts)
-	return f, parts
-}
-
-func sortParts(parts []EnsemblePart) {
-	// Stable insertion sort: heaviest first, rank order kept among equals.
-	for i := 1; i < len(parts); i++ {
-		for j := i; j > 0 && parts[j].Weight > parts[j-1].Weight; j-- {
-			parts[j], parts[j-1] = parts[j-1], parts[j]
-		}
-	}
+	slices.SortStableFunc(f.Parts, func(a, b EnsemblePart) int { return cmp.Compare(b.Weight, a.Weight) })
+	return f
 }
 
 // DescribeParts is an ensemble's trials and weights as text: "#8 0.48, #2 0.32, #6 0.20".

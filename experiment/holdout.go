@@ -331,7 +331,8 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 	if err != nil {
 		return HoldoutScore{}, nil, err
 	}
-	f, parts := ensembleOf(bags, counts)
+	f := ensembleOf(bags, counts)
+	parts := f.Parts
 	rep, err := h.score(ctx, f)
 	if err != nil {
 		return HoldoutScore{}, nil, fmt.Errorf("ensemble: %w", err)
