@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -28,8 +29,8 @@ func loadCriteo(t *testing.T) *Table {
 }
 
 func testConfig() StudyConfig {
-	return StudyConfig{Data: shippedCriteo, Target: "label", Metric: MetricAUC, Holdout: 0.2, Folds: 3, Seed: 7,
-		Planner: "builtin", Workers: 1, MaxTrials: 6, TrialTimeout: Duration(time.Minute)}
+	return StudyConfig{Config: studyview.Config{Data: shippedCriteo, Target: "label", Metric: MetricAUC, Holdout: 0.2, Folds: 3, Seed: 7,
+		Planner: "builtin", Workers: 1, MaxTrials: 6, TrialTimeout: Duration(time.Minute)}}
 }
 
 // sequentialSearch runs n planner proposals one after another, the way a
@@ -251,7 +252,7 @@ func TestTimeColHoldoutIsTheLatestRowsAndFoldsLookBackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := StudyConfig{Data: path, Target: "y", Metric: MetricAUC, Holdout: 0.2, Folds: 3, TimeCol: "ts", Seed: 1}
+	cfg := StudyConfig{Config: studyview.Config{Data: path, Target: "y", Metric: MetricAUC, Holdout: 0.2, Folds: 3, TimeCol: "ts", Seed: 1}}
 	hold, err := HoldoutRows(tab, cfg.Holdout, cfg.TimeCol, "", cfg.Seed)
 	if err != nil {
 		t.Fatal(err)

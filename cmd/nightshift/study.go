@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -78,12 +79,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		budget = 10 * time.Minute
 	}
 	spec := d.tableSpec()
-	cfg := experiment.StudyConfig{
+	cfg := experiment.StudyConfig{Config: studyview.Config{
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
 		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, Screen: r.screen, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
 		MemoryBudget: memoryBudget(r.memoryMB),
-	}
+	}}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
