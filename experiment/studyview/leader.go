@@ -53,7 +53,8 @@ func StdErr(t journal.Trial) float64 {
 }
 
 // Leaderboard returns a study's finished trials best first: done trials by
-// mean in the metric's direction, then pruned ones by their partial mean.
+// mean in the metric's direction, then pruned ones by their partial mean;
+// within each, a trial without a mean (NaN) last, ties in ID order.
 func Leaderboard(trials []journal.Trial, metric string) []journal.Trial {
 	var out []journal.Trial
 	for _, t := range trials {
@@ -64,6 +65,9 @@ func Leaderboard(trials []journal.Trial, metric string) []journal.Trial {
 	sort.SliceStable(out, func(a, b int) bool {
 		if (out[a].State == journal.TrialDone) != (out[b].State == journal.TrialDone) {
 			return out[a].State == journal.TrialDone
+		}
+		if na, nb := math.IsNaN(out[a].Mean), math.IsNaN(out[b].Mean); na || nb {
+			return !na && nb
 		}
 		if HigherIsBetter(metric) {
 			return out[a].Mean > out[b].Mean
