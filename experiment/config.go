@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 )
 
@@ -11,10 +12,20 @@ const ConfigVersion = studyview.ConfigVersion
 
 // Metrics a study may optimise.
 const (
-	MetricAUC     = studyview.MetricAUC
-	MetricPRAUC   = studyview.MetricPRAUC
-	MetricLogLoss = studyview.MetricLogLoss
+	MetricAUC     = plan.MetricAUC
+	MetricPRAUC   = plan.MetricPRAUC
+	MetricLogLoss = plan.MetricLogLoss
 )
+
+// Model kinds a trial may use.
+const (
+	ModelGBDT   = plan.ModelGBDT
+	ModelLogreg = plan.ModelLogreg
+)
+
+// TrialSpec is what defines a trial (plan.TrialSpec): the study and its
+// planners share the one definition in experiment/plan.
+type TrialSpec = plan.TrialSpec
 
 // StudyConfig is a study's stored configuration: fixed at creation, restored
 // by resume. Its fields and JSON form are the read model's
@@ -27,8 +38,7 @@ type StudyConfig struct {
 // Duration is a time.Duration stored as its string ("8h0m0s").
 type Duration = studyview.Duration
 
-// higherIsBetter tells the direction of a metric.
-func higherIsBetter(metric string) bool { return studyview.HigherIsBetter(metric) }
+func higherIsBetter(metric string) bool { return plan.HigherIsBetter(metric) }
 
 // Validate checks the fields a user sets, naming the flag at fault.
 func (c *StudyConfig) Validate() error {
