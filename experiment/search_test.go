@@ -130,7 +130,7 @@ func TestRunThenResumeContinuesWithoutDuplicates(t *testing.T) {
 	if sum.Trials.Total() != 7 {
 		t.Fatalf("after resume: %d trials, want 7", sum.Trials.Total())
 	}
-	j, err := OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestRunThenResumeContinuesWithoutDuplicates(t *testing.T) {
 			t.Errorf("trial %d: %d fold scores", tr.ID, len(tr.FoldScores))
 		}
 	}
-	st, err := ReadStatus(j, "s")
+	st, err := studyview.ReadStatus(j, "s")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,52 @@ type Export struct {
 	Trials []ExportTrial `json:"trials"` // by ID
 	Rounds []ExportRound `json:"rounds"`
 	Events []ExportEvent `json:"events"`
+	// HoldoutReads are every read of the holdout, in order: the first is
+	// the verdict, later ones re-reads or repeats.
+	HoldoutReads []ExportHoldoutRead `json:"holdout_reads"`
+}
+
+// ExportHoldoutRead is one journaled read of the holdout.
+type ExportHoldoutRead struct {
+	ID        uint64               `json:"id"`
+	Time      time.Time            `json:"time"`
+	Command   string               `json:"command"`
+	Final     string               `json:"final"`
+	Top       int                  `json:"top"`
+	Metric    string               `json:"metric"`
+	Rows      int                  `json:"rows"`
+	Positives int                  `json:"positives"`
+	Standing  string               `json:"standing"` // verdict, reread or repeat
+	RepeatOf  uint64               `json:"repeat_of"`
+	Legacy    bool                 `json:"legacy"`
+	Error     string               `json:"error"`
+	Models    []ExportHoldoutModel `json:"models"` // the first is the one the command was run for
+}
+
+// ExportHoldoutModel is one model a read scored.
+type ExportHoldoutModel struct {
+	Role    string                  `json:"role"`  // "final", "trial", …
+	Final   string                  `json:"final"` // ensemble, bag or refit
+	Parts   []ExportHoldoutPart     `json:"parts"`
+	Metrics map[string]ExportFigure `json:"metrics"`
+	CV      Num                     `json:"cv"`
+	CVStd   Num                     `json:"cv_std"`
+	Trees   int                     `json:"trees"`
+	Seconds Num                     `json:"seconds"`
+}
+
+// ExportHoldoutPart is one trial's share of a scored model.
+type ExportHoldoutPart struct {
+	Trial    uint64 `json:"trial"`
+	SpecHash string `json:"spec_hash"`
+	Seed     int64  `json:"seed"`
+	Weight   Num    `json:"weight"`
+}
+
+// ExportFigure is an estimate with its standard error.
+type ExportFigure struct {
+	Value Num `json:"value"`
+	SE    Num `json:"se"`
 }
 
 // ExportData is the data file and its fingerprint.
@@ -142,7 +188,29 @@ func (s *Study) Export() *Export {
 		}
 		e.Events = append(e.Events, ExportEvent{ID: ev.ID, Kind: string(ev.Kind), Time: ev.Time.UTC(), Message: ev.Message, Details: d})
 	}
+	e.HoldoutReads = make([]ExportHoldoutRead, 0, len(s.HoldoutReads))
+	for _, r := range s.HoldoutReads {
+		e.HoldoutReads = append(e.HoldoutReads, exportHoldoutRead(r))
+	}
 	return e
+}
+
+func exportHoldoutRead(r journal.HoldoutRead) ExportHoldoutRead {
+	x := ExportHoldoutRead{ID: r.ID, Time: r.Time.UTC(), Command: r.Command, Final: r.Final, Top: r.Top, Metric: r.Metric,
+		Rows: r.Rows, Positives: r.Positives, Standing: string(r.Standing), RepeatOf: r.RepeatOf, Legacy: r.Legacy, Error: r.Error,
+		Models: make([]ExportHoldoutModel, 0, len(r.Models))}
+	for _, m := range r.Models {
+		xm := ExportHoldoutModel{Role: m.Role, Final: m.Final, Parts: make([]ExportHoldoutPart, 0, len(m.Parts)), Metrics: map[string]ExportFigure{},
+			CV: Num(m.CV), CVStd: Num(m.CVStd), Trees: m.Trees, Seconds: Num(m.Seconds)}
+		for _, p := range m.Parts {
+			xm.Parts = append(xm.Parts, ExportHoldoutPart{Trial: p.Trial, SpecHash: p.SpecHash, Seed: p.Seed, Weight: Num(p.Weight)})
+		}
+		for k, f := range m.Metrics {
+			xm.Metrics[k] = ExportFigure{Value: Num(f.Value), SE: Num(f.SE)}
+		}
+		x.Models = append(x.Models, xm)
+	}
+	return x
 }
 
 func exportTrial(t journal.Trial) ExportTrial {

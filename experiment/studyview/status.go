@@ -23,6 +23,9 @@ type Status struct {
 	Elapsed   float64 `json:"elapsed_seconds"`
 	Writer    string  `json:"writer,omitempty"` // "pid N" while a run holds the journal
 	Created   string  `json:"created"`
+	// Holdout is what the study's holdout reads are worth: the verdict
+	// and the re-reads.
+	Holdout HoldoutReads `json:"holdout"`
 }
 
 // StatusCounts are trials per state.
@@ -48,7 +51,7 @@ func (s *Study) Status() *Status {
 	st := &Status{Study: s.Study.Name, Planner: s.Config.Planner, LLMTokens: in + out, Metric: s.Config.Metric,
 		Data: s.Config.Data, Created: s.Study.Created.UTC().Format(time.RFC3339),
 		Trials:  StatusCounts(c),
-		Elapsed: s.Elapsed().Seconds()}
+		Elapsed: s.Elapsed().Seconds(), Holdout: SummarizeHoldoutReads(s.HoldoutReads)}
 	state, running := s.State()
 	st.State = string(state)
 	if running {
@@ -58,6 +61,25 @@ func (s *Study) Status() *Status {
 		st.Best = &StatusBest{Trial: lead.ID, Score: Num(lead.Mean), Std: Num(lead.Std)}
 	}
 	return st
+}
+
+// ReadStatus summarises one study from one snapshot.
+func ReadStatus(j *journal.Journal, name string) (*Status, error) {
+	s, err := Read(j, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Status(), nil
+}
+
+// ReadTrials lists a study's trials from one snapshot: the finished ones
+// best first, then the others.
+func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
+	s, err := Read(j, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.TrialRows(), nil
 }
 
 // TrialRow is one entry of `trials --json`.

@@ -168,3 +168,70 @@ func TestNewerConfigRefused(t *testing.T) {
 		t.Errorf("err = %v, want ErrNewerSchema", err)
 	}
 }
+
+// The export carries what trials --json lacks: times, rounds, events and
+// holdout reads, with NaN as null.
+func TestExportHasTimesRoundsEventsAndHoldoutReads(t *testing.T) {
+	failed := journal.Trial{ID: 3, State: journal.TrialFailed, Model: "gbdt", Mean: math.NaN(), Std: math.NaN(), Error: "boom",
+		Started: t0.Add(time.Minute), Finished: t0.Add(2 * time.Minute)}
+	j := newStudy(t, Config{Data: "d.csv", Metric: MetricAUC}, journal.StudyFinished,
+		[]journal.Trial{done(1, 0.7, 0.72, 0.71), done(2, 0.8, 0.82, 0.81), failed},
+		[]journal.Event{{Kind: journal.EventStart, Time: t0}, {Kind: journal.EventFinish, Time: t0.Add(time.Hour)}})
+	if _, err := j.AddRound("s", journal.Round{Planner: "builtin", Accepted: []journal.Proposal{{Hypothesis: "h", TrialID: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	read := journal.HoldoutRead{Command: "nightshift holdout --study s", Final: "bag", Metric: MetricAUC,
+		Models: []journal.HoldoutModel{{Role: "final", Final: "bag", Parts: []journal.HoldoutPart{{Trial: 2, Weight: 1}},
+			Metrics: map[string]journal.Figure{"auc": {Value: 0.79, SE: math.NaN()}}}}}
+	if _, err := j.AddHoldoutRead("s", read); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Read(j, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(s.Export())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Leader *uint64 `json:"leader"`
+		Trials []struct {
+			ID       uint64   `json:"id"`
+			Mean     *float64 `json:"mean"`
+			Started  string   `json:"started"`
+			Finished string   `json:"finished"`
+		} `json:"trials"`
+		Rounds       []map[string]any `json:"rounds"`
+		Events       []map[string]any `json:"events"`
+		HoldoutReads []struct {
+			Standing string `json:"standing"`
+			Models   []struct {
+				Metrics map[string]struct {
+					Value *float64 `json:"value"`
+					SE    *float64 `json:"se"`
+				} `json:"metrics"`
+			} `json:"models"`
+		} `json:"holdout_reads"`
+		Elapsed float64 `json:"elapsed_seconds"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Leader == nil || *got.Leader != 2 {
+		t.Errorf("leader %v, want 2", got.Leader)
+	}
+	if len(got.Trials) != 3 || got.Trials[2].Mean != nil || got.Trials[0].Started != "2026-12-06T01:01:00Z" || got.Trials[0].Finished != "2026-12-06T01:01:30Z" {
+		t.Errorf("trials %+v", got.Trials)
+	}
+	if len(got.Rounds) != 1 || len(got.Events) != 2 || got.Elapsed != 3600 {
+		t.Errorf("%d rounds, %d events, elapsed %v", len(got.Rounds), len(got.Events), got.Elapsed)
+	}
+	if len(got.HoldoutReads) != 1 || got.HoldoutReads[0].Standing != "verdict" {
+		t.Fatalf("holdout reads %+v", got.HoldoutReads)
+	}
+	auc := got.HoldoutReads[0].Models[0].Metrics["auc"]
+	if auc.Value == nil || *auc.Value != 0.79 || auc.SE != nil {
+		t.Errorf("auc figure %+v, want 0.79 with a null SE", auc)
+	}
+}
