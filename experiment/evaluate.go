@@ -171,7 +171,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 	}
 	fit, err := l.Fit(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, locateValueError(s.Frame, fold.Train, err)
 	}
 	ff.model, ff.bestIter = fit.Model, fit.BestIteration
 	// The learner's own data preparation (binning) is the bin phase.
