@@ -97,6 +97,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if err != nil {
 		return nil, err
 	}
+	if opts.Progress != nil {
+		for _, w := range tab.Frame.Warnings {
+			fmt.Fprintf(opts.Progress, "warning: %s\n", w.Message)
+		}
+	}
 	if s.created {
 		s.cfg.Positive = tab.Target.Positive
 		if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.HoldoutSplit, s.cfg.Seed); err != nil {
