@@ -89,7 +89,12 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	default:
 		return nil, err
 	}
-	tab, err := LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	var tab *Table
+	if s.created {
+		tab, err = LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	} else {
+		tab, err = LoadStudyTable(j, st, s.cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +132,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if err != nil {
 			return nil, err
 		}
-		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON}); err != nil {
+		schemaJSON, err := json.Marshal(schemaOf(tab.Frame))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON, Schema: schemaJSON}); err != nil {
 			return nil, err
 		}
 	}
