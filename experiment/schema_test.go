@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
