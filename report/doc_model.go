@@ -158,9 +158,10 @@ func tableHTML(tb *Table) string {
 	if len(tb.Header) >= 5 {
 		// Many columns: keep the table wide enough to read and let its
 		// box scroll sideways on a phone, rather than squeeze every cell.
-		b.WriteString("<table class=\"wide\">\n<thead><tr>")
+		b.WriteString("<table class=\"wide tex2jax_ignore mathjax_ignore\">\n<thead><tr>")
 	} else {
-		b.WriteString("<table>\n<thead><tr>")
+		// Jupyter typesets $…$ in HTML outputs unless told not to.
+		b.WriteString("<table class=\"tex2jax_ignore mathjax_ignore\">\n<thead><tr>")
 	}
 	for i, c := range tb.Header {
 		b.WriteString("<th" + alignAttr(tb, i) + ">" + escHTML(c) + "</th>")
