@@ -51,6 +51,9 @@ type StudyConfig struct {
 	TrialTimeout Duration             `json:"trial_timeout"`
 	MemoryBudget int64                `json:"memory_budget_bytes"`
 	HoldoutRows  []int                `json:"holdout_rows"`
+	// AllowLeaks are flagged leak columns the user keeps as features
+	// (--allow-leak); the others are left out.
+	AllowLeaks []string `json:"allow_leaks,omitempty"`
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").

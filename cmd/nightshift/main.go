@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/nightshift-ml/nightshift/experiment"
 )
 
 // Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
@@ -127,7 +129,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || experiment.IsOptionError(err) {
 		return exitUsage
 	}
 	var ee exitError
