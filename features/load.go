@@ -38,6 +38,11 @@ const (
 	// spaces, or when any value spans lines.
 	textMinMeanLen    = 25
 	textMinSpaceShare = 0.5
+	// A string column with at most catMaxLevels distinct values, and at
+	// most catMaxLevelShare distinct values per row, is categorical
+	// whatever the values look like.
+	catMaxLevels     = 100
+	catMaxLevelShare = 0.05
 	// A column with one distinct value per row is an identifier only when
 	// there are enough rows to tell.
 	idMinRows = 20
@@ -488,6 +493,9 @@ func inferKind(b *colBuilder, rows int) Kind {
 	}
 	if isDatetimeLevels(b.levels) {
 		return Datetime
+	}
+	if len(b.levels) <= catMaxLevels && float64(len(b.levels)) <= catMaxLevelShare*float64(present) {
+		return Categorical // a few values repeated, however long (short sentences)
 	}
 	if len(b.levels) > 0 {
 		mean := float64(b.lenSum) / float64(len(b.levels))

@@ -2,6 +2,7 @@ package features
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -192,6 +193,55 @@ func TestNumericColumnKeepsStrayStrings(t *testing.T) {
 			}
 			if s := colProfile(p, c.col).Numeric; s.Infinite != c.infinite {
 				t.Errorf("infinite %d, want %d", s.Infinite, c.infinite)
+			}
+		})
+	}
+}
+
+// TestRepeatedSentencesAreCategorical: a string column with at most 100
+// distinct values and at most 5% distinct values per row is categorical
+// however long its values; free text stays text (issue 16: five short
+// sentences over 3,000 rows were text, and fit ignored them).
+func TestRepeatedSentencesAreCategorical(t *testing.T) {
+	sentences := []string{
+		"the customer called twice about a late delivery",
+		"payment was declined by the bank on the first try",
+		"account opened online with a verified email address",
+	}
+	many := func(rows, distinct int) string {
+		var b strings.Builder
+		b.WriteString("note,y\n")
+		for i := range rows {
+			fmt.Fprintf(&b, "\"%s number %d\",%d\n", sentences[(i%distinct)%3], i%distinct, i%2)
+		}
+		return b.String()
+	}
+	cases := []struct {
+		name string
+		in   string // CSV text, or "" to read file
+		file string
+		kind Kind
+	}{
+		{name: "five sentences, 3000 rows", file: "sentences.csv", kind: Categorical},
+		{name: "100 sentences, 2000 rows", in: many(2000, 100), kind: Categorical},
+		{name: "101 sentences, 3000 rows", in: many(3000, 101), kind: Text},
+		{name: "60 sentences, 1000 rows (6% per row)", in: many(1000, 60), kind: Text},
+		{name: "distinct sentences", in: many(200, 200), kind: Text},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var fr *Frame
+			var err error
+			if c.file != "" {
+				fr, _, err = loadMessy(t, c.file, LoadOptions{})
+			} else {
+				fr, err = loadString(t, c.in, LoadOptions{Target: "y"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fr.Col("note").Kind; got != c.kind {
+				t.Errorf("note is %s, want %s", got, c.kind)
 			}
 		})
 	}
