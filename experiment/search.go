@@ -1,17 +1,16 @@
 package experiment
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
 	"github.com/nightshift-ml/nightshift/trainer/split"
 )
 
@@ -34,11 +33,15 @@ type Search struct {
 	Metric     string
 	Seed       uint64
 
-	base     *trainer.Dataset // base columns of Frame as a design
-	hidden   []string         // columns never passed through raw: leaks, the time column
-	unused   []features.UnusedColumn
-	mu       sync.Mutex
-	binCache map[int]*binEntry // by max_bin
+	base   *trainer.Dataset // base columns of Frame as a design
+	hidden []string         // columns never passed through raw: leaks, the time column
+	unused []features.UnusedColumn
+	// memo caches what learners derive from base (the GBDT's bins, one
+	// per max_bin): built once per study and shared by every trial and
+	// fold that uses only base columns. Bin edges come from all search
+	// rows (features only, never labels), as LightGBM's own
+	// cross-validation does.
+	memo trainer.Memo
 
 	// validOnce/validDS: each fold's validation rows of the base design,
 	// copied once and shared by every base-column trial (together one more
@@ -46,12 +49,6 @@ type Search struct {
 	// screening rung's.
 	validOnce []sync.Once
 	validDS   []*trainer.Dataset
-}
-
-type binEntry struct {
-	once sync.Once
-	b    *gbdt.BinnedDataset
-	err  error
 }
 
 // HoldoutRows draws the rows a study sets aside before its first trial:
@@ -94,11 +91,10 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 		}
 	}
 	s := &Search{
-		Frame:    tab.Frame.Take(rows),
-		TimeCol:  cfg.TimeCol,
-		Metric:   cfg.Metric,
-		Seed:     cfg.Seed,
-		binCache: map[int]*binEntry{},
+		Frame:   tab.Frame.Take(rows),
+		TimeCol: cfg.TimeCol,
+		Metric:  cfg.Metric,
+		Seed:    cfg.Seed,
 	}
 	s.Y = takeFloats(tab.Target.Y, rows)
 	var err error
@@ -135,22 +131,6 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	return s, nil
 }
 
-// binned returns the base design binned with maxBin, built once per study
-// and shared by every trial and fold that uses only base columns. Bin edges
-// come from all search rows (features only, never labels), as LightGBM's
-// own cross-validation does.
-func (s *Search) binned(ctx context.Context, maxBin int) (*gbdt.BinnedDataset, error) {
-	s.mu.Lock()
-	e, ok := s.binCache[maxBin]
-	if !ok {
-		e = &binEntry{}
-		s.binCache[maxBin] = e
-	}
-	s.mu.Unlock()
-	e.once.Do(func() { e.b, e.err = gbdt.NewBinnedDataset(ctx, s.base, maxBin) })
-	return e.b, e.err
-}
-
 // foldValid returns fold k's validation rows of the base design (k ==
 // len(Folds): the screening rung's).
 func (s *Search) foldValid(k int) *trainer.Dataset {
@@ -173,24 +153,7 @@ func foldRowsSorted(f split.Fold) bool {
 }
 
 // meanStd returns the mean and the sample standard deviation (n-1) of xs.
-func meanStd(xs []float64) (float64, float64) {
-	if len(xs) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	m := s / float64(len(xs))
-	if len(xs) < 2 {
-		return m, 0
-	}
-	var v float64
-	for _, x := range xs {
-		v += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(v / float64(len(xs)-1))
-}
+func meanStd(xs []float64) (float64, float64) { return plan.MeanStd(xs) }
 
 // featureSpec parses a trial's feature set as the study evaluates it: with
 // a time column, that column never passes through as a raw feature (its
@@ -201,7 +164,7 @@ func (s *Search) featureSpec(features string) (*dsl.Spec, error) {
 		return nil, nil
 	}
 	if s.TimeCol != "" {
-		features += "; drop(" + quoteCol(s.TimeCol) + ")"
+		features += "; drop(" + plan.QuoteColumn(s.TimeCol) + ")"
 	}
 	fs, err := dsl.Parse(features)
 	if err != nil {

@@ -1,4 +1,4 @@
-package experiment
+package plan
 
 import (
 	"crypto/sha256"
@@ -9,14 +9,13 @@ import (
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/features/dsl"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 )
 
-// Model kinds a trial may use.
+// Model kinds a trial may use (trainer/learners knows each one).
 const (
-	ModelGBDT   = "gbdt"
-	ModelLogreg = "logreg"
+	ModelGBDT   = learners.GBDT
+	ModelLogreg = learners.Logreg
 )
 
 // TrialSpec is everything that defines a trial: the feature set relative to
@@ -46,17 +45,12 @@ func (s TrialSpec) Normalize() (TrialSpec, error) {
 	for k, v := range s.Params {
 		out.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
-	switch s.Model {
-	case ModelGBDT:
-		if _, err := gbdt.ParseParams(out.Params); err != nil {
-			return out, err
-		}
-	case ModelLogreg:
-		if _, err := linear.ParseParams(out.Params); err != nil {
-			return out, err
-		}
-	default:
-		return out, fmt.Errorf("model %q: want %s or %s", s.Model, ModelGBDT, ModelLogreg)
+	l, err := learners.Lookup(s.Model)
+	if err != nil {
+		return out, err
+	}
+	if err := l.CheckParams(out.Params); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -86,4 +80,19 @@ func (s TrialSpec) ParamsString() string {
 		parts[i] = k + "=" + s.Params[k]
 	}
 	return strings.Join(parts, " ")
+}
+
+// QuoteColumn writes a column name in the transform language: bare when
+// it is an identifier, else in backquotes with backquotes doubled.
+func QuoteColumn(name string) string {
+	plain := name != ""
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
+		}
+	}
+	if plain {
+		return name
+	}
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }

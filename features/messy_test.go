@@ -1,0 +1,198 @@
+package features
+
+import (
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// loadMessy loads testdata/messy/NAME with y as the target and profiles it.
+func loadMessy(t *testing.T, name string, opt LoadOptions) (*Frame, *Profile, error) {
+	t.Helper()
+	opt.Target = "y"
+	fr, err := LoadFile(filepath.Join("testdata", "messy", name), opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	tg, err := ParseTarget(fr, "y", "")
+	if err != nil {
+		return fr, nil, err
+	}
+	return fr, ProfileFrame(fr.Without("y"), tg, 1), nil
+}
+
+func colProfile(p *Profile, name string) *ColumnProfile {
+	for i := range p.Columns {
+		if p.Columns[i].Name == name {
+			return &p.Columns[i]
+		}
+	}
+	return nil
+}
+
+// TestProfileOfHugeValuesIsFiniteJSON: one extreme value among 200 must
+// not make a statistic overflow (issue 16: 1e105 made the skew NaN and
+// profile --json fail); infinities are counted and left out of the stats.
+func TestProfileOfHugeValuesIsFiniteJSON(t *testing.T) {
+	cases := []struct {
+		file          string
+		min, max      float64
+		infinite      int
+		skewSign      float64
+		meanTolerance float64 // |mean - want| bound
+		mean          float64
+	}{
+		{"huge_1e105.csv", -2.9406, 1e105, 0, 1, 1e90, 5e102},
+		{"huge_1e400.csv", -2.9406, 2.3681, 1, 0, 0.1, -0.16},
+		{"huge_neg_1e308.csv", -1.7e308, 2.3681, 0, -1, 1e293, -8.5e305},
+		{"tiny_1e-320.csv", -2.9406, 2.3681, 0, 0, 0.1, -0.16},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			_, p, err := loadMessy(t, c.file, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(p)
+			if err != nil {
+				t.Fatalf("profile JSON: %v", err)
+			}
+			var back Profile
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatalf("profile JSON does not read back: %v", err)
+			}
+			x := colProfile(p, "x")
+			if x == nil || x.Kind != "numeric" || x.Numeric == nil {
+				t.Fatalf("x = %+v, want numeric with stats", x)
+			}
+			s := x.Numeric
+			for name, v := range map[string]float64{"min": s.Min, "max": s.Max, "mean": s.Mean, "std": s.Std, "skew": s.Skew} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("%s = %v, want finite", name, v)
+				}
+			}
+			if s.Min != c.min || s.Max != c.max || s.Infinite != c.infinite {
+				t.Errorf("min %v max %v infinite %d, want %v %v %d", s.Min, s.Max, s.Infinite, c.min, c.max, c.infinite)
+			}
+			if math.Abs(s.Mean-c.mean) > c.meanTolerance {
+				t.Errorf("mean %v, want %v ± %v", s.Mean, c.mean, c.meanTolerance)
+			}
+			if c.skewSign != 0 && (s.Skew*c.skewSign < 10) {
+				t.Errorf("skew %v: one extreme value among 200 gives |skew| ≈ 14 with sign %v", s.Skew, c.skewSign)
+			}
+			if s.Quantiles.P50 > 0 || s.Quantiles.P50 < -0.5 {
+				t.Errorf("median %v, want the gaussian's (≈ -0.16)", s.Quantiles.P50)
+			}
+		})
+	}
+}
+
+// TestValueErrorNamesFileLineColumn: a problem found in a value after
+// loading is located by file line (CSV: rows and lines differ once a field
+// spans lines) and column, also after rows are taken out of order.
+func TestValueErrorNamesFileLineColumn(t *testing.T) {
+	in := "a,note,y\n1,\"two\nlines\",0\n\n2,x,1\n3,y,0\n"
+	fr, err := loadString(t, in, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		rows []int
+		row  int
+		want string
+	}{
+		{nil, 0, `in.csv: line 2 (field "a"): bad value`},
+		{nil, 1, `in.csv: line 5 (field "a"): bad value`},
+		{[]int{2, 0}, 0, `in.csv: line 6 (field "a"): bad value`},
+		{[]int{2, 1}, 1, `in.csv: line 5 (field "a"): bad value`},
+	}
+	for _, c := range cases {
+		f := fr
+		if c.rows != nil {
+			f = fr.Take(c.rows).Without("note")
+		}
+		if got := f.ValueError(c.row, "a", errBadValue).Error(); got != c.want {
+			t.Errorf("rows %v, row %d: %q, want %q", c.rows, c.row, got, c.want)
+		}
+	}
+}
+
+var errBadValue = &testError{"bad value"}
+
+type testError struct{ s string }
+
+func (e *testError) Error() string { return e.s }
+
+// TestNumericColumnKeepsStrayStrings: infinity and NaN spellings are
+// numbers, and a column of numbers with a few stray strings stays numeric
+// (the strings read as missing, with a warning naming the column, the
+// values and their first lines), unless more than 1% of its values or more
+// than 10 distinct strings are not numbers (issue 16).
+func TestNumericColumnKeepsStrayStrings(t *testing.T) {
+	cases := []struct {
+		file     string
+		opt      LoadOptions
+		col      string
+		kind     Kind
+		missing  int
+		infinite int
+		warning  string // "" for none on col
+	}{
+		{file: "inf_spellings.csv", col: "x", kind: Numeric, missing: 2, infinite: 6},
+		{file: "stray_words.csv", col: "x", kind: Numeric, missing: 3,
+			warning: `stray_words.csv: column "x" is numeric; 3 values that are not numbers were read as missing: "oops" (3 rows, first on line 7)`},
+		{file: "stray_words.csv", col: "z", kind: Numeric, missing: 1,
+			warning: `column "z" is numeric; 1 value that is not a number was read as missing: "n/a" (1 row, first on line 602)`},
+		{file: "stray_first.csv", col: "x", kind: Numeric, missing: 2,
+			warning: `"oops" (2 rows, first on line 2)`},
+		{file: "stray_too_many.csv", col: "x", kind: Categorical},
+		{file: "stray_too_varied.csv", col: "x", kind: Categorical},
+		{file: "stray_words.csv", opt: LoadOptions{Categorical: []string{"x"}}, col: "x", kind: Categorical},
+		{file: "stray_too_many.csv", opt: LoadOptions{Numeric: []string{"x"}}, col: "x", kind: Numeric, missing: 20,
+			warning: `20 values that are not numbers were read as missing: "oops" (20 rows, first on line 2)`},
+	}
+	for _, c := range cases {
+		t.Run(c.file+"/"+c.col, func(t *testing.T) {
+			fr, p, err := loadMessy(t, c.file, c.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := fr.Col(c.col)
+			if col.Kind != c.kind {
+				t.Fatalf("%s is %s, want %s", c.col, col.Kind, c.kind)
+			}
+			var warned string
+			for _, w := range fr.Warnings {
+				if w.Column == c.col {
+					warned = w.Message
+				}
+			}
+			if (c.warning == "") != (warned == "") || !strings.Contains(warned, c.warning) {
+				t.Errorf("warning %q, want one containing %q", warned, c.warning)
+			}
+			if len(p.Warnings) != len(fr.Warnings) {
+				t.Errorf("profile has %d warnings, the frame %d", len(p.Warnings), len(fr.Warnings))
+			}
+			if c.kind != Numeric {
+				return
+			}
+			if col.Missing != c.missing {
+				t.Errorf("missing %d, want %d", col.Missing, c.missing)
+			}
+			nan := 0
+			for _, v := range col.Num {
+				if math.IsNaN(v) {
+					nan++
+				}
+			}
+			if nan != col.Missing {
+				t.Errorf("%d NaN values but Missing = %d", nan, col.Missing)
+			}
+			if s := colProfile(p, c.col).Numeric; s.Infinite != c.infinite {
+				t.Errorf("infinite %d, want %d", s.Infinite, c.infinite)
+			}
+		})
+	}
+}
