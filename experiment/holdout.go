@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
@@ -217,14 +218,10 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		return nil, noFinishedTrial(study, trials)
 	}
 	board := []journal.Trial{inc}
-	for _, t := range Leaderboard(trials, cfg.Metric) {
+	for _, t := range studyview.Leaderboard(trials, cfg.Metric) {
 		if t.ID != inc.ID && t.State == journal.TrialDone {
 			board = append(board, t)
 		}
-	}
-	tab, err := LoadTable(TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load})
-	if err != nil {
-		return nil, err
 	}
 	fp, err := journal.FingerprintFile(ctx, cfg.Data)
 	if err != nil {
@@ -232,6 +229,10 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	}
 	if !fp.Equal(st.Data) {
 		return nil, fmt.Errorf("%s: %w (was %s, now %s)", cfg.Data, ErrDataChanged, st.Data, fp)
+	}
+	tab, err := LoadStudyTable(j, st, cfg)
+	if err != nil {
+		return nil, err
 	}
 	s, err := NewSearch(tab, cfg.HoldoutRows, &cfg)
 	if err != nil {
@@ -276,7 +277,7 @@ func noFinishedTrial(study string, trials []journal.Trial) error {
 	if len(trials) == 0 {
 		return fmt.Errorf("study %q has no trials yet (run it with nightshift resume --study %s): %w", study, study, ErrNoFinishedTrial)
 	}
-	var c StatusCounts
+	var c studyview.StatusCounts
 	for _, t := range trials {
 		switch t.State {
 		case journal.TrialFailed:
