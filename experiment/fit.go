@@ -57,6 +57,9 @@ type FitResult struct {
 	BestIteration  int                     `json:"best_iteration"`
 	Metrics        metrics.Report          `json:"metrics"`
 	Unused         []features.UnusedColumn `json:"unused"`
+	// Warnings are what loading did unasked (strings read as missing in a
+	// numeric column), for the training and the validation file.
+	Warnings []features.Warning `json:"warnings"`
 
 	// Predictions are the validation rows' probabilities, in input order.
 	Predictions []float64 `json:"-"`
@@ -84,7 +87,8 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &FitResult{Model: cfg.Model, Rows: tab.Frame.Rows, Positive: tab.Target.Positive, LoadSeconds: tab.LoadSeconds}
+	res := &FitResult{Model: cfg.Model, Rows: tab.Frame.Rows, Positive: tab.Target.Positive, LoadSeconds: tab.LoadSeconds,
+		Warnings: append([]features.Warning{}, tab.Frame.Warnings...)}
 	y := tab.Target.Y
 
 	// The training and validation frames.
@@ -98,6 +102,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		res.Warnings = append(res.Warnings, vtab.Frame.Warnings...)
 		if err := vtab.Frame.AlignTo(tab.Frame); err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.ValidPath, err)
 		}

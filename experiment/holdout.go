@@ -194,16 +194,16 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 			board = append(board, t)
 		}
 	}
-	tab, err := LoadTable(TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load})
-	if err != nil {
-		return nil, err
-	}
 	fp, err := journal.FingerprintFile(ctx, cfg.Data)
 	if err != nil {
 		return nil, err
 	}
 	if !fp.Equal(st.Data) {
 		return nil, fmt.Errorf("%s: %w (was %s, now %s)", cfg.Data, ErrDataChanged, st.Data, fp)
+	}
+	tab, err := LoadStudyTable(j, st, cfg)
+	if err != nil {
+		return nil, err
 	}
 	s, err := NewSearch(tab, cfg.HoldoutRows, &cfg)
 	if err != nil {

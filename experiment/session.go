@@ -88,9 +88,19 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	default:
 		return nil, err
 	}
-	tab, err := LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	var tab *Table
+	if s.created {
+		tab, err = LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	} else {
+		tab, err = LoadStudyTable(j, st, s.cfg)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if opts.Progress != nil {
+		for _, w := range tab.Frame.Warnings {
+			fmt.Fprintf(opts.Progress, "warning: %s\n", w.Message)
+		}
 	}
 	if s.created {
 		s.cfg.Positive = tab.Target.Positive
@@ -121,7 +131,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if err != nil {
 			return nil, err
 		}
-		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON}); err != nil {
+		schemaJSON, err := json.Marshal(schemaOf(tab.Frame))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON, Schema: schemaJSON}); err != nil {
 			return nil, err
 		}
 	}

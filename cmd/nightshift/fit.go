@@ -61,6 +61,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(stderr, res.Warnings)
 	if *out != "" {
 		if err := experiment.WriteFileAtomic(*out, res.WriteModel); err != nil {
 			return err
