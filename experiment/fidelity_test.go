@@ -12,6 +12,7 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -166,7 +167,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg}); err != nil {
 		t.Fatal(err)
 	}
-	j, err := OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 	if screened == 0 || full < screenStartup {
 		t.Errorf("%d screened out, %d finished of %d trials", screened, full, len(trials))
 	}
-	st, err := ReadStatus(j, "s")
+	st, err := studyview.ReadStatus(j, "s")
 	if err != nil {
 		t.Fatal(err)
 	}

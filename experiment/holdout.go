@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
@@ -189,7 +190,7 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		return nil, noFinishedTrial(study, trials)
 	}
 	board := []journal.Trial{inc}
-	for _, t := range Leaderboard(trials, cfg.Metric) {
+	for _, t := range studyview.Leaderboard(trials, cfg.Metric) {
 		if t.ID != inc.ID && t.State == journal.TrialDone {
 			board = append(board, t)
 		}
@@ -248,7 +249,7 @@ func noFinishedTrial(study string, trials []journal.Trial) error {
 	if len(trials) == 0 {
 		return fmt.Errorf("study %q has no trials yet (run it with nightshift resume --study %s): %w", study, study, ErrNoFinishedTrial)
 	}
-	var c StatusCounts
+	var c studyview.StatusCounts
 	for _, t := range trials {
 		switch t.State {
 		case journal.TrialFailed:

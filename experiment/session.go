@@ -12,6 +12,7 @@ import (
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -223,34 +224,10 @@ func countFinished(ts []journal.Trial) int {
 	return n
 }
 
-// spentBefore adds up earlier sessions' wall time: from each start or
-// resume event to the session's end event, or, for a session that died,
-// to the last trial it finished.
+// spentBefore adds up earlier sessions' wall time (studyview.Elapsed, the
+// figure status shows).
 func spentBefore(events []journal.Event, trials []journal.Trial) time.Duration {
-	var total time.Duration
-	for i, e := range events {
-		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
-			continue
-		}
-		end := e.Time
-		next := time.Time{}
-		for _, f := range events[i+1:] {
-			if f.Kind == journal.EventStart || f.Kind == journal.EventResume {
-				next = f.Time
-				break
-			}
-			if f.Time.After(end) {
-				end = f.Time
-			}
-		}
-		for _, t := range trials {
-			if t.Finished.After(end) && (next.IsZero() || t.Finished.Before(next)) {
-				end = t.Finished
-			}
-		}
-		total += end.Sub(e.Time)
-	}
-	return total
+	return studyview.Elapsed(events, trials)
 }
 
 func samePath(a, b string) bool {
