@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -117,7 +118,7 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close()
-	r, err := OpenReadOnly(db)
+	r, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
