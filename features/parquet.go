@@ -96,6 +96,9 @@ func loadParquetFile(path string, opt LoadOptions) (*Frame, error) {
 		}
 		rr.Close()
 	}
+	if rows == 0 {
+		return nil, &ParseError{File: path, Err: ErrNoRows, Detail: "the file has a schema and no rows"}
+	}
 	fr := &Frame{Rows: rows, Source: path}
 	for j := range builders {
 		b := &builders[j]
