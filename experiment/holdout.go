@@ -6,15 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
@@ -23,8 +23,10 @@ import (
 // fold, predictions averaged), or an ensemble of several trials' bags
 // (weighted average). It is what promotion exports.
 type Fitted struct {
-	Spec    TrialSpec
-	Members []member
+	Spec TrialSpec
+	// Members are the fitted models (final.Member: kind, weight, trial,
+	// pipeline or nil for base columns, model).
+	Members []final.Member
 	// Trees is the GBDT's number of trees: of the refit (the mean best
 	// iteration over the trial's folds), or the mean over the bag's
 	// members (the weighted mean over an ensemble's trials); 0 for logreg.
@@ -32,14 +34,6 @@ type Fitted struct {
 	// Parts are an ensemble's trials and weights (nil for one trial's
 	// model); Spec is then the heaviest trial's.
 	Parts []EnsemblePart
-}
-
-// member is one fitted model with its feature pipeline (nil for base
-// columns).
-type member struct {
-	pipeline *dsl.Pipeline
-	model    trainer.Model
-	weight   float64 // share of the average (the members' weights sum to 1)
 }
 
 // Final models a study can score on the holdout.
@@ -63,7 +57,7 @@ func (s *Search) Bag(ctx context.Context, spec TrialSpec, threads int) (*Fitted,
 // validation part left to watch).
 func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, threads int) (*Fitted, error) {
 	f := &Fitted{Spec: spec}
-	var m member
+	m := final.Member{Kind: spec.Model}
 	var design *trainer.Dataset
 	fs, err := s.featureSpec(spec.Features)
 	if err != nil {
@@ -74,88 +68,49 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 		if err != nil {
 			return nil, err
 		}
-		m.pipeline, design = pipe, DesignFromOutput(out)
+		m.Pipeline, design = pipe, DesignFromOutput(out)
 	} else {
 		design = s.base
 	}
-	switch spec.Model {
-	case ModelGBDT:
-		kv := gbdtParams(spec, threads)
-		kv["early_stopping_round"] = "0"
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads, Train: trainer.Part{Data: design, Labels: s.Y}}
+	if fs == nil {
+		in.Train.Memo = &s.memo
+	}
+	if it, ok := l.(trainer.Iterative); ok {
 		if len(bestIter) > 0 {
 			sum := 0
 			for _, b := range bestIter {
 				sum += b
 			}
 			f.Trees = max(1, int(math.Round(float64(sum)/float64(len(bestIter)))))
-			kv["num_iterations"] = strconv.Itoa(f.Trees)
 		}
-		p, err := gbdt.ParseParams(kv)
-		if err != nil {
-			return nil, err
-		}
-		var b *gbdt.BinnedDataset
-		if spec.Features == "" {
-			b, err = s.binned(ctx, p.MaxBin)
-		} else {
-			b, err = gbdt.NewBinnedDataset(ctx, design, p.MaxBin)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m.model, err = gbdt.Train(ctx, p, gbdt.Data{Binned: b, Labels: s.Y}, nil); err != nil {
-			return nil, err
-		}
-	case ModelLogreg:
-		p, err := linear.ParseParams(spec.Params)
-		if err != nil {
-			return nil, err
-		}
-		if m.model, err = linear.Fit(ctx, design, s.Y, p); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+		in.Params = it.FixedIterations(spec.Params, f.Trees)
 	}
-	m.weight = 1
-	f.Members = []member{m}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	m.Model, m.Weight = fit.Model, 1
+	f.Members = []final.Member{m}
 	return f, nil
+}
+
+// Final is f in its standalone form: its members and the input schema
+// of s (the study's columns, kinds and dictionaries), which is all it
+// needs to predict.
+func (f *Fitted) Final(s *Search) *final.Model {
+	return &final.Model{Schema: s.schema(), Members: f.Members}
 }
 
 // Predict scores a frame with the fitted pipelines and models: the
 // members' probabilities averaged with their weights. Its columns must be
 // the study's (same kinds and dictionaries: features.AlignTo).
 func (f *Fitted) Predict(ctx context.Context, s *Search, fr *features.Frame) ([]float64, error) {
-	var base *trainer.Dataset
-	sum := make([]float64, fr.Rows)
-	weights := 0.0
-	for _, m := range f.Members {
-		design := base
-		if m.pipeline != nil {
-			out, err := m.pipeline.Apply(ctx, fr)
-			if err != nil {
-				return nil, err
-			}
-			design = DesignFromOutput(out)
-		} else if base == nil {
-			base, _ = DesignFromFrame(fr.Without(s.hidden...))
-			design = base
-		}
-		p, err := m.model.PredictProba(design)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range p {
-			sum[i] += m.weight * v
-		}
-		weights += m.weight
-	}
-	if weights != 1 {
-		for i := range sum {
-			sum[i] /= weights
-		}
-	}
-	return sum, nil
+	return f.Final(s).Predict(ctx, fr)
 }
 
 // HoldoutScore is one final model scored on the holdout: a trial's bag or
@@ -235,14 +190,10 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		return nil, noFinishedTrial(study, trials)
 	}
 	board := []journal.Trial{inc}
-	for _, t := range Leaderboard(trials, cfg.Metric) {
+	for _, t := range studyview.Leaderboard(trials, cfg.Metric) {
 		if t.ID != inc.ID && t.State == journal.TrialDone {
 			board = append(board, t)
 		}
-	}
-	tab, err := LoadTable(TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load})
-	if err != nil {
-		return nil, err
 	}
 	fp, err := journal.FingerprintFile(ctx, cfg.Data)
 	if err != nil {
@@ -250,6 +201,10 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	}
 	if !fp.Equal(st.Data) {
 		return nil, fmt.Errorf("%s: %w (was %s, now %s)", cfg.Data, ErrDataChanged, st.Data, fp)
+	}
+	tab, err := LoadStudyTable(j, st, cfg)
+	if err != nil {
+		return nil, err
 	}
 	s, err := NewSearch(tab, cfg.HoldoutRows, &cfg)
 	if err != nil {
@@ -294,7 +249,7 @@ func noFinishedTrial(study string, trials []journal.Trial) error {
 	if len(trials) == 0 {
 		return fmt.Errorf("study %q has no trials yet (run it with nightshift resume --study %s): %w", study, study, ErrNoFinishedTrial)
 	}
-	var c StatusCounts
+	var c studyview.StatusCounts
 	for _, t := range trials {
 		switch t.State {
 		case journal.TrialFailed:
