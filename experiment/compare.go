@@ -5,71 +5,14 @@ import (
 	"math"
 	"sort"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
-// tCrit90 is the one-sided 90% quantile of Student's t with df = index+1:
-// the noise threshold a challenger's paired t must clear. 95% kept a
-// first-finished logistic regression as incumbent on creditcard_10k against
-// 500 GBDT trials, the best +0.0029 AUC (t = 1.62 over 5 folds): too
-// conservative for 5 folds; 90% still asks for a difference about 1.5
-// standard errors from zero.
-var tCrit90 = []float64{3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397, 1.383, 1.372,
-	1.363, 1.356, 1.350, 1.345, 1.341, 1.337, 1.333, 1.330, 1.328}
-
-// Comparison is the noise-aware verdict of a trial against the incumbent.
-type Comparison struct {
-	Better  bool
-	Diff    float64 // mean fold-paired difference, oriented (positive = better)
-	T       float64 // paired t statistic, Nadeau–Bengio corrected
-	Crit    float64 // the t it had to clear
-	Verdict string
-}
-
-// compareFolds runs a one-sided paired t-test over folds (every trial uses
-// the same folds, so fold k of both saw the same rows): the challenger is
-// better only when the mean paired difference is positive and t clears the
-// 90% quantile. With identical folds this removes the fold-to-fold noise
-// that makes a raw mean comparison chase luck. The variance of the mean
-// difference is Nadeau and Bengio's corrected resampled estimate (Machine
-// Learning 52, 2003): s²·(1/k + n_valid/n_train) = s²·(1/k + 1/(k-1)) for
-// k folds, not s²/k — the folds' training parts overlap, so their
-// differences are correlated and the plain estimate is too small (on
-// creditcard_10k a feature set's paired difference moved by 0.002–0.003
-// between CV seeds against a plain standard error of 0.001).
-func compareFolds(metric string, challenger, incumbent []float64, incID uint64) Comparison {
-	k := min(len(challenger), len(incumbent))
-	sign := 1.0
-	if !higherIsBetter(metric) {
-		sign = -1
-	}
-	if k < 2 {
-		return Comparison{Verdict: "not compared: fewer than 2 folds"}
-	}
-	d := make([]float64, k)
-	for i := range d {
-		d[i] = sign * (challenger[i] - incumbent[i])
-	}
-	m, s := meanStd(d)
-	c := Comparison{Diff: m, Crit: tCrit90[min(k-2, len(tCrit90)-1)]}
-	switch {
-	case s == 0 && m > 0:
-		c.T = math.Inf(1)
-	case s == 0:
-		c.T = 0
-	default:
-		c.T = m / (s * math.Sqrt(1/float64(k)+1/float64(k-1)))
-	}
-	c.Better = m > 0 && c.T > c.Crit
-	switch {
-	case c.Better:
-		c.Verdict = fmt.Sprintf("new incumbent: %+.4f %s over #%d (corrected paired t=%.2f > %.2f, %d folds)", m, metric, incID, c.T, c.Crit, k)
-	case m > 0:
-		c.Verdict = fmt.Sprintf("not significantly better than #%d: %+.4f %s (corrected paired t=%.2f ≤ %.2f)", incID, m, metric, c.T, c.Crit)
-	default:
-		c.Verdict = fmt.Sprintf("worse than #%d: %+.4f %s", incID, m, metric)
-	}
-	return c
+// compareFolds is the fold-paired test (plan.CompareFolds) of a
+// challenger's fold scores against the incumbent's.
+func compareFolds(metric string, challenger, incumbent []float64, incID uint64) plan.Comparison {
+	return plan.CompareFolds(metric, challenger, incumbent, incID)
 }
 
 // incumbentOf replays the finished trials in the order they finished and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/features"
 )
 
@@ -13,10 +14,20 @@ const ConfigVersion = 1
 
 // Metrics a study may optimise.
 const (
-	MetricAUC     = "auc"
-	MetricPRAUC   = "pr_auc"
-	MetricLogLoss = "logloss"
+	MetricAUC     = plan.MetricAUC
+	MetricPRAUC   = plan.MetricPRAUC
+	MetricLogLoss = plan.MetricLogLoss
 )
+
+// Model kinds a trial may use.
+const (
+	ModelGBDT   = plan.ModelGBDT
+	ModelLogreg = plan.ModelLogreg
+)
+
+// TrialSpec is what defines a trial (plan.TrialSpec): the study and its
+// planners share the one definition in experiment/plan.
+type TrialSpec = plan.TrialSpec
 
 // StudyConfig is a study's stored configuration: fixed at creation, restored
 // by resume. HoldoutRows are the rows set aside before the first trial.
@@ -62,8 +73,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// higherIsBetter tells the direction of a metric.
-func higherIsBetter(metric string) bool { return metric != MetricLogLoss }
+func higherIsBetter(metric string) bool { return plan.HigherIsBetter(metric) }
 
 // Validate checks the fields a user sets, naming the flag at fault.
 func (c *StudyConfig) Validate() error {

@@ -201,7 +201,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		phase(journal.PhaseBin)
 		m, err := linear.Fit(ctx, trainDS, yTrain, p)
 		if err != nil {
-			return nil, err
+			return nil, locateValueError(s.Frame, fold.Train, err)
 		}
 		ff.model = m
 	default:

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nightshift-ml/nightshift/features"
-	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -114,37 +113,6 @@ func TestScreenGateKeepsTheBestThird(t *testing.T) {
 	}
 }
 
-func TestObservationsRankFinishedAbovePrunedAboveScreened(t *testing.T) {
-	sc := func(x float64) *float64 { return &x }
-	p := func(lr string) TrialSpec {
-		return TrialSpec{Model: ModelGBDT, Params: map[string]string{"learning_rate": lr}}
-	}
-	h := &History{Metric: MetricAUC, Folds: 3, Trials: []HistoryTrial{
-		{Spec: p("0.9"), State: journal.TrialPruned, Screen: sc(0.99)},                                          // screened out, high screen
-		{Spec: p("0.8"), State: journal.TrialPruned, Screen: sc(0.80), FoldScores: []float64{0.95}, Mean: 0.95}, // pruned at fold 1
-		{Spec: p("0.7"), State: journal.TrialDone, Screen: sc(0.70), FoldScores: []float64{0.7, 0.7, 0.7}, Mean: 0.7},
-		{Spec: p("0.6"), State: journal.TrialDone, FoldScores: []float64{0.8, 0.8, 0.8}, Mean: 0.8},
-		{Spec: p("0.5"), State: journal.TrialFailed, Screen: sc(0.99)},
-	}}
-	obs := observations(h, ModelGBDT)
-	slices.SortStableFunc(obs, func(a, b observation) int {
-		if a.better(b) {
-			return -1
-		}
-		if b.better(a) {
-			return 1
-		}
-		return 0
-	})
-	var order []string
-	for _, o := range obs {
-		order = append(order, o.params["learning_rate"])
-	}
-	if want := []string{"0.6", "0.7", "0.8", "0.9"}; !slices.Equal(order, want) {
-		t.Errorf("observation order %v, want %v", order, want)
-	}
-}
-
 // TestScreeningRungRunsFirstAndGates evaluates trials on the shipped
 // Criteo sample with a 1/2 screening rung: a rejected trial has its
 // screening score and no fold, a promoted one both, and the rung's rows are
@@ -163,7 +131,7 @@ func TestScreeningRungRunsFirstAndGates(t *testing.T) {
 			}
 		}
 	}
-	spec := TrialSpec{Model: ModelGBDT, Params: defaultsFor(ModelGBDT), Seed: 1}
+	spec := TrialSpec{Model: ModelGBDT, Params: plan.DefaultsFor(ModelGBDT), Seed: 1}
 	reject := Gates{Screen: func(float64) (bool, string) { return false, "screened out: test" }}
 	out, err := s.Evaluate(context.Background(), spec, 1, reject)
 	if err != nil {
@@ -244,8 +212,8 @@ func TestBagMembersAreTheFoldModelsTheCVScored(t *testing.T) {
 	cfg := testConfig()
 	s := criteoSearch(t, cfg)
 	for _, spec := range []TrialSpec{
-		{Model: ModelGBDT, Params: defaultsFor(ModelGBDT), Seed: 3},
-		{Model: ModelLogreg, Params: defaultsFor(ModelLogreg), Features: "log1p(I5); count(C3)", Seed: 3},
+		{Model: ModelGBDT, Params: plan.DefaultsFor(ModelGBDT), Seed: 3},
+		{Model: ModelLogreg, Params: plan.DefaultsFor(ModelLogreg), Features: "log1p(I5); count(C3)", Seed: 3},
 	} {
 		out, err := s.Evaluate(context.Background(), spec, 1, Gates{})
 		if err != nil {
@@ -301,50 +269,6 @@ func criteoSearch(t *testing.T, cfg StudyConfig) *Search {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// TestFeatureMovesReadBinnedRangesInOrder: on vehicle_claims (read from
-// ../shared when present) the profile's binned-range categoricals — and
-// only they — get one move that replaces each by range_mid, and the move
-// passes the transform language's checks.
-func TestFeatureMovesReadBinnedRangesInOrder(t *testing.T) {
-	const path = "../../shared/data/fraud/vehicle_claims.csv"
-	tab, err := LoadTable(TableSpec{Path: path, Target: "FraudFound_P"})
-	if err != nil {
-		t.Skipf("vehicle_claims (no-redistribute, read from ../shared): %v", err)
-	}
-	p := features.ProfileFrame(tab.Frame, tab.Target, 1)
-	var move *Move
-	for _, m := range FeatureMoves(p) {
-		if strings.Contains(strings.Join(m.Exprs, ";"), "range_mid") {
-			if move != nil {
-				t.Fatal("more than one range_mid move")
-			}
-			move = &m
-		}
-	}
-	if move == nil {
-		t.Fatal("no range_mid move for vehicle_claims")
-	}
-	want := []string{"AgeOfPolicyHolder", "AgeOfVehicle", "AddressChange_Claim", "Days_Policy_Accident", "Days_Policy_Claim",
-		"NumberOfCars", "NumberOfSuppliments", "PastNumberOfClaims", "VehiclePrice"}
-	slices.Sort(want)
-	var got []string
-	for _, e := range move.Exprs {
-		if strings.HasPrefix(e, "range_mid(") {
-			got = append(got, strings.TrimSuffix(strings.TrimPrefix(e, "range_mid("), ")"))
-		}
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("range_mid columns %v, want %v", got, want)
-	}
-	spec, err := dsl.Parse(strings.Join(move.Exprs, "; "))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dsl.Check(spec, tab.Frame, dsl.CheckOptions{}); err != nil {
-		t.Errorf("the move fails the checks: %v", err)
-	}
 }
 
 // TestPoolShapeFillsTheCoresWithinMemory: one single-threaded trial per

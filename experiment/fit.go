@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -188,7 +189,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		}
 		m, err := linear.Fit(ctx, trainDS, yTrain, p)
 		if err != nil {
-			return nil, err
+			return nil, locateValueError(trainFrame, nil, err)
 		}
 		res.model = m
 	default:
@@ -208,6 +209,21 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		return nil, fmt.Errorf("validation rows: %w", err)
 	}
 	return res, nil
+}
+
+// locateValueError turns a learner's complaint about one training value
+// into an error naming the file, line and column it came from. The design's
+// row i is fr's row rows[i] (fr's row i when rows is nil).
+func locateValueError(fr *features.Frame, rows []int, err error) error {
+	var ve *linear.ValueError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	row := ve.Row
+	if rows != nil && row < len(rows) {
+		row = rows[row]
+	}
+	return fr.ValueError(row, ve.Feature, fmt.Errorf("%v is not a value logistic regression can use (drop or cap the column, or use --model gbdt): %w", ve.Value, linear.ErrData))
 }
 
 func takeFloats(v []float64, idx []int) []float64 {

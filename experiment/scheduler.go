@@ -2,12 +2,17 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -179,58 +184,134 @@ loop:
 	return sum, nil
 }
 
-// plan asks the planner for up to n proposals and journals the round.
+// plan asks the planner for up to n proposals and journals the round. No
+// planner can end the night: when the study's planner fails, proposes
+// nothing, or has every proposal rejected, the round is journaled as it
+// happened, a fallback event says why, and the built-in planner proposes
+// instead. Only the built-in planner proposing nothing ends the search.
 func (s *session) plan(ctx context.Context, n int) ([]job, error) {
-	s.mu.Lock()
-	h := &History{Profile: s.search.Profile, Metric: s.cfg.Metric, Folds: len(s.search.Folds), Seen: map[string]bool{}, Round: s.round, Seed: s.cfg.Seed}
-	for k := range s.seen {
-		h.Seen[k] = true
+	h := s.history()
+	res, err := s.planner.Propose(ctx, h, n)
+	jobs, jerr := s.journalRound(s.planner.Name(), res, err)
+	if jerr != nil {
+		return nil, jerr
 	}
+	if len(jobs) > 0 {
+		return jobs, nil
+	}
+	if s.planner.Name() == planner.Builtin().Name() {
+		if err != nil {
+			return nil, fmt.Errorf("planner %s: %w", s.planner.Name(), err)
+		}
+		return nil, nil
+	}
+	why := "no proposal survived validation"
+	switch {
+	case err != nil:
+		why = "the call failed: " + err.Error()
+	case len(res.Proposals)+len(res.Rejected) == 0:
+		why = "it proposed nothing"
+	}
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: journal.EventFallback,
+		Message: fmt.Sprintf("planner %s: %s; the built-in planner proposes this round", s.planner.Name(), why)}); err != nil {
+		return nil, err
+	}
+	builtin := planner.Builtin()
+	res, err = builtin.Propose(ctx, s.history(), n)
+	jobs, jerr = s.journalRound(builtin.Name(), res, err)
+	if jerr != nil {
+		return nil, jerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("planner %s: %w", builtin.Name(), err)
+	}
+	return jobs, nil
+}
+
+// history is what the planners see of the study now.
+func (s *session) history() *plan.History {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
+		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected)}
 	for _, t := range s.trials {
 		spec, err := trialSpec(t)
 		if err != nil {
 			continue
 		}
-		h.Trials = append(h.Trials, HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std, FoldScores: t.FoldScores, Screen: t.Screen})
+		h.Trials = append(h.Trials, plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
+			FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round]})
 	}
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		h.Incumbent = lead.ID
 	}
-	s.mu.Unlock()
+	return h
+}
 
-	start := time.Now()
-	props, prompt, err := s.planner.Propose(ctx, h, n)
-	round := journal.Round{Planner: s.planner.Name(), Prompt: prompt, Reply: proposalsJSON(props), Latency: time.Since(start)}
-	if err != nil {
-		round.Error = err.Error()
+// journalRound journals one planner call — its proposals checked once
+// more by validate, since a planner's own check may predate trials that
+// finished meanwhile — and returns the accepted proposals as jobs.
+func (s *session) journalRound(name string, res plan.Result, callErr error) ([]job, error) {
+	round := journal.Round{Planner: name, Prompt: res.Prompt, Reply: res.Reply, TokensIn: res.TokensIn, TokensOut: res.TokensOut, Latency: res.Latency}
+	if callErr != nil {
+		round.Error = callErr.Error()
 	}
-	var out []Proposal
-	for _, p := range props {
+	if round.Reply == "" && len(res.Proposals) > 0 {
+		round.Reply = proposalsJSON(res.Proposals)
+	}
+	var out []plan.Proposal
+	var rejected []plan.Rejection
+	for _, r := range res.Rejected {
+		round.Rejected = append(round.Rejected, journal.Proposal{Spec: rawOrNull(r.Spec), Hypothesis: r.Hypothesis, Reason: r.Reason})
+		rejected = append(rejected, r)
+	}
+	for _, p := range res.Proposals {
 		reason := s.validate(p.Spec)
 		jp := journal.Proposal{SpecHash: p.Spec.Hash(), Spec: p.Spec.CanonicalJSON(), Hypothesis: p.Hypothesis, Reason: reason}
 		if reason != "" {
 			round.Rejected = append(round.Rejected, jp)
+			rejected = append(rejected, plan.Rejection{Spec: jp.Spec, Hypothesis: p.Hypothesis, Reason: reason})
 			continue
 		}
 		round.Accepted = append(round.Accepted, jp)
 		out = append(out, p)
 	}
-	id, jerr := s.j.AddRound(s.name, round)
-	if jerr != nil {
-		return nil, jerr
-	}
+	id, err := s.j.AddRound(s.name, round)
 	if err != nil {
-		return nil, fmt.Errorf("planner %s: %w", s.planner.Name(), err)
+		return nil, err
+	}
+	for _, note := range res.Notes {
+		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: journal.EventFallback, Message: fmt.Sprintf("planner %s: %s", name, note)}); err != nil {
+			return nil, err
+		}
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.round++
+	s.roundPlanner[id] = name
+	s.rejected = append(s.rejected, rejected...)
 	jobs := make([]job, 0, len(out))
 	for _, p := range out {
 		s.seen[p.Spec.Hash()] = true
 		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id})
 	}
-	s.mu.Unlock()
 	return jobs, nil
+}
+
+// rawOrNull keeps a rejected proposal's JSON when it is JSON at all.
+func rawOrNull(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 || !json.Valid(b) {
+		q, _ := json.Marshal(string(b))
+		return q
+	}
+	return b
+}
+
+// proposalsJSON renders a built-in planner's proposals for the round's
+// reply field.
+func proposalsJSON(ps []plan.Proposal) string {
+	b, _ := json.Marshal(ps)
+	return string(b)
 }
 
 // validate checks a proposal before it may run: spec schema, transform

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
@@ -173,24 +174,7 @@ func foldRowsSorted(f split.Fold) bool {
 }
 
 // meanStd returns the mean and the sample standard deviation (n-1) of xs.
-func meanStd(xs []float64) (float64, float64) {
-	if len(xs) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	m := s / float64(len(xs))
-	if len(xs) < 2 {
-		return m, 0
-	}
-	var v float64
-	for _, x := range xs {
-		v += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(v / float64(len(xs)-1))
-}
+func meanStd(xs []float64) (float64, float64) { return plan.MeanStd(xs) }
 
 // featureSpec parses a trial's feature set as the study evaluates it: with
 // a time column, that column never passes through as a raw feature (its
@@ -201,7 +185,7 @@ func (s *Search) featureSpec(features string) (*dsl.Spec, error) {
 		return nil, nil
 	}
 	if s.TimeCol != "" {
-		features += "; drop(" + quoteCol(s.TimeCol) + ")"
+		features += "; drop(" + plan.QuoteColumn(s.TimeCol) + ")"
 	}
 	fs, err := dsl.Parse(features)
 	if err != nil {

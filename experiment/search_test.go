@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -36,22 +38,22 @@ func testConfig() StudyConfig {
 // single worker would, and returns the specs and fold scores.
 func sequentialSearch(t *testing.T, s *Search, n int) ([]TrialSpec, [][]float64) {
 	t.Helper()
-	planner, _ := NewPlanner("builtin")
-	h := &History{Profile: s.Profile, Metric: s.Metric, Folds: len(s.Folds), Seen: map[string]bool{}, Seed: s.Seed}
+	builtin := planner.Builtin()
+	h := &plan.History{Profile: s.Profile, Metric: s.Metric, Folds: len(s.Folds), Seen: map[string]bool{}, Seed: s.Seed}
 	var specs []TrialSpec
 	var scores [][]float64
 	for len(specs) < n {
-		props, _, err := planner.Propose(context.Background(), h, 2)
-		if err != nil || len(props) == 0 {
-			t.Fatalf("propose: %v (%d)", err, len(props))
+		res, err := builtin.Propose(context.Background(), h, 2)
+		if err != nil || len(res.Proposals) == 0 {
+			t.Fatalf("propose: %v (%d)", err, len(res.Proposals))
 		}
-		for _, p := range props {
+		for _, p := range res.Proposals {
 			out, err := s.Evaluate(context.Background(), p.Spec, 1, Gates{})
 			if err != nil {
 				t.Fatalf("evaluate %s: %v", p.Spec.Features, err)
 			}
 			m, sd := meanStd(out.FoldScores)
-			h.Trials = append(h.Trials, HistoryTrial{ID: uint64(len(h.Trials) + 1), Spec: p.Spec, State: journal.TrialDone, Mean: m, Std: sd, FoldScores: out.FoldScores})
+			h.Trials = append(h.Trials, plan.HistoryTrial{ID: uint64(len(h.Trials) + 1), Spec: p.Spec, State: journal.TrialDone, Mean: m, Std: sd, FoldScores: out.FoldScores})
 			specs = append(specs, p.Spec)
 			scores = append(scores, out.FoldScores)
 		}
@@ -216,21 +218,6 @@ func TestSpecHashIgnoresSpellingAndOrder(t *testing.T) {
 	}
 	if _, err := (TrialSpec{Model: ModelGBDT, Params: map[string]string{"num_leaves": "1"}}).Normalize(); err == nil {
 		t.Error("num_leaves=1 accepted")
-	}
-}
-
-func TestNearDuplicateParamsAreNotProposedAgain(t *testing.T) {
-	h := &History{Trials: []HistoryTrial{{ID: 1, Spec: TrialSpec{Model: ModelLogreg, Features: "length(text)", Params: map[string]string{"C": "0.07", "penalty": "l2"}}}}}
-	if !nearDuplicate(h, ModelLogreg, "length(text)", map[string]string{"C": "0.0705", "penalty": "l2"}) {
-		t.Error("C=0.0705 next to C=0.07 (same features, penalty) not flagged")
-	}
-	for _, p := range []map[string]string{{"C": "0.2", "penalty": "l2"}, {"C": "0.07", "penalty": "l1"}} {
-		if nearDuplicate(h, ModelLogreg, "length(text)", p) {
-			t.Errorf("%v flagged as a duplicate of C=0.07 l2", p)
-		}
-	}
-	if nearDuplicate(h, ModelLogreg, "length(text); word_count(text)", map[string]string{"C": "0.07", "penalty": "l2"}) {
-		t.Error("other features flagged as a duplicate")
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -18,7 +20,7 @@ type session struct {
 	name      string
 	cfg       StudyConfig
 	search    *Search
-	planner   Planner
+	planner   plan.Planner
 	created   bool
 	requeue   []journal.Trial
 	budget    time.Duration
@@ -28,20 +30,24 @@ type session struct {
 	workers   int
 	threads   int
 
-	mu         sync.Mutex
-	trials     []journal.Trial // all trials of the study, by ID order
-	seen       map[string]bool
-	round      int
-	incumbent  *journal.Trial
-	running    int
-	journalErr error         // a journal write failed: stop the run
-	failed     chan struct{} // closed with journalErr
-	started    time.Time
-	lastLine   time.Time
+	mu     sync.Mutex
+	trials []journal.Trial // all trials of the study, by ID order
+	seen   map[string]bool
+	round  int
+	// roundPlanner names the planner of each journaled round; rejected
+	// are the rejected proposals of all rounds, oldest first.
+	roundPlanner map[uint64]string
+	rejected     []plan.Rejection
+	incumbent    *journal.Trial
+	running      int
+	journalErr   error         // a journal write failed: stop the run
+	failed       chan struct{} // closed with journalErr
+	started      time.Time
+	lastLine     time.Time
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
-	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, failed: make(chan struct{})}
+	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, failed: make(chan struct{})}
 	st, err := j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
@@ -99,7 +105,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err
 	}
-	if s.planner, err = NewPlanner(s.cfg.Planner); err != nil {
+	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner}); err != nil {
 		return nil, err
 	}
 	if s.created {
@@ -141,6 +147,12 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		return nil, err
 	}
 	s.round = len(rounds)
+	for _, r := range rounds {
+		s.roundPlanner[r.ID] = r.Planner
+		for _, p := range r.Rejected {
+			s.rejected = append(s.rejected, plan.Rejection{Spec: p.Spec, Hypothesis: p.Hypothesis, Reason: p.Reason})
+		}
+	}
 
 	// This session's budget: a new one when given, else what is left.
 	s.budget, s.maxTrial = time.Duration(s.cfg.Budget), s.cfg.MaxTrials

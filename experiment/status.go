@@ -24,6 +24,9 @@ type StudyStatus struct {
 	Elapsed   float64 `json:"elapsed_seconds"`
 	Writer    string  `json:"writer,omitempty"` // "pid N since T" while a run holds the journal
 	Created   string  `json:"created"`
+	// Holdout is what the study's holdout reads are worth: the verdict
+	// and the re-reads.
+	Holdout HoldoutReads `json:"holdout"`
 }
 
 // StatusCounts are trials per state.
@@ -83,8 +86,12 @@ func ReadStatus(j *journal.Journal, name string) (*StudyStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	reads, err := j.ListHoldoutReads(name)
+	if err != nil {
+		return nil, err
+	}
 	s := &StudyStatus{Study: name, State: string(st.State), Planner: cfg.Planner, LLMTokens: in + out, Metric: cfg.Metric,
-		Data: cfg.Data, Created: st.Created.UTC().Format(time.RFC3339)}
+		Data: cfg.Data, Created: st.Created.UTC().Format(time.RFC3339), Holdout: SummarizeHoldoutReads(reads)}
 	for _, t := range trials {
 		switch t.State {
 		case journal.TrialDone:

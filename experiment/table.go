@@ -41,8 +41,7 @@ func LoadTable(spec TableSpec) (*Table, error) {
 
 // Profile profiles the table's features against its label.
 func (t *Table) Profile(seed uint64) *features.Profile {
-	full := &features.Frame{Rows: t.Frame.Rows, Columns: t.Frame.Columns}
-	p := features.ProfileFrame(full, t.Target, seed)
+	p := features.ProfileFrame(t.Frame, t.Target, seed)
 	p.File = t.Path
 	return p
 }

@@ -20,11 +20,13 @@ var (
 )
 
 // ParseError locates a problem in an input file. Line and Column are
-// 1-based; Column counts bytes within the line (0 when unknown). Field names
-// the header field involved, when there is one.
+// 1-based; Column counts bytes within the line (0 when unknown). Row is the
+// 1-based row number for inputs without lines (Parquet), used when Line is
+// 0. Field names the header field involved, when there is one.
 type ParseError struct {
 	File   string
 	Line   int
+	Row    int
 	Column int
 	Field  string
 	Err    error
@@ -35,6 +37,8 @@ func (e *ParseError) Error() string {
 	s := e.File
 	if e.Line > 0 {
 		s += fmt.Sprintf(": line %d", e.Line)
+	} else if e.Row > 0 {
+		s += fmt.Sprintf(": row %d", e.Row)
 	}
 	if e.Column > 0 {
 		s += fmt.Sprintf(", column %d", e.Column)

@@ -123,6 +123,37 @@ func (c *Column) Take(idx []int) *Column {
 type Frame struct {
 	Columns []*Column
 	Rows    int
+	// Source names the file the rows came from (for messages).
+	Source string
+	// Lines holds, for CSV input, the file line on which each row starts
+	// (rows can span lines, and blank lines are skipped); nil for Parquet,
+	// whose rows are located by their 1-based row number instead.
+	Lines []int32
+	// Warnings are what loading changed that a person should hear about
+	// (values read as missing in a numeric column); commands print them.
+	Warnings []Warning
+}
+
+// Warning is something loading did to a column that the user did not ask for.
+type Warning struct {
+	Column  string `json:"column"`
+	Message string `json:"message"`
+}
+
+func (w Warning) String() string { return w.Message }
+
+// ValueError locates err at row (an index into f's rows) of the named
+// column: the file, and the line (CSV) or row number (Parquet) the value
+// came from. Use it for any problem found in a value after loading.
+func (f *Frame) ValueError(row int, column string, err error) error {
+	pe := &ParseError{File: f.Source, Field: column, Err: err}
+	switch {
+	case row >= 0 && row < len(f.Lines):
+		pe.Line = int(f.Lines[row])
+	case row >= 0:
+		pe.Row = row + 1
+	}
+	return pe
 }
 
 // Col returns the column called name, or nil.
@@ -156,9 +187,15 @@ func (f *Frame) Names() []string {
 
 // Take returns the rows idx of every column, in that order.
 func (f *Frame) Take(idx []int) *Frame {
-	out := &Frame{Rows: len(idx), Columns: make([]*Column, len(f.Columns))}
+	out := &Frame{Rows: len(idx), Columns: make([]*Column, len(f.Columns)), Source: f.Source, Warnings: f.Warnings}
 	for i, c := range f.Columns {
 		out.Columns[i] = c.Take(idx)
+	}
+	if f.Lines != nil {
+		out.Lines = make([]int32, len(idx))
+		for j, i := range idx {
+			out.Lines[j] = f.Lines[i]
+		}
 	}
 	return out
 }
@@ -169,7 +206,7 @@ func (f *Frame) Without(names ...string) *Frame {
 	for _, n := range names {
 		skip[n] = true
 	}
-	out := &Frame{Rows: f.Rows}
+	out := &Frame{Rows: f.Rows, Source: f.Source, Lines: f.Lines, Warnings: f.Warnings}
 	for _, c := range f.Columns {
 		if !skip[c.Name] {
 			out.Columns = append(out.Columns, c)

@@ -183,10 +183,11 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 			numericMarker = true
 		}
 	}
-	rows, err := firstPass(rs, cr, name, builders, numericMarker, isMissing)
+	lines, err := firstPass(rs, cr, name, builders, numericMarker, isMissing)
 	if err != nil {
 		return nil, err
 	}
+	rows := len(lines)
 	finals := make([]Kind, len(builders))
 	needRefill := false
 	for j := range builders {
@@ -213,7 +214,7 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 			}
 		}
 	}
-	fr := &Frame{Rows: rows}
+	fr := &Frame{Rows: rows, Source: name, Lines: lines}
 	for j := range builders {
 		b := &builders[j]
 		if b.mode == modeSkip {

@@ -96,7 +96,7 @@ func loadParquetFile(path string, opt LoadOptions) (*Frame, error) {
 		}
 		rr.Close()
 	}
-	fr := &Frame{Rows: rows}
+	fr := &Frame{Rows: rows, Source: path}
 	for j := range builders {
 		b := &builders[j]
 		if b.mode == modeSkip {

@@ -102,8 +102,8 @@ func (b *colBuilder) grow(n int) {
 }
 
 // firstPass reads every record after the header into the builders and
-// returns the row count.
-func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuilder, numericMarker bool, isMissing func([]byte) bool) (int, error) {
+// returns the line each row starts on (its length is the row count).
+func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuilder, numericMarker bool, isMissing func([]byte) bool) ([]int32, error) {
 	ncol := len(builders)
 	workers := min(runtime.GOMAXPROCS(0), ncol)
 	// Columns are dealt to converters round-robin, skipping dropped ones.
@@ -138,6 +138,7 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 	}
 	next := 0
 	rows := 0
+	var lines []int32
 	var readErr error
 	send := func(bt *batch) {
 		bt.wg.Add(workers)
@@ -175,6 +176,7 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 				bt.ends = append(bt.ends, int32(len(bt.buf)))
 			}
 			bt.lines = append(bt.lines, cr.recLine)
+			lines = append(lines, int32(min(cr.recLine, math.MaxInt32)))
 			bt.n++
 		}
 		if bt.firstRow == sizeProbeRows {
@@ -201,12 +203,12 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 		}
 	}
 	if first != nil {
-		return 0, &ParseError{File: name, Line: first.line, Field: builders[first.col].name, Err: first.err}
+		return nil, &ParseError{File: name, Line: first.line, Field: builders[first.col].name, Err: first.err}
 	}
 	if readErr != nil {
-		return 0, readErr
+		return nil, readErr
 	}
-	return rows, nil
+	return lines, nil
 }
 
 func convert(bt *batch, cols []int, builders []colBuilder, ncol int, numericMarker bool, isMissing func([]byte) bool) *fieldError {

@@ -1,10 +1,13 @@
 package features
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -30,6 +33,8 @@ type Profile struct {
 	Leaks []string `json:"leaks"`
 	// Unused names the columns no model sees as they are, with the reason.
 	Unused []UnusedColumn `json:"unused"`
+	// Warnings are what loading did to the data unasked (Frame.Warnings).
+	Warnings []Warning `json:"warnings"`
 }
 
 // UnusedColumn is a column a model cannot use raw, and why.
@@ -51,19 +56,59 @@ type ColumnProfile struct {
 	AUC     float64       `json:"auc"`
 	Leak    bool          `json:"leak"`
 	Numeric *NumericStats `json:"numeric,omitempty"`
+	Dates   *DateStats    `json:"dates,omitempty"`
 	Top     []LevelCount  `json:"top,omitempty"`
 	Text    *TextStats    `json:"text,omitempty"`
 }
 
-// NumericStats are computed over the present values.
+// NumericStats are computed over the present, finite values, so that every
+// figure is finite and JSON can carry it; Infinite counts the ±Inf values
+// left out. The moments are computed on the values divided by their largest
+// magnitude (skewness does not depend on scale; mean and std are scaled
+// back), so a value like 1e300 cannot overflow them.
 type NumericStats struct {
 	Min  float64 `json:"min"`
 	Max  float64 `json:"max"`
 	Mean float64 `json:"mean"`
 	Std  float64 `json:"std"`
-	Skew float64 `json:"skew"`
-	// Quantiles at 1%, 5%, 25%, 50%, 75%, 95%, 99% (nearest rank).
-	Quantiles []float64 `json:"quantiles"`
+	// Skew is the population skewness g1; 0 for a constant column.
+	Skew      float64   `json:"skew"`
+	Quantiles Quantiles `json:"quantiles"`
+	Infinite  int       `json:"infinite,omitempty"`
+}
+
+// Quantiles are nearest-rank quantiles of the finite present values.
+type Quantiles struct {
+	P01 float64 `json:"p01"`
+	P05 float64 `json:"p05"`
+	P25 float64 `json:"p25"`
+	P50 float64 `json:"p50"`
+	P75 float64 `json:"p75"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+}
+
+// UnmarshalJSON also reads the unlabelled list that profiles journaled
+// before the labels were added hold ([p01, p05, p25, p50, p75, p95, p99]).
+func (q *Quantiles) UnmarshalJSON(b []byte) error {
+	var list []float64
+	if err := json.Unmarshal(b, &list); err == nil {
+		if len(list) != 7 {
+			return fmt.Errorf("quantiles: %d values, want 7", len(list))
+		}
+		*q = Quantiles{list[0], list[1], list[2], list[3], list[4], list[5], list[6]}
+		return nil
+	}
+	type plain Quantiles
+	return json.Unmarshal(b, (*plain)(q))
+}
+
+// DateStats summarise a datetime column as ISO 8601 dates (with the time
+// of day when any value has one), UTC.
+type DateStats struct {
+	Min    string `json:"min"`
+	Median string `json:"median"`
+	Max    string `json:"max"`
 }
 
 // LevelCount is a categorical level and its frequency.
@@ -81,13 +126,12 @@ type TextStats struct {
 	MeanWords float64 `json:"mean_words"`
 }
 
-var profileQuantiles = []float64{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}
-
 // ProfileFrame profiles every column of fr except the target's. seed fixes
 // the AUC sample.
 func ProfileFrame(fr *Frame, t *Target, seed uint64) *Profile {
 	p := &Profile{Rows: fr.Rows, Target: t.Name, Positive: t.Positive, Why: t.Why,
-		Positives: t.Positives, LabelRate: t.Rate(), Leaks: []string{}, Unused: []UnusedColumn{}}
+		Positives: t.Positives, LabelRate: t.Rate(), Leaks: []string{}, Unused: []UnusedColumn{},
+		Warnings: append([]Warning{}, fr.Warnings...)}
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	sample := sampleRows(fr.Rows, profileSample, rng)
 	half := make([]bool, len(sample))
@@ -103,8 +147,13 @@ func ProfileFrame(fr *Frame, t *Target, seed uint64) *Profile {
 			cp.MissingRate = float64(c.Missing) / float64(fr.Rows)
 		}
 		switch c.Kind {
-		case Numeric, Datetime:
+		case Numeric:
 			cp.Numeric, cp.Distinct = numericStats(c.Num)
+			cp.AUC = numericAUC(c.Num, t.Y, sample)
+		case Datetime:
+			var s *NumericStats
+			s, cp.Distinct = numericStats(c.Num)
+			cp.Dates = dateStats(s)
 			cp.AUC = numericAUC(c.Num, t.Y, sample)
 		case Categorical:
 			cp.Distinct = distinctLevels(c)
@@ -153,6 +202,9 @@ func distinctLevels(c *Column) int {
 	return d
 }
 
+// numericStats summarises v (NaN = missing) and counts its distinct
+// present values (infinities included). Stats are nil when no present value
+// is finite.
 func numericStats(v []float64) (*NumericStats, int) {
 	var present []float64
 	for _, x := range v {
@@ -164,35 +216,72 @@ func numericStats(v []float64) (*NumericStats, int) {
 		return nil, 0
 	}
 	sort.Float64s(present)
-	n := float64(len(present))
-	var sum float64
-	for _, x := range present {
-		sum += x
-	}
-	mean := sum / n
-	var m2, m3 float64
-	for _, x := range present {
-		d := x - mean
-		m2 += d * d
-		m3 += d * d * d
-	}
-	m2 /= n
-	m3 /= n
-	s := &NumericStats{Min: present[0], Max: present[len(present)-1], Mean: mean, Std: math.Sqrt(m2)}
-	if m2 > 0 {
-		s.Skew = m3 / math.Pow(m2, 1.5) // population skewness g1
-	}
-	for _, q := range profileQuantiles {
-		i := int(math.Ceil(q*n)) - 1
-		s.Quantiles = append(s.Quantiles, present[max(i, 0)])
-	}
 	distinct := 1
 	for i := 1; i < len(present); i++ {
 		if present[i] != present[i-1] {
 			distinct++
 		}
 	}
+	// Sorted: -Inf first, +Inf last.
+	lo, hi := 0, len(present)
+	for lo < hi && math.IsInf(present[lo], -1) {
+		lo++
+	}
+	for hi > lo && math.IsInf(present[hi-1], 1) {
+		hi--
+	}
+	finite := present[lo:hi]
+	if len(finite) == 0 {
+		return nil, distinct
+	}
+	s := &NumericStats{Min: finite[0], Max: finite[len(finite)-1], Infinite: len(present) - len(finite)}
+	scale := math.Max(math.Abs(s.Min), math.Abs(s.Max))
+	if scale > 0 {
+		n := float64(len(finite))
+		var sum float64
+		for _, x := range finite {
+			sum += x / scale
+		}
+		mean := sum / n
+		var m2, m3 float64
+		for _, x := range finite {
+			d := x/scale - mean
+			m2 += d * d
+			m3 += d * d * d
+		}
+		m2 /= n
+		m3 /= n
+		// |x/scale| ≤ 1, so mean and sqrt(m2) are at most 1 and scale them
+		// back without overflow.
+		s.Mean, s.Std = mean*scale, math.Sqrt(m2)*scale
+		if m2 > 0 {
+			s.Skew = m3 / math.Pow(m2, 1.5)
+		}
+	}
+	q := func(p float64) float64 {
+		i := int(math.Ceil(p*float64(len(finite)))) - 1
+		return finite[max(i, 0)]
+	}
+	s.Quantiles = Quantiles{q(0.01), q(0.05), q(0.25), q(0.5), q(0.75), q(0.95), q(0.99)}
 	return s, distinct
+}
+
+// dateStats turns the stats of a datetime column (Unix seconds) into dates.
+func dateStats(s *NumericStats) *DateStats {
+	if s == nil {
+		return nil
+	}
+	layout := "2006-01-02"
+	for _, x := range []float64{s.Min, s.Quantiles.P50, s.Max} {
+		if math.Mod(x, 86400) != 0 {
+			layout = time.RFC3339
+		}
+	}
+	f := func(x float64) string {
+		sec, frac := math.Modf(x)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC().Format(layout)
+	}
+	return &DateStats{Min: f(s.Min), Median: f(s.Quantiles.P50), Max: f(s.Max)}
 }
 
 func topLevels(c *Column, y []float64, k int) []LevelCount {

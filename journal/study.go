@@ -63,6 +63,8 @@ var (
 	bucketRounds   = []byte("rounds")
 	bucketEvents   = []byte("events")
 	bucketSpecs    = []byte("spec_hashes") // spec hash → trial id (8 bytes)
+	// bucketHoldoutReads holds HoldoutRead records by sequence (schema 2).
+	bucketHoldoutReads = []byte("holdout_reads")
 )
 
 type studyRecord struct {
@@ -165,7 +167,7 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bucketTrials, bucketRounds, bucketEvents, bucketSpecs} {
+		for _, name := range [][]byte{bucketTrials, bucketRounds, bucketEvents, bucketSpecs, bucketHoldoutReads} {
 			if _, err := b.CreateBucket(name); err != nil {
 				return err
 			}

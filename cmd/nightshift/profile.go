@@ -30,6 +30,7 @@ func runProfile(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	p := tab.Profile(*seed)
+	printWarnings(stderr, p.Warnings)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -57,7 +58,12 @@ func printProfile(w io.Writer, p *features.Profile) {
 		switch {
 		case c.Numeric != nil:
 			s := c.Numeric
-			summary = fmt.Sprintf("min %.4g  median %.4g  max %.4g  mean %.4g  std %.4g  skew %.2f", s.Min, s.Quantiles[3], s.Max, s.Mean, s.Std, s.Skew)
+			summary = fmt.Sprintf("min %.4g  median %.4g  max %.4g  mean %.4g  std %.4g  skew %.2f", s.Min, s.Quantiles.P50, s.Max, s.Mean, s.Std, s.Skew)
+			if s.Infinite > 0 {
+				summary += fmt.Sprintf("  (%d infinite values left out)", s.Infinite)
+			}
+		case c.Dates != nil:
+			summary = fmt.Sprintf("from %s to %s, median %s", c.Dates.Min, c.Dates.Max, c.Dates.Median)
 		case c.Text != nil:
 			summary = fmt.Sprintf("%.0f chars, %.0f words on average; longest %d chars", c.Text.MeanChars, c.Text.MeanWords, c.Text.MaxChars)
 		case len(c.Top) > 0:
@@ -77,7 +83,7 @@ func printProfile(w io.Writer, p *features.Profile) {
 		if c.Leak {
 			auc += " LEAK?"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t%d\t%s\t%s\n", c.Name, c.Kind, 100*c.MissingRate, c.Distinct, auc, summary)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t%d\t%s\t%s\n", clip(c.Name, maxNameWidth), c.Kind, 100*c.MissingRate, c.Distinct, auc, summary)
 	}
 	tw.Flush()
 	if len(p.Leaks) > 0 {
@@ -86,8 +92,19 @@ func printProfile(w io.Writer, p *features.Profile) {
 	if len(p.Unused) > 0 {
 		fmt.Fprintln(w, "\nnot used as raw features:")
 		for _, u := range p.Unused {
-			fmt.Fprintf(w, "  %s: %s\n", u.Name, u.Reason)
+			fmt.Fprintf(w, "  %s: %s\n", clip(u.Name, maxNameWidth), u.Reason)
 		}
+	}
+}
+
+// maxNameWidth bounds a column name in the profile's table, so that one very
+// long name does not pad every line to its width.
+const maxNameWidth = 40
+
+// printWarnings prints loading warnings (values read as missing, ...) to w.
+func printWarnings(w io.Writer, ws []features.Warning) {
+	for _, x := range ws {
+		fmt.Fprintf(w, "warning: %s\n", x.Message)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -278,7 +279,18 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Study, state, s.Trials.Done, s.Trials.Failed, s.Trials.Pruned,
 			s.Trials.Running, s.Trials.Interrupted, best, (time.Duration(s.Elapsed) * time.Second).Round(time.Second), s.Planner, s.Data)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range out {
+		if v := s.Holdout.Verdict; v != nil {
+			if v.Final == "" { // a legacy read: how the model was built was not journaled
+				v.Final = "model"
+			}
+			fmt.Fprintf(e.stdout, "%s: holdout verdict (read %d, %s of %s): %s %.4f ± %.4f; %s\n", s.Study, v.Read, v.Final, v.Trials, v.Metric, float64(v.Score), float64(v.SE), s.Holdout.Note)
+		}
+	}
+	return nil
 }
 
 func runTrials(_ context.Context, e *env, args []string) error {
@@ -347,32 +359,76 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	scores, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
+	res, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
 		Top: *top, Threads: *threads, Final: *final,
 		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share},
+		Command:  commandLine("holdout", args),
 	})
 	if err != nil {
+		if *asJSON && errors.Is(err, experiment.ErrNoFinishedTrial) {
+			writeJSON(e.stdout, map[string]any{"study": *study, "error": err.Error(), "reason": "no_finished_trial", "scores": []any{}})
+		}
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(scores)
+		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
+			"reads": len(res.Reads), "note": experiment.HoldoutNote(res.Reads), "scores": res.Scores})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\tPR AUC\tlog loss\tBrier")
-	for _, s := range scores {
+	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\t± SE\tPR AUC\tlog loss\tBrier")
+	pick := false
+	for _, s := range res.Scores {
 		h := s.Holdout
 		name := fmt.Sprintf("#%d %s", s.Trial, s.Final)
 		if s.Final == experiment.FinalEnsemble {
 			name = "ensemble"
 		}
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", name, float64(s.CV), float64(s.CVStd), h.AUC, h.PRAUC, h.LogLoss, h.Brier)
+		if s.Pick {
+			name, pick = name+" *", true
+		}
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", name, float64(s.CV), float64(s.CVStd), h.AUC, h.AUCStdErr, h.PRAUC, h.LogLoss, h.Brier)
 	}
-	for _, s := range scores {
+	for _, s := range res.Scores {
 		if s.Final == experiment.FinalEnsemble {
 			fmt.Fprintf(tw, "ensemble weights: %s\n", experiment.DescribeParts(s.Parts))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if pick {
+		fmt.Fprintln(e.stdout, "* the study's pick (best CV mean − SE), the trial status names as best")
+	}
+	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), experiment.HoldoutNote(res.Reads))
+	return nil
+}
+
+// standingText is a read's standing in words.
+func standingText(r journal.HoldoutRead) string {
+	switch r.Standing {
+	case journal.ReadVerdict:
+		return "the verdict"
+	case journal.ReadRepeat:
+		return fmt.Sprintf("a repeat of read %d", r.RepeatOf)
+	}
+	return "a re-read"
+}
+
+// commandLine is the command as typed, for the journal: arguments with
+// spaces or quotes are quoted.
+func commandLine(name string, args []string) string {
+	parts := []string{"nightshift", name}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$") {
+			a = strconv.Quote(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -41,7 +41,7 @@ func Fit(ctx context.Context, d *trainer.Dataset, y []float64, p Params) (*Model
 		}
 		for i, v := range f.Values {
 			if math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: numeric feature %q row %d is %v", ErrData, f.Name, i, v)
+				return nil, &ValueError{Feature: f.Name, Row: i, Value: v}
 			}
 		}
 	}

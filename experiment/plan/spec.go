@@ -1,4 +1,4 @@
-package experiment
+package plan
 
 import (
 	"crypto/sha256"
@@ -86,4 +86,19 @@ func (s TrialSpec) ParamsString() string {
 		parts[i] = k + "=" + s.Params[k]
 	}
 	return strings.Join(parts, " ")
+}
+
+// QuoteColumn writes a column name in the transform language: bare when
+// it is an identifier, else in backquotes with backquotes doubled.
+func QuoteColumn(name string) string {
+	plain := name != ""
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
+		}
+	}
+	if plain {
+		return name
+	}
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }

@@ -1,6 +1,7 @@
-package experiment
+package planner
 
 import (
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -37,22 +38,22 @@ const (
 // tpeSample proposes parameters for model from the observations.
 func tpeSample(model string, obs []observation, rng *rand.Rand) map[string]string {
 	if len(obs) < tpeStartup {
-		return randomParams(model, rng)
+		return plan.RandomParams(model, rng)
 	}
 	sorted := append([]observation(nil), obs...)
 	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].better(sorted[b]) })
 	nGood := min(int(math.Ceil(0.15*float64(len(sorted)))), 25)
 	nGood = max(nGood, 1)
 	good, bad := sorted[:nGood], sorted[nGood:]
-	out := defaultsFor(model)
-	for _, d := range spaceFor(model) {
+	out := plan.DefaultsFor(model)
+	for _, d := range plan.SpaceFor(model) {
 		if len(d.Choices) > 0 {
 			out[d.Name] = tpeCategorical(d, good, bad, rng)
 		} else {
-			out[d.Name] = d.format(tpeNumeric(d, good, bad, rng))
+			out[d.Name] = d.Format(tpeNumeric(d, good, bad, rng))
 		}
 	}
-	return tidyParams(model, out)
+	return plan.TidyParams(model, out)
 }
 
 type parzen struct {
@@ -61,11 +62,11 @@ type parzen struct {
 	lo, hi float64
 }
 
-func newParzen(d Dim, obs []observation) parzen {
-	lo, hi := d.bounds()
+func newParzen(d plan.Dim, obs []observation) parzen {
+	lo, hi := d.Bounds()
 	p := parzen{lo: lo, hi: hi}
 	for _, o := range obs {
-		if c, ok := d.toCoord(o.params[d.Name]); ok {
+		if c, ok := d.ToCoord(o.params[d.Name]); ok {
 			p.mu = append(p.mu, math.Max(lo, math.Min(hi, c)))
 		}
 	}
@@ -99,7 +100,7 @@ func (p parzen) sample(rng *rand.Rand) float64 {
 	return p.mu[k]
 }
 
-func tpeNumeric(d Dim, good, bad []observation, rng *rand.Rand) float64 {
+func tpeNumeric(d plan.Dim, good, bad []observation, rng *rand.Rand) float64 {
 	l, g := newParzen(d, good), newParzen(d, bad)
 	best, bestScore := 0.0, math.Inf(-1)
 	for range tpeCandidates {
@@ -111,7 +112,7 @@ func tpeNumeric(d Dim, good, bad []observation, rng *rand.Rand) float64 {
 	return best
 }
 
-func tpeCategorical(d Dim, good, bad []observation, rng *rand.Rand) string {
+func tpeCategorical(d plan.Dim, good, bad []observation, rng *rand.Rand) string {
 	weights := func(obs []observation) []float64 {
 		w := make([]float64, len(d.Choices))
 		for i := range w {

@@ -1,12 +1,12 @@
-package experiment
+package planner
 
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"strings"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -15,7 +15,7 @@ import (
 //
 //  1. Warm start (first, whatever the history): each model kind at its defaults, on the
 //     base columns and on the base columns plus every feature move the
-//     profile suggests (FeatureMoves); and a regularised GBDT (gbdtSteady)
+//     profile suggests (FeatureMoves); and a regularised GBDT (plan.GBDTSteady)
 //     on the base columns.
 //  2. Then, of every three proposals, one is a feature move tested against
 //     the incumbent (the best trial so far): one move added to or removed
@@ -32,7 +32,7 @@ type builtinPlanner struct{}
 
 func (builtinPlanner) Name() string { return "builtin" }
 
-func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal, string, error) {
+func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.Result, error) {
 	rng := roundRNG(h)
 	moves := FeatureMoves(h.Profile)
 	var required, all, gbdtMoves []Move
@@ -45,36 +45,35 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 			gbdtMoves = append(gbdtMoves, m)
 		}
 	}
-	var out []Proposal
+	var out []plan.Proposal
 	best, haveBest := h.Best()
 	// The warm points come first, each once (Seen), however many rounds
 	// that takes.
 	{
-		steady := defaultsFor(ModelGBDT)
-		maps.Copy(steady, gbdtSteady)
+		steady := plan.GBDTSteady()
 		warm := []struct {
 			model  string
 			params map[string]string
 			ms     []Move
 			why    string
 		}{
-			{ModelGBDT, defaultsFor(ModelGBDT), required, "baseline: LightGBM's default parameters on the base columns"},
-			{ModelGBDT, steady, required, "baseline: regularised trees (lr 0.05, 15 leaves, L2 1) do not overfit where the defaults do"},
-			{ModelLogreg, defaultsFor(ModelLogreg), required, "baseline: L2 logistic regression on the base columns"},
-			{ModelGBDT, defaultsFor(ModelGBDT), gbdtMoves, "all feature moves suggested by the profile help the trees"},
-			{ModelLogreg, defaultsFor(ModelLogreg), all, "all feature moves suggested by the profile help the linear model"},
+			{plan.ModelGBDT, plan.DefaultsFor(plan.ModelGBDT), required, "baseline: LightGBM's default parameters on the base columns"},
+			{plan.ModelGBDT, steady, required, "baseline: regularised trees (lr 0.05, 15 leaves, L2 1) do not overfit where the defaults do"},
+			{plan.ModelLogreg, plan.DefaultsFor(plan.ModelLogreg), required, "baseline: L2 logistic regression on the base columns"},
+			{plan.ModelGBDT, plan.DefaultsFor(plan.ModelGBDT), gbdtMoves, "all feature moves suggested by the profile help the trees"},
+			{plan.ModelLogreg, plan.DefaultsFor(plan.ModelLogreg), all, "all feature moves suggested by the profile help the linear model"},
 		}
 		for _, w := range warm {
 			if len(out) == n {
 				break
 			}
-			spec := TrialSpec{Model: w.model, Params: w.params, Features: joinMoves(w.ms), Seed: h.Seed}
+			spec := plan.TrialSpec{Model: w.model, Params: w.params, Features: joinMoves(w.ms), Seed: h.Seed}
 			if p, ok := accept(h, spec, w.why); ok {
 				out = append(out, p)
 			}
 		}
 		if len(out) > 0 {
-			return out, fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves)), nil
+			return plan.Result{Proposals: out, Prompt: fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves))}, nil
 		}
 	}
 	featureTries, tpeTries := 0, 0
@@ -87,26 +86,26 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 				continue
 			}
 		}
-		model := ModelGBDT
+		model := plan.ModelGBDT
 		feats := joinMoves(gbdtMoves)
 		if haveBest {
 			model, feats = best.Spec.Model, best.Spec.Features
 		}
 		if rng.IntN(otherKindOdds(h, best, haveBest)) == 0 {
-			if model == ModelGBDT {
-				model, feats = ModelLogreg, addLinearMoves(feats, moves)
+			if model == plan.ModelGBDT {
+				model, feats = plan.ModelLogreg, addLinearMoves(feats, moves)
 			} else {
-				model, feats = ModelGBDT, dropLinearMoves(feats, moves)
+				model, feats = plan.ModelGBDT, dropLinearMoves(feats, moves)
 			}
 		}
 		obs := observations(h, model)
 		params := tpeSample(model, obs, rng)
-		if nearDuplicate(h, model, feats, params) || nearDuplicate(&History{Trials: pendingTrials(out)}, model, feats, params) {
+		if nearDuplicate(h, model, feats, params) || nearDuplicate(&plan.History{Trials: pendingTrials(out)}, model, feats, params) {
 			// TPE converging on a point it already measured: a trial that
 			// close tells nothing new, so explore instead.
-			params = randomParams(model, rng)
+			params = plan.RandomParams(model, rng)
 		}
-		spec := TrialSpec{Model: model, Params: params, Features: feats, Seed: h.Seed}
+		spec := plan.TrialSpec{Model: model, Params: params, Features: feats, Seed: h.Seed}
 		why := fmt.Sprintf("TPE over %s parameters (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
 		if len(obs) < tpeStartup {
 			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished or pruned trials)", model, tpeStartup)
@@ -121,10 +120,10 @@ func (builtinPlanner) Propose(_ context.Context, h *History, n int) ([]Proposal,
 		summary += fmt.Sprintf(", incumbent #%d (%s %.4f ± %.4f, %s)", best.ID, h.Metric, best.Mean, best.Std, best.Spec.Model)
 	}
 	summary += fmt.Sprintf("; proposed %d feature moves and %d parameter samples", featureTries, tpeTries)
-	return out, summary, nil
+	return plan.Result{Proposals: out, Prompt: summary}, nil
 }
 
-func countDone(h *History) int {
+func countDone(h *plan.History) int {
 	n := 0
 	for _, t := range h.Trials {
 		if t.State == journal.TrialDone {
@@ -140,7 +139,7 @@ func countDone(h *History) int {
 // running mean), and those above trials screened out on large data (by
 // screening score, fidelity.go) — a low-fidelity score only orders trials
 // that got no further.
-func observations(h *History, model string) []observation {
+func observations(h *plan.History, model string) []observation {
 	var obs []observation
 	for _, t := range h.Trials {
 		if (t.State != journal.TrialDone && t.State != journal.TrialPruned) || t.Spec.Model != model {
@@ -148,9 +147,9 @@ func observations(h *History, model string) []observation {
 		}
 		switch {
 		case len(t.FoldScores) > 0 && !math.IsNaN(t.Mean):
-			obs = append(obs, observation{params: t.Spec.Params, rung: len(t.FoldScores), score: h.orient(t.Mean)})
+			obs = append(obs, observation{params: t.Spec.Params, rung: len(t.FoldScores), score: h.Orient(t.Mean)})
 		case t.Screen != nil && !math.IsNaN(*t.Screen):
-			obs = append(obs, observation{params: t.Spec.Params, score: h.orient(*t.Screen)})
+			obs = append(obs, observation{params: t.Spec.Params, score: h.Orient(*t.Screen)})
 		}
 	}
 	return obs
@@ -187,10 +186,10 @@ func hasMove(items map[string]bool, m Move) bool {
 }
 
 // toggleMove proposes the incumbent with one move added or removed.
-func toggleMove(h *History, best HistoryTrial, moves []Move) (Proposal, bool) {
+func toggleMove(h *plan.History, best plan.HistoryTrial, moves []Move) (plan.Proposal, bool) {
 	items := canonicalItems(best.Spec.Features)
 	for _, m := range moves {
-		if m.Required || (m.LinearOnly && best.Spec.Model == ModelGBDT) {
+		if m.Required || (m.LinearOnly && best.Spec.Model == plan.ModelGBDT) {
 			continue
 		}
 		var feats, verb string
@@ -208,13 +207,13 @@ func toggleMove(h *History, best HistoryTrial, moves []Move) (Proposal, bool) {
 			feats = strings.TrimPrefix(feats, "; ")
 			verb = "adding"
 		}
-		spec := TrialSpec{Model: best.Spec.Model, Params: best.Spec.Params, Features: feats, Seed: best.Spec.Seed}
+		spec := plan.TrialSpec{Model: best.Spec.Model, Params: best.Spec.Params, Features: feats, Seed: best.Spec.Seed}
 		why := fmt.Sprintf("%s %s to the incumbent #%d changes %s (fold-paired test): %s", verb, strings.Join(m.Exprs, "; "), best.ID, h.Metric, m.Why)
 		if p, ok := accept(h, spec, why); ok {
 			return p, true
 		}
 	}
-	return Proposal{}, false
+	return plan.Proposal{}, false
 }
 
 func addLinearMoves(feats string, moves []Move) string {
@@ -249,14 +248,14 @@ const nearDupTolerance = 0.02
 
 // nearDuplicate reports whether a trial of the same model and features was
 // already proposed with parameters within nearDupTolerance on every dim.
-func nearDuplicate(h *History, model, feats string, params map[string]string) bool {
+func nearDuplicate(h *plan.History, model, feats string, params map[string]string) bool {
 	items := canonicalItems(feats)
 	for _, t := range h.Trials {
 		if t.Spec.Model != model || !sameItems(items, canonicalItems(t.Spec.Features)) {
 			continue
 		}
 		close := true
-		for _, d := range spaceFor(model) {
+		for _, d := range plan.SpaceFor(model) {
 			a, b := params[d.Name], t.Spec.Params[d.Name]
 			if len(d.Choices) > 0 {
 				if a != b {
@@ -264,13 +263,13 @@ func nearDuplicate(h *History, model, feats string, params map[string]string) bo
 				}
 				continue
 			}
-			x, okx := d.toCoord(a)
-			y, oky := d.toCoord(b)
+			x, okx := d.ToCoord(a)
+			y, oky := d.ToCoord(b)
 			if okx != oky {
 				close = false
 				continue
 			}
-			lo, hi := d.bounds()
+			lo, hi := d.Bounds()
 			if okx && math.Abs(x-y) > nearDupTolerance*(hi-lo) {
 				close = false
 			}
@@ -296,13 +295,13 @@ func sameItems(a, b map[string]bool) bool {
 
 // otherKindOdds is N in "1 in N proposals tries the model kind the leader
 // does not use".
-func otherKindOdds(h *History, best HistoryTrial, haveBest bool) int {
+func otherKindOdds(h *plan.History, best plan.HistoryTrial, haveBest bool) int {
 	if !haveBest {
 		return 5
 	}
-	other := ModelGBDT
-	if best.Spec.Model == ModelGBDT {
-		other = ModelLogreg
+	other := plan.ModelGBDT
+	if best.Spec.Model == plan.ModelGBDT {
+		other = plan.ModelLogreg
 	}
 	obs := observations(h, other)
 	if len(obs) < tpeStartup {
@@ -318,7 +317,7 @@ func otherKindOdds(h *History, best HistoryTrial, haveBest bool) int {
 	if len(best.FoldScores) > 1 {
 		se = best.Std / math.Sqrt(float64(len(best.FoldScores)))
 	}
-	if bestOther < h.orient(best.Mean)-3*se {
+	if bestOther < h.Orient(best.Mean)-3*se {
 		return 20
 	}
 	return 5
@@ -326,10 +325,10 @@ func otherKindOdds(h *History, best HistoryTrial, haveBest bool) int {
 
 // pendingTrials views this round's proposals as trials, so that a round
 // does not propose near-duplicates of itself.
-func pendingTrials(ps []Proposal) []HistoryTrial {
-	out := make([]HistoryTrial, len(ps))
+func pendingTrials(ps []plan.Proposal) []plan.HistoryTrial {
+	out := make([]plan.HistoryTrial, len(ps))
 	for i, p := range ps {
-		out[i] = HistoryTrial{Spec: p.Spec, State: journal.TrialRunning}
+		out[i] = plan.HistoryTrial{Spec: p.Spec, State: journal.TrialRunning}
 	}
 	return out
 }

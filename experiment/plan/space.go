@@ -1,4 +1,4 @@
-package experiment
+package plan
 
 import (
 	"math"
@@ -60,14 +60,26 @@ var logregSpace = []Dim{
 // zigzags); a search ranks trials, it does not need the last digits.
 var logregDefaults = map[string]string{"C": "1", "penalty": "l2", "class_weight": "none", "tol": "1e-6", "max_iter": "100"}
 
-func spaceFor(model string) []Dim {
+// GBDTSteady returns a copy of the regularised GBDT warm-start point,
+// fixed parameters included.
+func GBDTSteady() map[string]string {
+	out := DefaultsFor(ModelGBDT)
+	for k, v := range gbdtSteady {
+		out[k] = v
+	}
+	return out
+}
+
+// SpaceFor returns the searched dimensions of a model kind.
+func SpaceFor(model string) []Dim {
 	if model == ModelGBDT {
 		return gbdtSpace
 	}
 	return logregSpace
 }
 
-func defaultsFor(model string) map[string]string {
+// DefaultsFor returns a fresh copy of a model kind's starting parameters.
+func DefaultsFor(model string) map[string]string {
 	out := map[string]string{}
 	d := logregDefaults
 	if model == ModelGBDT {
@@ -79,12 +91,12 @@ func defaultsFor(model string) map[string]string {
 	for k, v := range d {
 		out[k] = v
 	}
-	return tidyParams(model, out)
+	return TidyParams(model, out)
 }
 
-// toUnit maps a parameter's text value into the dim's search coordinate
+// ToCoord maps a parameter's text value into the dim's search coordinate
 // (log for log dims); ok is false when absent or unparsable.
-func (d Dim) toCoord(v string) (float64, bool) {
+func (d Dim) ToCoord(v string) (float64, bool) {
 	x, err := strconv.ParseFloat(v, 64)
 	if err != nil {
 		return 0, false
@@ -98,16 +110,17 @@ func (d Dim) toCoord(v string) (float64, bool) {
 	return x, true
 }
 
-func (d Dim) bounds() (float64, float64) {
+// Bounds are the dim's limits in search coordinates.
+func (d Dim) Bounds() (float64, float64) {
 	if d.Log {
 		return math.Log(d.Lo), math.Log(d.Hi)
 	}
 	return d.Lo, d.Hi
 }
 
-// format turns a coordinate back into the parameter's text.
-func (d Dim) format(c float64) string {
-	lo, hi := d.bounds()
+// Format turns a coordinate back into the parameter's text.
+func (d Dim) Format(c float64) string {
+	lo, hi := d.Bounds()
 	c = math.Max(lo, math.Min(hi, c))
 	x := c
 	if d.Log {
@@ -119,23 +132,23 @@ func (d Dim) format(c float64) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-// randomParams draws every dim uniformly (log-uniformly for log dims).
-func randomParams(model string, rng *rand.Rand) map[string]string {
-	out := defaultsFor(model)
-	for _, d := range spaceFor(model) {
+// RandomParams draws every dim uniformly (log-uniformly for log dims).
+func RandomParams(model string, rng *rand.Rand) map[string]string {
+	out := DefaultsFor(model)
+	for _, d := range SpaceFor(model) {
 		if len(d.Choices) > 0 {
 			out[d.Name] = d.Choices[rng.IntN(len(d.Choices))]
 			continue
 		}
-		lo, hi := d.bounds()
-		out[d.Name] = d.format(lo + rng.Float64()*(hi-lo))
+		lo, hi := d.Bounds()
+		out[d.Name] = d.Format(lo + rng.Float64()*(hi-lo))
 	}
-	return tidyParams(model, out)
+	return TidyParams(model, out)
 }
 
-// tidyParams removes parameters that have no effect in combination, so that
+// TidyParams removes parameters that have no effect in combination, so that
 // equivalent specs hash alike.
-func tidyParams(model string, p map[string]string) map[string]string {
+func TidyParams(model string, p map[string]string) map[string]string {
 	if model == ModelLogreg && p["penalty"] != "elasticnet" {
 		delete(p, "l1_ratio")
 	}

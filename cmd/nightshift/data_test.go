@@ -1,0 +1,46 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// messy holds the small tables of issue 16 (features/testdata/messy/make.py).
+const messy = "../../features/testdata/messy/"
+
+// TestHugeValuesProfileAndFit: profile --json on a column holding 1e105 or
+// 1e400 prints valid JSON, and logreg's refusal of an infinite value names
+// the file line (52) and the column, not a training-row index.
+func TestHugeValuesProfileAndFit(t *testing.T) {
+	cases := []struct {
+		args     []string
+		code     int
+		stdout   string // a substring of stdout ("" for none)
+		stderr   string // a substring of stderr
+		wantJSON bool
+	}{
+		{args: []string{"profile", "--data", messy + "huge_1e105.csv", "--target", "y", "--json"}, stdout: `"max": 1e+105`, wantJSON: true},
+		{args: []string{"profile", "--data", messy + "huge_1e400.csv", "--target", "y", "--json"}, stdout: `"infinite": 1`, wantJSON: true},
+		{args: []string{"fit", "--data", messy + "huge_1e400.csv", "--target", "y", "--model", "logreg"}, code: 1,
+			stderr: `huge_1e400.csv: line 52 (field "x"): +Inf is not a value logistic regression can use`},
+		{args: []string{"fit", "--data", messy + "huge_1e105.csv", "--target", "y", "--model", "logreg", "--json"}, stdout: `"auc"`, wantJSON: true},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args[:2], " ")+" "+c.args[2], func(t *testing.T) {
+			code, out, errs := runCmd(t, c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d: %s", code, c.code, errs)
+			}
+			if !strings.Contains(out, c.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", c.stdout, out)
+			}
+			if !strings.Contains(errs, c.stderr) {
+				t.Errorf("stderr %q lacks %q", errs, c.stderr)
+			}
+			if c.wantJSON && !json.Valid([]byte(out)) {
+				t.Errorf("stdout is not valid JSON:\n%s", out)
+			}
+		})
+	}
+}
