@@ -235,8 +235,8 @@ func describeNumeric(p *Property, col *features.Column, rows int) {
 	}
 	bins := numericBins(vals, col.Num, rows)
 	p.CustomProperties = append(p.CustomProperties,
-		newCustom(propMean, finiteOr0(mean)),
-		newCustom(propStd, finiteOr0(std)),
+		newCustom(propMean, round(mean)),
+		newCustom(propStd, round(std)),
 		newCustom(propQuantiles, q.named()),
 		newCustom(propPSIBins, bins),
 	)

@@ -75,27 +75,27 @@ type Property struct {
 // and carry its parameters in CustomProperties. Severity is "error",
 // "warning" or "info", and is the user's to edit.
 type Rule struct {
-	ID               string           `yaml:"id,omitempty"`
-	Name             string           `yaml:"name,omitempty"`
-	Description      string           `yaml:"description,omitempty"`
-	Type             string           `yaml:"type,omitempty"`
-	Metric           string           `yaml:"metric,omitempty"`
-	Arguments        map[string]any   `yaml:"arguments,omitempty"`
-	MustBe           *float64         `yaml:"mustBe,omitempty"`
-	MustNotBe        *float64         `yaml:"mustNotBe,omitempty"`
-	MustBeGreater    *float64         `yaml:"mustBeGreaterThan,omitempty"`
-	MustBeGreaterEq  *float64         `yaml:"mustBeGreaterOrEqualTo,omitempty"`
-	MustBeLess       *float64         `yaml:"mustBeLessThan,omitempty"`
-	MustBeLessEq     *float64         `yaml:"mustBeLessOrEqualTo,omitempty"`
-	MustBeBetween    []float64        `yaml:"mustBeBetween,omitempty,flow"`
-	MustNotBeBetween []float64        `yaml:"mustNotBeBetween,omitempty,flow"`
-	Unit             string           `yaml:"unit,omitempty"`
-	Dimension        string           `yaml:"dimension,omitempty"`
-	Engine           string           `yaml:"engine,omitempty"`
-	Implementation   string           `yaml:"implementation,omitempty"`
-	Severity         string           `yaml:"severity,omitempty"`
-	CustomProperties []CustomProperty `yaml:"customProperties,omitempty"`
-	Extra            map[string]any   `yaml:",inline"`
+	ID                     string           `yaml:"id,omitempty"`
+	Name                   string           `yaml:"name,omitempty"`
+	Description            string           `yaml:"description,omitempty"`
+	Type                   string           `yaml:"type,omitempty"`
+	Metric                 string           `yaml:"metric,omitempty"`
+	Arguments              map[string]any   `yaml:"arguments,omitempty"`
+	MustBe                 *float64         `yaml:"mustBe,omitempty"`
+	MustNotBe              *float64         `yaml:"mustNotBe,omitempty"`
+	MustBeGreaterThan      *float64         `yaml:"mustBeGreaterThan,omitempty"`
+	MustBeGreaterOrEqualTo *float64         `yaml:"mustBeGreaterOrEqualTo,omitempty"`
+	MustBeLessThan         *float64         `yaml:"mustBeLessThan,omitempty"`
+	MustBeLessOrEqualTo    *float64         `yaml:"mustBeLessOrEqualTo,omitempty"`
+	MustBeBetween          []float64        `yaml:"mustBeBetween,omitempty,flow"`
+	MustNotBeBetween       []float64        `yaml:"mustNotBeBetween,omitempty,flow"`
+	Unit                   string           `yaml:"unit,omitempty"`
+	Dimension              string           `yaml:"dimension,omitempty"`
+	Engine                 string           `yaml:"engine,omitempty"`
+	Implementation         string           `yaml:"implementation,omitempty"`
+	Severity               string           `yaml:"severity,omitempty"`
+	CustomProperties       []CustomProperty `yaml:"customProperties,omitempty"`
+	Extra                  map[string]any   `yaml:",inline"`
 }
 
 // CustomProperty is an ODCS key/value pair outside the standard. Value is

@@ -106,14 +106,6 @@ func quoteValue(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// plural is "1 row" / "3 rows".
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 func joinQuoted(names []string, max int) string {
 	q := make([]string, 0, len(names))
 	for i, n := range names {
