@@ -239,6 +239,19 @@ func (ck *checker) library(r *Rule, column, check string, count float64, example
 	if ok {
 		return
 	}
+	noise := ""
+	if alpha := r.significance(); unit != "" && alpha > 0 {
+		bound, upper := r.upperBound()
+		if !upper {
+			ck.skip(fmt.Sprintf("column %q", column), r, "significance applies to mustBeLessThan/mustBeLessOrEqualTo limits only; compared exactly")
+		} else {
+			p := binomialTail(int(count), ck.fr.Rows, bound/100)
+			if p >= alpha {
+				return // above the limit, but no more than sampling noise explains
+			}
+			noise = fmt.Sprintf(", beyond sampling noise (p = %.2g)", p)
+		}
+	}
 	if what == "" {
 		what = fmt.Sprintf("%s is %s", check, fmtNum(count))
 	}
@@ -247,7 +260,7 @@ func (ck *checker) library(r *Rule, column, check string, count float64, example
 	}
 	ck.rep.add(Violation{Column: column, Rule: r.label(), Check: check, Severity: r.severity(), Count: int(count),
 		Observed: value, Limit: limit + unit,
-		Message: fmt.Sprintf("%s; the rule: %s %s%s", what, r.metricWords(), limit, unit), Examples: examples})
+		Message: fmt.Sprintf("%s; the rule: %s %s%s%s", what, r.metricWords(), limit, unit, noise), Examples: examples})
 }
 
 // holds compares v with every operator of the rule; limit describes them.
@@ -280,6 +293,33 @@ func (r *Rule) holds(v float64) (ok bool, limit string, has bool) {
 		ok = ok && !(v > b[0] && v < b[1])
 	}
 	return ok, "must be " + strings.Join(parts, " and "), len(parts) > 0
+}
+
+// significance is the rule's significance custom property (0: none).
+func (r *Rule) significance() float64 {
+	var a float64
+	if ok, err := custom(r.CustomProperties, paramSignificance, &a); ok && err == nil {
+		return a
+	}
+	return 0
+}
+
+// upperBound is the rule's upper limit when its only operators are
+// mustBeLessThan/mustBeLessOrEqualTo (the smaller, when both).
+func (r *Rule) upperBound() (float64, bool) {
+	if r.MustBe != nil || r.MustNotBe != nil || r.MustBeGreaterThan != nil || r.MustBeGreaterOrEqualTo != nil ||
+		r.MustBeBetween != nil || r.MustNotBeBetween != nil {
+		return 0, false
+	}
+	switch {
+	case r.MustBeLessThan != nil && r.MustBeLessOrEqualTo != nil:
+		return math.Min(*r.MustBeLessThan, *r.MustBeLessOrEqualTo), true
+	case r.MustBeLessThan != nil:
+		return *r.MustBeLessThan, true
+	case r.MustBeLessOrEqualTo != nil:
+		return *r.MustBeLessOrEqualTo, true
+	}
+	return 0, false
 }
 
 // metricWords names what a library rule measures, for messages.
@@ -422,10 +462,18 @@ func (ck *checker) rangeRule(where string, p *Property, col *features.Column, r 
 	if len(rows) == 0 || pct <= maxPct {
 		return
 	}
+	noise := ""
+	if alpha := r.param(paramSignificance); alpha > 0 {
+		p := binomialTail(len(rows), ck.fr.Rows, maxPct/100)
+		if p >= alpha {
+			return // above the limit, but no more than sampling noise explains
+		}
+		noise = fmt.Sprintf(", beyond sampling noise (p = %.2g)", p)
+	}
 	ck.rep.add(Violation{Column: col.Name, Rule: r.label(), Check: "range", Severity: r.severity(), Count: len(rows),
 		Observed: pct, Limit: fmt.Sprintf("at most %s%% of rows outside [%s, %s]", fmtNum(maxPct), fmtNum(lo), fmtNum(hi)),
-		Message: fmt.Sprintf("%s (%s%%) lie outside the trained range [%s, %s]; at most %s%% may",
-			ck.ofRows(len(rows)), fmtNum(pct), fmtNum(lo), fmtNum(hi), fmtNum(maxPct)),
+		Message: fmt.Sprintf("%s (%s%%) lie outside the trained range [%s, %s]; at most %s%% may%s",
+			ck.ofRows(len(rows)), fmtNum(pct), fmtNum(lo), fmtNum(hi), fmtNum(maxPct), noise),
 		Examples: ck.firstExamples(rows, ck.texter(col))})
 }
 
@@ -485,13 +533,26 @@ func (ck *checker) psiRule(where string, p *Property, col *features.Column, r *R
 	}
 	psi := PSI(expected, actual)
 	maxPSI := r.param(paramMaxPSI)
-	if psi <= maxPSI {
+	used := 0
+	for i := range expected {
+		if expected[i] > 0 || actual[i] > 0 {
+			used++
+		}
+	}
+	var trainRows int
+	custom(ck.c.Object().CustomProperties, propRows, &trainRows)
+	limit, why := maxPSI, ""
+	if noise := psiNoise(used, ck.fr.Rows, trainRows); noise > maxPSI {
+		limit = noise
+		why = fmt.Sprintf(" (sampling noise with %d rows reaches %.3f at 99%%)", ck.fr.Rows, noise)
+	}
+	if psi <= limit {
 		return
 	}
 	ck.rep.add(Violation{Column: col.Name, Rule: r.label(), Check: "psi", Severity: r.severity(),
-		Observed: psi, Limit: "PSI at most " + fmtNum(maxPSI),
-		Message: fmt.Sprintf("the distribution shifted: population stability index %.3f > %s; largest moves: %s",
-			psi, fmtNum(maxPSI), largestMoves(names, expected, actual, 3))})
+		Observed: psi, Limit: "PSI at most " + fmtNum(limit),
+		Message: fmt.Sprintf("the distribution shifted: population stability index %.3f > %s%s; largest moves: %s",
+			psi, fmtNum(limit), why, largestMoves(names, expected, actual, 3))})
 }
 
 // categoryBins are the PSI bins of a categorical column: its most frequent
@@ -499,9 +560,13 @@ func (ck *checker) psiRule(where string, p *Property, col *features.Column, r *R
 func categoryBins(cats []category, nullRate float64, col *features.Column, rows int) (names []string, expected, actual []float64) {
 	top := slices.Clone(cats)
 	sort.SliceStable(top, func(a, b int) bool { return top[a].Count > top[b].Count })
-	if len(top) > psiTopCategories {
-		top = top[:psiTopCategories]
+	// Bins for the categories that matter (at least psiMinShare of the
+	// rows, at most psiTopCategories); a thin bin is noise.
+	n := 0
+	for n < len(top) && n < psiTopCategories && top[n].Share >= psiMinShare {
+		n++
 	}
+	top = top[:n]
 	index := make(map[string]int, len(top))
 	sum := 0.0
 	for j, c := range top {

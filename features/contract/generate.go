@@ -55,6 +55,7 @@ const (
 	DefaultNullMargin = 0.05
 	psiBins           = 10
 	psiTopCategories  = 20
+	psiMinShare       = 0.01
 )
 
 // Generate builds the contract of a model trained on fr, whose label and
@@ -190,7 +191,8 @@ func nullRule(rate float64) *Rule {
 	limit := math.Min(100, ceilTo(100*(rate+math.Max(DefaultNullMargin, rate/2)), 4))
 	return &Rule{ID: "nullRate", Name: "nullRate", Metric: "nullValues", MustBeLessOrEqualTo: ptr(limit), Unit: "percent",
 		Dimension: "completeness", Severity: SeverityError,
-		Description: fmt.Sprintf("the null rate may not jump: %.4g%% in training", 100*rate)}
+		Description:      fmt.Sprintf("the null rate may not jump: %.4g%% in training; fails when the file's share is above the limit beyond sampling noise (one-sided binomial test at significance)", 100*rate),
+		CustomProperties: []CustomProperty{newCustom(paramSignificance, DefaultSignificance)}}
 }
 
 // finite returns the present, finite values of a numeric column, sorted.
@@ -242,14 +244,14 @@ func describeNumeric(p *Property, col *features.Column, rows int) {
 	)
 	p.Quality = append(p.Quality,
 		nightshiftRule(checkRange, SeverityError, "conformity",
-			"at most maxPercent of the rows lie outside logicalTypeOptions minimum..maximum (the trained range)",
-			newCustom(paramMaxPercent, DefaultRangeMaxPercent)),
+			"at most maxPercent of the rows lie outside logicalTypeOptions minimum..maximum (the trained range), beyond sampling noise (one-sided binomial test at significance)",
+			newCustom(paramMaxPercent, DefaultRangeMaxPercent), newCustom(paramSignificance, DefaultSignificance)),
 		psiRule())
 }
 
 func psiRule() *Rule {
 	return nightshiftRule(checkPSI, SeverityWarning, "consistency",
-		"the column's distribution has not shifted: population stability index over the psiBins (or categories) at most maxPSI",
+		"the column's distribution has not shifted: population stability index over the psiBins (or the categories) at most maxPSI, or at most what sampling noise reaches at 99% when that is more (small files)",
 		newCustom(paramMaxPSI, DefaultMaxPSI))
 }
 
@@ -343,7 +345,8 @@ func describeCategories(p *Property, col *features.Column, rows, maxCats int) {
 		&Rule{ID: "unseenCategories", Name: "unseenCategories", Metric: "invalidValues",
 			Arguments: map[string]any{"validValues": valid}, MustBeLessOrEqualTo: ptr(limit), Unit: "percent",
 			Dimension: "conformity", Severity: SeverityError,
-			Description: fmt.Sprintf("at most this share of rows holds a category the model never saw (%.4g%% expected from rare categories)", 100*expected)},
+			Description:      fmt.Sprintf("at most this share of rows holds a category the model never saw (%.4g%% expected from rare categories), beyond sampling noise (one-sided binomial test at significance)", 100*expected),
+			CustomProperties: []CustomProperty{newCustom(paramSignificance, DefaultSignificance)}},
 		psiRule())
 }
 

@@ -222,6 +222,34 @@ func TestPSIHandComputed(t *testing.T) {
 	}
 }
 
+// TestNoiseAllowances checks the sampling-noise figures against values
+// computed exactly (Python's math.comb sums; χ² tables).
+func TestNoiseAllowances(t *testing.T) {
+	for _, tc := range []struct {
+		k, n int
+		p    float64
+		want float64
+	}{
+		{1, 40, 0.01, 1 - math.Pow(0.99, 40)}, // one unseen category in 40 rows against a 1% limit
+		{2, 3, 0.5, 0.5},
+		{10, 40, 0.234375, 0.4681227632428442}, // 10 of 40 missing against a 23.4% ceiling
+		{100, 995, 0.01, 5.1294492100387946e-65},
+		{0, 10, 0.3, 1},
+		{11, 10, 0.3, 0},
+	} {
+		got := binomialTail(tc.k, tc.n, tc.p)
+		if tc.want == 0 && got != 0 || tc.want != 0 && math.Abs(got/tc.want-1) > 1e-9 {
+			t.Errorf("P(X ≥ %d | n=%d, p=%g) = %.17g, want %.17g", tc.k, tc.n, tc.p, got, tc.want)
+		}
+	}
+	// χ² 99th percentiles from tables: 9 df 21.666, 21 df 38.932.
+	for _, tc := range []struct{ k, want float64 }{{9, 21.666}, {21, 38.932}} {
+		if got := chiSquare99(tc.k); math.Abs(got/tc.want-1) > 0.005 {
+			t.Errorf("χ²₉₉(%g) = %.3f, want %.3f", tc.k, got, tc.want)
+		}
+	}
+}
+
 func equalInts(a, b []int) bool {
 	if len(a) != len(b) {
 		return false

@@ -44,13 +44,22 @@ const (
 	paramMaxPercent = "maxPercent"
 	paramMaxPSI     = "maxPSI"
 	paramMinAUC     = "minAUC"
+	// paramSignificance, on a rule with a share limit, makes the limit one
+	// the data's true share must exceed: the rule fails only when a share
+	// at the limit would give so many offending rows with probability
+	// below it (one-sided binomial test).
+	paramSignificance = "significance"
 )
+
+// DefaultSignificance is the significance of the share rules Generate
+// writes: a 1% chance of failing a file whose true share sits at the limit.
+const DefaultSignificance = 0.01
 
 // customChecks lists the nightshift checks and the parameters each takes
 // (with their defaults). A constant table: never written after init.
 var customChecks = map[string]map[string]float64{
 	checkType:           {},
-	checkRange:          {paramMaxPercent: DefaultRangeMaxPercent},
+	checkRange:          {paramMaxPercent: DefaultRangeMaxPercent, paramSignificance: DefaultSignificance},
 	checkPSI:            {paramMaxPSI: DefaultMaxPSI},
 	checkMissingColumns: {},
 	checkExtraColumns:   {},
