@@ -276,8 +276,6 @@ func (s *Search) bag(ctx context.Context, spec TrialSpec, threads int, keepOOF b
 		f.Members = append(f.Members, ff.member)
 		trees += ff.bestIter
 	}
-	if spec.Model == ModelGBDT {
-		f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds))))
-	}
+	f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds)))) // 0 for a kind early stopping does not size
 	return f, oof, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -215,7 +216,7 @@ func TestEnsembleHoldoutOnCriteo(t *testing.T) {
 		t.Fatalf("reads %+v: want the verdict, then a repeat of it", reads)
 	}
 	m := reads[0].Models[0]
-	if m.Role != "final" || m.Final != FinalEnsemble || describeHoldoutParts(m.Parts) != DescribeParts(ens.Parts) || m.Metrics[MetricAUC].Value != ens.Holdout.AUC || m.Metrics[MetricAUC].SE != ens.Holdout.AUCStdErr {
+	if m.Role != "final" || m.Final != FinalEnsemble || studyview.DescribeHoldoutParts(m.Parts) != DescribeParts(ens.Parts) || m.Metrics[MetricAUC].Value != ens.Holdout.AUC || m.Metrics[MetricAUC].SE != ens.Holdout.AUCStdErr {
 		t.Errorf("read 1's ensemble: %+v", m)
 	}
 	for _, p := range m.Parts {

@@ -3,16 +3,13 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"maps"
-	"strconv"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
@@ -49,6 +46,11 @@ func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, g Ga
 	if err != nil {
 		return nil, err
 	}
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	_, iterative := l.(trainer.Iterative)
 	start := time.Now()
 	defer func() { out.Timings[journal.PhaseTotal] = time.Since(start).Seconds() }()
 	if s.ScreenFrac > 0 {
@@ -73,7 +75,7 @@ func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, g Ga
 			return nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
 		out.FoldScores = append(out.FoldScores, score)
-		if spec.Model == ModelGBDT {
+		if iterative {
 			out.BestIteration = append(out.BestIteration, bestIter)
 		}
 		if g.Prune != nil && k < len(s.Folds)-1 {
@@ -128,6 +130,10 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		tick = now
 	}
 	ff := &foldFit{}
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
 
 	// Features: base columns straight from the shared design, or the
 	// pipeline fitted on this fold's training rows only.
@@ -146,7 +152,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		}
 		ff.pipeline = pipe
 		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
-		if len(trainDS.Features) == 0 && (spec.Model == ModelGBDT || len(trainDS.Sparse) == 0) {
+		if !l.Usable(trainDS) {
 			return nil, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
 		}
 	} else if len(s.base.Features) == 0 {
@@ -154,60 +160,24 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 	}
 	phase(journal.PhaseFeatures)
 
-	switch spec.Model {
-	case ModelGBDT:
-		p, err := gbdt.ParseParams(gbdtParams(spec, threads))
-		if err != nil {
-			return nil, err
-		}
-		var train gbdt.Data
-		var valid *gbdt.Data
-		if trainDS == nil {
-			b, err := s.binned(ctx, p.MaxBin)
-			if err != nil {
-				return nil, err
-			}
-			train = gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Train}
-			valid = &gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Valid}
-		} else {
-			b, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
-			if err != nil {
-				return nil, err
-			}
-			vb, err := b.Bin(ctx, validDS)
-			if err != nil {
-				return nil, err
-			}
-			train = gbdt.Data{Binned: b, Labels: yTrain}
-			valid = &gbdt.Data{Binned: vb, Labels: yValid}
-		}
-		phase(journal.PhaseBin)
-		m, err := gbdt.Train(ctx, p, train, valid)
-		if err != nil {
-			return nil, err
-		}
-		ff.model, ff.bestIter = m, m.BestIteration()
-		if trainDS == nil {
-			validDS = s.foldValid(k)
-		}
-	case ModelLogreg:
-		p, err := linear.ParseParams(spec.Params)
-		if err != nil {
-			return nil, err
-		}
-		if trainDS == nil {
-			trainDS, validDS = s.base.Take(fold.Train), s.foldValid(k)
-		}
-		phase(journal.PhaseBin)
-		m, err := linear.Fit(ctx, trainDS, yTrain, p)
-		if err != nil {
-			return nil, locateValueError(s.Frame, fold.Train, err)
-		}
-		ff.model = m
-	default:
-		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads}
+	if trainDS == nil {
+		in.Train = trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Train, Memo: &s.memo}
+		in.Valid = &trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Valid, Memo: &s.memo}
+		validDS = s.foldValid(k)
+	} else {
+		in.Train = trainer.Part{Data: trainDS, Labels: yTrain}
+		in.Valid = &trainer.Part{Data: validDS, Labels: yValid}
 	}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return nil, locateValueError(s.Frame, fold.Train, err)
+	}
+	ff.model, ff.bestIter = fit.Model, fit.BestIteration
+	// The learner's own data preparation (binning) is the bin phase.
+	timings[journal.PhaseBin] += fit.PrepareSeconds
 	phase(journal.PhaseTrain)
+	timings[journal.PhaseTrain] -= fit.PrepareSeconds
 	ff.valid = validDS
 	return ff, nil
 }
@@ -216,21 +186,12 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 // rows: for GBDT the scores its early stopping kept (equal to predicting
 // them again, bit for bit, at a fraction of the cost).
 func (ff *foldFit) validProba() ([]float64, error) {
-	if m, ok := ff.model.(*gbdt.Model); ok {
+	if m, ok := ff.model.(interface{ ValidationProba() []float64 }); ok {
 		if p := m.ValidationProba(); p != nil {
 			return p, nil
 		}
 	}
 	return ff.model.PredictProba(ff.valid)
-}
-
-// gbdtParams are a GBDT trial's parameters as the trainer takes them: the
-// spec's, with the trial's seed and thread count.
-func gbdtParams(spec TrialSpec, threads int) map[string]string {
-	kv := maps.Clone(spec.Params)
-	kv["num_threads"] = strconv.Itoa(threads)
-	kv["seed"] = strconv.FormatUint(spec.Seed, 10)
-	return kv
 }
 
 func scoreMetric(metric string, y, p []float64) (float64, error) {

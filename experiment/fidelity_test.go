@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -164,7 +165,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg}); err != nil {
 		t.Fatal(err)
 	}
-	j, err := OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 	if screened == 0 || full < screenStartup {
 		t.Errorf("%d screened out, %d finished of %d trials", screened, full, len(trials))
 	}
-	st, err := ReadStatus(j, "s")
+	st, err := studyview.ReadStatus(j, "s")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
@@ -78,45 +77,29 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 	} else {
 		design = s.base
 	}
-	switch spec.Model {
-	case ModelGBDT:
-		kv := gbdtParams(spec, threads)
-		kv["early_stopping_round"] = "0"
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads, Train: trainer.Part{Data: design, Labels: s.Y}}
+	if fs == nil {
+		in.Train.Memo = &s.memo
+	}
+	if it, ok := l.(trainer.Iterative); ok {
 		if len(bestIter) > 0 {
 			sum := 0
 			for _, b := range bestIter {
 				sum += b
 			}
 			f.Trees = max(1, int(math.Round(float64(sum)/float64(len(bestIter)))))
-			kv["num_iterations"] = strconv.Itoa(f.Trees)
 		}
-		p, err := gbdt.ParseParams(kv)
-		if err != nil {
-			return nil, err
-		}
-		var b *gbdt.BinnedDataset
-		if spec.Features == "" {
-			b, err = s.binned(ctx, p.MaxBin)
-		} else {
-			b, err = gbdt.NewBinnedDataset(ctx, design, p.MaxBin)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m.model, err = gbdt.Train(ctx, p, gbdt.Data{Binned: b, Labels: s.Y}, nil); err != nil {
-			return nil, err
-		}
-	case ModelLogreg:
-		p, err := linear.ParseParams(spec.Params)
-		if err != nil {
-			return nil, err
-		}
-		if m.model, err = linear.Fit(ctx, design, s.Y, p); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+		in.Params = it.FixedIterations(spec.Params, f.Trees)
 	}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	m.model = fit.Model
 	m.weight = 1
 	f.Members = []member{m}
 	return f, nil
@@ -235,14 +218,10 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		return nil, noFinishedTrial(study, trials)
 	}
 	board := []journal.Trial{inc}
-	for _, t := range Leaderboard(trials, cfg.Metric) {
+	for _, t := range studyview.Leaderboard(trials, cfg.Metric) {
 		if t.ID != inc.ID && t.State == journal.TrialDone {
 			board = append(board, t)
 		}
-	}
-	tab, err := LoadTable(TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load})
-	if err != nil {
-		return nil, err
 	}
 	fp, err := journal.FingerprintFile(ctx, cfg.Data)
 	if err != nil {
@@ -250,6 +229,10 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	}
 	if !fp.Equal(st.Data) {
 		return nil, fmt.Errorf("%s: %w (was %s, now %s)", cfg.Data, ErrDataChanged, st.Data, fp)
+	}
+	tab, err := LoadStudyTable(j, st, cfg)
+	if err != nil {
+		return nil, err
 	}
 	s, err := NewSearch(tab, cfg.HoldoutRows, &cfg)
 	if err != nil {
@@ -294,7 +277,7 @@ func noFinishedTrial(study string, trials []journal.Trial) error {
 	if len(trials) == 0 {
 		return fmt.Errorf("study %q has no trials yet (run it with nightshift resume --study %s): %w", study, study, ErrNoFinishedTrial)
 	}
-	var c StatusCounts
+	var c studyview.StatusCounts
 	for _, t := range trials {
 		switch t.State {
 		case journal.TrialFailed:

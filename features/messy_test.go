@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -123,3 +124,75 @@ var errBadValue = &testError{"bad value"}
 type testError struct{ s string }
 
 func (e *testError) Error() string { return e.s }
+
+// TestNumericColumnKeepsStrayStrings: infinity and NaN spellings are
+// numbers, and a column of numbers with a few stray strings stays numeric
+// (the strings read as missing, with a warning naming the column, the
+// values and their first lines), unless more than 1% of its values or more
+// than 10 distinct strings are not numbers (issue 16).
+func TestNumericColumnKeepsStrayStrings(t *testing.T) {
+	cases := []struct {
+		file     string
+		opt      LoadOptions
+		col      string
+		kind     Kind
+		missing  int
+		infinite int
+		warning  string // "" for none on col
+	}{
+		{file: "inf_spellings.csv", col: "x", kind: Numeric, missing: 2, infinite: 6},
+		{file: "stray_words.csv", col: "x", kind: Numeric, missing: 3,
+			warning: `stray_words.csv: column "x" is numeric; 3 values that are not numbers were read as missing: "oops" (3 rows, first on line 7)`},
+		{file: "stray_words.csv", col: "z", kind: Numeric, missing: 1,
+			warning: `column "z" is numeric; 1 value that is not a number was read as missing: "n/a" (1 row, first on line 602)`},
+		{file: "stray_first.csv", col: "x", kind: Numeric, missing: 2,
+			warning: `"oops" (2 rows, first on line 2)`},
+		{file: "stray_too_many.csv", col: "x", kind: Categorical},
+		{file: "stray_too_varied.csv", col: "x", kind: Categorical},
+		{file: "stray_words.csv", opt: LoadOptions{Categorical: []string{"x"}}, col: "x", kind: Categorical},
+		{file: "stray_too_many.csv", opt: LoadOptions{Numeric: []string{"x"}}, col: "x", kind: Numeric, missing: 20,
+			warning: `20 values that are not numbers were read as missing: "oops" (20 rows, first on line 2)`},
+	}
+	for _, c := range cases {
+		t.Run(c.file+"/"+c.col, func(t *testing.T) {
+			fr, p, err := loadMessy(t, c.file, c.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := fr.Col(c.col)
+			if col.Kind != c.kind {
+				t.Fatalf("%s is %s, want %s", c.col, col.Kind, c.kind)
+			}
+			var warned string
+			for _, w := range fr.Warnings {
+				if w.Column == c.col {
+					warned = w.Message
+				}
+			}
+			if (c.warning == "") != (warned == "") || !strings.Contains(warned, c.warning) {
+				t.Errorf("warning %q, want one containing %q", warned, c.warning)
+			}
+			if len(p.Warnings) != len(fr.Warnings) {
+				t.Errorf("profile has %d warnings, the frame %d", len(p.Warnings), len(fr.Warnings))
+			}
+			if c.kind != Numeric {
+				return
+			}
+			if col.Missing != c.missing {
+				t.Errorf("missing %d, want %d", col.Missing, c.missing)
+			}
+			nan := 0
+			for _, v := range col.Num {
+				if math.IsNaN(v) {
+					nan++
+				}
+			}
+			if nan != col.Missing {
+				t.Errorf("%d NaN values but Missing = %d", nan, col.Missing)
+			}
+			if s := colProfile(p, c.col).Numeric; s.Infinite != c.infinite {
+				t.Errorf("infinite %d, want %d", s.Infinite, c.infinite)
+			}
+		})
+	}
+}

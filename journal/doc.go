@@ -12,6 +12,7 @@
 //	        ├── config             {"v":1,"config_version":N,"config":{…}} (opaque: the experiment package's)
 //	        ├── fingerprint        size and SHA-256 of the data file
 //	        ├── profile            the dataset profile (raw JSON)
+//	        ├── schema             how the table is read: kinds, categories (raw JSON; absent in older studies)
 //	        ├── trials/            big-endian ID → Trial record
 //	        ├── rounds/            big-endian ID → Round record
 //	        ├── events/            big-endian ID → Event record

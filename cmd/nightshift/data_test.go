@@ -44,3 +44,43 @@ func TestHugeValuesProfileAndFit(t *testing.T) {
 		})
 	}
 }
+
+// TestStrayStringsWarnInEveryCommand: profile (text and --json), fit and
+// run all say which strings of a numeric column were read as missing.
+func TestStrayStringsWarnInEveryCommand(t *testing.T) {
+	file := messy + "stray_words.csv"
+	want := `column "x" is numeric; 3 values that are not numbers were read as missing: "oops" (3 rows, first on line 7)`
+	db := t.TempDir() + "/j.db"
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"profile", []string{"profile", "--data", file, "--target", "y"}},
+		{"profile json", []string{"profile", "--data", file, "--target", "y", "--json"}},
+		{"fit", []string{"fit", "--data", file, "--target", "y", "--model", "logreg"}},
+		{"run", []string{"run", "--data", file, "--target", "y", "--db", db, "--max-trials", "1", "--folds", "3"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, c.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if !strings.Contains(errs, "stray_words.csv: "+want) || !strings.HasPrefix(errs, "warning: ") {
+				t.Errorf("stderr lacks the warning:\n%s", errs)
+			}
+			if c.name != "profile json" {
+				return
+			}
+			var p struct {
+				Warnings []struct{ Column, Message string }
+			}
+			if err := json.Unmarshal([]byte(out), &p); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Warnings) != 2 || p.Warnings[0].Column != "x" || !strings.Contains(p.Warnings[0].Message, want) {
+				t.Errorf("profile --json warnings = %+v", p.Warnings)
+			}
+		})
+	}
+}

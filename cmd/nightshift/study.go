@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -79,12 +80,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		budget = 10 * time.Minute
 	}
 	spec := d.tableSpec()
-	cfg := experiment.StudyConfig{
+	cfg := experiment.StudyConfig{Config: studyview.Config{
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
 		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, Screen: r.screen, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
 		MemoryBudget: memoryBudget(r.memoryMB),
-	}
+	}}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
@@ -128,12 +129,12 @@ func runSession(ctx context.Context, e *env, db string, opts experiment.RunOptio
 }
 
 func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON bool) {
-	j, err := experiment.OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		return
 	}
 	defer j.Close()
-	rows, err := experiment.ReadTrials(j, sum.Study)
+	rows, err := studyview.ReadTrials(j, sum.Study)
 	if err != nil {
 		return
 	}
@@ -148,7 +149,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 	printLeaderboard(w, rows, 10)
 }
 
-func printLeaderboard(w io.Writer, rows []experiment.TrialRow, top int) {
+func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
 	for i, r := range rows {
@@ -225,7 +226,7 @@ func runStatus(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := experiment.OpenReadOnly(*db)
+	j, err := studyview.OpenReadOnly(*db)
 	if err != nil {
 		return err
 	}
@@ -242,9 +243,9 @@ func runStatus(_ context.Context, e *env, args []string) error {
 			names = append(names, s.Name)
 		}
 	}
-	var out []*experiment.StudyStatus
+	var out []*studyview.Status
 	for _, n := range names {
-		st, err := experiment.ReadStatus(j, n)
+		st, err := studyview.ReadStatus(j, n)
 		if err != nil {
 			return err
 		}
@@ -257,7 +258,7 @@ func runStatus(_ context.Context, e *env, args []string) error {
 			return enc.Encode(out[0])
 		}
 		if out == nil {
-			out = []*experiment.StudyStatus{}
+			out = []*studyview.Status{}
 		}
 		return enc.Encode(out)
 	}
@@ -305,12 +306,12 @@ func runTrials(_ context.Context, e *env, args []string) error {
 	if *study == "" {
 		return usagef("--study NAME is required")
 	}
-	j, err := experiment.OpenReadOnly(*db)
+	j, err := studyview.OpenReadOnly(*db)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	rows, err := experiment.ReadTrials(j, *study)
+	rows, err := studyview.ReadTrials(j, *study)
 	if err != nil {
 		return err
 	}
@@ -372,7 +373,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
-			"reads": len(res.Reads), "note": experiment.HoldoutNote(res.Reads), "scores": res.Scores})
+			"reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\t± SE\tPR AUC\tlog loss\tBrier")
@@ -399,7 +400,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	if pick {
 		fmt.Fprintln(e.stdout, "* the study's pick (best CV mean − SE), the trial status names as best")
 	}
-	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), experiment.HoldoutNote(res.Reads))
+	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), studyview.HoldoutNote(res.Reads))
 	return nil
 }
 

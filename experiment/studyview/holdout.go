@@ -1,4 +1,4 @@
-package experiment
+package studyview
 
 import (
 	"fmt"
@@ -53,7 +53,7 @@ func SummarizeHoldoutReads(reads []journal.HoldoutRead) HoldoutReads {
 		if !ok {
 			fig = journal.Figure{Value: math.NaN(), SE: math.NaN()}
 		}
-		out.Verdict = &HoldoutVerdict{Read: r.ID, Time: r.Time.UTC().Format(time.RFC3339), Final: m.Final, Trials: describeHoldoutParts(m.Parts),
+		out.Verdict = &HoldoutVerdict{Read: r.ID, Time: r.Time.UTC().Format(time.RFC3339), Final: m.Final, Trials: DescribeHoldoutParts(m.Parts),
 			Metric: metric, Score: Num(fig.Value), SE: Num(fig.SE)}
 	}
 	return out
@@ -98,15 +98,18 @@ func HoldoutNote(reads []journal.HoldoutRead) string {
 	return b.String()
 }
 
-// describeHoldoutParts is a model's trials: "#8" for one trial, "#8 0.48,
+// DescribeHoldoutParts is a model's trials: "#8" for one trial, "#8 0.48,
 // #2 0.52" for an ensemble.
-func describeHoldoutParts(parts []journal.HoldoutPart) string {
+func DescribeHoldoutParts(parts []journal.HoldoutPart) string {
 	if len(parts) == 1 {
 		return fmt.Sprintf("#%d", parts[0].Trial)
 	}
-	ps := make([]EnsemblePart, len(parts))
+	var b strings.Builder
 	for i, p := range parts {
-		ps[i] = EnsemblePart{Trial: p.Trial, Weight: p.Weight}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "#%d %.2f", p.Trial, p.Weight)
 	}
-	return DescribeParts(ps)
+	return b.String()
 }
