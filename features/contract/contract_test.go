@@ -201,6 +201,15 @@ func TestCheckFindsEachMutation(t *testing.T) {
 		{name: "string in a numeric column", file: card, target: "Class",
 			mutate: set("V3", map[int]string{10: "high", 250: "1,5", 1999: "high"}),
 			errors: []want{{column: "V3", check: "type", severity: "error", count: 3, lines: []int{12, 252}, values: []string{"high", "1,5"}}}},
+		{name: "many strings in a numeric column", file: card, target: "Class",
+			mutate: func(t *testing.T, tb table) table {
+				j := tb.col(t, "V4")
+				for i := 1; i <= 12; i++ { // more distinct strings than the loader reads as missing
+					tb[2*i][j] = "w" + strconv.Itoa(i)
+				}
+				return tb
+			},
+			errors: []want{{column: "V4", check: "type", severity: "error", count: 12, lines: []int{3, 5, 7, 9, 11}, values: []string{"w1", "w2", "w3", "w4", "w5"}}}},
 		{name: "new category in 10% of rows", file: click, target: "label",
 			mutate: func(t *testing.T, tb table) table {
 				j := tb.col(t, "C17")

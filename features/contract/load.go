@@ -31,19 +31,28 @@ type badValues struct {
 // markers. A column the contract declares numeric is read as numbers; when a
 // field is not one (features.ParseNumber decides, as for training), the
 // column is re-read as text, so that every such value is found with its line
-// rather than the first one failing the load. Errors are the file's own
+// rather than failing the load or being read as missing. A clean file is
+// read once. Errors are the file's own
 // (unreadable, malformed CSV), never a contract violation.
 func Load(ctx context.Context, c *Contract, path string) (*Input, error) {
 	base := features.LoadOptions{Missing: c.Missing()}
 	cols := c.Columns()
+	present := cols
 	fr, err := features.LoadFile(path, features.ForceKinds(base, cols))
+	if err != nil && !recoverable(err, c) {
+		return nil, err
+	}
+	// A numeric column of the contract holds text when the loader read a
+	// few strings in it as missing (it warns) or, inferring, made it a
+	// string column: such columns are read again as exact text.
+	asText := map[string]bool{}
+	for _, w := range warnings(fr) {
+		asText[w.Column] = true
+	}
 	if err != nil {
-		if !recoverable(err, c) {
-			return nil, err
-		}
-		// A contract column is absent, or holds text where numbers belong:
-		// learn the header and each column's inferred kind, then read the
-		// columns that are present, the non-numeric ones as exact text.
+		// A contract column is absent, or holds more text than the loader
+		// keeps as missing: learn the header and each column's inferred
+		// kind, then read the columns that are present.
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -51,21 +60,33 @@ func Load(ctx context.Context, c *Contract, path string) (*Input, error) {
 		if err != nil {
 			return nil, err
 		}
-		var present []features.ColumnSchema
-		for _, cs := range cols {
-			ic := inferred.Col(cs.Name)
-			if ic == nil {
-				continue
-			}
-			if cs.Kind == features.Numeric.String() && ic.Kind != features.Numeric {
-				cs.Kind = features.Categorical.String()
-			}
-			present = append(present, cs)
+		for _, w := range inferred.Warnings {
+			asText[w.Column] = true
 		}
+		present = nil
+		for _, cs := range cols {
+			if ic := inferred.Col(cs.Name); ic != nil {
+				if cs.Kind == features.Numeric.String() && ic.Kind != features.Numeric {
+					asText[cs.Name] = true
+				}
+				present = append(present, cs)
+			}
+		}
+	}
+	reread := err != nil
+	forced := make([]features.ColumnSchema, len(present))
+	for i, cs := range present {
+		if cs.Kind == features.Numeric.String() && asText[cs.Name] {
+			cs.Kind = features.Categorical.String()
+			reread = true
+		}
+		forced[i] = cs
+	}
+	if reread {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if fr, err = features.LoadFile(path, features.ForceKinds(base, present)); err != nil {
+		if fr, err = features.LoadFile(path, features.ForceKinds(base, forced)); err != nil {
 			return nil, err
 		}
 	}
@@ -91,6 +112,13 @@ func Load(ctx context.Context, c *Contract, path string) (*Input, error) {
 		}
 	}
 	return in, nil
+}
+
+func warnings(fr *features.Frame) []features.Warning {
+	if fr == nil {
+		return nil
+	}
+	return fr.Warnings
 }
 
 // recoverable reports whether a failed forced load is one the fallback
