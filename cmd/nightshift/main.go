@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/nightshift-ml/nightshift/features"
 )
 
 // Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
@@ -202,6 +204,7 @@ type dataFlags struct {
 	categorical, text, idCols, numeric, drop listFlag
 	missing                                  string
 	missingSet                               bool
+	delimiter                                string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -217,6 +220,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 		d.missing, d.missingSet = s, true
 		return nil
 	})
+	fs.StringVar(&d.delimiter, "delimiter", "", "CSV field delimiter: one character (, ; |) or tab (default: detected from the header line among comma, semicolon and tab)")
 }
 
 func (d *dataFlags) check() error {
@@ -225,6 +229,9 @@ func (d *dataFlags) check() error {
 	}
 	if d.target == "" {
 		return usagef("--target COL is required")
+	}
+	if _, err := features.ParseDelimiter(d.delimiter); err != nil {
+		return usagef("--%v", err)
 	}
 	return nil
 }
