@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
@@ -109,7 +109,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 // columns) and the model trained on the fold's training rows, and the
 // fold's validation rows as the model's design.
 type foldFit struct {
-	member
+	final.Member
 	valid    *trainer.Dataset
 	bestIter int
 }
@@ -129,7 +129,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		timings[name] += now.Sub(tick).Seconds()
 		tick = now
 	}
-	ff := &foldFit{}
+	ff := &foldFit{Member: final.Member{Kind: spec.Model}}
 	l, err := learners.Lookup(spec.Model)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		if err != nil {
 			return nil, err
 		}
-		ff.pipeline = pipe
+		ff.Pipeline = pipe
 		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
 		if !l.Usable(trainDS) {
 			return nil, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
@@ -173,7 +173,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 	if err != nil {
 		return nil, locateValueError(s.Frame, fold.Train, err)
 	}
-	ff.model, ff.bestIter = fit.Model, fit.BestIteration
+	ff.Model, ff.bestIter = fit.Model, fit.BestIteration
 	// The learner's own data preparation (binning) is the bin phase.
 	timings[journal.PhaseBin] += fit.PrepareSeconds
 	phase(journal.PhaseTrain)
@@ -186,12 +186,12 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 // rows: for GBDT the scores its early stopping kept (equal to predicting
 // them again, bit for bit, at a fraction of the cost).
 func (ff *foldFit) validProba() ([]float64, error) {
-	if m, ok := ff.model.(interface{ ValidationProba() []float64 }); ok {
+	if m, ok := ff.Model.(interface{ ValidationProba() []float64 }); ok {
 		if p := m.ValidationProba(); p != nil {
 			return p, nil
 		}
 	}
-	return ff.model.PredictProba(ff.valid)
+	return ff.Model.PredictProba(ff.valid)
 }
 
 func scoreMetric(metric string, y, p []float64) (float64, error) {
@@ -204,21 +204,4 @@ func scoreMetric(metric string, y, p []float64) (float64, error) {
 		return metrics.LogLoss(y, p, nil, 0)
 	}
 	return 0, fmt.Errorf("unknown metric %q", metric)
-}
-
-// DesignFromOutput converts a feature pipeline's output into the design a
-// learner trains on (see dsl.Output for the field-by-field mapping).
-func DesignFromOutput(o *dsl.Output) *trainer.Dataset {
-	d := &trainer.Dataset{Rows: o.Rows}
-	for _, c := range o.Columns {
-		if c.Kind == features.Categorical {
-			d.Features = append(d.Features, trainer.Feature{Name: c.Name, Categorical: true, NumCategories: len(c.Levels), Values: dsl.CodesAsFloat(c)})
-		} else {
-			d.Features = append(d.Features, trainer.Feature{Name: c.Name, Values: c.Num})
-		}
-	}
-	for _, sp := range o.Sparse {
-		d.Sparse = append(d.Sparse, trainer.SparseBlock{Name: sp.Name, Width: sp.Width, RowPtr: sp.RowPtr, Index: sp.Index, Value: sp.Value})
-	}
-	return d
 }

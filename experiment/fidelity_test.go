@@ -2,13 +2,15 @@ package experiment
 
 import (
 	"context"
-	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
@@ -234,7 +236,7 @@ func TestBagMembersAreTheFoldModelsTheCVScored(t *testing.T) {
 		}
 		mean := make([]float64, len(all))
 		for k, m := range bag.Members {
-			one := &Fitted{Spec: spec, Members: []member{m}}
+			one := &Fitted{Spec: spec, Members: []final.Member{m}}
 			valid := s.Frame.Take(s.Folds[k].Valid)
 			p, err := one.Predict(context.Background(), s, valid)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
@@ -22,8 +23,10 @@ import (
 // fold, predictions averaged), or an ensemble of several trials' bags
 // (weighted average). It is what promotion exports.
 type Fitted struct {
-	Spec    TrialSpec
-	Members []member
+	Spec TrialSpec
+	// Members are the fitted models (final.Member: kind, weight, trial,
+	// pipeline or nil for base columns, model).
+	Members []final.Member
 	// Trees is the GBDT's number of trees: of the refit (the mean best
 	// iteration over the trial's folds), or the mean over the bag's
 	// members (the weighted mean over an ensemble's trials); 0 for logreg.
@@ -31,14 +34,6 @@ type Fitted struct {
 	// Parts are an ensemble's trials and weights (nil for one trial's
 	// model); Spec is then the heaviest trial's.
 	Parts []EnsemblePart
-}
-
-// member is one fitted model with its feature pipeline (nil for base
-// columns).
-type member struct {
-	pipeline *dsl.Pipeline
-	model    trainer.Model
-	weight   float64 // share of the average (the members' weights sum to 1)
 }
 
 // Final models a study can score on the holdout.
@@ -62,7 +57,7 @@ func (s *Search) Bag(ctx context.Context, spec TrialSpec, threads int) (*Fitted,
 // validation part left to watch).
 func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, threads int) (*Fitted, error) {
 	f := &Fitted{Spec: spec}
-	var m member
+	m := final.Member{Kind: spec.Model}
 	var design *trainer.Dataset
 	fs, err := s.featureSpec(spec.Features)
 	if err != nil {
@@ -73,7 +68,7 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 		if err != nil {
 			return nil, err
 		}
-		m.pipeline, design = pipe, DesignFromOutput(out)
+		m.Pipeline, design = pipe, DesignFromOutput(out)
 	} else {
 		design = s.base
 	}
@@ -99,46 +94,23 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 	if err != nil {
 		return nil, err
 	}
-	m.model = fit.Model
-	m.weight = 1
-	f.Members = []member{m}
+	m.Model, m.Weight = fit.Model, 1
+	f.Members = []final.Member{m}
 	return f, nil
+}
+
+// Final is f in its standalone form: its members and the input schema
+// of s (the study's columns, kinds and dictionaries), which is all it
+// needs to predict.
+func (f *Fitted) Final(s *Search) *final.Model {
+	return &final.Model{Schema: s.schema(), Members: f.Members}
 }
 
 // Predict scores a frame with the fitted pipelines and models: the
 // members' probabilities averaged with their weights. Its columns must be
 // the study's (same kinds and dictionaries: features.AlignTo).
 func (f *Fitted) Predict(ctx context.Context, s *Search, fr *features.Frame) ([]float64, error) {
-	var base *trainer.Dataset
-	sum := make([]float64, fr.Rows)
-	weights := 0.0
-	for _, m := range f.Members {
-		design := base
-		if m.pipeline != nil {
-			out, err := m.pipeline.Apply(ctx, fr)
-			if err != nil {
-				return nil, err
-			}
-			design = DesignFromOutput(out)
-		} else if base == nil {
-			base, _ = DesignFromFrame(fr.Without(s.hidden...))
-			design = base
-		}
-		p, err := m.model.PredictProba(design)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range p {
-			sum[i] += m.weight * v
-		}
-		weights += m.weight
-	}
-	if weights != 1 {
-		for i := range sum {
-			sum[i] /= weights
-		}
-	}
-	return sum, nil
+	return f.Final(s).Predict(ctx, fr)
 }
 
 // HoldoutScore is one final model scored on the holdout: a trial's bag or

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
@@ -28,14 +29,22 @@ type Search struct {
 	Screen     split.Fold
 	ScreenFrac float64
 	TimeCol    string
-	Leaks      []string
-	Profile    *features.Profile
-	Metric     string
-	Seed       uint64
+	// Leaks are the flagged leak columns left out of the features (never
+	// passed through raw, never read by a transform); LeakDecisions say
+	// what was done with every flagged column (--allow-leak keeps one).
+	Leaks         []string
+	LeakDecisions []LeakDecision
+	Profile       *features.Profile
+	Metric        string
+	Seed          uint64
 
 	base   *trainer.Dataset // base columns of Frame as a design
 	hidden []string         // columns never passed through raw: leaks, the time column
-	unused []features.UnusedColumn
+	// label and missing are what the final model's schema records of the
+	// table: the label's name and classes, the values read as missing.
+	label   features.Target
+	missing []string
+	unused  []features.UnusedColumn
 	// memo caches what learners derive from base (the GBDT's bins, one
 	// per max_bin): built once per study and shared by every trial and
 	// fold that uses only base columns. Bin edges come from all search
@@ -122,7 +131,12 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	target.Negatives = len(s.Y) - target.Positives
 	s.Profile = features.ProfileFrame(s.Frame, &target, cfg.Seed)
 	s.Profile.File = tab.Path
-	s.Leaks = s.Profile.Leaks
+	if s.LeakDecisions, err = leakDecisions(s.Profile, s.Frame, cfg.AllowLeaks); err != nil {
+		return nil, err
+	}
+	s.Leaks = droppedLeaks(s.LeakDecisions)
+	s.label = features.Target{Name: tab.Target.Name, Positive: tab.Target.Positive, Negative: tab.Target.Negative}
+	s.missing = cfg.Load.Missing
 	s.hidden = append([]string{}, s.Leaks...)
 	if cfg.TimeCol != "" {
 		s.hidden = append(s.hidden, cfg.TimeCol)
@@ -171,4 +185,11 @@ func (s *Search) featureSpec(features string) (*dsl.Spec, error) {
 		return nil, fmt.Errorf("features: %w", err)
 	}
 	return fs, nil
+}
+
+// schema is the input schema of the study's final models: the search
+// part's columns (the table's but the target) with their kinds and
+// dictionaries.
+func (s *Search) schema() final.Schema {
+	return final.SchemaOf(s.Frame, &s.label, s.missing, s.hidden)
 }

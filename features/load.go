@@ -30,6 +30,9 @@ type LoadOptions struct {
 	Categorical, Text, IDCols, Numeric []string
 	// Drop lists columns not to load at all.
 	Drop []string
+	// Delimiter is the CSV field delimiter (see ParseDelimiter); empty
+	// means detect it from the header line (comma, semicolon or tab).
+	Delimiter string
 }
 
 // Inference thresholds, stated once.
@@ -38,6 +41,11 @@ const (
 	// spaces, or when any value spans lines.
 	textMinMeanLen    = 25
 	textMinSpaceShare = 0.5
+	// A string column with at most catMaxLevels distinct values, and at
+	// most catMaxLevelShare distinct values per row, is categorical
+	// whatever the values look like.
+	catMaxLevels     = 100
+	catMaxLevelShare = 0.05
 	// A column with one distinct value per row is an identifier only when
 	// there are enough rows to tell.
 	idMinRows = 20
@@ -66,6 +74,9 @@ func LoadFile(path string, opt LoadOptions) (*Frame, error) {
 			format = "parquet"
 		default:
 			format = "csv"
+			if hasPrefix(path, parquetMagic) {
+				format = "parquet"
+			}
 		}
 	}
 	switch format {
@@ -93,12 +104,24 @@ func LoadCSV(r io.Reader, name string, opt LoadOptions) (*Frame, error) {
 }
 
 func loadCSVFile(path string, opt LoadOptions) (*Frame, error) {
-	f, err := os.Open(path)
+	rs, closeFn, err := openCSVFile(path)
 	if err != nil {
 		return nil, err
 	}
+	defer closeFn()
+	return loadCSV(rs, path, opt)
+}
+
+// hasPrefix reports whether the file at path starts with magic.
+func hasPrefix(path string, magic []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
 	defer f.Close()
-	return loadCSV(f, path, opt)
+	head := make([]byte, len(magic))
+	n, _ := io.ReadFull(f, head)
+	return n == len(magic) && string(head) == string(magic)
 }
 
 type colMode uint8
@@ -219,7 +242,19 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 	}
 	isMissing := missingSet(missing)
 
+	delim, err := ParseDelimiter(opt.Delimiter)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	d, err := sniffCSV(rs, name, delim)
+	if err != nil {
+		return nil, err
+	}
+	if d.crOnly {
+		rs = crToLF{rs}
+	}
 	cr := newCSVReader(rs, name)
+	cr.comma = d.comma
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, &ParseError{File: name, Line: 1, Err: ErrBadHeader, Detail: "empty file: a header row is required"}
@@ -232,6 +267,9 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		names[i] = strings.TrimSpace(string(h))
 	}
 	if err := checkHeader(name, names); err != nil {
+		if d.comma != ',' {
+			return nil, fmt.Errorf("%w (fields split at %q, chosen from the header line; --delimiter sets it)", err, d.comma)
+		}
 		return nil, err
 	}
 	if err := checkOptionColumns(name, names, opt); err != nil {
@@ -252,6 +290,9 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		return nil, err
 	}
 	rows := len(lines)
+	if rows == 0 {
+		return nil, &ParseError{File: name, Err: ErrNoRows, Detail: "the file has a header line and nothing else"}
+	}
 	finals := make([]Kind, len(builders))
 	needRefill := false
 	for j := range builders {
@@ -269,7 +310,7 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		}
 	}
 	if needRefill {
-		if err := refillStrings(rs, name, builders, isMissing); err != nil {
+		if err := refillStrings(rs, name, d.comma, builders, isMissing); err != nil {
 			return nil, err
 		}
 		for j := range builders {
@@ -470,11 +511,14 @@ func inferKind(b *colBuilder, rows int) Kind {
 		return Numeric
 	}
 	if b.csv && b.switchedAt == 0 {
-		if num, ok := b.numbersInStrings(rows); ok {
-			if isNumericID(num, rows) {
+		if r, ok := b.numbersInStrings(); ok {
+			if isNumericID(r.num, rows) {
 				return Identifier // its exact text is kept
 			}
-			b.mode, b.num, b.codes = modeNumber, num, nil
+			b.mode, b.num, b.codes = modeNumber, r.num, nil
+			b.strays, b.strayRows = r.strays, r.strayRows
+			b.missing += r.strayRows + r.nanRows
+			b.levels, b.counts, b.levelLines, b.dict = nil, nil, nil, nil
 			return Numeric
 		}
 	}
@@ -489,6 +533,9 @@ func inferKind(b *colBuilder, rows int) Kind {
 	if isDatetimeLevels(b.levels) {
 		return Datetime
 	}
+	if len(b.levels) <= catMaxLevels && float64(len(b.levels)) <= catMaxLevelShare*float64(present) {
+		return Categorical // a few values repeated, however long (short sentences)
+	}
 	if len(b.levels) > 0 {
 		mean := float64(b.lenSum) / float64(len(b.levels))
 		if b.hasNewline || (mean >= textMinMeanLen && float64(b.spaced) >= textMinSpaceShare*float64(len(b.levels))) {
@@ -501,14 +548,21 @@ func inferKind(b *colBuilder, rows int) Kind {
 	return Categorical
 }
 
+// numbersRead is a string column read as numbers.
+type numbersRead struct {
+	num       []float64 // per row; strays and NaN spellings are NaN
+	strays    []stray
+	strayRows int
+	nanRows   int // rows spelling NaN ("nan"), missing too
+}
+
 // numbersInStrings checks whether a string column is numbers with a few
-// stray strings (the column switched to strings early, at a stray among its
-// first rows); if so it returns the values, strays and NaN spellings read as
-// missing, and records the strays and the missing count.
-func (b *colBuilder) numbersInStrings(rows int) ([]float64, bool) {
+// stray strings (as when a column switched to strings early, at a stray in
+// its first rows) and if so returns it read as numbers. It changes nothing.
+func (b *colBuilder) numbersInStrings() (numbersRead, bool) {
+	var r numbersRead
 	vals := make([]float64, len(b.levels))
-	var strays []stray
-	strayRows, nanRows, numRows := 0, 0, 0
+	numRows := 0
 	for i, s := range b.levels {
 		if b.counts[i] == 0 {
 			continue
@@ -516,34 +570,31 @@ func (b *colBuilder) numbersInStrings(rows int) ([]float64, bool) {
 		v, ok := parseNumber([]byte(s))
 		switch {
 		case !ok:
-			if len(strays) == maxStrayValues {
-				return nil, false
+			if len(r.strays) == maxStrayValues {
+				return r, false
 			}
-			strays = append(strays, stray{text: s, count: b.counts[i], line: int(b.levelLines[i])})
-			strayRows += b.counts[i]
+			r.strays = append(r.strays, stray{text: s, count: b.counts[i], line: int(b.levelLines[i])})
+			r.strayRows += b.counts[i]
 			v = math.NaN()
 		case math.IsNaN(v):
-			nanRows += b.counts[i]
+			r.nanRows += b.counts[i]
 		default:
 			numRows += b.counts[i]
 		}
 		vals[i] = v
 	}
-	if numRows == 0 || float64(strayRows) > maxStrayShare*float64(numRows+strayRows) {
-		return nil, false
+	if numRows == 0 || float64(r.strayRows) > maxStrayShare*float64(numRows+r.strayRows) {
+		return r, false
 	}
-	num := make([]float64, len(b.codes))
-	for r, code := range b.codes {
+	r.num = make([]float64, len(b.codes))
+	for i, code := range b.codes {
 		if code < 0 {
-			num[r] = math.NaN()
+			r.num[i] = math.NaN()
 		} else {
-			num[r] = vals[code]
+			r.num[i] = vals[code]
 		}
 	}
-	b.strays, b.strayRows = strays, strayRows
-	b.missing += strayRows + nanRows
-	b.levels, b.counts, b.levelLines, b.dict = nil, nil, nil, nil
-	return num, true
+	return r, true
 }
 
 // isNumericID recognises a row id stored as numbers: integers, all distinct,
@@ -610,7 +661,7 @@ func isDatetimeLevels(levels []string) bool {
 // refillStrings reads the input again and fills, for every column that
 // switched to strings after row 0 (or was turned into one at the end), the
 // rows before the switch with their exact text.
-func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissing func([]byte) bool) error {
+func refillStrings(rs io.ReadSeeker, name string, comma byte, builders []colBuilder, isMissing func([]byte) bool) error {
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("%s: cannot re-read for type inference: %w", name, err)
 	}
@@ -624,6 +675,7 @@ func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissi
 		}
 	}
 	cr := newCSVReader(rs, name)
+	cr.comma = comma
 	if _, err := cr.Read(); err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package features
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -194,5 +196,148 @@ func TestNumericColumnKeepsStrayStrings(t *testing.T) {
 				t.Errorf("infinite %d, want %d", s.Infinite, c.infinite)
 			}
 		})
+	}
+}
+
+// TestRepeatedSentencesAreCategorical: a string column with at most 100
+// distinct values and at most 5% distinct values per row is categorical
+// however long its values; free text stays text (issue 16: five short
+// sentences over 3,000 rows were text, and fit ignored them).
+func TestRepeatedSentencesAreCategorical(t *testing.T) {
+	sentences := []string{
+		"the customer called twice about a late delivery",
+		"payment was declined by the bank on the first try",
+		"account opened online with a verified email address",
+	}
+	many := func(rows, distinct int) string {
+		var b strings.Builder
+		b.WriteString("note,y\n")
+		for i := range rows {
+			fmt.Fprintf(&b, "\"%s number %d\",%d\n", sentences[(i%distinct)%3], i%distinct, i%2)
+		}
+		return b.String()
+	}
+	cases := []struct {
+		name string
+		in   string // CSV text, or "" to read file
+		file string
+		kind Kind
+	}{
+		{name: "five sentences, 3000 rows", file: "sentences.csv", kind: Categorical},
+		{name: "100 sentences, 2000 rows", in: many(2000, 100), kind: Categorical},
+		{name: "101 sentences, 3000 rows", in: many(3000, 101), kind: Text},
+		{name: "60 sentences, 1000 rows (6% per row)", in: many(1000, 60), kind: Text},
+		{name: "distinct sentences", in: many(200, 200), kind: Text},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var fr *Frame
+			var err error
+			if c.file != "" {
+				fr, _, err = loadMessy(t, c.file, LoadOptions{})
+			} else {
+				fr, err = loadString(t, c.in, LoadOptions{Target: "y"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fr.Col("note").Kind; got != c.kind {
+				t.Errorf("note is %s, want %s", got, c.kind)
+			}
+		})
+	}
+}
+
+// TestOtherInputs: semicolon- and tab-separated files, gzip and zstd, CR-only
+// line ends read as the plain comma-separated file does; a header-only file,
+// a binary file and a UTF-16 file are refused saying why (issue 16).
+func TestOtherInputs(t *testing.T) {
+	plain, _, err := loadMessy(t, "plain.csv", LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		file string
+		opt  LoadOptions
+		err  string // "" when it must read like plain.csv
+		is   error
+	}{
+		{file: "semicolon.csv"},
+		{file: "tab.tsv"},
+		{file: "tab.tsv", opt: LoadOptions{Delimiter: "tab"}},
+		{file: "cr_only.csv"},
+		{file: "plain.csv.gz"},
+		{file: "plain.csv.zst"},
+		{file: "semicolon.csv", opt: LoadOptions{Delimiter: ","}, err: `names column "y", which is not in the header`, is: ErrUnknownColumn},
+		{file: "plain.csv", opt: LoadOptions{Delimiter: "ab"}, err: `delimiter "ab": want one ASCII character`},
+		{file: "header_only.csv", err: "header_only.csv: no data rows: the file has a header line and nothing else", is: ErrNoRows},
+		{file: "binary.csv", err: "binary.csv: does not look like text: a NUL byte at offset 8", is: ErrNotText},
+	}
+	for _, c := range cases {
+		t.Run(c.file+"/"+c.opt.Delimiter, func(t *testing.T) {
+			fr, _, err := loadMessy(t, c.file, c.opt)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one containing %q", err, c.err)
+				}
+				if c.is != nil && !errors.Is(err, c.is) {
+					t.Errorf("error %v is not %v", err, c.is)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fr.Rows != plain.Rows || strings.Join(fr.Names(), ",") != "x,z,y" {
+				t.Fatalf("%d rows, columns %v; want %d rows, x,z,y", fr.Rows, fr.Names(), plain.Rows)
+			}
+			for _, name := range []string{"x", "z"} {
+				a, b := fr.Col(name), plain.Col(name)
+				if a.Kind != Numeric {
+					t.Fatalf("%s is %s", name, a.Kind)
+				}
+				for i := range a.Num {
+					if a.Num[i] != b.Num[i] {
+						t.Fatalf("%s row %d = %v, plain.csv has %v", name, i, a.Num[i], b.Num[i])
+					}
+				}
+			}
+			if fr.Lines[len(fr.Lines)-1] != int32(fr.Rows+1) {
+				t.Errorf("last row on line %d, want %d", fr.Lines[len(fr.Lines)-1], fr.Rows+1)
+			}
+		})
+	}
+	_, err = LoadCSV(strings.NewReader("\xff\xfea\x00,\x00b\x00\n\x00"), "u16.csv", LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "u16.csv: line 1: does not look like text: it is UTF-16") {
+		t.Errorf("UTF-16 input: %v", err)
+	}
+}
+
+// TestProfileDatesAndLabelledQuantiles: a datetime column is summarised as
+// ISO dates, and quantiles carry their labels in JSON.
+func TestProfileDatesAndLabelledQuantiles(t *testing.T) {
+	_, p, err := loadMessy(t, "dates.csv", LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := colProfile(p, "day")
+	if day.Kind != "datetime" || day.Numeric != nil || day.Dates == nil {
+		t.Fatalf("day = %+v, want datetime with dates and no numeric stats", day)
+	}
+	if *day.Dates != (DateStats{Min: "2024-01-01", Median: "2024-02-22", Max: "2024-04-16"}) {
+		t.Errorf("dates = %+v", *day.Dates)
+	}
+	b, err := json.Marshal(colProfile(p, "z").Numeric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"p01":`, `"p05":`, `"p25":`, `"p50":`, `"p75":`, `"p95":`, `"p99":`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("numeric stats JSON %s lacks %s", b, k)
+		}
+	}
+	var q Quantiles
+	if err := json.Unmarshal([]byte(`[1,2,3,4,5,6,7]`), &q); err != nil || q.P50 != 4 || q.P99 != 7 {
+		t.Errorf("journaled list form: %+v, %v", q, err)
 	}
 }

@@ -121,7 +121,7 @@ func fixture(t *testing.T, running bool) (path string, writer *journal.Journal) 
 			Metric: "auc", Rows: 200, Positives: 20, Models: []journal.HoldoutModel{
 				{Role: "final", Final: "ensemble", Parts: []journal.HoldoutPart{{Trial: 3, SpecHash: "hd", Seed: 7, Weight: 0.6}, {Trial: 6, SpecHash: "hg", Seed: 7, Weight: 0.4}},
 					Metrics: map[string]journal.Figure{"auc": {Value: 0.845, SE: 0.012}, "pr_auc": {Value: 0.41, SE: math.NaN()}, "logloss": {Value: 0.25, SE: math.NaN()}, "brier": {Value: 0.07, SE: math.NaN()}},
-					CV: 0.842, CVStd: 0.02, Trees: 120},
+					CV:      0.842, CVStd: 0.02, Trees: 120},
 				{Role: "trial", Final: "bag", Parts: []journal.HoldoutPart{{Trial: 3, SpecHash: "hd", Seed: 7, Weight: 1}},
 					Metrics: map[string]journal.Figure{"auc": {Value: 0.851, SE: 0.012}}, CV: 0.83, CVStd: 0.01},
 			}}); err != nil {

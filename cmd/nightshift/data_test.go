@@ -84,3 +84,25 @@ func TestStrayStringsWarnInEveryCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestDelimiterFlag: --delimiter forces the delimiter on every command that
+// reads a table, and a bad one is a usage error.
+func TestDelimiterFlag(t *testing.T) {
+	cases := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"profile", "--data", messy + "semicolon.csv", "--target", "y", "--delimiter", ";"}, 0, ""},
+		{[]string{"fit", "--data", messy + "tab.tsv", "--target", "y", "--model", "gbdt", "--delimiter", "tab"}, 0, ""},
+		{[]string{"profile", "--data", messy + "semicolon.csv", "--target", "y", "--delimiter", "ab"}, 2, `--delimiter "ab": want one ASCII character`},
+		{[]string{"profile", "--data", messy + "header_only.csv", "--target", "y"}, 1, "header_only.csv: no data rows"},
+		{[]string{"profile", "--data", messy + "binary.csv", "--target", "y"}, 1, "binary.csv: does not look like text"},
+	}
+	for _, c := range cases {
+		code, _, errs := runCmd(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.stderr) {
+			t.Errorf("%v: exit %d, %q; want %d and %q", c.args, code, errs, c.code, c.stderr)
+		}
+	}
+}

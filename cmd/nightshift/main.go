@@ -13,6 +13,9 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/features"
 )
 
 // Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
@@ -68,6 +71,7 @@ func commands() map[string]command {
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
+		"check":   {summary: "check a data file against a promoted model's data contract (exit 3 on an error-level violation)", run: runCheck},
 		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
 		"report":  {summary: "write the morning report (DIR/report.ipynb and DIR/report.html) from the journal", run: runReport},
 	}
@@ -129,7 +133,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || experiment.IsOptionError(err) {
 		return exitUsage
 	}
 	var ee exitError
@@ -202,6 +206,7 @@ type dataFlags struct {
 	categorical, text, idCols, numeric, drop listFlag
 	missing                                  string
 	missingSet                               bool
+	delimiter                                string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -217,6 +222,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 		d.missing, d.missingSet = s, true
 		return nil
 	})
+	fs.StringVar(&d.delimiter, "delimiter", "", "CSV field delimiter: one character (, ; |) or tab (default: detected from the header line among comma, semicolon and tab)")
 }
 
 func (d *dataFlags) check() error {
@@ -225,6 +231,9 @@ func (d *dataFlags) check() error {
 	}
 	if d.target == "" {
 		return usagef("--target COL is required")
+	}
+	if _, err := features.ParseDelimiter(d.delimiter); err != nil {
+		return usagef("--%v", err)
 	}
 	return nil
 }
