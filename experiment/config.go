@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/features"
 )
 
@@ -45,6 +46,7 @@ type StudyConfig struct {
 	TimeCol      string               `json:"time_col,omitempty"`
 	Seed         uint64               `json:"seed"`
 	Planner      string               `json:"planner"`
+	LLM          *planner.LLMConfig   `json:"llm,omitempty"` // --planner llm's settings (never the key)
 	Workers      int                  `json:"workers"`
 	Budget       Duration             `json:"budget"`
 	MaxTrials    int                  `json:"max_trials,omitempty"`
@@ -90,8 +92,10 @@ func (c *StudyConfig) Validate() error {
 		return fmt.Errorf("--holdout-split %q: want stratified or modulo", c.HoldoutSplit)
 	case c.Folds != 0 && (c.Folds < 2 || c.Folds > 20):
 		return fmt.Errorf("--folds %d: want 2..20, or 0 for a number chosen by data size", c.Folds)
-	case c.Planner != "builtin" && c.Planner != "random":
-		return fmt.Errorf("--planner %q: want builtin or random (llm is not available yet)", c.Planner)
+	case c.Planner != "builtin" && c.Planner != "random" && c.Planner != "llm":
+		return fmt.Errorf("--planner %q: want builtin, random or llm", c.Planner)
+	case c.Planner == "llm" && c.LLM == nil:
+		return fmt.Errorf("--planner llm needs --llm-model")
 	case c.Workers < 0 || c.Workers > 256:
 		return fmt.Errorf("--workers %d: want 0 (automatic) .. 256", c.Workers)
 	case c.Budget <= 0 && c.MaxTrials <= 0:
@@ -100,6 +104,9 @@ func (c *StudyConfig) Validate() error {
 		return fmt.Errorf("--screen %q: want auto, off or a fraction in (0, 0.5]", c.Screen)
 	case c.MaxTrials < 0:
 		return fmt.Errorf("--max-trials %d: want >= 0", c.MaxTrials)
+	}
+	if c.Planner == "llm" {
+		return c.LLM.Validate()
 	}
 	return nil
 }

@@ -17,13 +17,16 @@ type StudyStatus struct {
 	Trials StatusCounts `json:"trials"`
 	Best   *StatusBest  `json:"best"`
 	// Planner and the LLM tokens spent (in + out).
-	Planner   string  `json:"planner"`
-	LLMTokens int     `json:"llm_tokens"`
-	Metric    string  `json:"metric"`
-	Data      string  `json:"data"`
-	Elapsed   float64 `json:"elapsed_seconds"`
-	Writer    string  `json:"writer,omitempty"` // "pid N since T" while a run holds the journal
-	Created   string  `json:"created"`
+	Planner   string `json:"planner"`
+	LLMTokens int    `json:"llm_tokens"`
+	// LLMCircuit is the LLM planner's last circuit-breaker event, when
+	// it opened during the study.
+	LLMCircuit string  `json:"llm_circuit,omitempty"`
+	Metric     string  `json:"metric"`
+	Data       string  `json:"data"`
+	Elapsed    float64 `json:"elapsed_seconds"`
+	Writer     string  `json:"writer,omitempty"` // "pid N since T" while a run holds the journal
+	Created    string  `json:"created"`
 }
 
 // StatusCounts are trials per state.
@@ -54,9 +57,13 @@ type TrialRow struct {
 	Features   string            `json:"features"`
 	Params     map[string]string `json:"params"`
 	Hypothesis string            `json:"hypothesis"`
-	Seconds    float64           `json:"seconds"`
-	Verdict    string            `json:"verdict,omitempty"`
-	Error      string            `json:"error,omitempty"`
+	// Proposal is the proposal the trial tests or tunes ("round.index");
+	// Planner the planner of the round that proposed it.
+	Proposal string  `json:"proposal,omitempty"`
+	Planner  string  `json:"planner,omitempty"`
+	Seconds  float64 `json:"seconds"`
+	Verdict  string  `json:"verdict,omitempty"`
+	Error    string  `json:"error,omitempty"`
 }
 
 // OpenReadOnly opens a journal for status, trials and report: it never
@@ -85,6 +92,11 @@ func ReadStatus(j *journal.Journal, name string) (*StudyStatus, error) {
 	}
 	s := &StudyStatus{Study: name, State: string(st.State), Planner: cfg.Planner, LLMTokens: in + out, Metric: cfg.Metric,
 		Data: cfg.Data, Created: st.Created.UTC().Format(time.RFC3339)}
+	for _, e := range events {
+		if e.Kind == EventCircuit {
+			s.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
+		}
+	}
 	for _, t := range trials {
 		switch t.State {
 		case journal.TrialDone:
@@ -124,6 +136,14 @@ func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	rounds, err := j.ListRounds(name)
+	if err != nil {
+		return nil, err
+	}
+	planners := map[uint64]string{}
+	for _, r := range rounds {
+		planners[r.ID] = r.Planner
+	}
 	ordered := Leaderboard(trials, cfg.Metric)
 	listed := map[uint64]bool{}
 	for _, t := range ordered {
@@ -137,7 +157,7 @@ func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
 	rows := make([]TrialRow, len(ordered))
 	for i, t := range ordered {
 		rows[i] = TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(t.Std), FoldScores: []Num{},
-			Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis,
+			Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal, Planner: planners[t.Round],
 			Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
 		for _, f := range t.FoldScores {
 			rows[i].FoldScores = append(rows[i].FoldScores, Num(f))
