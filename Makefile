@@ -35,8 +35,10 @@ demo: build
 	$(BIN) holdout --study demo --db $(DEMO_DB)
 
 # Benchmarks and long checks; figures are quoted as ratios in the notes.
-# bench.sh: GBDT vs XGBoost-hist and sklearn HGB on the 1M-row sets, then the
-# LightGBM CLI exactness check (skipped with a message when no binary is found).
+# bench.sh: GBDT (cmd/gbdtbench), exact and quantized, vs the LightGBM CLI
+# (default and use_quantized_grad=true), XGBoost-hist and sklearn HGB on the
+# 1M-row sets, then the LightGBM CLI exactness check of every row, quantized
+# or not (LightGBM parts skipped with a message when no binary is found).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./features/... ./journal/...
 	$(GO) test -count=1 -tags bench -run HundredKills -v ./journal/

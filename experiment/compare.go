@@ -2,10 +2,10 @@ package experiment
 
 import (
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -91,40 +91,8 @@ func medianPrune(metric string, done [][]float64) PruneFunc {
 	}
 }
 
-// leaderOf returns the finished trial with the highest lower bound on its
-// score: mean − standard error over folds (oriented so that higher is
-// better). It is the study's pick — for the planner to build on, for the
-// holdout and for promotion. The incumbent (incumbentOf) only changes on a
-// significant fold-paired win and records which improvements were real;
-// choosing by it would keep an early trial that later ones beat by amounts
-// each test alone cannot confirm (on creditcard_10k a first-finished
-// logistic regression at holdout AUC 0.978 against tuned GBDTs at
-// 0.981–0.984). The lower bound still discounts a trial whose mean rests
-// on one lucky fold.
+// leaderOf is the study's pick: the finished trial with the best mean −
+// standard error (studyview.Leader, which status and the report share).
 func leaderOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
-	var best journal.Trial
-	bestLB := math.Inf(-1)
-	found := false
-	for _, t := range trials {
-		if t.State != journal.TrialDone || len(t.FoldScores) == 0 || math.IsNaN(t.Mean) {
-			continue
-		}
-		lb := lowerBound(metric, t)
-		if !found || lb > bestLB || (lb == bestLB && t.ID < best.ID) {
-			best, bestLB, found = t, lb, true
-		}
-	}
-	return best, found
-}
-
-func lowerBound(metric string, t journal.Trial) float64 {
-	m := t.Mean
-	if !higherIsBetter(metric) {
-		m = -m
-	}
-	se := 0.0
-	if len(t.FoldScores) > 1 && !math.IsNaN(t.Std) {
-		se = t.Std / math.Sqrt(float64(len(t.FoldScores)))
-	}
-	return m - se
+	return studyview.Leader(metric, trials)
 }

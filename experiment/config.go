@@ -1,17 +1,15 @@
 package experiment
 
 import (
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
-	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 )
 
 // ConfigVersion is the version of StudyConfig's stored JSON form.
-const ConfigVersion = 1
+const ConfigVersion = studyview.ConfigVersion
 
 // Metrics a study may optimise.
 const (
@@ -31,49 +29,16 @@ const (
 type TrialSpec = plan.TrialSpec
 
 // StudyConfig is a study's stored configuration: fixed at creation, restored
-// by resume. HoldoutRows are the rows set aside before the first trial.
+// by resume. Its fields and JSON form are the read model's
+// (studyview.Config, which status and the report decode); this type adds
+// what only a writer needs, such as Validate.
 type StudyConfig struct {
-	Data         string               `json:"data"`
-	Target       string               `json:"target"`
-	Positive     string               `json:"positive,omitempty"`
-	Load         features.LoadOptions `json:"load"`
-	Task         string               `json:"task,omitempty"`
-	Metric       string               `json:"metric"`
-	Holdout      float64              `json:"holdout"`
-	HoldoutSplit string               `json:"holdout_split,omitempty"` // "stratified" (default) or "modulo"
-	Folds        int                  `json:"folds"`                   // 0: by data size (resolveFolds)
-	Screen       string               `json:"screen,omitempty"`        // screening rung: "auto", "off" (also when empty: studies from before it) or a fraction
-	TimeCol      string               `json:"time_col,omitempty"`
-	Seed         uint64               `json:"seed"`
-	Planner      string               `json:"planner"`
-	LLM          *planner.LLMConfig   `json:"llm,omitempty"` // --planner llm's settings (never the key)
-	Workers      int                  `json:"workers"`
-	Budget       Duration             `json:"budget"`
-	MaxTrials    int                  `json:"max_trials,omitempty"`
-	TrialTimeout Duration             `json:"trial_timeout"`
-	MemoryBudget int64                `json:"memory_budget_bytes"`
-	HoldoutRows  []int                `json:"holdout_rows"`
+	studyview.Config
+	LLM *planner.LLMConfig `json:"llm,omitempty"` // --planner llm's settings (never the key)
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").
-type Duration time.Duration
-
-// MarshalJSON writes the duration as text.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads the text form.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+type Duration = studyview.Duration
 
 func higherIsBetter(metric string) bool { return plan.HigherIsBetter(metric) }
 

@@ -226,7 +226,8 @@ func ensembleOf(cands []bagged, counts []int) *Fitted {
 		w := float64(n) / float64(total)
 		f.Parts = append(f.Parts, EnsemblePart{Trial: cands[c].trial.ID, Weight: w})
 		for _, m := range cands[c].fit.Members {
-			m.weight *= w
+			m.Weight *= w
+			m.Trial = cands[c].trial.ID
 			f.Members = append(f.Members, m)
 		}
 		trees += w * float64(cands[c].fit.Trees)
@@ -272,12 +273,10 @@ func (s *Search) bag(ctx context.Context, spec TrialSpec, threads int, keepOOF b
 				return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
 			}
 		}
-		ff.weight = 1 / float64(len(s.Folds))
-		f.Members = append(f.Members, ff.member)
+		ff.Weight = 1 / float64(len(s.Folds))
+		f.Members = append(f.Members, ff.Member)
 		trees += ff.bestIter
 	}
-	if spec.Model == ModelGBDT {
-		f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds))))
-	}
+	f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds)))) // 0 for a kind early stopping does not size
 	return f, oof, nil
 }

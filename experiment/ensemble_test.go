@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -161,8 +162,8 @@ func ids(ts []journal.Trial) []uint64 {
 // then ScoreHoldout's ensemble: its weights sum to 1 over the trials it
 // names, its CV is its blend's out-of-fold score (at least the tied start's
 // and recomputable from the parts' bags), its holdout prediction is the
-// weighted mean of the parts' bags, it is journaled as an event, and a
-// second call gives the same figures.
+// weighted mean of the parts' bags, it is journaled as a holdout read, and
+// a second call gives the same figures and is journaled as a repeat.
 func TestEnsembleHoldoutOnCriteo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -179,10 +180,11 @@ func TestEnsembleHoldoutOnCriteo(t *testing.T) {
 	}
 	defer j.Close()
 	opts := HoldoutOptions{Top: 2, Threads: 1, Ensemble: EnsembleOptions{CostShare: 10}}
-	first, err := ScoreHoldout(context.Background(), j, "e", opts)
+	firstRes, err := ScoreHoldout(context.Background(), j, "e", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	first := firstRes.Scores
 	if len(first) != 3 || first[0].Final != FinalEnsemble || first[1].Final != FinalBag {
 		t.Fatalf("rows %+v: want the ensemble then 2 bags", first)
 	}
@@ -198,28 +200,29 @@ func TestEnsembleHoldoutOnCriteo(t *testing.T) {
 		t.Errorf("parts %+v: weights sum to %v, trial %d", ens.Parts, sum, ens.Trial)
 	}
 	t.Logf("ensemble %s: CV %.4f, holdout AUC %.4f", DescribeParts(ens.Parts), float64(ens.CV), ens.Holdout.AUC)
-	again, err := ScoreHoldout(context.Background(), j, "e", opts)
+	againRes, err := ScoreHoldout(context.Background(), j, "e", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	again := againRes.Scores
 	if again[0].Holdout.AUC != ens.Holdout.AUC || again[0].CV != ens.CV || DescribeParts(again[0].Parts) != DescribeParts(ens.Parts) {
 		t.Errorf("second call: %+v, first %+v", again[0], ens)
 	}
-	events, err := j.ListEvents("e")
+	reads, err := j.ListHoldoutReads("e")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, e := range events {
-		if e.Kind == "holdout" {
-			n++
-			if e.Details["parts"] != DescribeParts(ens.Parts) || e.Details["final"] != FinalEnsemble {
-				t.Errorf("event %+v", e)
-			}
-		}
+	if len(reads) != 2 || reads[0].Standing != journal.ReadVerdict || reads[1].Standing != journal.ReadRepeat || reads[1].RepeatOf != 1 {
+		t.Fatalf("reads %+v: want the verdict, then a repeat of it", reads)
 	}
-	if n != 2 {
-		t.Errorf("%d holdout events, want one per call", n)
+	m := reads[0].Models[0]
+	if m.Role != "final" || m.Final != FinalEnsemble || studyview.DescribeHoldoutParts(m.Parts) != DescribeParts(ens.Parts) || m.Metrics[MetricAUC].Value != ens.Holdout.AUC || m.Metrics[MetricAUC].SE != ens.Holdout.AUCStdErr {
+		t.Errorf("read 1's ensemble: %+v", m)
+	}
+	for _, p := range m.Parts {
+		if tr, err := j.GetTrial("e", p.Trial); err != nil || tr.SpecHash != p.SpecHash || tr.Seed != p.Seed || tr.Holdout != nil {
+			t.Errorf("part %+v: trial %+v, %v", p, tr, err)
+		}
 	}
 
 	// The ensemble's holdout prediction is the weighted mean of its parts'

@@ -3,16 +3,13 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"maps"
-	"strconv"
 	"time"
 
-	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
@@ -49,6 +46,11 @@ func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, g Ga
 	if err != nil {
 		return nil, err
 	}
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	_, iterative := l.(trainer.Iterative)
 	start := time.Now()
 	defer func() { out.Timings[journal.PhaseTotal] = time.Since(start).Seconds() }()
 	if s.ScreenFrac > 0 {
@@ -73,7 +75,7 @@ func (s *Search) Evaluate(ctx context.Context, spec TrialSpec, threads int, g Ga
 			return nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
 		out.FoldScores = append(out.FoldScores, score)
-		if spec.Model == ModelGBDT {
+		if iterative {
 			out.BestIteration = append(out.BestIteration, bestIter)
 		}
 		if g.Prune != nil && k < len(s.Folds)-1 {
@@ -107,7 +109,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 // columns) and the model trained on the fold's training rows, and the
 // fold's validation rows as the model's design.
 type foldFit struct {
-	member
+	final.Member
 	valid    *trainer.Dataset
 	bestIter int
 }
@@ -127,7 +129,11 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		timings[name] += now.Sub(tick).Seconds()
 		tick = now
 	}
-	ff := &foldFit{}
+	ff := &foldFit{Member: final.Member{Kind: spec.Model}}
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
 
 	// Features: base columns straight from the shared design, or the
 	// pipeline fitted on this fold's training rows only.
@@ -144,9 +150,9 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 		if err != nil {
 			return nil, err
 		}
-		ff.pipeline = pipe
+		ff.Pipeline = pipe
 		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
-		if len(trainDS.Features) == 0 && (spec.Model == ModelGBDT || len(trainDS.Sparse) == 0) {
+		if !l.Usable(trainDS) {
 			return nil, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
 		}
 	} else if len(s.base.Features) == 0 {
@@ -154,60 +160,24 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 	}
 	phase(journal.PhaseFeatures)
 
-	switch spec.Model {
-	case ModelGBDT:
-		p, err := gbdt.ParseParams(gbdtParams(spec, threads))
-		if err != nil {
-			return nil, err
-		}
-		var train gbdt.Data
-		var valid *gbdt.Data
-		if trainDS == nil {
-			b, err := s.binned(ctx, p.MaxBin)
-			if err != nil {
-				return nil, err
-			}
-			train = gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Train}
-			valid = &gbdt.Data{Binned: b, Labels: s.Y, Rows: fold.Valid}
-		} else {
-			b, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
-			if err != nil {
-				return nil, err
-			}
-			vb, err := b.Bin(ctx, validDS)
-			if err != nil {
-				return nil, err
-			}
-			train = gbdt.Data{Binned: b, Labels: yTrain}
-			valid = &gbdt.Data{Binned: vb, Labels: yValid}
-		}
-		phase(journal.PhaseBin)
-		m, err := gbdt.Train(ctx, p, train, valid)
-		if err != nil {
-			return nil, err
-		}
-		ff.model, ff.bestIter = m, m.BestIteration()
-		if trainDS == nil {
-			validDS = s.foldValid(k)
-		}
-	case ModelLogreg:
-		p, err := linear.ParseParams(spec.Params)
-		if err != nil {
-			return nil, err
-		}
-		if trainDS == nil {
-			trainDS, validDS = s.base.Take(fold.Train), s.foldValid(k)
-		}
-		phase(journal.PhaseBin)
-		m, err := linear.Fit(ctx, trainDS, yTrain, p)
-		if err != nil {
-			return nil, locateValueError(s.Frame, fold.Train, err)
-		}
-		ff.model = m
-	default:
-		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads}
+	if trainDS == nil {
+		in.Train = trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Train, Memo: &s.memo}
+		in.Valid = &trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Valid, Memo: &s.memo}
+		validDS = s.foldValid(k)
+	} else {
+		in.Train = trainer.Part{Data: trainDS, Labels: yTrain}
+		in.Valid = &trainer.Part{Data: validDS, Labels: yValid}
 	}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return nil, locateValueError(s.Frame, fold.Train, err)
+	}
+	ff.Model, ff.bestIter = fit.Model, fit.BestIteration
+	// The learner's own data preparation (binning) is the bin phase.
+	timings[journal.PhaseBin] += fit.PrepareSeconds
 	phase(journal.PhaseTrain)
+	timings[journal.PhaseTrain] -= fit.PrepareSeconds
 	ff.valid = validDS
 	return ff, nil
 }
@@ -216,21 +186,12 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 // rows: for GBDT the scores its early stopping kept (equal to predicting
 // them again, bit for bit, at a fraction of the cost).
 func (ff *foldFit) validProba() ([]float64, error) {
-	if m, ok := ff.model.(*gbdt.Model); ok {
+	if m, ok := ff.Model.(interface{ ValidationProba() []float64 }); ok {
 		if p := m.ValidationProba(); p != nil {
 			return p, nil
 		}
 	}
-	return ff.model.PredictProba(ff.valid)
-}
-
-// gbdtParams are a GBDT trial's parameters as the trainer takes them: the
-// spec's, with the trial's seed and thread count.
-func gbdtParams(spec TrialSpec, threads int) map[string]string {
-	kv := maps.Clone(spec.Params)
-	kv["num_threads"] = strconv.Itoa(threads)
-	kv["seed"] = strconv.FormatUint(spec.Seed, 10)
-	return kv
+	return ff.Model.PredictProba(ff.valid)
 }
 
 func scoreMetric(metric string, y, p []float64) (float64, error) {
@@ -243,21 +204,4 @@ func scoreMetric(metric string, y, p []float64) (float64, error) {
 		return metrics.LogLoss(y, p, nil, 0)
 	}
 	return 0, fmt.Errorf("unknown metric %q", metric)
-}
-
-// DesignFromOutput converts a feature pipeline's output into the design a
-// learner trains on (see dsl.Output for the field-by-field mapping).
-func DesignFromOutput(o *dsl.Output) *trainer.Dataset {
-	d := &trainer.Dataset{Rows: o.Rows}
-	for _, c := range o.Columns {
-		if c.Kind == features.Categorical {
-			d.Features = append(d.Features, trainer.Feature{Name: c.Name, Categorical: true, NumCategories: len(c.Levels), Values: dsl.CodesAsFloat(c)})
-		} else {
-			d.Features = append(d.Features, trainer.Feature{Name: c.Name, Values: c.Num})
-		}
-	}
-	for _, sp := range o.Sparse {
-		d.Sparse = append(d.Sparse, trainer.SparseBlock{Name: sp.Name, Width: sp.Width, RowPtr: sp.RowPtr, Index: sp.Index, Value: sp.Value})
-	}
-	return d
 }

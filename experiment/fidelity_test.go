@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"context"
-	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -10,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/experiment/plan"
+
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -164,7 +167,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg}); err != nil {
 		t.Fatal(err)
 	}
-	j, err := OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +194,7 @@ func TestRunWithScreeningJournalsTheRung(t *testing.T) {
 	if screened == 0 || full < screenStartup {
 		t.Errorf("%d screened out, %d finished of %d trials", screened, full, len(trials))
 	}
-	st, err := ReadStatus(j, "s")
+	st, err := studyview.ReadStatus(j, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +236,7 @@ func TestBagMembersAreTheFoldModelsTheCVScored(t *testing.T) {
 		}
 		mean := make([]float64, len(all))
 		for k, m := range bag.Members {
-			one := &Fitted{Spec: spec, Members: []member{m}}
+			one := &Fitted{Spec: spec, Members: []final.Member{m}}
 			valid := s.Frame.Take(s.Folds[k].Valid)
 			p, err := one.Predict(context.Background(), s, valid)
 			if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 	"github.com/nightshift-ml/nightshift/trainer/linear"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 	"github.com/nightshift-ml/nightshift/trainer/split"
@@ -33,7 +33,7 @@ type FitConfig struct {
 	// validation row when i % round(1/Holdout) is the last residue: the
 	// split the peer benchmark scripts use).
 	SplitMode string
-	Model     string // "gbdt" or "logreg"
+	Model     string // a model kind (learners.Kinds)
 	// Features is a feature set in the transform language (empty: the
 	// base columns as they are).
 	Features string
@@ -57,32 +57,38 @@ type FitResult struct {
 	BestIteration  int                     `json:"best_iteration"`
 	Metrics        metrics.Report          `json:"metrics"`
 	Unused         []features.UnusedColumn `json:"unused"`
+	// Warnings are what loading did unasked (strings read as missing in a
+	// numeric column), for the training and the validation file.
+	Warnings []features.Warning `json:"warnings"`
 
 	// Predictions are the validation rows' probabilities, in input order.
 	Predictions []float64 `json:"-"`
 	model       trainer.Model
+	learner     trainer.Learner
 }
+
+// Learner is the model kind that was fitted.
+func (r *FitResult) Learner() trainer.Learner { return r.learner }
 
 // WriteModel writes the fitted model's file: LightGBM text for gbdt, JSON for logreg.
 func (r *FitResult) WriteModel(w io.Writer) error {
-	switch m := r.model.(type) {
-	case *gbdt.Model:
-		return m.WriteText(w)
-	case *linear.Model:
-		return m.Save(w)
-	}
-	return fmt.Errorf("model %T cannot be saved", r.model)
+	return r.learner.Save(w, r.model)
 }
 
 // Fit trains one model on a table and scores its validation rows. With a
 // feature spec, the pipeline is fitted on the training rows only and
 // applied to the validation rows (target encodings out-of-fold).
 func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
+	l, err := learners.Lookup(cfg.Model)
+	if err != nil {
+		return nil, fmt.Errorf("--%w", err)
+	}
 	tab, err := LoadTable(cfg.Table)
 	if err != nil {
 		return nil, err
 	}
-	res := &FitResult{Model: cfg.Model, Rows: tab.Frame.Rows, Positive: tab.Target.Positive, LoadSeconds: tab.LoadSeconds}
+	res := &FitResult{Model: cfg.Model, Rows: tab.Frame.Rows, Positive: tab.Target.Positive, LoadSeconds: tab.LoadSeconds,
+		Warnings: append([]features.Warning{}, tab.Frame.Warnings...)}
 	y := tab.Target.Y
 
 	// The training and validation frames.
@@ -96,6 +102,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		res.Warnings = append(res.Warnings, vtab.Frame.Warnings...)
 		if err := vtab.Frame.AlignTo(tab.Frame); err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.ValidPath, err)
 		}
@@ -155,46 +162,22 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	}
 	res.FeatureSeconds = time.Since(start).Seconds()
 	res.Columns = len(trainDS.Features)
-	if len(trainDS.Features) == 0 && (cfg.Model == "gbdt" || len(trainDS.Sparse) == 0) {
+	if !l.Usable(trainDS) {
 		return nil, fmt.Errorf("%s: no usable feature columns (%d unused: text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\")", cfg.Table.Path, len(res.Unused))
 	}
 
 	start = time.Now()
-	switch cfg.Model {
-	case "gbdt":
-		kv := withDefault(cfg.Params, "num_threads", strconv.Itoa(threads))
-		kv = withDefault(kv, "seed", strconv.FormatUint(cfg.Seed, 10))
-		p, err := gbdt.ParseParams(kv)
-		if err != nil {
-			return nil, err
-		}
-		binned, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
-		if err != nil {
-			return nil, err
-		}
-		vb, err := binned.Bin(ctx, validDS)
-		if err != nil {
-			return nil, fmt.Errorf("validation rows: %w", err)
-		}
-		m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: binned, Labels: yTrain}, &gbdt.Data{Binned: vb, Labels: yValid})
-		if err != nil {
-			return nil, err
-		}
-		res.model = m
-		res.BestIteration = m.BestIteration()
-	case "logreg":
-		p, err := linear.ParseParams(cfg.Params)
-		if err != nil {
-			return nil, err
-		}
-		m, err := linear.Fit(ctx, trainDS, yTrain, p)
-		if err != nil {
-			return nil, locateValueError(trainFrame, nil, err)
-		}
-		res.model = m
-	default:
-		return nil, fmt.Errorf("--model %q: want gbdt or logreg", cfg.Model)
+	in, err := fitInput(cfg.Params, cfg.Seed, threads)
+	if err != nil {
+		return nil, err
 	}
+	in.Train = trainer.Part{Data: trainDS, Labels: yTrain}
+	in.Valid = &trainer.Part{Data: validDS, Labels: yValid}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return nil, locateValueError(trainFrame, nil, err)
+	}
+	res.model, res.learner, res.BestIteration = fit.Model, l, fit.BestIteration
 	res.TrainSeconds = time.Since(start).Seconds()
 
 	start = time.Now()
@@ -234,13 +217,27 @@ func takeFloats(v []float64, idx []int) []float64 {
 	return out
 }
 
-func withDefault(kv map[string]string, k, v string) map[string]string {
-	out := make(map[string]string, len(kv)+1)
-	for a, b := range kv {
-		out[a] = b
+// fitInput is `fit`'s learner settings: --seed and --threads unless the
+// parameters name seed or num_threads themselves (those win).
+func fitInput(params map[string]string, seed uint64, threads int) (trainer.FitInput, error) {
+	in := trainer.FitInput{Params: map[string]string{}, Seed: seed, Threads: threads}
+	for k, v := range params {
+		switch k {
+		case "seed":
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return in, fmt.Errorf("--param seed=%q: want a non-negative integer", v)
+			}
+			in.Seed = n
+		case "num_threads":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return in, fmt.Errorf("--param num_threads=%q: want a non-negative integer", v)
+			}
+			in.Threads = n
+		default:
+			in.Params[k] = v
+		}
 	}
-	if _, ok := out[k]; !ok {
-		out[k] = v
-	}
-	return out
+	return in, nil
 }

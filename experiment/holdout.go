@@ -3,18 +3,18 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
@@ -23,8 +23,10 @@ import (
 // fold, predictions averaged), or an ensemble of several trials' bags
 // (weighted average). It is what promotion exports.
 type Fitted struct {
-	Spec    TrialSpec
-	Members []member
+	Spec TrialSpec
+	// Members are the fitted models (final.Member: kind, weight, trial,
+	// pipeline or nil for base columns, model).
+	Members []final.Member
 	// Trees is the GBDT's number of trees: of the refit (the mean best
 	// iteration over the trial's folds), or the mean over the bag's
 	// members (the weighted mean over an ensemble's trials); 0 for logreg.
@@ -32,14 +34,6 @@ type Fitted struct {
 	// Parts are an ensemble's trials and weights (nil for one trial's
 	// model); Spec is then the heaviest trial's.
 	Parts []EnsemblePart
-}
-
-// member is one fitted model with its feature pipeline (nil for base
-// columns).
-type member struct {
-	pipeline *dsl.Pipeline
-	model    trainer.Model
-	weight   float64 // share of the average (the members' weights sum to 1)
 }
 
 // Final models a study can score on the holdout.
@@ -63,7 +57,7 @@ func (s *Search) Bag(ctx context.Context, spec TrialSpec, threads int) (*Fitted,
 // validation part left to watch).
 func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, threads int) (*Fitted, error) {
 	f := &Fitted{Spec: spec}
-	var m member
+	m := final.Member{Kind: spec.Model}
 	var design *trainer.Dataset
 	fs, err := s.featureSpec(spec.Features)
 	if err != nil {
@@ -74,88 +68,49 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 		if err != nil {
 			return nil, err
 		}
-		m.pipeline, design = pipe, DesignFromOutput(out)
+		m.Pipeline, design = pipe, DesignFromOutput(out)
 	} else {
 		design = s.base
 	}
-	switch spec.Model {
-	case ModelGBDT:
-		kv := gbdtParams(spec, threads)
-		kv["early_stopping_round"] = "0"
+	l, err := learners.Lookup(spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads, Train: trainer.Part{Data: design, Labels: s.Y}}
+	if fs == nil {
+		in.Train.Memo = &s.memo
+	}
+	if it, ok := l.(trainer.Iterative); ok {
 		if len(bestIter) > 0 {
 			sum := 0
 			for _, b := range bestIter {
 				sum += b
 			}
 			f.Trees = max(1, int(math.Round(float64(sum)/float64(len(bestIter)))))
-			kv["num_iterations"] = strconv.Itoa(f.Trees)
 		}
-		p, err := gbdt.ParseParams(kv)
-		if err != nil {
-			return nil, err
-		}
-		var b *gbdt.BinnedDataset
-		if spec.Features == "" {
-			b, err = s.binned(ctx, p.MaxBin)
-		} else {
-			b, err = gbdt.NewBinnedDataset(ctx, design, p.MaxBin)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m.model, err = gbdt.Train(ctx, p, gbdt.Data{Binned: b, Labels: s.Y}, nil); err != nil {
-			return nil, err
-		}
-	case ModelLogreg:
-		p, err := linear.ParseParams(spec.Params)
-		if err != nil {
-			return nil, err
-		}
-		if m.model, err = linear.Fit(ctx, design, s.Y, p); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("model %q: want gbdt or logreg", spec.Model)
+		in.Params = it.FixedIterations(spec.Params, f.Trees)
 	}
-	m.weight = 1
-	f.Members = []member{m}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	m.Model, m.Weight = fit.Model, 1
+	f.Members = []final.Member{m}
 	return f, nil
+}
+
+// Final is f in its standalone form: its members and the input schema
+// of s (the study's columns, kinds and dictionaries), which is all it
+// needs to predict.
+func (f *Fitted) Final(s *Search) *final.Model {
+	return &final.Model{Schema: s.schema(), Members: f.Members}
 }
 
 // Predict scores a frame with the fitted pipelines and models: the
 // members' probabilities averaged with their weights. Its columns must be
 // the study's (same kinds and dictionaries: features.AlignTo).
 func (f *Fitted) Predict(ctx context.Context, s *Search, fr *features.Frame) ([]float64, error) {
-	var base *trainer.Dataset
-	sum := make([]float64, fr.Rows)
-	weights := 0.0
-	for _, m := range f.Members {
-		design := base
-		if m.pipeline != nil {
-			out, err := m.pipeline.Apply(ctx, fr)
-			if err != nil {
-				return nil, err
-			}
-			design = DesignFromOutput(out)
-		} else if base == nil {
-			base, _ = DesignFromFrame(fr.Without(s.hidden...))
-			design = base
-		}
-		p, err := m.model.PredictProba(design)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range p {
-			sum[i] += m.weight * v
-		}
-		weights += m.weight
-	}
-	if weights != 1 {
-		for i := range sum {
-			sum[i] /= weights
-		}
-	}
-	return sum, nil
+	return f.Final(s).Predict(ctx, fr)
 }
 
 // HoldoutScore is one final model scored on the holdout: a trial's bag or
@@ -167,9 +122,15 @@ type HoldoutScore struct {
 	CV      Num            `json:"cv"`
 	CVStd   Num            `json:"cv_std"`
 	Holdout metrics.Report `json:"holdout"`
-	Trees   int            `json:"trees,omitempty"`
-	Final   string         `json:"final"` // FinalEnsemble, FinalBag or FinalRefit
-	Parts   []EnsemblePart `json:"parts,omitempty"`
+	// SE are the holdout figures' standard errors by metric name
+	// (holdoutFigures).
+	SE    map[string]Num `json:"holdout_se"`
+	Trees int            `json:"trees,omitempty"`
+	Final string         `json:"final"` // FinalEnsemble, FinalBag or FinalRefit
+	Parts []EnsemblePart `json:"parts,omitempty"`
+	// Pick marks the study's pick (the leader: best mean − SE), the
+	// trial status names as best.
+	Pick bool `json:"pick,omitempty"`
 	// Seconds is the time taken to fit this model (the ensemble's: all its
 	// candidates' bags and the selection).
 	Seconds float64 `json:"seconds"`
@@ -181,16 +142,33 @@ type HoldoutOptions struct {
 	Threads  int    // threads per fit
 	Final    string // FinalEnsemble (default), FinalBag or FinalRefit
 	Ensemble EnsembleOptions
+	// Command is the command line, journaled with the read.
+	Command string
 }
 
-// ScoreHoldout fits the study's final models on the search part and
-// scores each once on the holdout rows, recording the figures in the
-// journal (a trial's in the trial, the ensemble's in a "holdout" event).
-// With FinalEnsemble the ensemble comes first, then the best o.Top
+// ErrNoFinishedTrial is returned by ScoreHoldout for a study with no
+// finished trial: there is no model to score, and the holdout stays
+// unread.
+var ErrNoFinishedTrial = errors.New("no finished trial")
+
+// HoldoutResult is one ScoreHoldout call: the models it scored and the
+// holdout read it journaled for them.
+type HoldoutResult struct {
+	Scores []HoldoutScore
+	// Read is this call's read as stored (its ID and standing); Reads all
+	// of the study's reads, this one last.
+	Read  journal.HoldoutRead
+	Reads []journal.HoldoutRead
+}
+
+// ScoreHoldout fits the study's final models on the search part, scores
+// each once on the holdout rows and journals everything it scored as one
+// holdout read (journal.HoldoutRead), also when it fails after scoring a
+// model. With FinalEnsemble the ensemble comes first, then the best o.Top
 // trials' bags; otherwise the best o.Top trials' bags or refits, the
-// leader first. This is the only path (with promotion) that reads holdout
-// rows.
-func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o HoldoutOptions) ([]HoldoutScore, error) {
+// leader first. Trials' own records are never changed. This is the only
+// path (with promotion) that reads holdout rows.
+func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o HoldoutOptions) (*HoldoutResult, error) {
 	if o.Final == "" {
 		o.Final = FinalEnsemble
 	}
@@ -201,9 +179,21 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if err != nil {
 		return nil, err
 	}
-	tab, err := LoadTable(TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load})
+	trials, err := j.ListTrials(study)
 	if err != nil {
 		return nil, err
+	}
+	// The leader (best lower bound) first, then the rest by mean; finished
+	// trials only.
+	inc, ok := leaderOf(cfg.Metric, trials)
+	if !ok {
+		return nil, noFinishedTrial(study, trials)
+	}
+	board := []journal.Trial{inc}
+	for _, t := range studyview.Leaderboard(trials, cfg.Metric) {
+		if t.ID != inc.ID && t.State == journal.TrialDone {
+			board = append(board, t)
+		}
 	}
 	fp, err := journal.FingerprintFile(ctx, cfg.Data)
 	if err != nil {
@@ -212,45 +202,94 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if !fp.Equal(st.Data) {
 		return nil, fmt.Errorf("%s: %w (was %s, now %s)", cfg.Data, ErrDataChanged, st.Data, fp)
 	}
+	tab, err := LoadStudyTable(j, st, cfg)
+	if err != nil {
+		return nil, err
+	}
 	s, err := NewSearch(tab, cfg.HoldoutRows, &cfg)
 	if err != nil {
 		return nil, err
 	}
-	h := &holdoutRun{j: j, study: study, s: s, hold: tab.Frame.Take(cfg.HoldoutRows), y: takeFloats(tab.Target.Y, cfg.HoldoutRows)}
-	trials, err := j.ListTrials(study)
+	h := &holdoutRun{s: s, hold: tab.Frame.Take(cfg.HoldoutRows), y: takeFloats(tab.Target.Y, cfg.HoldoutRows), trials: map[uint64]journal.Trial{}}
+	for _, t := range trials {
+		h.trials[t.ID] = t
+	}
+	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, Metric: cfg.Metric, Rows: len(h.y)}
+	for _, v := range h.y {
+		if v == 1 {
+			read.Positives++
+		}
+	}
+	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
+	if len(read.Models) == 0 {
+		return nil, err // nothing was scored: the holdout is still unread
+	}
+	if err != nil {
+		read.Error = err.Error()
+	}
+	stored, jerr := j.AddHoldoutRead(study, read)
+	if err != nil {
+		if jerr != nil {
+			return nil, fmt.Errorf("%w (and the read could not be journaled: %v)", err, jerr)
+		}
+		return nil, err
+	}
+	if jerr != nil {
+		return nil, jerr
+	}
+	reads, err := j.ListHoldoutReads(study)
 	if err != nil {
 		return nil, err
 	}
-	// The leader (best lower bound) first, then the rest by mean; finished
-	// trials only.
-	var board []journal.Trial
-	if inc, ok := leaderOf(cfg.Metric, trials); ok {
-		board = append(board, inc)
-		for _, t := range Leaderboard(trials, cfg.Metric) {
-			if t.ID != inc.ID && t.State == journal.TrialDone {
-				board = append(board, t)
-			}
+	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads}, nil
+}
+
+// noFinishedTrial says why a study has nothing to score.
+func noFinishedTrial(study string, trials []journal.Trial) error {
+	if len(trials) == 0 {
+		return fmt.Errorf("study %q has no trials yet (run it with nightshift resume --study %s): %w", study, study, ErrNoFinishedTrial)
+	}
+	var c studyview.StatusCounts
+	for _, t := range trials {
+		switch t.State {
+		case journal.TrialFailed:
+			c.Failed++
+		case journal.TrialPruned:
+			c.Pruned++
+		case journal.TrialRunning:
+			c.Running++
+		case journal.TrialInterrupted:
+			c.Interrupted++
 		}
 	}
+	return fmt.Errorf("study %q has no finished trial to score (%d trials: %d failed, %d pruned, %d running, %d interrupted; nightshift trials --study %s shows why): %w",
+		study, len(trials), c.Failed, c.Pruned, c.Running, c.Interrupted, study, ErrNoFinishedTrial)
+}
+
+// scoreAll scores the final model and the top trials, appending each to
+// read as soon as it is scored.
+func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial, pick uint64, o HoldoutOptions, read *journal.HoldoutRead) ([]HoldoutScore, error) {
+	s := h.s
 	var out []HoldoutScore
 	bags := map[uint64]bagged{}
-	if o.Final == FinalEnsemble && len(board) > 0 {
+	if o.Final == FinalEnsemble {
 		sc, cands, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, sc)
+		h.record(read, "final", sc)
 		for _, c := range cands {
 			bags[c.trial.ID] = c
 		}
 	}
-	for _, t := range board[:min(o.Top, len(board))] {
+	for i, t := range board[:min(o.Top, len(board))] {
 		start := time.Now()
 		f := bags[t.ID].fit
 		if f == nil { // not bagged for the ensemble
 			spec, err := trialSpec(t)
 			if err != nil {
-				return nil, err
+				return out, err
 			}
 			if o.Final == FinalRefit {
 				f, err = s.Refit(ctx, spec, t.BestIteration, o.Threads)
@@ -258,16 +297,12 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 				f, err = s.Bag(ctx, spec, o.Threads)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)
+				return out, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)
 			}
 		}
-		rep, err := h.score(ctx, f)
+		rep, se, err := h.score(ctx, f)
 		if err != nil {
-			return nil, fmt.Errorf("trial %d: %w", t.ID, err)
-		}
-		t.Holdout = map[string]float64{"auc": rep.AUC, "pr_auc": rep.PRAUC, "logloss": rep.LogLoss, "brier": rep.Brier}
-		if _, err := j.PutTrial(study, t); err != nil {
-			return nil, err
+			return out, fmt.Errorf("trial %d: %w", t.ID, err)
 		}
 		final := o.Final
 		if final == FinalEnsemble {
@@ -275,36 +310,87 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 		}
 		// Seconds: the fit and the scoring (a bag reused from the ensemble: its fit then).
 		secs := time.Since(start).Seconds() + bags[t.ID].seconds
-		out = append(out, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, Trees: f.Trees, Final: final, Seconds: secs})
+		sc := HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, SE: se, Trees: f.Trees, Final: final,
+			Parts: []EnsemblePart{{Trial: t.ID, Weight: 1}}, Pick: t.ID == pick, Seconds: secs}
+		out = append(out, sc)
+		role := "trial"
+		if o.Final != FinalEnsemble && i == 0 {
+			role = "final"
+		}
+		h.record(read, role, sc)
 	}
 	return out, nil
 }
 
-// holdoutRun is one ScoreHoldout call's search part and holdout rows.
-type holdoutRun struct {
-	j     *journal.Journal
-	study string
-	s     *Search
-	hold  *features.Frame
-	y     []float64
+// record adds a scored model to the read.
+func (h *holdoutRun) record(read *journal.HoldoutRead, role string, sc HoldoutScore) {
+	m := journal.HoldoutModel{Role: role, Final: sc.Final, Metrics: map[string]journal.Figure{},
+		CV: float64(sc.CV), CVStd: float64(sc.CVStd), Trees: sc.Trees, Seconds: sc.Seconds}
+	for _, p := range sc.Parts {
+		t := h.trials[p.Trial]
+		m.Parts = append(m.Parts, journal.HoldoutPart{Trial: p.Trial, SpecHash: t.SpecHash, Seed: t.Seed, Weight: p.Weight})
+	}
+	values := map[string]float64{MetricAUC: sc.Holdout.AUC, MetricPRAUC: sc.Holdout.PRAUC, MetricLogLoss: sc.Holdout.LogLoss, "brier": sc.Holdout.Brier}
+	for k, v := range values {
+		m.Metrics[k] = journal.Figure{Value: v, SE: float64(sc.SE[k])}
+	}
+	read.Models = append(read.Models, m)
 }
 
-// score predicts the holdout rows with f and computes every metric.
-func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, error) {
+// holdoutRun is one ScoreHoldout call's search part, holdout rows and
+// the study's trials by ID.
+type holdoutRun struct {
+	s      *Search
+	hold   *features.Frame
+	y      []float64
+	trials map[uint64]journal.Trial
+}
+
+// score predicts the holdout rows with f and computes every metric with
+// its standard error.
+func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, map[string]Num, error) {
 	pred, err := f.Predict(ctx, h.s, h.hold)
 	if err != nil {
-		return metrics.Report{}, fmt.Errorf("predict the holdout: %w", err)
+		return metrics.Report{}, nil, fmt.Errorf("predict the holdout: %w", err)
 	}
 	rep, err := metrics.Compute(h.y, pred)
 	if err != nil {
-		return metrics.Report{}, fmt.Errorf("holdout: %w", err)
+		return metrics.Report{}, nil, fmt.Errorf("holdout: %w", err)
 	}
-	return rep, nil
+	return rep, holdoutSE(h.y, pred, rep), nil
+}
+
+// holdoutSE are the standard errors of the holdout figures: AUC's
+// Hanley–McNeil SE (metrics.AUCStdErr); for average precision the binomial
+// approximation √(AP(1−AP)/positives) (Boyd, Eng & Page 2013, "Area under
+// the precision-recall curve: point estimates and confidence intervals");
+// for log loss and Brier, which are means of per-row losses, the sample
+// standard deviation of those losses over √rows.
+func holdoutSE(y, p []float64, rep metrics.Report) map[string]Num {
+	n := float64(len(y))
+	var ll, br []float64
+	for i, yi := range y {
+		q := min(max(p[i], metrics.DefaultEps), 1-metrics.DefaultEps)
+		if yi == 1 {
+			ll = append(ll, -math.Log(q))
+		} else {
+			ll = append(ll, -math.Log(1-q))
+		}
+		br = append(br, (p[i]-yi)*(p[i]-yi))
+	}
+	meanSE := func(xs []float64) float64 {
+		_, sd := meanStd(xs)
+		return sd / math.Sqrt(n)
+	}
+	apSE := math.NaN()
+	if rep.Positives > 0 {
+		apSE = math.Sqrt(rep.PRAUC * (1 - rep.PRAUC) / float64(rep.Positives))
+	}
+	return map[string]Num{MetricAUC: Num(rep.AUCStdErr), MetricPRAUC: Num(apSE), MetricLogLoss: Num(meanSE(ll)), "brier": Num(meanSE(br))}
 }
 
 // ensemble bags the candidates, selects their weights on the out-of-fold
-// predictions, scores the ensemble on the holdout and journals it as a
-// "holdout" event.
+// predictions and scores the ensemble on the holdout.
 func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (HoldoutScore, []bagged, error) {
 	start := time.Now()
 	s := h.s
@@ -332,30 +418,14 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 		return HoldoutScore{}, nil, err
 	}
 	f := ensembleOf(bags, counts)
-	parts := f.Parts
-	rep, err := h.score(ctx, f)
+	rep, se, err := h.score(ctx, f)
 	if err != nil {
 		return HoldoutScore{}, nil, fmt.Errorf("ensemble: %w", err)
 	}
 	mean, std := meanStd(foldScores)
-	sc := HoldoutScore{Trial: parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, Trees: f.Trees, Final: FinalEnsemble, Parts: parts, Seconds: time.Since(start).Seconds()}
-	ids := make([]string, len(cands))
-	for i, t := range cands {
-		ids[i] = strconv.FormatUint(t.ID, 10)
-	}
-	_, err = h.j.AddEvent(h.study, journal.Event{
-		Kind: "holdout", Time: time.Now().UTC(),
-		Message: fmt.Sprintf("ensemble of %s (from %d candidates): holdout AUC %.4f, CV %.4f ± %.4f", DescribeParts(parts), len(cands), rep.AUC, mean, std),
-		Details: map[string]string{
-			"final": FinalEnsemble, "parts": DescribeParts(parts), "candidates": strings.Join(ids, ","),
-			"cv": fmtFloat(mean), "cv_std": fmtFloat(std),
-			"auc": fmtFloat(rep.AUC), "pr_auc": fmtFloat(rep.PRAUC), "logloss": fmtFloat(rep.LogLoss), "brier": fmtFloat(rep.Brier),
-		},
-	})
-	return sc, bags, err
+	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds()}
+	return sc, bags, nil
 }
-
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // trialSpec decodes a journaled trial's spec.
 func trialSpec(t journal.Trial) (TrialSpec, error) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -205,12 +206,12 @@ type studyRecords struct {
 	rounds []journal.Round
 	events []journal.Event
 	trials []journal.Trial
-	status *StudyStatus
+	status *studyview.Status
 }
 
 func readStudyRecords(t *testing.T, db string) studyRecords {
 	t.Helper()
-	j, err := OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func readStudyRecords(t *testing.T, db string) studyRecords {
 	if r.trials, err = j.ListTrials("s"); err != nil {
 		t.Fatal(err)
 	}
-	if r.status, err = ReadStatus(j, "s"); err != nil {
+	if r.status, err = studyview.ReadStatus(j, "s"); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -9,12 +9,14 @@ import (
 	"maps"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -583,7 +585,7 @@ func (s *session) journalVerdicts() {
 		v := plan.Judge(s.cfg.Metric, p.trial.FoldScores, p.parent.FoldScores)
 		msg := fmt.Sprintf("proposal %s: %s (%+.4f ± %.4f %s, trial #%d against #%d): %s", p.prop.ID, v.Label, v.Diff, v.SE, s.cfg.Metric, p.trial.ID, p.parent.ID, p.prop.Hypothesis)
 		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventVerdict, Message: msg, Details: map[string]string{
-			"proposal": p.prop.ID, "verdict": v.Label, "delta": fmtFloat(v.Diff), "se": fmtFloat(v.SE),
+			"proposal": p.prop.ID, "verdict": v.Label, "delta": strconv.FormatFloat(v.Diff, 'g', -1, 64), "se": strconv.FormatFloat(v.SE, 'g', -1, 64),
 			"trial": fmt.Sprint(p.trial.ID), "parent": fmt.Sprint(p.parent.ID)}}); err != nil {
 			s.fail(err)
 		}
@@ -593,8 +595,8 @@ func (s *session) journalVerdicts() {
 // EventVerdict is the kind of the event that journals a hypothesis's
 // verdict; EventCircuit a change of the LLM planner's circuit breaker.
 const (
-	EventVerdict journal.EventKind = "verdict"
-	EventCircuit journal.EventKind = "circuit"
+	EventVerdict = studyview.EventVerdict
+	EventCircuit = studyview.EventCircuit
 )
 
 func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t *journal.Trial) (out *Outcome, err error) {

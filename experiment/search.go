@@ -1,18 +1,17 @@
 package experiment
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
 	"github.com/nightshift-ml/nightshift/trainer/split"
 )
 
@@ -35,11 +34,19 @@ type Search struct {
 	Metric     string
 	Seed       uint64
 
-	base     *trainer.Dataset // base columns of Frame as a design
-	hidden   []string         // columns never passed through raw: leaks, the time column
-	unused   []features.UnusedColumn
-	mu       sync.Mutex
-	binCache map[int]*binEntry // by max_bin
+	base   *trainer.Dataset // base columns of Frame as a design
+	hidden []string         // columns never passed through raw: leaks, the time column
+	// label and missing are what the final model's schema records of the
+	// table: the label's name and classes, the values read as missing.
+	label   features.Target
+	missing []string
+	unused  []features.UnusedColumn
+	// memo caches what learners derive from base (the GBDT's bins, one
+	// per max_bin): built once per study and shared by every trial and
+	// fold that uses only base columns. Bin edges come from all search
+	// rows (features only, never labels), as LightGBM's own
+	// cross-validation does.
+	memo trainer.Memo
 
 	// validOnce/validDS: each fold's validation rows of the base design,
 	// copied once and shared by every base-column trial (together one more
@@ -47,12 +54,6 @@ type Search struct {
 	// screening rung's.
 	validOnce []sync.Once
 	validDS   []*trainer.Dataset
-}
-
-type binEntry struct {
-	once sync.Once
-	b    *gbdt.BinnedDataset
-	err  error
 }
 
 // HoldoutRows draws the rows a study sets aside before its first trial:
@@ -95,11 +96,10 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 		}
 	}
 	s := &Search{
-		Frame:    tab.Frame.Take(rows),
-		TimeCol:  cfg.TimeCol,
-		Metric:   cfg.Metric,
-		Seed:     cfg.Seed,
-		binCache: map[int]*binEntry{},
+		Frame:   tab.Frame.Take(rows),
+		TimeCol: cfg.TimeCol,
+		Metric:  cfg.Metric,
+		Seed:    cfg.Seed,
 	}
 	s.Y = takeFloats(tab.Target.Y, rows)
 	var err error
@@ -128,28 +128,14 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	s.Profile = features.ProfileFrame(s.Frame, &target, cfg.Seed)
 	s.Profile.File = tab.Path
 	s.Leaks = s.Profile.Leaks
+	s.label = features.Target{Name: tab.Target.Name, Positive: tab.Target.Positive, Negative: tab.Target.Negative}
+	s.missing = cfg.Load.Missing
 	s.hidden = append([]string{}, s.Leaks...)
 	if cfg.TimeCol != "" {
 		s.hidden = append(s.hidden, cfg.TimeCol)
 	}
 	s.base, s.unused = DesignFromFrame(s.Frame.Without(s.hidden...))
 	return s, nil
-}
-
-// binned returns the base design binned with maxBin, built once per study
-// and shared by every trial and fold that uses only base columns. Bin edges
-// come from all search rows (features only, never labels), as LightGBM's
-// own cross-validation does.
-func (s *Search) binned(ctx context.Context, maxBin int) (*gbdt.BinnedDataset, error) {
-	s.mu.Lock()
-	e, ok := s.binCache[maxBin]
-	if !ok {
-		e = &binEntry{}
-		s.binCache[maxBin] = e
-	}
-	s.mu.Unlock()
-	e.once.Do(func() { e.b, e.err = gbdt.NewBinnedDataset(ctx, s.base, maxBin) })
-	return e.b, e.err
 }
 
 // foldValid returns fold k's validation rows of the base design (k ==
@@ -192,4 +178,11 @@ func (s *Search) featureSpec(features string) (*dsl.Spec, error) {
 		return nil, fmt.Errorf("features: %w", err)
 	}
 	return fs, nil
+}
+
+// schema is the input schema of the study's final models: the search
+// part's columns (the table's but the target) with their kinds and
+// dictionaries.
+func (s *Search) schema() final.Schema {
+	return final.SchemaOf(s.Frame, &s.label, s.missing, s.hidden)
 }

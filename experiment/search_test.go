@@ -15,6 +15,7 @@ import (
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -30,8 +31,8 @@ func loadCriteo(t *testing.T) *Table {
 }
 
 func testConfig() StudyConfig {
-	return StudyConfig{Data: shippedCriteo, Target: "label", Metric: MetricAUC, Holdout: 0.2, Folds: 3, Seed: 7,
-		Planner: "builtin", Workers: 1, MaxTrials: 6, TrialTimeout: Duration(time.Minute)}
+	return StudyConfig{Config: studyview.Config{Data: shippedCriteo, Target: "label", Metric: MetricAUC, Holdout: 0.2, Folds: 3, Seed: 7,
+		Planner: "builtin", Workers: 1, MaxTrials: 6, TrialTimeout: Duration(time.Minute)}}
 }
 
 // sequentialSearch runs n planner proposals one after another, the way a
@@ -129,7 +130,7 @@ func TestRunThenResumeContinuesWithoutDuplicates(t *testing.T) {
 	if sum.Trials.Total() != 7 {
 		t.Fatalf("after resume: %d trials, want 7", sum.Trials.Total())
 	}
-	j, err := OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestRunThenResumeContinuesWithoutDuplicates(t *testing.T) {
 			t.Errorf("trial %d: %d fold scores", tr.ID, len(tr.FoldScores))
 		}
 	}
-	st, err := ReadStatus(j, "s")
+	st, err := studyview.ReadStatus(j, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestTimeColHoldoutIsTheLatestRowsAndFoldsLookBackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := StudyConfig{Data: path, Target: "y", Metric: MetricAUC, Holdout: 0.2, Folds: 3, TimeCol: "ts", Seed: 1}
+	cfg := StudyConfig{Config: studyview.Config{Data: path, Target: "y", Metric: MetricAUC, Holdout: 0.2, Folds: 3, TimeCol: "ts", Seed: 1}}
 	hold, err := HoldoutRows(tab, cfg.Holdout, cfg.TimeCol, "", cfg.Seed)
 	if err != nil {
 		t.Fatal(err)

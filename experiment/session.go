@@ -13,6 +13,7 @@ import (
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -92,9 +93,19 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	default:
 		return nil, err
 	}
-	tab, err := LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	var tab *Table
+	if s.created {
+		tab, err = LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
+	} else {
+		tab, err = LoadStudyTable(j, st, s.cfg)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if opts.Progress != nil {
+		for _, w := range tab.Frame.Warnings {
+			fmt.Fprintf(opts.Progress, "warning: %s\n", w.Message)
+		}
 	}
 	if s.created {
 		s.cfg.Positive = tab.Target.Positive
@@ -122,7 +133,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if err != nil {
 			return nil, err
 		}
-		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON}); err != nil {
+		schemaJSON, err := json.Marshal(schemaOf(tab.Frame))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON, Schema: schemaJSON}); err != nil {
 			return nil, err
 		}
 	}
@@ -243,34 +258,10 @@ func countFinished(ts []journal.Trial) int {
 	return n
 }
 
-// spentBefore adds up earlier sessions' wall time: from each start or
-// resume event to the session's end event, or, for a session that died,
-// to the last trial it finished.
+// spentBefore adds up earlier sessions' wall time (studyview.Elapsed, the
+// figure status shows).
 func spentBefore(events []journal.Event, trials []journal.Trial) time.Duration {
-	var total time.Duration
-	for i, e := range events {
-		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
-			continue
-		}
-		end := e.Time
-		next := time.Time{}
-		for _, f := range events[i+1:] {
-			if f.Kind == journal.EventStart || f.Kind == journal.EventResume {
-				next = f.Time
-				break
-			}
-			if f.Time.After(end) {
-				end = f.Time
-			}
-		}
-		for _, t := range trials {
-			if t.Finished.After(end) && (next.IsZero() || t.Finished.Before(next)) {
-				end = t.Finished
-			}
-		}
-		total += end.Sub(e.Time)
-	}
-	return total
+	return studyview.Elapsed(events, trials)
 }
 
 func samePath(a, b string) bool {

@@ -18,6 +18,7 @@ import (
 type csvReader struct {
 	r     io.Reader
 	file  string
+	comma byte // the field delimiter
 	buf   []byte
 	start int // first unread byte
 	end   int // end of valid data
@@ -36,7 +37,7 @@ type csvReader struct {
 const csvBufSize = 1 << 20
 
 func newCSVReader(r io.Reader, file string) *csvReader {
-	return &csvReader{r: r, file: file, buf: make([]byte, csvBufSize), line: 1, first: true}
+	return &csvReader{r: r, file: file, comma: ',', buf: make([]byte, csvBufSize), line: 1, first: true}
 }
 
 // fill moves the unread window to the front of the buffer and reads more.
@@ -221,7 +222,7 @@ func (c *csvReader) parse() ([][]byte, int, error) {
 				break // end of input ends the record
 			}
 			switch buf[p] {
-			case ',':
+			case c.comma:
 				p++
 				if p >= len(buf) && !c.eof {
 					return nil, 0, errNeedMore
@@ -251,7 +252,7 @@ func (c *csvReader) parse() ([][]byte, int, error) {
 		q := p
 		for q < len(buf) {
 			b := buf[q]
-			if b == ',' || b == '\n' {
+			if b == c.comma || b == '\n' {
 				break
 			}
 			if b == '"' {

@@ -15,6 +15,8 @@ var (
 	ErrQuote = errors.New("malformed quoted field")
 	// ErrUnknownColumn marks a column name that is not in the table.
 	ErrUnknownColumn = errors.New("unknown column")
+	// ErrNoRows marks a table with a header but no data rows.
+	ErrNoRows = errors.New("no data rows")
 	// ErrTarget marks a target column that is not a usable binary label.
 	ErrTarget = errors.New("unusable target")
 )

@@ -30,6 +30,9 @@ type LoadOptions struct {
 	Categorical, Text, IDCols, Numeric []string
 	// Drop lists columns not to load at all.
 	Drop []string
+	// Delimiter is the CSV field delimiter (see ParseDelimiter); empty
+	// means detect it from the header line (comma, semicolon or tab).
+	Delimiter string
 }
 
 // Inference thresholds, stated once.
@@ -38,10 +41,29 @@ const (
 	// spaces, or when any value spans lines.
 	textMinMeanLen    = 25
 	textMinSpaceShare = 0.5
+	// A string column with at most catMaxLevels distinct values, and at
+	// most catMaxLevelShare distinct values per row, is categorical
+	// whatever the values look like.
+	catMaxLevels     = 100
+	catMaxLevelShare = 0.05
 	// A column with one distinct value per row is an identifier only when
 	// there are enough rows to tell.
 	idMinRows = 20
+	// A column of numbers keeps a few stray strings ("oops", "n/a"): they
+	// are read as missing, with a warning, when at most maxStrayShare of
+	// its non-missing values and at most maxStrayValues distinct strings
+	// are not numbers. A column declared numeric takes up to
+	// maxStrayValues distinct strings whatever their share.
+	maxStrayShare  = 0.01
+	maxStrayValues = 10
 )
+
+// stray is a string found in a numeric column and read as missing.
+type stray struct {
+	text  string
+	count int
+	line  int // first line it is on (0: unknown)
+}
 
 // LoadFile reads a CSV or Parquet file into a typed Frame.
 func LoadFile(path string, opt LoadOptions) (*Frame, error) {
@@ -52,6 +74,9 @@ func LoadFile(path string, opt LoadOptions) (*Frame, error) {
 			format = "parquet"
 		default:
 			format = "csv"
+			if hasPrefix(path, parquetMagic) {
+				format = "parquet"
+			}
 		}
 	}
 	switch format {
@@ -79,12 +104,24 @@ func LoadCSV(r io.Reader, name string, opt LoadOptions) (*Frame, error) {
 }
 
 func loadCSVFile(path string, opt LoadOptions) (*Frame, error) {
-	f, err := os.Open(path)
+	rs, closeFn, err := openCSVFile(path)
 	if err != nil {
 		return nil, err
 	}
+	defer closeFn()
+	return loadCSV(rs, path, opt)
+}
+
+// hasPrefix reports whether the file at path starts with magic.
+func hasPrefix(path string, magic []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
 	defer f.Close()
-	return loadCSV(f, path, opt)
+	head := make([]byte, len(magic))
+	n, _ := io.ReadFull(f, head)
+	return n == len(magic) && string(head) == string(magic)
 }
 
 type colMode uint8
@@ -110,7 +147,14 @@ type colBuilder struct {
 	levels     []string
 	counts     []int
 	switchedAt int // first row held as string; rows before it need a refill
-	missing    int
+	missing    int // includes strays
+	// csv: the values were text, so numbers may hide in a string column.
+	csv bool
+	// strays are the non-numbers of a numeric column, read as missing;
+	// strayRows counts the rows holding them.
+	strays     []stray
+	strayRows  int
+	levelLines []int32 // first line of each level (CSV)
 	hasNewline bool
 	lenSum     int
 	spaced     int
@@ -123,15 +167,52 @@ func (b *colBuilder) toStrings(row int) {
 	b.num = nil
 	b.dict = make(map[string]int32)
 	b.missing = 0 // recounted by the refill
+	b.strays, b.strayRows = nil, 0
 }
 
-func (b *colBuilder) addString(f []byte) {
-	b.codes = append(b.codes, b.intern(f))
+// addString appends f; line is the file line it is on (0: unknown).
+func (b *colBuilder) addString(f []byte, line int) {
+	b.codes = append(b.codes, b.intern(f, line))
+}
+
+// keepStray records f, a non-number in a numeric column, as a stray to be
+// read as missing, and reports whether the column can stay numeric. It
+// cannot when it holds more than maxStrayValues distinct strings, or
+// (unless declared numeric) when strings outnumber the numbers so far: a
+// string column, most likely, switched early so that no second pass is
+// needed (settleKind turns a string column back to numbers when it is one).
+func (b *colBuilder) keepStray(f []byte, row, line int) bool {
+	if !utf8.Valid(f) {
+		return false
+	}
+	if !b.isForced && b.strayRows+1 > row-b.missing {
+		return false
+	}
+	for i := range b.strays {
+		if b.strays[i].text == string(f) {
+			b.strays[i].count++
+			b.strayRows++
+			return true
+		}
+	}
+	if len(b.strays) == maxStrayValues {
+		return false
+	}
+	b.strays = append(b.strays, stray{text: string(f), count: 1, line: line})
+	b.strayRows++
+	return true
+}
+
+// straysFit reports whether the strays are few enough for a numeric column
+// of rows rows.
+func (b *colBuilder) straysFit(rows int) bool {
+	present := rows - b.missing + b.strayRows
+	return b.isForced || float64(b.strayRows) <= maxStrayShare*float64(present)
 }
 
 // intern returns f's code, adding it to the dictionary when new, and counts
 // one more row for it.
-func (b *colBuilder) intern(f []byte) int32 {
+func (b *colBuilder) intern(f []byte, line int) int32 {
 	code, ok := b.dict[string(f)]
 	if !ok {
 		s := string(f)
@@ -139,6 +220,9 @@ func (b *colBuilder) intern(f []byte) int32 {
 		b.dict[s] = code
 		b.levels = append(b.levels, s)
 		b.counts = append(b.counts, 0)
+		if b.csv {
+			b.levelLines = append(b.levelLines, int32(min(line, math.MaxInt32)))
+		}
 		b.lenSum += len(f)
 		if strings.IndexByte(s, ' ') >= 0 {
 			b.spaced++
@@ -158,7 +242,19 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 	}
 	isMissing := missingSet(missing)
 
+	delim, err := ParseDelimiter(opt.Delimiter)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	d, err := sniffCSV(rs, name, delim)
+	if err != nil {
+		return nil, err
+	}
+	if d.crOnly {
+		rs = crToLF{rs}
+	}
 	cr := newCSVReader(rs, name)
+	cr.comma = d.comma
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, &ParseError{File: name, Line: 1, Err: ErrBadHeader, Detail: "empty file: a header row is required"}
@@ -171,15 +267,21 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		names[i] = strings.TrimSpace(string(h))
 	}
 	if err := checkHeader(name, names); err != nil {
+		if d.comma != ',' {
+			return nil, fmt.Errorf("%w (fields split at %q, chosen from the header line; --delimiter sets it)", err, d.comma)
+		}
 		return nil, err
 	}
 	if err := checkOptionColumns(name, names, opt); err != nil {
 		return nil, err
 	}
 	builders := makeBuilders(names, opt)
+	for j := range builders {
+		builders[j].csv = true
+	}
 	numericMarker := false
 	for _, m := range missing {
-		if _, ok := parseNumber([]byte(m)); ok {
+		if v, ok := parseNumber([]byte(m)); ok && !math.IsNaN(v) {
 			numericMarker = true
 		}
 	}
@@ -188,6 +290,9 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		return nil, err
 	}
 	rows := len(lines)
+	if rows == 0 {
+		return nil, &ParseError{File: name, Err: ErrNoRows, Detail: "the file has a header line and nothing else"}
+	}
 	finals := make([]Kind, len(builders))
 	needRefill := false
 	for j := range builders {
@@ -205,7 +310,7 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		}
 	}
 	if needRefill {
-		if err := refillStrings(rs, name, builders, isMissing); err != nil {
+		if err := refillStrings(rs, name, d.comma, builders, isMissing); err != nil {
 			return nil, err
 		}
 		for j := range builders {
@@ -221,8 +326,34 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 			continue
 		}
 		fr.Columns = append(fr.Columns, b.column(finals[j]))
+		if finals[j] == Numeric && len(b.strays) > 0 {
+			fr.Warnings = append(fr.Warnings, strayWarning(name, b))
+		}
 	}
 	return fr, nil
+}
+
+// strayWarning says which strings of a numeric column were read as missing.
+func strayWarning(file string, b *colBuilder) Warning {
+	sort.SliceStable(b.strays, func(i, j int) bool { return b.strays[i].count > b.strays[j].count })
+	var parts []string
+	for _, s := range b.strays {
+		rowsWord := "rows"
+		if s.count == 1 {
+			rowsWord = "row"
+		}
+		where := ""
+		if s.line > 0 {
+			where = fmt.Sprintf(", first on line %d", s.line)
+		}
+		parts = append(parts, fmt.Sprintf("%q (%d %s%s)", truncate(s.text, 40), s.count, rowsWord, where))
+	}
+	noun := "values that are not numbers were"
+	if b.strayRows == 1 {
+		noun = "value that is not a number was"
+	}
+	return Warning{Column: b.name, Message: fmt.Sprintf("%s: column %q is numeric; %d %s read as missing: %s (--categorical %s keeps them as text)",
+		file, b.name, b.strayRows, noun, strings.Join(parts, ", "), b.name)}
 }
 
 // sizeProbeRows is how many rows are read before the row count of the whole
@@ -371,10 +502,22 @@ func inferKind(b *colBuilder, rows int) Kind {
 		return b.forced
 	}
 	if b.mode == modeNumber {
+		if !b.straysFit(rows) {
+			return Categorical // settled again once the refill has read the text
+		}
 		if isNumericID(b.num, rows) {
 			return Identifier
 		}
 		return Numeric
+	}
+	if b.csv && b.switchedAt == 0 {
+		if num, ok := b.numbersInStrings(rows); ok {
+			if isNumericID(num, rows) {
+				return Identifier // its exact text is kept
+			}
+			b.mode, b.num, b.codes = modeNumber, num, nil
+			return Numeric
+		}
 	}
 	present := rows - b.missing
 	if b.switchedAt > 0 {
@@ -387,6 +530,9 @@ func inferKind(b *colBuilder, rows int) Kind {
 	if isDatetimeLevels(b.levels) {
 		return Datetime
 	}
+	if len(b.levels) <= catMaxLevels && float64(len(b.levels)) <= catMaxLevelShare*float64(present) {
+		return Categorical // a few values repeated, however long (short sentences)
+	}
 	if len(b.levels) > 0 {
 		mean := float64(b.lenSum) / float64(len(b.levels))
 		if b.hasNewline || (mean >= textMinMeanLen && float64(b.spaced) >= textMinSpaceShare*float64(len(b.levels))) {
@@ -397,6 +543,51 @@ func inferKind(b *colBuilder, rows int) Kind {
 		return Identifier
 	}
 	return Categorical
+}
+
+// numbersInStrings checks whether a string column is numbers with a few
+// stray strings (the column switched to strings early, at a stray among its
+// first rows); if so it returns the values, strays and NaN spellings read as
+// missing, and records the strays and the missing count.
+func (b *colBuilder) numbersInStrings(rows int) ([]float64, bool) {
+	vals := make([]float64, len(b.levels))
+	var strays []stray
+	strayRows, nanRows, numRows := 0, 0, 0
+	for i, s := range b.levels {
+		if b.counts[i] == 0 {
+			continue
+		}
+		v, ok := parseNumber([]byte(s))
+		switch {
+		case !ok:
+			if len(strays) == maxStrayValues {
+				return nil, false
+			}
+			strays = append(strays, stray{text: s, count: b.counts[i], line: int(b.levelLines[i])})
+			strayRows += b.counts[i]
+			v = math.NaN()
+		case math.IsNaN(v):
+			nanRows += b.counts[i]
+		default:
+			numRows += b.counts[i]
+		}
+		vals[i] = v
+	}
+	if numRows == 0 || float64(strayRows) > maxStrayShare*float64(numRows+strayRows) {
+		return nil, false
+	}
+	num := make([]float64, len(b.codes))
+	for r, code := range b.codes {
+		if code < 0 {
+			num[r] = math.NaN()
+		} else {
+			num[r] = vals[code]
+		}
+	}
+	b.strays, b.strayRows = strays, strayRows
+	b.missing += strayRows + nanRows
+	b.levels, b.counts, b.levelLines, b.dict = nil, nil, nil, nil
+	return num, true
 }
 
 // isNumericID recognises a row id stored as numbers: integers, all distinct,
@@ -463,7 +654,7 @@ func isDatetimeLevels(levels []string) bool {
 // refillStrings reads the input again and fills, for every column that
 // switched to strings after row 0 (or was turned into one at the end), the
 // rows before the switch with their exact text.
-func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissing func([]byte) bool) error {
+func refillStrings(rs io.ReadSeeker, name string, comma byte, builders []colBuilder, isMissing func([]byte) bool) error {
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("%s: cannot re-read for type inference: %w", name, err)
 	}
@@ -477,6 +668,7 @@ func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissi
 		}
 	}
 	cr := newCSVReader(rs, name)
+	cr.comma = comma
 	if _, err := cr.Read(); err != nil {
 		return err
 	}
@@ -496,7 +688,7 @@ func refillStrings(rs io.ReadSeeker, name string, builders []colBuilder, isMissi
 				b.missing++
 				continue
 			}
-			b.codes[row] = b.intern(f)
+			b.codes[row] = b.intern(f, cr.recLine)
 		}
 	}
 	for _, j := range cols {

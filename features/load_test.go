@@ -69,7 +69,8 @@ func TestCSVRejectsMalformedInput(t *testing.T) {
 		{"text after quote", "a,b\n1,\"x\"y\n", "in.csv: line 2, column 6: malformed quoted field: unexpected 'y' after closing quote", ErrQuote},
 		{"unterminated quote", "a,b\n1,\"xy\n2,3\n", "in.csv: line 2: malformed quoted field: quoted field not closed before end of file", ErrQuote},
 		{"invalid utf8", "a,b\n1,\xff\xfe\n", `in.csv: line 2 (field "b"): invalid UTF-8`, nil},
-		{"declared numeric", "a,b\n1,2\nx,3\n", `in.csv: line 3 (field "a"): not a number: "x" in a column declared numeric`, nil},
+		{"declared numeric", "a,b\n1,2\nw0,3\nw1,3\nw2,3\nw3,3\nw4,3\nw5,3\nw6,3\nw7,3\nw8,3\nw9,3\nx,3\n",
+			`in.csv: line 13 (field "a"): not a number: "x" in a column declared numeric, which takes at most 10 distinct strings as missing (or list them in --missing)`, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

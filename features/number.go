@@ -11,9 +11,12 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 
 // parseNumber parses a decimal number the way a person reads a numeric
 // column. It reports ok=false for anything that is better kept as text:
-// non-decimal syntax (hex, "inf", "0x1p3"), integers with a leading zero
-// ("02134": zip codes, hashes), and integers too large for float64 to hold
-// exactly (beyond 2^53: ids). Surrounding ASCII spaces are ignored.
+// non-decimal syntax (hex, "0x1p3"), integers with a leading zero ("02134":
+// zip codes, hashes), and integers too large for float64 to hold exactly
+// (beyond 2^53: ids). The spellings of infinity and NaN that pandas and
+// LightGBM read ("inf", "-Infinity", "nan", any case, optional sign) are
+// numbers: ±Inf and NaN (which a column reads as missing). Surrounding ASCII
+// spaces are ignored.
 //
 // Correctly rounded: the fast path is Clinger's (exact when the mantissa
 // fits in 53 bits and the power of ten is at most 22); everything else goes
@@ -76,7 +79,7 @@ func parseNumber(b []byte) (float64, bool) {
 		}
 	}
 	if intDigits+fracDigits == 0 {
-		return 0, false
+		return parseSpecial(b[intStart:], neg)
 	}
 	hasExp := false
 	if i < n && (b[i] == 'e' || b[i] == 'E') {
@@ -125,4 +128,31 @@ func parseNumber(b []byte) (float64, bool) {
 		return 0, false
 	}
 	return f, true
+}
+
+// parseSpecial reads "inf", "infinity" and "nan" in any case (the sign was
+// consumed by the caller).
+func parseSpecial(b []byte, neg bool) (float64, bool) {
+	switch {
+	case equalFoldASCII(b, "inf"), equalFoldASCII(b, "infinity"):
+		if neg {
+			return math.Inf(-1), true
+		}
+		return math.Inf(1), true
+	case equalFoldASCII(b, "nan"):
+		return math.NaN(), true
+	}
+	return 0, false
+}
+
+func equalFoldASCII(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -34,10 +34,30 @@ func trimSpace(s string) string {
 }
 
 func TestParseNumberKeepsCodesAsText(t *testing.T) {
-	for _, s := range []string{"", "-", "abc", "8cf07265", "02134", "00", "0x1p3", "inf", "NaN",
+	for _, s := range []string{"", "-", "abc", "8cf07265", "02134", "00", "0x1p3", "infi", "nann", ".inf", "+-inf", "in f",
 		"1e", "1.2.3", "10000169349117863715", "9007199254740993", "1,5", "1e5x"} {
 		if v, ok := parseNumber([]byte(s)); ok {
 			t.Errorf("parseNumber(%q) = %v, want rejected as text", s, v)
+		}
+	}
+}
+
+// TestParseNumberReadsInfinityAndNaN: the spellings pandas and LightGBM
+// read as numbers (issue 16: they turned a numeric column categorical).
+func TestParseNumberReadsInfinityAndNaN(t *testing.T) {
+	cases := []struct {
+		in   string
+		want float64
+	}{
+		{"inf", math.Inf(1)}, {"-inf", math.Inf(-1)}, {"+inf", math.Inf(1)}, {"INF", math.Inf(1)},
+		{"Infinity", math.Inf(1)}, {"-Infinity", math.Inf(-1)}, {"infinity", math.Inf(1)}, {" inf ", math.Inf(1)},
+		{"nan", math.NaN()}, {"NaN", math.NaN()}, {"-nan", math.NaN()}, {"NAN", math.NaN()},
+		{"1e400", math.Inf(1)}, {"-1e400", math.Inf(-1)},
+	}
+	for _, c := range cases {
+		got, ok := parseNumber([]byte(c.in))
+		if !ok || math.Float64bits(got) != math.Float64bits(c.want) && !(math.IsNaN(got) && math.IsNaN(c.want)) {
+			t.Errorf("parseNumber(%q) = %v, %v; want %v", c.in, got, ok, c.want)
 		}
 	}
 }

@@ -96,6 +96,9 @@ func loadParquetFile(path string, opt LoadOptions) (*Frame, error) {
 		}
 		rr.Close()
 	}
+	if rows == 0 {
+		return nil, &ParseError{File: path, Err: ErrNoRows, Detail: "the file has a schema and no rows"}
+	}
 	fr := &Frame{Rows: rows, Source: path}
 	for j := range builders {
 		b := &builders[j]
@@ -189,7 +192,7 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 		default:
 			s = strconv.AppendFloat(nil, v.Double(), 'g', -1, 64)
 		}
-		b.addString(s)
+		b.addString(s, 0)
 		return nil
 	}
 	var x float64
@@ -213,7 +216,7 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 					return fmt.Errorf("integer %d cannot be held exactly as a number", i)
 				}
 				b.numbersToStrings()
-				b.addString(strconv.AppendInt(nil, i, 10))
+				b.addString(strconv.AppendInt(nil, i, 10), 0)
 				return nil
 			}
 			x = float64(i)
@@ -243,7 +246,7 @@ func (b *colBuilder) numbersToStrings() {
 			b.missing++
 			continue
 		}
-		b.addString(strconv.AppendFloat(nil, x, 'f', -1, 64))
+		b.addString(strconv.AppendFloat(nil, x, 'f', -1, 64), 0)
 	}
 	b.num = nil
 }

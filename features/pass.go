@@ -47,18 +47,20 @@ type fieldError struct {
 	err            error
 }
 
-// add appends one field to the builder; row is the field's row index.
-// The error (without position) is for a value the column cannot take.
-func (b *colBuilder) add(f []byte, row int, numericMarker bool, isMissing func([]byte) bool) error {
+// add appends one field to the builder; row is the field's row index and
+// line the file line it is on. The error (without position) is for a value
+// the column cannot take.
+func (b *colBuilder) add(f []byte, row, line int, numericMarker bool, isMissing func([]byte) bool) error {
 	switch b.mode {
 	case modeSkip:
 		return nil
 	case modeNumber:
-		// Numbers first: no default marker parses as a number, and a custom
-		// marker that does (-999) is checked before.
+		// Numbers first: no default marker parses as a number other than
+		// NaN (missing either way), and a custom marker that does (-999) is
+		// checked before.
 		if len(f) > 0 && !numericMarker {
 			if v, ok := parseNumber(f); ok {
-				b.num = append(b.num, v)
+				b.addNumber(v)
 				return nil
 			}
 		}
@@ -68,11 +70,16 @@ func (b *colBuilder) add(f []byte, row int, numericMarker bool, isMissing func([
 			return nil
 		}
 		if v, ok := parseNumber(f); ok {
-			b.num = append(b.num, v)
+			b.addNumber(v)
+			return nil
+		}
+		if b.keepStray(f, row, line) {
+			b.num = append(b.num, math.NaN())
+			b.missing++
 			return nil
 		}
 		if b.isForced {
-			return fmt.Errorf("not a number: %q in a column declared numeric", truncate(string(f), 40))
+			return fmt.Errorf("not a number: %q in a column declared numeric, which takes at most %d distinct strings as missing (or list them in --missing)", truncate(string(f), 40), maxStrayValues)
 		}
 		b.toStrings(row)
 	}
@@ -84,8 +91,15 @@ func (b *colBuilder) add(f []byte, row int, numericMarker bool, isMissing func([
 		b.missing++
 		return nil
 	}
-	b.addString(f)
+	b.addString(f, line)
 	return nil
+}
+
+func (b *colBuilder) addNumber(v float64) {
+	b.num = append(b.num, v)
+	if math.IsNaN(v) {
+		b.missing++
+	}
 }
 
 func (b *colBuilder) grow(n int) {
@@ -218,7 +232,7 @@ func convert(bt *batch, cols []int, builders []colBuilder, ncol int, numericMark
 			b.grow(bt.presize)
 		}
 		for r := 0; r < bt.n; r++ {
-			if err := b.add(bt.field(r, j, ncol), bt.firstRow+r, numericMarker, isMissing); err != nil {
+			if err := b.add(bt.field(r, j, ncol), bt.firstRow+r, bt.lines[r], numericMarker, isMissing); err != nil {
 				return &fieldError{row: bt.firstRow + r, line: bt.lines[r], col: j, err: err}
 			}
 		}

@@ -12,9 +12,11 @@
 //	        ├── config             {"v":1,"config_version":N,"config":{…}} (opaque: the experiment package's)
 //	        ├── fingerprint        size and SHA-256 of the data file
 //	        ├── profile            the dataset profile (raw JSON)
+//	        ├── schema             how the table is read: kinds, categories (raw JSON; absent in older studies)
 //	        ├── trials/            big-endian ID → Trial record
 //	        ├── rounds/            big-endian ID → Round record
 //	        ├── events/            big-endian ID → Event record
+//	        ├── holdout_reads/     big-endian ID → HoldoutRead record (schema 2)
 //	        └── spec_hashes/       spec hash → trial ID (no spec runs twice)
 //
 // IDs are the nested bucket's bbolt sequence (NextSequence), so they start at
@@ -22,6 +24,27 @@
 // version field "v"; a record or a layout newer than this code is refused
 // with ErrNewerSchema, never guessed at. The layout is upgraded by the
 // forward-only migrations in schema.go when a writer opens the file.
+//
+// # Holdout reads
+//
+// The holdout is sealed: every command that scores holdout rows (holdout,
+// promote, the report's final table) journals one HoldoutRead through
+// AddHoldoutRead — the command line, the time, the final-model choice and
+// every model it scored (its kind, its trials by ID, spec hash, seed and
+// weight) with its figures, each metric with its standard error — and
+// writes holdout figures nowhere else. The first read is the study's
+// verdict; AddHoldoutRead marks each later one, in the transaction that
+// stores it, as a re-read (optimistic: it was chosen after earlier figures
+// were seen) or as a repeat of an earlier read (every model it scored, same
+// kind, specs, seeds and weights, that read had scored: it saw nothing
+// new). Readers get them with ListHoldoutReads or in a Snapshot.
+//
+// To add to a read (curves, importances), add optional fields to
+// HoldoutModel and to holdoutModelRecord with omitempty: the record version
+// stays 1, older readers skip what they do not know, and older records
+// read back with the new fields empty. Migration 1→2 created the bucket in
+// every study and turned the figures an older nightshift had written (the
+// ensemble's "holdout" events, Trial.Holdout) into one Legacy read.
 //
 // # Durability
 //

@@ -210,3 +210,35 @@ func TestStudySettersAndListOrder(t *testing.T) {
 		t.Fatal("SetFingerprint on zeta changed alpha")
 	}
 }
+
+func TestStudySchemaIsStoredAtCreationOrSetLater(t *testing.T) {
+	j, _ := openTemp(t)
+	cases := []struct {
+		name   string
+		create json.RawMessage
+		set    json.RawMessage
+		want   string
+	}{
+		{"stored at creation", json.RawMessage(`{"columns":[{"name":"a","kind":"numeric"}]}`), nil, `{"columns":[{"name":"a","kind":"numeric"}]}`},
+		{"a study from before: none", nil, nil, ""},
+		{"set later", nil, json.RawMessage(`{"columns":[]}`), `{"columns":[]}`},
+	}
+	for i, c := range cases {
+		name := string(rune('a' + i))
+		if _, err := j.CreateStudy(Study{Name: name, ConfigVersion: 1, Config: json.RawMessage(`{}`), Schema: c.create}); err != nil {
+			t.Fatal(err)
+		}
+		if c.set != nil {
+			if err := j.SetSchema(name, c.set); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := j.GetStudy(name)
+		if err != nil || string(got.Schema) != c.want {
+			t.Errorf("%s: schema %s (%v), want %s", c.name, got.Schema, err, c.want)
+		}
+	}
+	if err := j.SetSchema("a", json.RawMessage(`{`)); !errors.Is(err, ErrInvalidRecord) {
+		t.Errorf("invalid schema JSON: %v", err)
+	}
+}

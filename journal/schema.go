@@ -8,7 +8,7 @@ import (
 )
 
 // SchemaVersion is the layout version this nightshift reads and writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Root-level buckets and the keys of the meta bucket.
 var (
@@ -38,6 +38,40 @@ var migrations = []migration{
 		_, err := tx.CreateBucketIfNotExists(bucketStudies)
 		return err
 	}},
+	{from: 1, desc: "give every study a holdout_reads bucket, holding the holdout figures written before as one legacy read", up: addHoldoutReads},
+}
+
+// addHoldoutReads is migration 1→2. A study whose holdout was scored by an
+// older nightshift (figures in trials, the ensemble's "holdout" events)
+// gets them as read 1, its verdict, so that its next read counts as a
+// re-read.
+func addHoldoutReads(tx *bolt.Tx) error {
+	root, err := studiesRoot(tx)
+	if err != nil {
+		return err
+	}
+	return root.ForEachBucket(func(k []byte) error {
+		study := string(k)
+		b := root.Bucket(k)
+		nb, err := b.CreateBucketIfNotExists(bucketHoldoutReads)
+		if err != nil {
+			return err
+		}
+		trials, err := trialsIn(tx, study)
+		if err != nil {
+			return err
+		}
+		events, err := eventsIn(tx, study)
+		if err != nil {
+			return err
+		}
+		r, ok := legacyHoldoutRead(trials, events)
+		if !ok || nb.Sequence() > 0 {
+			return nil
+		}
+		_, err = putHoldoutRead(nb, study, r)
+		return err
+	})
 }
 
 // schemaVersion reads the layout version: 0 for an empty file, an error for

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,12 +62,13 @@ func TestOpenMigratesVersionZeroFile(t *testing.T) {
 }
 
 func TestMigrateRunsForwardInOrderAndAtomically(t *testing.T) {
-	// A fake history: v0 → v1 is the real first migration, v1 → v2 moves
-	// every study's "profile" key into a new "profiles" bucket.
+	// A fake history: the real migrations, then one more (n → n+1) that
+	// adds a "profiles" bucket.
+	n := SchemaVersion
 	var order []int
 	table := append(append([]migration(nil), migrations...),
-		migration{from: 1, desc: "fake: profiles bucket", up: func(tx *bolt.Tx) error {
-			order = append(order, 1)
+		migration{from: n, desc: "fake: profiles bucket", up: func(tx *bolt.Tx) error {
+			order = append(order, n)
 			_, err := tx.CreateBucket([]byte("profiles"))
 			return err
 		}})
@@ -80,15 +82,15 @@ func TestMigrateRunsForwardInOrderAndAtomically(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A failing migration leaves the version and layout untouched.
-	bad := append(append([]migration(nil), table...), migration{from: 2, desc: "fails", up: func(tx *bolt.Tx) error {
+	bad := append(append([]migration(nil), table...), migration{from: n + 1, desc: "fails", up: func(tx *bolt.Tx) error {
 		return errors.New("boom")
 	}})
 	err = db.Update(func(tx *bolt.Tx) error { return migrate(tx, bad) })
-	if err == nil || !strings.Contains(err.Error(), "migration 2→3 (fails): boom") {
-		t.Fatalf("failing migration err = %v", err)
+	if want := fmt.Sprintf("migration %d→%d (fails): boom", n+1, n+2); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("failing migration err = %v, want %q", err, want)
 	}
 	db.View(func(tx *bolt.Tx) error {
-		if v, _ := schemaVersion(tx); v != 1 || tx.Bucket([]byte("profiles")) != nil {
+		if v, _ := schemaVersion(tx); v != n || tx.Bucket([]byte("profiles")) != nil {
 			t.Errorf("after failed migration: version %d, profiles bucket %v", v, tx.Bucket([]byte("profiles")) != nil)
 		}
 		return nil
@@ -98,17 +100,17 @@ func TestMigrateRunsForwardInOrderAndAtomically(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if v := schemaOf(t, path); v != 2 || len(order) != 1 {
+	if v := schemaOf(t, path); v != n+1 || len(order) != 1 {
 		t.Fatalf("after fake migration: version %d, ran %v", v, order)
 	}
-	// This nightshift (schema 1) now refuses the file it cannot read.
+	// This nightshift now refuses the file it cannot read.
 	for _, ro := range []bool{false, true} {
 		_, err := Open(path, Options{ReadOnly: ro})
-		if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema version 2") || !strings.Contains(err.Error(), path) {
-			t.Fatalf("Open(ReadOnly=%v) of a v2 journal: %v", ro, err)
+		if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), fmt.Sprintf("schema version %d", n+1)) || !strings.Contains(err.Error(), path) {
+			t.Fatalf("Open(ReadOnly=%v) of a v%d journal: %v", ro, n+1, err)
 		}
 	}
-	if v := schemaOf(t, path); v != 2 {
+	if v := schemaOf(t, path); v != n+1 {
 		t.Fatalf("refusing Open changed the version to %d", v)
 	}
 }

@@ -12,6 +12,10 @@ type Snapshot struct {
 	Rounds []Round // in order
 	Events []Event // in order
 
+	// HoldoutReads are the study's reads of its holdout, in order (the
+	// first is the verdict).
+	HoldoutReads []HoldoutRead
+
 	// Writer is the process holding the run lock when the snapshot was
 	// taken, if any (see the package function Writer).
 	Writer        Holder
@@ -35,7 +39,14 @@ func (j *Journal) Snapshot(study string) (Snapshot, error) {
 		if s.Rounds, err = roundsIn(tx, study); err != nil {
 			return err
 		}
-		s.Events, err = eventsIn(tx, study)
+		if s.Events, err = eventsIn(tx, study); err != nil {
+			return err
+		}
+		nb, err := nested(b, bucketHoldoutReads, study)
+		if err != nil {
+			return err
+		}
+		s.HoldoutReads, err = holdoutReadsIn(nb, study)
 		return err
 	})
 	if err != nil {

@@ -49,6 +49,12 @@ type Study struct {
 	// may be empty.
 	Profile json.RawMessage
 
+	// Schema is how the study reads its table (the experiment package's
+	// form: each column's kind and categories as loaded at creation), so
+	// that later commands read the file as the search did. Empty for a
+	// study created before it was stored, until SetSchema.
+	Schema json.RawMessage
+
 	Created time.Time
 	Updated time.Time
 }
@@ -59,10 +65,13 @@ var (
 	keyConfig      = []byte("config")
 	keyFingerprint = []byte("fingerprint")
 	keyProfile     = []byte("profile")
+	keyTableSchema = []byte("schema") // optional: absent in studies created before it
 	bucketTrials   = []byte("trials")
 	bucketRounds   = []byte("rounds")
 	bucketEvents   = []byte("events")
 	bucketSpecs    = []byte("spec_hashes") // spec hash → trial id (8 bytes)
+	// bucketHoldoutReads holds HoldoutRead records by sequence (schema 2).
+	bucketHoldoutReads = []byte("holdout_reads")
 )
 
 type studyRecord struct {
@@ -88,6 +97,11 @@ type fingerprintRecord struct {
 type profileRecord struct {
 	versioned
 	Profile json.RawMessage `json:"profile,omitempty"`
+}
+
+type schemaRecord struct {
+	versioned
+	Schema json.RawMessage `json:"schema"`
 }
 
 // ValidateStudyName returns an error wrapping ErrInvalidName unless name is
@@ -148,6 +162,9 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 	if !validRaw(s.Profile) {
 		return Study{}, fmt.Errorf("study %q: profile is not valid JSON: %w", s.Name, ErrInvalidRecord)
 	}
+	if !validRaw(s.Schema) {
+		return Study{}, fmt.Errorf("study %q: schema is not valid JSON: %w", s.Name, ErrInvalidRecord)
+	}
 	now := j.opts.Now().UTC()
 	if s.Created.IsZero() {
 		s.Created = now
@@ -165,7 +182,7 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bucketTrials, bucketRounds, bucketEvents, bucketSpecs} {
+		for _, name := range [][]byte{bucketTrials, bucketRounds, bucketEvents, bucketSpecs, bucketHoldoutReads} {
 			if _, err := b.CreateBucket(name); err != nil {
 				return err
 			}
@@ -178,6 +195,11 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 		}
 		if err := putJSON(b, keyFingerprint, s.Name, fingerprintRecord{versioned: current(), Size: s.Data.Size, SHA256: s.Data.SHA256}); err != nil {
 			return err
+		}
+		if len(s.Schema) > 0 {
+			if err := putJSON(b, keyTableSchema, s.Name, schemaRecord{versioned: current(), Schema: s.Schema}); err != nil {
+				return err
+			}
 		}
 		return putJSON(b, keyProfile, s.Name, profileRecord{versioned: current(), Profile: s.Profile})
 	})
@@ -235,8 +257,15 @@ func readStudy(b *bolt.Bucket, name string) (Study, error) {
 	if err := getJSON(b, keyProfile, name, &pr); err != nil {
 		return Study{}, err
 	}
+	var sc schemaRecord
+	if b.Get(keyTableSchema) != nil {
+		if err := getJSON(b, keyTableSchema, name, &sc); err != nil {
+			return Study{}, err
+		}
+	}
 	return Study{
-		Name: name, State: sr.State,
+		Schema: sc.Schema,
+		Name:   name, State: sr.State,
 		ConfigVersion: cr.ConfigVersion, Config: cr.Config,
 		Data:    Fingerprint{Size: fr.Size, SHA256: fr.SHA256},
 		Profile: pr.Profile,
@@ -337,5 +366,17 @@ func (j *Journal) SetProfile(name string, profile json.RawMessage) error {
 	}
 	return j.modifyStudy(name, func(b *bolt.Bucket, _ *Study) error {
 		return putJSON(b, keyProfile, name, profileRecord{versioned: current(), Profile: profile})
+	})
+}
+
+// SetSchema stores how the study reads its table (see Study.Schema): at
+// creation through CreateStudy, or later for a study created before the
+// schema was stored.
+func (j *Journal) SetSchema(name string, schema json.RawMessage) error {
+	if len(schema) == 0 || !json.Valid(schema) {
+		return fmt.Errorf("study %q: schema is empty or not valid JSON: %w", name, ErrInvalidRecord)
+	}
+	return j.modifyStudy(name, func(b *bolt.Bucket, _ *Study) error {
+		return putJSON(b, keyTableSchema, name, schemaRecord{versioned: current(), Schema: schema})
 	})
 }

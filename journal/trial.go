@@ -97,8 +97,11 @@ type Trial struct {
 	Started  time.Time
 	Finished time.Time
 
-	// Holdout holds metrics on the holdout, written only by promotion or the
-	// report's final table, never during search. Nil when never scored.
+	// Holdout holds holdout metrics written by nightshift before holdout
+	// reads were journaled (`holdout --final bag|refit` overwrote them on
+	// each run). No current command writes it: the figures are in the
+	// study's HoldoutReads, and migration 1→2 copied these into a legacy
+	// read. Kept so old journals read back unchanged.
 	Holdout map[string]float64
 }
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -45,7 +45,7 @@ type snapshot map[uint64]journal.Trial
 
 func readSnapshot(t *testing.T, db string) snapshot {
 	t.Helper()
-	j, err := experiment.OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		t.Fatalf("journal does not open after a kill: %v", err)
 	}

@@ -44,3 +44,65 @@ func TestHugeValuesProfileAndFit(t *testing.T) {
 		})
 	}
 }
+
+// TestStrayStringsWarnInEveryCommand: profile (text and --json), fit and
+// run all say which strings of a numeric column were read as missing.
+func TestStrayStringsWarnInEveryCommand(t *testing.T) {
+	file := messy + "stray_words.csv"
+	want := `column "x" is numeric; 3 values that are not numbers were read as missing: "oops" (3 rows, first on line 7)`
+	db := t.TempDir() + "/j.db"
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"profile", []string{"profile", "--data", file, "--target", "y"}},
+		{"profile json", []string{"profile", "--data", file, "--target", "y", "--json"}},
+		{"fit", []string{"fit", "--data", file, "--target", "y", "--model", "logreg"}},
+		{"run", []string{"run", "--data", file, "--target", "y", "--db", db, "--max-trials", "1", "--folds", "3"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, c.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if !strings.Contains(errs, "stray_words.csv: "+want) || !strings.HasPrefix(errs, "warning: ") {
+				t.Errorf("stderr lacks the warning:\n%s", errs)
+			}
+			if c.name != "profile json" {
+				return
+			}
+			var p struct {
+				Warnings []struct{ Column, Message string }
+			}
+			if err := json.Unmarshal([]byte(out), &p); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Warnings) != 2 || p.Warnings[0].Column != "x" || !strings.Contains(p.Warnings[0].Message, want) {
+				t.Errorf("profile --json warnings = %+v", p.Warnings)
+			}
+		})
+	}
+}
+
+// TestDelimiterFlag: --delimiter forces the delimiter on every command that
+// reads a table, and a bad one is a usage error.
+func TestDelimiterFlag(t *testing.T) {
+	cases := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"profile", "--data", messy + "semicolon.csv", "--target", "y", "--delimiter", ";"}, 0, ""},
+		{[]string{"fit", "--data", messy + "tab.tsv", "--target", "y", "--model", "gbdt", "--delimiter", "tab"}, 0, ""},
+		{[]string{"profile", "--data", messy + "semicolon.csv", "--target", "y", "--delimiter", "ab"}, 2, `--delimiter "ab": want one ASCII character`},
+		{[]string{"profile", "--data", messy + "header_only.csv", "--target", "y"}, 1, "header_only.csv: no data rows"},
+		{[]string{"profile", "--data", messy + "binary.csv", "--target", "y"}, 1, "binary.csv: does not look like text"},
+	}
+	for _, c := range cases {
+		code, _, errs := runCmd(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.stderr) {
+			t.Errorf("%v: exit %d, %q; want %d and %q", c.args, code, errs, c.code, c.stderr)
+		}
+	}
+}

@@ -122,42 +122,102 @@ func TestSecondRunIsRefusedWhileStatusReads(t *testing.T) {
 	}
 }
 
-func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
+// TestHoldoutReadsAreJournaledAndMarked: each holdout command is one
+// journaled read; the first is the verdict, a read of exactly the models
+// of an earlier one says it repeats it, a read of new models is a re-read
+// whose figures are optimistic, and status says so; no trial's record is
+// rewritten.
+func TestHoldoutReadsAreJournaledAndMarked(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "j.db")
 	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "h", "--db", db, "--max-trials", "4", "--folds", "3", "--holdout-split", "modulo")
 	if code != 0 {
 		t.Fatalf("run: %d %s", code, errs)
 	}
-	for _, final := range []string{"ensemble", "bag", "refit"} {
-		code, out, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--top", "2", "--final", final, "--json")
+	_, before, _ := runCmd(t, "trials", "--study", "h", "--db", db, "--json")
+	cases := []struct {
+		final    string
+		top      string
+		models   int
+		standing string
+		repeatOf int
+		note     string
+	}{
+		{"ensemble", "2", 3, "verdict", 0, "read 1 is the study's verdict"},
+		{"ensemble", "2", 3, "repeat", 1, "read 2 scored exactly the models of read 1 (same specs and seeds) and saw nothing new: read 1, the verdict, stands"},
+		{"bag", "2", 2, "repeat", 1, "read 3 scored exactly the models of read 1"}, // the same bags the ensemble's read scored
+		{"refit", "1", 1, "reread", 0, "the holdout has been read 4 times; read 2 scored exactly the models of read 1 (same specs and seeds) and saw nothing new; read 3 scored exactly the models of read 1 (same specs and seeds) and saw nothing new; the figures of read 4 are optimistic"},
+		{"refit", "2", 2, "reread", 0, "the figures of reads 4, 5 are optimistic"},
+	}
+	for i, c := range cases {
+		code, out, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--top", c.top, "--final", c.final, "--json")
 		if code != 0 {
-			t.Fatalf("holdout --final %s: %d %s", final, code, errs)
+			t.Fatalf("holdout --final %s: %d %s", c.final, code, errs)
 		}
-		var scores []struct {
-			Trial   int
-			Final   string
-			Holdout struct {
-				Rows int     `json:"rows"`
-				AUC  float64 `json:"auc"`
+		var res struct {
+			Read     int
+			Standing string
+			RepeatOf int `json:"repeat_of"`
+			Reads    int
+			Note     string
+			Scores   []struct {
+				Trial   int
+				Final   string
+				Pick    bool
+				SE      map[string]*float64 `json:"holdout_se"`
+				Holdout struct {
+					Rows int     `json:"rows"`
+					AUC  float64 `json:"auc"`
+				}
 			}
 		}
-		want := 2
-		if final == "ensemble" {
-			want = 3 // the ensemble, then the top 2 trials' bags
+		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Scores) != c.models {
+			t.Fatalf("holdout --final %s --json: %v %s", c.final, err, out)
 		}
-		if err := json.Unmarshal([]byte(out), &scores); err != nil || len(scores) != want {
-			t.Fatalf("holdout --json: %v %s", err, out)
+		if res.Read != i+1 || res.Reads != i+1 || res.Standing != c.standing || res.RepeatOf != c.repeatOf || !strings.Contains(res.Note, c.note) {
+			t.Errorf("read %d (--final %s --top %s): read %d of %d, %s of %d, note %q; want %s of %d, note containing %q",
+				i+1, c.final, c.top, res.Read, res.Reads, res.Standing, res.RepeatOf, res.Note, c.standing, c.repeatOf, c.note)
 		}
-		for i, s := range scores {
-			wantFinal := final
-			if final == "ensemble" && i > 0 {
+		for k, s := range res.Scores {
+			wantFinal := c.final
+			if c.final == "ensemble" && k > 0 {
 				wantFinal = "bag"
 			}
 			// modulo split of 200 rows by 5: rows 4, 9, …, 199 are the holdout.
 			if s.Holdout.Rows != 40 || s.Holdout.AUC <= 0 || s.Holdout.AUC > 1 || s.Final != wantFinal {
 				t.Errorf("trial %d: holdout %+v (%s), want 40 rows and an AUC of the %s model", s.Trial, s.Holdout, s.Final, wantFinal)
 			}
+			for _, m := range []string{"auc", "pr_auc", "logloss", "brier"} {
+				if se := s.SE[m]; se == nil || *se <= 0 || *se > 1 {
+					t.Errorf("trial %d %s: holdout SE of %s = %v", s.Trial, s.Final, m, se)
+				}
+			}
 		}
+		// The leader's row: the first trial row, after the ensemble's.
+		if pick := res.Scores[boolInt(c.final == "ensemble")]; !pick.Pick {
+			t.Errorf("read %d: the leader's row is not marked as the pick: %+v", i+1, res.Scores)
+		}
+	}
+	code, out, _ := runCmd(t, "status", "--study", "h", "--db", db)
+	if code != 0 || !strings.Contains(out, "h: holdout verdict (read 1, ensemble of #") || !strings.Contains(out, "the holdout has been read 5 times") {
+		t.Errorf("status does not show the verdict and the re-reads:\n%s", out)
+	}
+	code, out, _ = runCmd(t, "status", "--study", "h", "--db", db, "--json")
+	var st struct {
+		Holdout struct {
+			Reads, Rereads, Repeats int
+			Verdict                 struct{ Read int }
+			Note                    string
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.Holdout.Reads != 5 || st.Holdout.Rereads != 2 || st.Holdout.Repeats != 2 || st.Holdout.Verdict.Read != 1 {
+		t.Errorf("status --json holdout: %+v\n%s", st.Holdout, out)
+	}
+	if _, after, _ := runCmd(t, "trials", "--study", "h", "--db", db, "--json"); after != before {
+		t.Errorf("holdout rewrote trials:\nbefore %s\nafter %s", before, after)
+	}
+	code, out, _ = runCmd(t, "holdout", "--study", "h", "--db", db, "--top", "1", "--final", "bag")
+	if code != 0 || !strings.Contains(out, " *  ") || !strings.Contains(out, "* the study's pick") || !strings.Contains(out, "holdout read 6 (a repeat of read 1)") {
+		t.Errorf("holdout text output:\n%s", out)
 	}
 	if code, _, errs := runCmd(t, "holdout", "--study", "h", "--db", db, "--final", "best"); code != 2 || !strings.Contains(errs, "--final") {
 		t.Errorf("holdout --final best: exit %d, %s", code, errs)
@@ -167,6 +227,13 @@ func TestHoldoutScoresTopTrialsOnce(t *testing.T) {
 			t.Errorf("holdout %v: exit %d, %s", bad, code, errs)
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestSIGINTStopsGracefullyWithExit130: the first SIGINT stops issuing

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/trainer"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 )
 
 func runFit(ctx context.Context, e *env, args []string) error {
@@ -18,7 +20,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("fit", stderr)
 	var d dataFlags
 	d.register(fs)
-	model := fs.String("model", "gbdt", "gbdt or logreg")
+	model := fs.String("model", learners.GBDT, "model kind: "+strings.Join(learners.Kinds(), " or "))
 	valid := fs.String("valid", "", "validation file (read with the training file's column kinds); default: a holdout")
 	holdout := fs.Float64("holdout", 0.2, "fraction of rows held out for validation when --valid is not given")
 	splitMode := fs.String("split", "stratified", "holdout draw: stratified (seeded) or modulo (row i held out when i % round(1/holdout) is last, as the peer scripts do)")
@@ -59,6 +61,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(stderr, res.Warnings)
 	if *out != "" {
 		if err := experiment.WriteFileAtomic(*out, res.WriteModel); err != nil {
 			return err
@@ -88,7 +91,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(stdout, "  not used: %s — %s\n", u.Name, u.Reason)
 	}
 	fmt.Fprintf(stdout, "load %.3fs  features %.3fs  train %.3fs  predict %.3fs", res.LoadSeconds, res.FeatureSeconds, res.TrainSeconds, res.PredictSeconds)
-	if res.Model == "gbdt" {
+	if _, ok := res.Learner().(trainer.Iterative); ok {
 		fmt.Fprintf(stdout, "  best iteration %d", res.BestIteration)
 	}
 	fmt.Fprintln(stdout)

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/nightshift-ml/nightshift/features"
 )
 
 // Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
@@ -68,6 +70,7 @@ func commands() map[string]command {
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
+		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
 	}
 }
 
@@ -200,6 +203,7 @@ type dataFlags struct {
 	categorical, text, idCols, numeric, drop listFlag
 	missing                                  string
 	missingSet                               bool
+	delimiter                                string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -215,6 +219,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 		d.missing, d.missingSet = s, true
 		return nil
 	})
+	fs.StringVar(&d.delimiter, "delimiter", "", "CSV field delimiter: one character (, ; |) or tab (default: detected from the header line among comma, semicolon and tab)")
 }
 
 func (d *dataFlags) check() error {
@@ -223,6 +228,9 @@ func (d *dataFlags) check() error {
 	}
 	if d.target == "" {
 		return usagef("--target COL is required")
+	}
+	if _, err := features.ParseDelimiter(d.delimiter); err != nil {
+		return usagef("--%v", err)
 	}
 	return nil
 }

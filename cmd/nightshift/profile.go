@@ -41,7 +41,7 @@ func runProfile(_ context.Context, e *env, args []string) error {
 }
 
 func (d *dataFlags) tableSpec() experiment.TableSpec {
-	opt := features.LoadOptions{Categorical: d.categorical, Text: d.text, IDCols: d.idCols, Numeric: d.numeric, Drop: d.drop}
+	opt := features.LoadOptions{Categorical: d.categorical, Text: d.text, IDCols: d.idCols, Numeric: d.numeric, Drop: d.drop, Delimiter: d.delimiter}
 	if d.missingSet {
 		opt.Missing = strings.Split(d.missing, ",")
 	}

@@ -9,12 +9,14 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -100,12 +102,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		budget = 10 * time.Minute
 	}
 	spec := d.tableSpec()
-	cfg := experiment.StudyConfig{
+	cfg := experiment.StudyConfig{Config: studyview.Config{
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
 		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, Screen: r.screen, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
 		MemoryBudget: memoryBudget(r.memoryMB),
-	}
+	}}
 	if r.planner == "llm" {
 		llm := r.llm
 		llm.TimeoutSeconds = r.llmTimeout.Seconds()
@@ -170,12 +172,12 @@ func runSession(ctx context.Context, e *env, db string, opts experiment.RunOptio
 }
 
 func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON bool) {
-	j, err := experiment.OpenReadOnly(db)
+	j, err := studyview.OpenReadOnly(db)
 	if err != nil {
 		return
 	}
 	defer j.Close()
-	rows, err := experiment.ReadTrials(j, sum.Study)
+	rows, err := studyview.ReadTrials(j, sum.Study)
 	if err != nil {
 		return
 	}
@@ -190,7 +192,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 	printLeaderboard(w, rows, 10)
 }
 
-func printLeaderboard(w io.Writer, rows []experiment.TrialRow, top int) {
+func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
 	for i, r := range rows {
@@ -267,7 +269,7 @@ func runStatus(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := experiment.OpenReadOnly(*db)
+	j, err := studyview.OpenReadOnly(*db)
 	if err != nil {
 		return err
 	}
@@ -284,9 +286,9 @@ func runStatus(_ context.Context, e *env, args []string) error {
 			names = append(names, s.Name)
 		}
 	}
-	var out []*experiment.StudyStatus
+	var out []*studyview.Status
 	for _, n := range names {
-		st, err := experiment.ReadStatus(j, n)
+		st, err := studyview.ReadStatus(j, n)
 		if err != nil {
 			return err
 		}
@@ -299,7 +301,7 @@ func runStatus(_ context.Context, e *env, args []string) error {
 			return enc.Encode(out[0])
 		}
 		if out == nil {
-			out = []*experiment.StudyStatus{}
+			out = []*studyview.Status{}
 		}
 		return enc.Encode(out)
 	}
@@ -328,12 +330,18 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		if s.LLMCircuit != "" {
 			fmt.Fprintf(e.stdout, "%s: LLM circuit breaker: %s\n", s.Study, s.LLMCircuit)
 		}
+		if v := s.Holdout.Verdict; v != nil {
+			if v.Final == "" { // a legacy read: how the model was built was not journaled
+				v.Final = "model"
+			}
+			fmt.Fprintf(e.stdout, "%s: holdout verdict (read %d, %s of %s): %s %.4f ± %.4f; %s\n", s.Study, v.Read, v.Final, v.Trials, v.Metric, float64(v.Score), float64(v.SE), s.Holdout.Note)
+		}
 	}
 	return nil
 }
 
 // plannerCell is the planner, with the LLM tokens the journal records.
-func plannerCell(s *experiment.StudyStatus) string {
+func plannerCell(s *studyview.Status) string {
 	if s.LLMTokens > 0 {
 		return fmt.Sprintf("%s (%d tokens)", s.Planner, s.LLMTokens)
 	}
@@ -352,12 +360,12 @@ func runTrials(_ context.Context, e *env, args []string) error {
 	if *study == "" {
 		return usagef("--study NAME is required")
 	}
-	j, err := experiment.OpenReadOnly(*db)
+	j, err := studyview.OpenReadOnly(*db)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	rows, err := experiment.ReadTrials(j, *study)
+	rows, err := studyview.ReadTrials(j, *study)
 	if err != nil {
 		return err
 	}
@@ -406,32 +414,76 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	scores, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
+	res, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
 		Top: *top, Threads: *threads, Final: *final,
 		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share},
+		Command:  commandLine("holdout", args),
 	})
 	if err != nil {
+		if *asJSON && errors.Is(err, experiment.ErrNoFinishedTrial) {
+			writeJSON(e.stdout, map[string]any{"study": *study, "error": err.Error(), "reason": "no_finished_trial", "scores": []any{}})
+		}
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(scores)
+		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
+			"reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\tPR AUC\tlog loss\tBrier")
-	for _, s := range scores {
+	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\t± SE\tPR AUC\tlog loss\tBrier")
+	pick := false
+	for _, s := range res.Scores {
 		h := s.Holdout
 		name := fmt.Sprintf("#%d %s", s.Trial, s.Final)
 		if s.Final == experiment.FinalEnsemble {
 			name = "ensemble"
 		}
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", name, float64(s.CV), float64(s.CVStd), h.AUC, h.PRAUC, h.LogLoss, h.Brier)
+		if s.Pick {
+			name, pick = name+" *", true
+		}
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n", name, float64(s.CV), float64(s.CVStd), h.AUC, h.AUCStdErr, h.PRAUC, h.LogLoss, h.Brier)
 	}
-	for _, s := range scores {
+	for _, s := range res.Scores {
 		if s.Final == experiment.FinalEnsemble {
 			fmt.Fprintf(tw, "ensemble weights: %s\n", experiment.DescribeParts(s.Parts))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if pick {
+		fmt.Fprintln(e.stdout, "* the study's pick (best CV mean − SE), the trial status names as best")
+	}
+	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), studyview.HoldoutNote(res.Reads))
+	return nil
+}
+
+// standingText is a read's standing in words.
+func standingText(r journal.HoldoutRead) string {
+	switch r.Standing {
+	case journal.ReadVerdict:
+		return "the verdict"
+	case journal.ReadRepeat:
+		return fmt.Sprintf("a repeat of read %d", r.RepeatOf)
+	}
+	return "a re-read"
+}
+
+// commandLine is the command as typed, for the journal: arguments with
+// spaces or quotes are quoted.
+func commandLine(name string, args []string) string {
+	parts := []string{"nightshift", name}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$") {
+			a = strconv.Quote(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -3,17 +3,19 @@ package plan
 import (
 	"fmt"
 	"math"
+
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 )
 
-// Metrics a study may optimise.
+// Metrics a study may optimise (defined once, in the read model).
 const (
-	MetricAUC     = "auc"
-	MetricPRAUC   = "pr_auc"
-	MetricLogLoss = "logloss"
+	MetricAUC     = studyview.MetricAUC
+	MetricPRAUC   = studyview.MetricPRAUC
+	MetricLogLoss = studyview.MetricLogLoss
 )
 
-// HigherIsBetter tells the direction of a metric.
-func HigherIsBetter(metric string) bool { return metric != MetricLogLoss }
+// HigherIsBetter tells the direction of a metric (studyview.HigherIsBetter).
+func HigherIsBetter(metric string) bool { return studyview.HigherIsBetter(metric) }
 
 // MeanStd returns the mean and the sample standard deviation (n-1) of xs.
 func MeanStd(xs []float64) (float64, float64) {

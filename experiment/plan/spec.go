@@ -9,14 +9,13 @@ import (
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/features/dsl"
-	"github.com/nightshift-ml/nightshift/trainer/gbdt"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
+	"github.com/nightshift-ml/nightshift/trainer/learners"
 )
 
-// Model kinds a trial may use.
+// Model kinds a trial may use (trainer/learners knows each one).
 const (
-	ModelGBDT   = "gbdt"
-	ModelLogreg = "logreg"
+	ModelGBDT   = learners.GBDT
+	ModelLogreg = learners.Logreg
 )
 
 // TrialSpec is everything that defines a trial: the feature set relative to
@@ -46,17 +45,12 @@ func (s TrialSpec) Normalize() (TrialSpec, error) {
 	for k, v := range s.Params {
 		out.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
-	switch s.Model {
-	case ModelGBDT:
-		if _, err := gbdt.ParseParams(out.Params); err != nil {
-			return out, err
-		}
-	case ModelLogreg:
-		if _, err := linear.ParseParams(out.Params); err != nil {
-			return out, err
-		}
-	default:
-		return out, fmt.Errorf("model %q: want %s or %s", s.Model, ModelGBDT, ModelLogreg)
+	l, err := learners.Lookup(s.Model)
+	if err != nil {
+		return out, err
+	}
+	if err := l.CheckParams(out.Params); err != nil {
+		return out, err
 	}
 	return out, nil
 }

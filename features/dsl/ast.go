@@ -10,7 +10,7 @@ import (
 )
 
 // Expr is a node of a parsed expression. The concrete types are *Column,
-// *Number, *String, *Call, *Binary and *Neg.
+// *Number, *String, *List, *Call, *Binary and *Neg.
 type Expr interface {
 	// Offset is the byte offset of the node in the spec's source.
 	Offset() int
@@ -35,9 +35,18 @@ type String struct {
 	Value string
 }
 
+// List is a bracketed list "[1, 0.5]" (a list parameter's value, such as
+// wsum's weights), or the arguments of a variadic parameter, which Parse
+// gathers into a List whose Off is the first argument's.
+type List struct {
+	Off   int
+	Items []Expr
+}
+
 // Call applies an op. After Parse, Args is bound to the op's parameters in
 // declaration order (len(Args) == len(op.Params)); an absent optional
-// argument is its default literal, or nil when the parameter has none.
+// argument is its default literal, or nil when the parameter has none; a
+// variadic parameter's arguments are one *List.
 type Call struct {
 	Off  int
 	Name string
@@ -61,6 +70,7 @@ type Neg struct {
 func (e *Column) Offset() int { return e.Off }
 func (e *Number) Offset() int { return e.Off }
 func (e *String) Offset() int { return e.Off }
+func (e *List) Offset() int   { return e.Off }
 func (e *Call) Offset() int   { return e.Off }
 func (e *Binary) Offset() int { return e.Off }
 func (e *Neg) Offset() int    { return e.Off }
@@ -68,6 +78,22 @@ func (e *Neg) Offset() int    { return e.Off }
 func (e *Column) canon(b *strings.Builder) { b.WriteString(quoteName(e.Name)) }
 func (e *Number) canon(b *strings.Builder) { b.WriteString(formatNumber(e.Value)) }
 func (e *String) canon(b *strings.Builder) { b.WriteString(strconv.Quote(e.Value)) }
+func (e *List) canon(b *strings.Builder) {
+	b.WriteString("[")
+	e.items(b)
+	b.WriteString("]")
+}
+
+// items writes the list's items separated by ", ".
+func (e *List) items(b *strings.Builder) {
+	for i, x := range e.Items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		x.canon(b)
+	}
+}
+
 func (e *Neg) canon(b *strings.Builder) {
 	b.WriteString("-")
 	if _, ok := e.X.(*Binary); ok {
@@ -102,12 +128,14 @@ func (e *Call) canon(b *strings.Builder) {
 	b.WriteString(e.Name)
 	b.WriteString("(")
 	first := true
+	variadic := false
 	for i, a := range e.Args {
 		p := e.op.Params[i]
 		if a == nil {
 			continue
 		}
-		named := !p.Required
+		// parameters after a variadic one can only be given by name
+		named := !p.Required || variadic
 		if named && p.Default != "" && canonString(a) == p.Default {
 			continue
 		}
@@ -115,6 +143,11 @@ func (e *Call) canon(b *strings.Builder) {
 			b.WriteString(", ")
 		}
 		first = false
+		if p.Variadic {
+			variadic = true
+			a.(*List).items(b)
+			continue
+		}
 		if named {
 			b.WriteString(p.Name)
 			b.WriteString("=")

@@ -302,6 +302,9 @@ func (ck *checker) expr(e Expr) (node, vtype) {
 	case *String:
 		ck.fail(e.Off, ErrType, fmt.Sprintf("unexpected string %q", e.Value), "column names are written bare or in backquotes; strings are only op arguments")
 		return nil, vNum
+	case *List:
+		ck.fail(e.Off, ErrType, fmt.Sprintf("unexpected list %s", canonString(e)), "lists are only the value of a list parameter (wsum's weights=); a total over columns is sum(a, b, c)")
+		return nil, vNum
 	case *Neg:
 		x, t := ck.expr(e.X)
 		if x != nil && !ck.numeric(e.X, t, "unary -") {
@@ -368,15 +371,43 @@ func (ck *checker) call(e *Call) (node, vtype) {
 	var args []node
 	var types []vtype
 	ok := true
+	// arg compiles one expression argument of parameter prm.
+	arg := func(prm Param, a Expr) {
+		n, t := ck.expr(a)
+		if n == nil {
+			ok = false
+			return
+		}
+		if !accepts(prm.Type, t) {
+			hint := typeHint(a, t)
+			if prm.Type == ArgCategorical && (t == vNum || t == vTime) {
+				hint = fmt.Sprintf("category(%s) makes each exact value a level", canonString(a))
+			}
+			where := op.Name + "(" + prm.Name + "=...)"
+			if prm.Variadic {
+				where = op.Name + "(...)"
+			}
+			ck.fail(a.Offset(), ErrType, fmt.Sprintf("%s: %s is %s, want %s", where, canonString(a), t, prm.Type), hint)
+			ok = false
+			return
+		}
+		args = append(args, n)
+		types = append(types, t)
+	}
 	for i, prm := range op.Params {
 		a := e.Args[i]
 		if a == nil || prm.Type.isLiteral() {
 			continue
 		}
-		switch prm.Type {
-		case ArgColumn:
+		switch {
+		case prm.Type == ArgColumn:
 			continue
-		case ArgTime:
+		case prm.Variadic:
+			for _, x := range a.(*List).Items {
+				arg(prm, x)
+			}
+			continue
+		case prm.Type == ArgTime:
 			col := a.(*Column)
 			c, found := ck.column(col)
 			if !found {
@@ -392,22 +423,7 @@ func (ck *checker) call(e *Call) (node, vtype) {
 			types = append(types, colType(c.Kind))
 			continue
 		}
-		n, t := ck.expr(a)
-		if n == nil {
-			ok = false
-			continue
-		}
-		if !accepts(prm.Type, t) {
-			hint := typeHint(a, t)
-			if prm.Type == ArgCategorical && (t == vNum || t == vTime) {
-				hint = fmt.Sprintf("category(%s) makes each exact value a level", canonString(a))
-			}
-			ck.fail(a.Offset(), ErrType, fmt.Sprintf("%s(%s=...): %s is %s, want %s", op.Name, prm.Name, canonString(a), t, prm.Type), hint)
-			ok = false
-			continue
-		}
-		args = append(args, n)
-		types = append(types, t)
+		arg(prm, a)
 	}
 	if !ok {
 		return nil, vNum
@@ -445,6 +461,21 @@ func (e *Call) num(name string) float64 {
 		return n.Value
 	}
 	return 0
+}
+
+// numbers returns the numbers of the list argument of parameter name, or nil.
+func (e *Call) numbers(name string) []float64 {
+	l, ok := e.literal(name).(*List)
+	if !ok {
+		return nil
+	}
+	out := make([]float64, len(l.Items))
+	for i, x := range l.Items {
+		if n, ok := x.(*Number); ok {
+			out[i] = n.Value
+		}
+	}
+	return out
 }
 
 func (e *Call) str(name string) string {

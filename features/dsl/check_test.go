@@ -46,6 +46,15 @@ func TestCheckRejectsWithPositionAndHint(t *testing.T) {
 		{"clip(amount, 5, 1)", 1, 1, "clip: lo 5 is greater than hi 1", "", ErrArgument},
 		{"log1p(tokens(text))", 1, 7, "tokens(text) is sparse", "whole item", ErrType},
 		{"log1p(\"x\" )", 1, 7, "want a numeric expression", "", ErrArgument},
+		// row ops: each argument is checked like any numeric argument
+		{"sum(amount, merchant)", 1, 13, "sum(...): merchant is categorical, want numeric", "count(merchant)", ErrType},
+		{"mean(amount, text, balance)", 1, 14, "mean(...): text is text, want numeric", "length(text)", ErrType},
+		{"wsum(amount, id, weights=[1, 2])", 1, 14, "wsum(...): id is categorical, want numeric", "count(id)", ErrType},
+		{"max(amount, balanse)", 1, 13, `unknown column "balanse"`, `did you mean "balance"?`, ErrUnknownColumn},
+		{"sum(amount, label)", 1, 13, `reads the target column "label"`, "target_mean(c)", ErrLeak},
+		{"min(chargeback, amount)", 1, 5, `"chargeback", which the profile flagged as leaking`, "", ErrLeak},
+		{"sum(amount, tokens(text))", 1, 13, "tokens(text) is sparse", "whole item", ErrType},
+		{"amount + [1, 2]", 1, 10, "unexpected list [1, 2]", "sum(a, b, c)", ErrType},
 	}
 	for _, tc := range tests {
 		spec, err := Parse(tc.src)

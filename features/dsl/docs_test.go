@@ -45,6 +45,11 @@ func TestRegistryIsComplete(t *testing.T) {
 		if !strings.Contains(ref, op.Signature()) {
 			t.Errorf("Reference() lacks %s", op.Signature())
 		}
+		for i, p := range op.Params {
+			if p.Variadic && (i != 0 || p.Type.isLiteral()) {
+				t.Errorf("op %s: variadic parameter %s must be the first and take expressions (the parser binds every positional argument to it)", op.Name, p.Name)
+			}
+		}
 		if op.Name == "drop" {
 			continue
 		}
@@ -66,6 +71,7 @@ func TestRegistryIsComplete(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"log1p", "sqrt", "abs", "clip", "ratio", "diff", "prod", "pow", "bin", "rank", "is_missing", "fill",
+		"sum", "mean", "min", "max", "wsum",
 		"count", "target_mean", "cross", "rare", "hash", "category", "range_mid", "group_count", "group_mean", "group_std", "group_max", "group_nunique",
 		"length", "word_count", "count_digits", "count_upper", "count_urls", "contains", "regex_count", "tokens",
 		"hour", "weekday", "day", "month", "epoch", "since", "drop"} {

@@ -26,6 +26,8 @@ func FuzzParse(f *testing.F) {
 		"`odd name` = -(x + y) * 2 / (x - 1)",
 		"hour(ts); weekday(ts); day(ts); month(ts); epoch(ts); since(ts, ts)",
 		"bin(x, 4); rank(y); is_missing(t); fill(x, 0); pow(x, -2); drop(y)",
+		"s = sum(x, y, 1); mean(y, x); m = min(x, hour(ts)); max(x, y, count(c)); w = wsum(y, x, weights=[-1.5, 2e3])",
+		"wsum(x, y, weights=[1]); sum(x); sum([x, y]); [1, 2]; wsum(x, y, weights=[1, 2", "sum(sum(x, y), sum(y, x))",
 		"((((x))))", "log1p(", "x = ", "`", `"`, "1e999", "drop(drop(x))",
 	} {
 		f.Add(s)
@@ -118,6 +120,7 @@ func FuzzUnmarshalPipeline(f *testing.F) {
 		"b = bin(x, 3); r = rank(y); m = target_mean(c, smoothing=1); x2 = cross(c, d)",
 		`g = group_mean(x, c, window="1h", time=ts); n = group_nunique(d, c, time=ts); k = count(d); q = rare(c, 2)`,
 		"tokens(t, buckets=16); length(t); h = hash(d, 4)",
+		"s = sum(x, y, bin(x, 3)); w = wsum(x, y, weights=[0.5, -2]); r = rank(mean(x, y)); m = max(x, y); n = min(x, y)",
 	} {
 		p, _, err := Fit(context.Background(), MustParse(src), frame, []float64{1, 0, 0, 1, 0}, FitOptions{Folds: 2})
 		if err != nil {

@@ -25,9 +25,11 @@ const (
 	tMinus
 	tStar
 	tSlash
+	tLBracket
+	tRBracket
 )
 
-var tokNames = [...]string{"end of input", "name", "quoted name", "number", "string", "'('", "')'", "','", "';'", "end of line", "'='", "'+'", "'-'", "'*'", "'/'"}
+var tokNames = [...]string{"end of input", "name", "quoted name", "number", "string", "'('", "')'", "','", "';'", "end of line", "'='", "'+'", "'-'", "'*'", "'/'", "'['", "']'"}
 
 type token struct {
 	kind tokKind
@@ -189,6 +191,10 @@ func punctuation(c byte) tokKind {
 		return tStar
 	case '/':
 		return tSlash
+	case '[':
+		return tLBracket
+	case ']':
+		return tRBracket
 	}
 	return tEOF
 }

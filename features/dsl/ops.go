@@ -31,6 +31,10 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 		return binaryImpl{func(a, b float64) float64 { return a * b }}, nil
 	case "pow":
 		return unaryImpl{powFunc(e.num("k"))}, nil
+	case "sum", "mean", "min", "max":
+		return rowImpl{stat: rowStatOf(e.Name)}, nil
+	case "wsum":
+		return rowImpl{stat: rowSum, weights: e.numbers("weights")}, nil
 	case "bin":
 		return &binImpl{k: int(e.num("k"))}, nil
 	case "rank":

@@ -150,6 +150,8 @@ func (p *parser) item() (*Item, error) {
 	switch e.(type) {
 	case *Number, *String:
 		return nil, p.errAt(e.Offset(), "an item cannot be a constant", "write an expression over columns, e.g. log1p(amount)")
+	case *List:
+		return nil, p.errAt(e.Offset(), "an item cannot be a list", "a total over columns is sum(a, b, c); lists [...] are only wsum's weights=")
 	}
 	if off := findDrop(e); off >= 0 {
 		return nil, p.errAt(off, "drop(...) is only allowed as a whole item", "write it as its own item: drop(col)")
@@ -244,6 +246,12 @@ func findDrop(e Expr) int {
 		return findDrop(e.R)
 	case *Neg:
 		return findDrop(e.X)
+	case *List:
+		for _, x := range e.Items {
+			if off := findDrop(x); off >= 0 {
+				return off
+			}
+		}
 	}
 	return -1
 }
@@ -313,8 +321,36 @@ func (p *parser) primary() (Expr, error) {
 		}
 		p.depth--
 		return e, p.advance()
+	case tLBracket:
+		return p.list(t)
 	}
 	return nil, p.errHere(fmt.Sprintf("expected a column, number, string or call but found %s", p.describe()), "")
+}
+
+// list reads "[item, ...]" after its opening bracket open.
+func (p *parser) list(open token) (Expr, error) {
+	p.depth++
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	l := &List{Off: open.off}
+	for p.tok.kind != tRBracket {
+		if len(l.Items) > 0 {
+			if p.tok.kind != tComma {
+				return nil, p.errHere(fmt.Sprintf("expected ',' or ']' in a list but found %s", p.describe()), fmt.Sprintf("close the '[' opened at %s", posAt(p.lx.src, open.off)))
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		e, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		l.Items = append(l.Items, e)
+	}
+	p.depth--
+	return l, p.advance()
 }
 
 type rawArg struct {
@@ -390,16 +426,21 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 	bound := make([]Expr, len(op.Params))
 	set := make([]bool, len(op.Params))
 	seenNamed := false
+	var rest []Expr // the variadic parameter's arguments
 	for i, a := range args {
 		var k int
 		if a.name == "" {
 			if seenNamed {
 				return nil, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("positional argument after a named one in %s", op.Name), Hint: "put positional arguments first", Err: ErrArgument}
 			}
-			if i >= len(op.Params) {
+			switch {
+			case op.variadic():
+				k = 0
+			case i >= len(op.Params):
 				return nil, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("too many arguments to %s", op.Name), Hint: "signature: " + op.Signature(), Err: ErrArgument}
+			default:
+				k = i
 			}
-			k = i
 		} else {
 			seenNamed = true
 			k = -1
@@ -419,6 +460,9 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 				}
 				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("%s has no parameter %q", op.Name, a.name), Hint: hint, Err: ErrArgument}
 			}
+			if op.Params[k].Variadic {
+				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("the %s arguments of %s are written without a name", a.name, op.Name), Hint: fmt.Sprintf("write %s(a, b, c) (signature: %s)", op.Name, op.Signature()), Err: ErrArgument}
+			}
 			if set[k] {
 				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("parameter %q of %s given twice", a.name, op.Name), Err: ErrArgument}
 			}
@@ -427,7 +471,16 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if op.Params[k].Variadic {
+			rest = append(rest, v)
+			continue
+		}
 		bound[k], set[k] = v, true
+	}
+	if op.variadic() {
+		if err := p.bindVariadic(name, op, rest, bound, set); err != nil {
+			return nil, err
+		}
 	}
 	for k, prm := range op.Params {
 		if set[k] {
@@ -438,10 +491,80 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 		}
 		bound[k] = defaultLiteral(prm, name.off)
 	}
-	if op.Commutative && canonString(bound[0]) > canonString(bound[1]) {
+	switch {
+	case op.Commutative && op.variadic():
+		sortVariadic(op, bound)
+	case op.Commutative && canonString(bound[0]) > canonString(bound[1]):
 		bound[0], bound[1] = bound[1], bound[0]
 	}
 	return &Call{Off: name.off, Name: op.Name, Args: bound, op: op}, nil
+}
+
+// bindVariadic gathers the arguments of op's variadic first parameter into
+// a List in bound[0] and checks their count, against the bounds and against
+// the length of every list parameter (one weight per argument).
+func (p *parser) bindVariadic(name token, op *OpInfo, rest []Expr, bound []Expr, set []bool) error {
+	prm := op.Params[0]
+	if len(rest) < MinVariadic {
+		return &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("%s needs at least %d %s arguments, got %d", op.Name, MinVariadic, prm.Type, len(rest)), Hint: fmt.Sprintf("of one argument it is the argument itself; signature: %s", op.Signature()), Err: ErrArgument}
+	}
+	if len(rest) > MaxVariadic {
+		return &Error{Pos: posAt(p.lx.src, rest[MaxVariadic].Offset()), Msg: fmt.Sprintf("%s takes at most %d arguments, got %d", op.Name, MaxVariadic, len(rest)), Hint: fmt.Sprintf("nest them: %s(%s(...), %s(...)), each inner call with at most %d", op.Name, op.Name, op.Name, MaxVariadic), Err: ErrArgument}
+	}
+	bound[0], set[0] = &List{Off: rest[0].Offset(), Items: rest}, true
+	for k, q := range op.Params {
+		if q.Type != ArgNumberList || bound[k] == nil {
+			continue
+		}
+		if w := bound[k].(*List); len(w.Items) != len(rest) {
+			return &Error{Pos: posAt(p.lx.src, w.Off), Msg: fmt.Sprintf("%s has %d %s for %d arguments", op.Name, len(w.Items), q.Name, len(rest)), Hint: fmt.Sprintf("give one number per argument, in the order the arguments are written: %s(a, b, %s=[1, 0.5])", op.Name, q.Name), Err: ErrArgument}
+		}
+	}
+	return nil
+}
+
+// sortVariadic puts the arguments of a commutative variadic op in canonical
+// order (by their text; equal texts by their weights), permuting every list
+// parameter the same way so each argument keeps its weight.
+func sortVariadic(op *OpInfo, bound []Expr) {
+	args := bound[0].(*List).Items
+	var lists [][]Expr
+	for k, q := range op.Params {
+		if q.Type == ArgNumberList && bound[k] != nil {
+			lists = append(lists, bound[k].(*List).Items)
+		}
+	}
+	keys := make([]string, len(args))
+	for i, a := range args {
+		keys[i] = canonString(a)
+	}
+	perm := make([]int, len(args))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(a, b int) bool {
+		i, j := perm[a], perm[b]
+		if keys[i] != keys[j] {
+			return keys[i] < keys[j]
+		}
+		for _, l := range lists {
+			if x, y := l[i].(*Number).Value, l[j].(*Number).Value; x != y {
+				return x < y
+			}
+		}
+		return false
+	})
+	reorder := func(items []Expr) {
+		tmp := make([]Expr, len(items))
+		for to, from := range perm {
+			tmp[to] = items[from]
+		}
+		copy(items, tmp)
+	}
+	reorder(args)
+	for _, l := range lists {
+		reorder(l)
+	}
 }
 
 func defaultLiteral(prm Param, off int) Expr {
@@ -506,6 +629,24 @@ func (p *parser) checkLiteral(op *OpInfo, prm Param, v Expr) (Expr, error) {
 			return &String{Off: s.Off, Value: formatDuration(secs)}, nil
 		}
 		return s, nil
+	case ArgNumberList:
+		l, ok := v.(*List)
+		if !ok {
+			return bad(fmt.Sprintf("want a list of numbers, got %s", canonString(v)), "write it in brackets, e.g. [1, 0.5, 2]")
+		}
+		if len(l.Items) == 0 {
+			return bad("empty list", "give one number per argument, e.g. [1, 0.5]")
+		}
+		for _, x := range l.Items {
+			n, ok := x.(*Number)
+			if !ok {
+				return nil, &Error{Pos: posAt(p.lx.src, x.Offset()), Msg: fmt.Sprintf("%s: want a number, got %s", where, canonString(x)), Hint: "the list holds number literals only; put expressions among the arguments", Err: ErrArgument}
+			}
+			if n.Value < prm.Min || n.Value > prm.Max {
+				return nil, &Error{Pos: posAt(p.lx.src, x.Offset()), Msg: fmt.Sprintf("%s: %s is outside the allowed range [%s, %s]", where, formatNumber(n.Value), formatNumber(prm.Min), formatNumber(prm.Max)), Err: ErrArgument}
+			}
+		}
+		return l, nil
 	case ArgColumn, ArgTime:
 		if _, ok := v.(*Column); !ok {
 			return bad(fmt.Sprintf("want a column name, got %s", canonString(v)), "")
@@ -517,6 +658,13 @@ func (p *parser) checkLiteral(op *OpInfo, prm Param, v Expr) (Expr, error) {
 		}
 		if c, ok := v.(*Call); ok && c.Name == "drop" {
 			return bad("drop(...) cannot be an argument", "")
+		}
+		if _, ok := v.(*List); ok {
+			hint := "lists [...] are only the value of a list parameter (wsum's weights=)"
+			if prm.Variadic {
+				hint = fmt.Sprintf("write the arguments without brackets: %s(a, b, c)", op.Name)
+			}
+			return bad(fmt.Sprintf("want a %s expression, got a list", prm.Type), hint)
 		}
 		return v, nil
 	}

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,17 @@ func TestParseCanonicalForm(t *testing.T) {
 		{"1e3 * x", "1000 * x"},
 		{"", ""},
 		{" ; # nothing\n", ""},
+		// row ops: arguments sorted, each keeping its weight
+		{"sum(c, b, a)", "sum(a, b, c)"},
+		{"sum( a ,\n b )", "sum(a, b)"},
+		{"mean(b, a, b)", "mean(a, b, b)"},
+		{"max(a, 0)", "max(0, a)"},
+		{"min(b * 2, log1p(a))", "min(2 * b, log1p(a))"},
+		{"wsum(c, a, b, weights=[3, 1, 2])", "wsum(a, b, c, weights=[1, 2, 3])"},
+		{"wsum(a, a, weights=[2, -1.50])", "wsum(a, a, weights=[-1.5, 2])"},
+		{"wsum(b, a, weights = [\n 1e3,\n -0.5\n])", "wsum(a, b, weights=[-0.5, 1000])"},
+		{"sum(sum(d, c), b, a)", "sum(a, b, sum(c, d))"},
+		{"t = sum(`x y`, a)", "t = sum(`x y`, a)"},
 	}
 	for _, tc := range tests {
 		s, err := Parse(tc.src)
@@ -60,6 +72,9 @@ func TestSameMeaningSameHash(t *testing.T) {
 		{`group_mean(x, by=card, time=ts, window="7d")`, `group_mean(x, card, "1w", ts)`},
 		{"rare(c, min_count=10)", "rare(c)"},
 		{"x*2 + y", "y + 2*x"},
+		{"sum(a, b, c)", "sum(c, a, b)"},
+		{"wsum(a, b, weights=[1, 2])", "wsum(b, a, weights=[2, 1])"},
+		{"max(a, b)", "max(b, a)"},
 	}
 	for _, p := range pairs {
 		a, b := MustParse(p[0]), MustParse(p[1])
@@ -72,6 +87,10 @@ func TestSameMeaningSameHash(t *testing.T) {
 		{"ratio(a, b)", "ratio(b, a)"},
 		{"a = log1p(x)", "b = log1p(x)"},
 		{"target_mean(m)", "target_mean(m, smoothing=5)"},
+		{"wsum(a, b, weights=[1, 2])", "wsum(a, b, weights=[2, 1])"},
+		{"sum(a, b)", "mean(a, b)"},
+		{"sum(a, b)", "a + b"},
+		{"sum(a, a, b)", "sum(a, b)"},
 	}
 	for _, p := range different {
 		if MustParse(p[0]).Hash() == MustParse(p[1]).Hash() {
@@ -97,6 +116,7 @@ log1p( amount ); count(merchant)`)
 }
 
 func TestParseErrorsHavePositionsAndHints(t *testing.T) {
+	many := "sum(" + strings.Repeat("a, ", MaxVariadic) + "a)"
 	tests := []specCase{
 		{"log1q(x)", 1, 1, `unknown op "log1q"`, `did you mean "log1p"?`, ErrUnknownOp},
 		{"a = log1p(x)\nb = grop_mean(x, by=c)", 2, 5, `unknown op "grop_mean"`, `did you mean "group_mean"?`, ErrUnknownOp},
@@ -123,6 +143,28 @@ func TestParseErrorsHavePositionsAndHints(t *testing.T) {
 		{"2x", 1, 1, "malformed number", "", ErrSyntax},
 		{"\n\n   café(x)", 3, 4, `unknown op "café"`, "", ErrUnknownOp},
 		{"log1p(x, x=y)", 1, 10, `parameter "x" of log1p given twice`, "", ErrArgument},
+		// row ops: argument counts, the weights list, lists elsewhere
+		{"sum(a)", 1, 1, "sum needs at least 2 numeric arguments, got 1", "of one argument it is the argument itself", ErrArgument},
+		{"max()", 1, 1, "max needs at least 2 numeric arguments, got 0", "signature: max(x1 numeric, x2 numeric, ...)", ErrArgument},
+		{"wsum(a, weights=[1])", 1, 1, "wsum needs at least 2 numeric arguments, got 1", "", ErrArgument},
+		{many, 1, 5 + 3*MaxVariadic, "sum takes at most 1024 arguments, got 1025", "nest them: sum(sum(...), sum(...))", ErrArgument},
+		{"wsum(a, b)", 1, 1, `wsum is missing its argument "weights"`, "signature: wsum(x1 numeric, x2 numeric, ..., weights=[number, ...])", ErrArgument},
+		{"wsum(a, b, c, weights=[1, 2])", 1, 23, "wsum has 2 weights for 3 arguments", "one number per argument", ErrArgument},
+		{"wsum(a, b, weights=[1, 2, 3])", 1, 20, "wsum has 3 weights for 2 arguments", "", ErrArgument},
+		{"wsum(a, b, weights=[])", 1, 20, "wsum(weights=...): empty list", "", ErrArgument},
+		{"wsum(a, b, weights=[1, c])", 1, 24, "wsum(weights=...): want a number, got c", "number literals only", ErrArgument},
+		{"wsum(a, b, weights=[1, 1e301])", 1, 24, "1e+301 is outside the allowed range", "", ErrArgument},
+		{"wsum(a, b, weights=2)", 1, 20, "want a list of numbers, got 2", "brackets", ErrArgument},
+		{"wsum(weights=[1, 2], a, b)", 1, 22, "positional argument after a named one", "", ErrArgument},
+		{"sum(x=a, b)", 1, 5, "the x arguments of sum are written without a name", "sum(a, b, c)", ErrArgument},
+		{"sum(a, b, weights=[1, 2])", 1, 11, `sum has no parameter "weights"`, "", ErrArgument},
+		{"sum([a, b])", 1, 5, "want a numeric expression, got a list", "without brackets: sum(a, b, c)", ErrArgument},
+		{"log1p([1, 2])", 1, 7, "got a list", "wsum's weights=", ErrArgument},
+		{"[1, 2]", 1, 1, "an item cannot be a list", "sum(a, b, c)", ErrSyntax},
+		{"wsum(a, b, weights=[1, 2)", 1, 25, "expected ',' or ']' in a list", "close the '[' opened at 1:20", ErrSyntax},
+		{`sum(a, "b")`, 1, 8, `got the string "b"`, "backquotes", ErrArgument},
+		{"sum(a, drop(b))", 1, 8, "drop(...) is only allowed as a whole item", "", ErrSyntax},
+		{"summ(a, b)", 1, 1, `unknown op "summ"`, `did you mean "sum"?`, ErrUnknownOp},
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.src)

@@ -67,6 +67,7 @@ cc = count(cross(c, d)); cg = category(bin(a, 4))
 ln = length(t); wc = word_count(t); dg = count_digits(t); up = count_upper(t); ur = count_urls(t)
 ct = contains(t, "free"); rc = regex_count(t, "[£$]\\d+"); tk = tokens(t, buckets=256)
 hr = hour(ts); wd = weekday(ts); dy = day(ts); mo = month(ts); ep = epoch(ts); sn = since(ts, ts)
+su = sum(a, b, x); me = mean(a, b); mi = min(a, x); mx = max(b, 0, x); ws = wsum(a, b, weights=[2, -0.5])
 `
 
 func TestApplyOnTrainingRowsEqualsFit(t *testing.T) {
@@ -80,7 +81,7 @@ func TestApplyOnTrainingRowsEqualsFit(t *testing.T) {
 		if ok, where := sameOutput(fitOut, applied); !ok {
 			t.Fatalf("seed %d: Apply(train) differs from Fit at %s", seed, where)
 		}
-		if len(fitOut.Columns) != 6+33 || len(fitOut.Sparse) != 1 {
+		if len(fitOut.Columns) != 6+38 || len(fitOut.Sparse) != 1 {
 			t.Fatalf("outputs: %d dense, %d sparse (%v)", len(fitOut.Columns), len(fitOut.Sparse), names(fitOut))
 		}
 	}
@@ -263,7 +264,7 @@ func TestEmptyFramesFitAndApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fit on no rows: %v", err)
 	}
-	if out.Rows != 0 || len(out.Columns) != 6+33+7+1+2+6 {
+	if out.Rows != 0 || len(out.Columns) != 6+38+7+1+2+6 {
 		t.Errorf("fit output on no rows: %d rows, %d columns", out.Rows, len(out.Columns))
 	}
 	applied, err := p.Apply(context.Background(), f)

@@ -8,9 +8,11 @@ import (
 const grammarText = `A feature set is a list of items separated by ";" or new lines ("#" starts a comment).
 An item is "name = expr", a bare expr (named by its canonical text), or drop(col).
 Expressions: column names (bare, or in backquotes when they contain spaces or
-punctuation: ` + "`amount ($)`" + `), numbers, "strings" (only as op arguments), calls
-op(arg, ..., param=value), arithmetic + - * / with the usual precedence and
-parentheses (x/0 → missing), unary minus.
+punctuation: ` + "`amount ($)`" + `), numbers, "strings" and lists of numbers [1, 0.5]
+(only as op arguments), calls op(arg, ..., param=value), arithmetic + - * /
+with the usual precedence and parentheses (x/0 → missing, and a missing
+operand makes the result missing), unary minus. The row ops sum, mean, min,
+max and wsum take any number of arguments (2 to 1024) and skip missing ones.
 Base columns: every numeric, datetime (as Unix seconds) and categorical column
 passes through unchanged unless dropped; text and identifier columns never
 pass through raw; the target and columns flagged as leaks never pass through
@@ -25,7 +27,7 @@ func Reference() string {
 	var b strings.Builder
 	b.WriteString("# Feature transform language\n\n")
 	b.WriteString(grammarText)
-	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier/text column (each distinct value a level) or cross/rare/hash/category; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers or \"strings\". Unless an op says otherwise, a missing input gives a missing output.\n")
+	b.WriteString("\n\nArgument types: numeric = numeric/datetime column or numeric expression; categorical = categorical/identifier/text column (each distinct value a level) or cross/rare/hash/category; text = text or categorical column; datetime = datetime column or numeric seconds; time column = datetime or numeric seconds column; literals are written as numbers, \"strings\" or lists of numbers [1, 0.5]; x1 numeric, x2 numeric, ... = two or more numeric arguments written one after another, and the parameters after them only by name. Unless an op says otherwise, a missing input gives a missing output.\n")
 	b.WriteString("Rules that keep a spec valid: never read the label column (use target_mean, which is fitted out-of-fold); for per-entity velocity or history features on time-stamped data give time= (and window=) so only earlier rows count; raw text and identifier columns are not features by themselves.\n")
 	group := ""
 	for _, op := range Ops() {
@@ -65,11 +67,15 @@ func Markdown() string {
 		b.WriteString("| | |\n|---|---|\n")
 		for _, p := range op.Params {
 			d := p.Doc
-			if p.Type == ArgInt || p.Type == ArgFloat {
+			if p.Type == ArgInt || p.Type == ArgFloat || p.Type == ArgNumberList {
 				d = strings.TrimSpace(fmt.Sprintf("%s (range %s..%s)", d, formatNumber(p.Min), formatNumber(p.Max)))
 			}
 			req := "required"
-			if p.Optional {
+			if p.Variadic {
+				req = fmt.Sprintf("required, %d to %d of them, written one after another", MinVariadic, MaxVariadic)
+			} else if op.variadic() && p.Required {
+				req = "required, by name"
+			} else if p.Optional {
 				req = "optional (positional when given)"
 			} else if !p.Required {
 				req = "optional, default " + p.Default

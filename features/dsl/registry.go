@@ -32,9 +32,11 @@ const (
 	ArgDuration
 	// ArgRegexp is a string literal holding an RE2 regular expression.
 	ArgRegexp
+	// ArgNumberList is a bracketed list of numeric literals within [Min, Max], e.g. [1, 0.5, -2].
+	ArgNumberList
 )
 
-var argTypeNames = [...]string{"numeric", "categorical", "text", "datetime", "time column", "column or expression", "column name", "integer", "number", "string", "duration", "regexp"}
+var argTypeNames = [...]string{"numeric", "categorical", "text", "datetime", "time column", "column or expression", "column name", "integer", "number", "string", "duration", "regexp", "list of numbers"}
 
 func (t ArgType) String() string { return argTypeNames[t] }
 
@@ -78,16 +80,30 @@ type Param struct {
 	// out: the group aggregates' by, whose absence means one group of all
 	// rows. Arguments after it are then given by name.
 	Optional bool
+	// Variadic marks a parameter that takes every positional argument of
+	// the call, at least MinVariadic and at most MaxVariadic of them, as
+	// in sum(a, b, c). Only an op's first parameter may be variadic; the
+	// parameters after it are given by name, and a list parameter after it
+	// (wsum's weights) holds one number per argument.
+	Variadic bool
 	Default  string  // canonical literal text of the default ("" = none)
-	Min, Max float64 // inclusive range for ArgInt and ArgFloat
+	Min, Max float64 // inclusive range for ArgInt and ArgFloat, and for each number of an ArgNumberList
 	Doc      string
 }
+
+// Bounds on the number of arguments of a variadic parameter: one argument
+// is the argument itself, and a total over more than 1024 columns is a
+// matrix product, not a feature.
+const (
+	MinVariadic = 2
+	MaxVariadic = 1024
+)
 
 // OpInfo describes one op. Ops() is the single source of truth for the
 // checker, docs/features.md and the planner's Reference().
 type OpInfo struct {
 	Name        string
-	Group       string // numeric, categorical, group, text, datetime, set
+	Group       string // numeric, row, categorical, group, text, datetime, set
 	Params      []Param
 	Result      ResultType
 	Meaning     string
@@ -97,8 +113,11 @@ type OpInfo struct {
 	Example     string
 	Fitted      bool // has state fitted on training rows
 	OOF         bool // training-row output is out-of-fold
-	Commutative bool // the first two arguments may be swapped
+	Commutative bool // the first two arguments may be swapped; for a variadic op, its arguments may be reordered (each keeping its weight)
 }
+
+// variadic reports whether the op's first parameter is variadic.
+func (o *OpInfo) variadic() bool { return len(o.Params) > 0 && o.Params[0].Variadic }
 
 // Signature is the op's call form, e.g. "clip(x numeric, lo number, hi number)".
 func (o *OpInfo) Signature() string {
@@ -108,6 +127,12 @@ func (o *OpInfo) Signature() string {
 			s += ", "
 		}
 		switch {
+		case p.Variadic:
+			s += p.Name + "1 " + p.Type.String() + ", " + p.Name + "2 " + p.Type.String() + ", ..."
+		case o.variadic() && p.Type == ArgNumberList:
+			s += p.Name + "=[number, ...]"
+		case o.variadic() && p.Required:
+			s += p.Name + "=<" + p.Type.String() + ">"
 		case p.Optional:
 			s += "[" + p.Name + " " + p.Type.String() + "]"
 		case p.Required:
@@ -129,7 +154,13 @@ const (
 	missNumeric = "Missing in → missing out."
 	missText    = "Missing text → missing."
 	groupLeak   = "Never reads the label. Without time=: statistics of the group's training rows; in the training output each row is left out of its own group (leave-one-out), so a training row sees what a new row of its group sees — with itself included, a mean over near-unique groups would copy x on training rows and be missing on new ones. With time= (and optional window=): point-in-time — a row sees only rows of its group strictly earlier in time (within the window), from the training history plus the rows being scored, so velocity features never see the future."
-	groupMiss   = "Missing group or time → missing (count: missing group → missing; without by, a missing time → missing). An unseen group (or, in the training output, a row alone in its group) → count 0 and missing statistics."
+	// rowMiss: a total over parts of which some are missing is best the
+	// total of the parts present (a tree then splits on what is known, and
+	// is_missing(...) can flag the gaps); a row with no part present has no
+	// total. pandas' DataFrame.sum(axis=1) gives 0 there (min_count=0), which
+	// would make "nothing known" look like "nothing spent".
+	rowMiss   = "Missing x's are skipped; a row with every x missing → missing (pandas' sum would give 0 there: write fill(sum(...), 0) for that, and a + b + c for a sum missing when any part is). A non-finite result → missing."
+	groupMiss = "Missing group or time → missing (count: missing group → missing; without by, a missing time → missing). An unseen group (or, in the training output, a row alone in its group) → count 0 and missing statistics."
 )
 
 func numParam(name, doc string) Param {
@@ -146,6 +177,15 @@ func timeParams() []Param {
 		{Name: "window", Type: ArgDuration, Default: `""`, Doc: `look-back window ending just before the row's time, e.g. "1h", "7d"; "" = all earlier rows (needs time=)`},
 		{Name: "time", Type: ArgTime, Doc: "column of event times in seconds (datetime or numeric); makes the aggregate point-in-time"},
 	}
+}
+
+// rowOp is a row-wise aggregate over its variadic numeric arguments.
+func rowOp(name, meaning, example string) OpInfo {
+	return OpInfo{Name: name, Group: "row", Params: []Param{rowArgs()}, Result: ResultNumeric, Meaning: meaning, Missing: rowMiss, Leakage: rowwise, Cost: CostLinear, Example: example, Commutative: true}
+}
+
+func rowArgs() Param {
+	return Param{Name: "x", Type: ArgNumeric, Required: true, Variadic: true, Doc: "columns or expressions: the parts of a total, the scores to average, the dates to take the latest of"}
 }
 
 func unary(name, group, meaning, example string) OpInfo {
@@ -186,6 +226,12 @@ func opTable() []OpInfo {
 		{Name: "is_missing", Group: "numeric", Params: []Param{{Name: "x", Type: ArgAny, Required: true}}, Result: ResultNumeric, Meaning: "1 when x is missing, else 0 (any column kind).", Missing: "Never missing.", Leakage: rowwise, Cost: CostLinear, Example: "is_missing(income)"},
 		{Name: "fill", Group: "numeric", Params: []Param{numParam("x", ""), {Name: "v", Type: ArgFloat, Required: true, Min: -1e300, Max: 1e300}}, Result: ResultNumeric, Meaning: "x with missing values replaced by v.", Missing: "Missing → v.", Leakage: rowwise, Cost: CostLinear, Example: "fill(income, 0)"},
 
+		rowOp("sum", "Sum of the x's present in the row: the total of one quantity split over several columns (charges per period, amounts per category), which trees cannot add up themselves.", "sum(charge_jan, charge_feb, charge_mar)"),
+		rowOp("mean", "Mean of the x's present in the row (their sum / how many are present).", "mean(score_a, score_b, score_c)"),
+		rowOp("min", "Smallest of the x's present in the row.", "min(balance_q1, balance_q2, balance_q3, balance_q4)"),
+		rowOp("max", "Largest of the x's present in the row.", "max(days_late_1, days_late_2, 0)"),
+		{Name: "wsum", Group: "row", Params: []Param{rowArgs(), {Name: "weights", Type: ArgNumberList, Required: true, Min: -1e300, Max: 1e300, Doc: "one number per x, in the order the x's are written: weights[i] multiplies the i-th x"}}, Result: ResultNumeric, Meaning: "Weighted sum w1·x1 + w2·x2 + ... over the x's present in the row (not divided by the weights' sum).", Missing: rowMiss, Leakage: rowwise, Cost: CostLinear, Example: "wsum(visits_1d, visits_7d, visits_30d, weights=[1, 0.5, 0.1])", Commutative: true},
+
 		{Name: "count", Group: "categorical", Params: []Param{catParam("c", "")}, Result: ResultNumeric, Meaning: "Number of training rows holding the row's level (frequency encoding).", Missing: "Missing → missing; unseen level → 0.", Leakage: noLeak, Cost: CostLinear, Example: "count(merchant)", Fitted: true},
 		{Name: "target_mean", Group: "categorical", Params: []Param{catParam("c", ""), {Name: "smoothing", Type: ArgFloat, Default: "10", Min: 0, Max: 1e6, Doc: "pseudo-count m pulling rare levels toward the prior"}}, Result: ResultNumeric, Meaning: "Smoothed positive rate of the row's level: (positives + m·prior) / (rows + m), prior = training positive rate (Micci-Barreca 2001, additive smoothing).", Missing: "Missing is its own level; unseen level → prior.", Leakage: "Reads the label, so it is fitted out-of-fold: on the training rows each row is encoded with statistics from the other folds (FitOptions.Folds, default 5, seeded); validation and prediction rows use the table fitted on all training rows.", Cost: CostLinear, Example: "target_mean(merchant, smoothing=20)", Fitted: true, OOF: true},
 		{Name: "cross", Group: "categorical", Params: []Param{catParam("a", ""), catParam("b", ""), {Name: "max_levels", Type: ArgInt, Default: "1000", Min: 2, Max: 100000, Doc: "cap on levels kept"}}, Result: ResultCategorical, Meaning: `Combined category "a|b"; the max_levels-1 most frequent training pairs are kept, all others map to the level "__other__".`, Missing: "Either side missing → missing; unseen pair → __other__.", Leakage: noLeak, Cost: CostLinear, Example: "cross(device, region)", Fitted: true, Commutative: true},
@@ -225,7 +271,7 @@ func opTable() []OpInfo {
 // fresh on each call.
 func Ops() []OpInfo {
 	ops := opTable()
-	order := map[string]int{"numeric": 0, "categorical": 1, "group": 2, "text": 3, "datetime": 4, "set": 5}
+	order := map[string]int{"numeric": 0, "row": 1, "categorical": 2, "group": 3, "text": 4, "datetime": 5, "set": 6}
 	sort.SliceStable(ops, func(i, j int) bool {
 		if ops[i].Group != ops[j].Group {
 			return order[ops[i].Group] < order[ops[j].Group]

@@ -48,25 +48,25 @@ func boolInt(b bool) int {
 }
 
 // BenchmarkTrainFraudLike trains 20 trees (the peers' other settings) on
-// 800k rows with 2 threads; ns/op / 20 is the time per tree.
+// 800k rows with 2 threads; ns/op / 20 is the time per tree. "quant" is
+// use_quantized_grad.
 func BenchmarkTrainFraudLike(b *testing.B) {
-	for _, rowWise := range []bool{false, true, false, true} {
-		name := "col"
-		if rowWise {
-			name = "row"
-		}
-		b.Run(name, func(b *testing.B) { benchTrain(b, rowWise) })
+	for _, c := range []struct {
+		name           string
+		rowWise, quant bool
+	}{{"col", false, false}, {"row", true, false}, {"quant", false, true}, {"quant-row", true, true}} {
+		b.Run(c.name, func(b *testing.B) { benchTrain(b, c.rowWise, c.quant) })
 	}
 }
 
-func benchTrain(b *testing.B, rowWise bool) {
+func benchTrain(b *testing.B, rowWise, quant bool) {
 	ds, y := fraudLike(800000)
 	bd, err := NewBinnedDataset(context.Background(), ds, 255)
 	if err != nil {
 		b.Fatal(err)
 	}
 	p := DefaultParams()
-	p.NumIterations, p.NumThreads, p.ForceRowWise = 20, 2, rowWise
+	p.NumIterations, p.NumThreads, p.ForceRowWise, p.UseQuantizedGrad = 20, 2, rowWise, quant
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
 	for range b.N {

@@ -26,6 +26,15 @@
 //     allocation per node. The kernels and their portable Go loops (build
 //     tag purego, or any other GOARCH) give the same bits. A fold is a Rows
 //     subset; the optional validation Data drives early_stopping_round.
+//   - use_quantized_grad (quant.go; LightGBM's parameters and defaults,
+//     Shi et al., NeurIPS 2022): each iteration's gradients and hessians
+//     are discretized to num_grad_quant_bins levels with stochastic
+//     rounding seeded per row (so the model still does not depend on
+//     num_threads), packed into one integer per row, and summed into
+//     integer histograms (int32 bins for leaves with fewer than 2^16 /
+//     num_grad_quant_bins rows, int64 above; subtraction widens or narrows
+//     in place), with integer-add assembly kernels on amd64. Off by
+//     default, as in LightGBM.
 //   - Model: PredictRaw / PredictProba on a trainer.Dataset (own scoring),
 //     FeatureImportance (split count and gain), BestIteration, and
 //     WriteText (LightGBM text format, version=v3, exact tree_sizes).

@@ -1,6 +1,9 @@
 package gbdt
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // gradPair is one histogram bin: sum of gradients and sum of hessians.
 type gradPair [2]float64
@@ -37,6 +40,14 @@ type learner struct {
 
 	candSmall, candLarge []split // per feature
 	scratch              []*splitScratch
+
+	// quantized training (quant.go); nil quant: float histograms
+	quant    *quantizer
+	qhists   [][]int64 // per leaf id: 256 packed bins per feature
+	leafQ    []int64   // per leaf: packed gradient and hessian sums
+	leafWide []bool    // per leaf: its histogram has int64 bins
+	oq64     []int64   // packed pairs of the leaf being built, in idx order
+	oq32     []int32   // the same memory, for int32 bins
 }
 
 func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
@@ -47,8 +58,6 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 		gh:         make([][2]float32, data.rows),
 		idx:        make([]int32, maxRows),
 		tmp:        make([]int32, maxRows),
-		ordered:    make([][2]float32, maxRows),
-		hists:      make([][]gradPair, L),
 		leafBegin:  make([]int, L),
 		leafCount:  make([]int, L),
 		leafDepth:  make([]int, L),
@@ -63,7 +72,22 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 	}
 	// Histograms are allocated as leaves appear (split), so a large
 	// num_leaves costs memory only for the leaves trees really grow.
-	l.hists[0] = make([]gradPair, nf*maxBins)
+	if p.UseQuantizedGrad {
+		l.quant = &quantizer{bins: p.NumGradQuantBins, stochastic: p.StochasticRounding,
+			seed: uint64(p.Seed), q: make([]int64, data.rows)}
+		l.qhists = make([][]int64, L)
+		l.qhists[0] = make([]int64, nf*maxBins)
+		l.leafQ = make([]int64, L)
+		l.leafWide = make([]bool, L)
+		l.oq64 = make([]int64, maxRows)
+		if maxRows > 0 {
+			l.oq32 = unsafe.Slice((*int32)(unsafe.Pointer(&l.oq64[0])), 2*maxRows)
+		}
+	} else {
+		l.ordered = make([][2]float32, maxRows)
+		l.hists = make([][]gradPair, L)
+		l.hists[0] = make([]gradPair, nf*maxBins)
+	}
 	for range threads {
 		l.scratch = append(l.scratch, newSplitScratch())
 	}
@@ -86,16 +110,29 @@ func (l *learner) grow(bag []int32) *tree {
 	t := newTree(p.NumLeaves)
 	n := copy(l.idx, bag)
 	var g, h float64
-	for _, r := range bag {
-		g += float64(l.gh[r][0])
-		h += float64(l.gh[r][1])
+	if z := l.quant; z != nil {
+		var sum int64
+		for _, r := range bag {
+			sum += z.q[r]
+		}
+		l.leafQ[0], l.leafWide[0] = sum, z.wide(n)
+		g, h = z.floats(sum)
+	} else {
+		for _, r := range bag {
+			g += float64(l.gh[r][0])
+			h += float64(l.gh[r][1])
+		}
 	}
 	l.leafBegin[0], l.leafCount[0], l.leafDepth[0], l.leafParent[0] = 0, n, 0, -1
 	l.leafG[0], l.leafH[0] = g, h
 	l.leafOut[0] = leafOutput(g, h, p.LambdaL1, p.LambdaL2)
 	l.best[0] = noSplit()
 	if l.canSplit(0) && len(l.active) > 0 {
-		l.histAndSearch(0, -1, true, false)
+		if l.quant != nil {
+			l.histAndSearchQ(0, -1, true, false, false)
+		} else {
+			l.histAndSearch(0, -1, true, false)
+		}
 	}
 	for t.numLeaves < p.NumLeaves {
 		leaf := -1
@@ -113,6 +150,9 @@ func (l *learner) grow(bag []int32) *tree {
 		t.leafValue[k] = l.leafOut[k]
 		t.leafWeight[k] = l.leafH[k]
 		t.leafCount[k] = l.leafCount[k]
+	}
+	if l.quant != nil && p.QuantTrainRenewLeaf {
+		l.renewLeaves(t)
 	}
 	return t
 }
@@ -161,6 +201,13 @@ func (l *learner) split(t *tree, leaf int) {
 	}
 
 	begin, count := l.leafBegin[leaf], l.leafCount[leaf]
+	var leftQ int64
+	parentWide := false
+	if z := l.quant; z != nil {
+		// the children's sums are exact integer sums of the leaf's bins
+		parentWide = l.leafWide[leaf]
+		leftQ = binSum(l.qhists[leaf], s.feature, m.numBins, parentWide, &s.binLeft)
+	}
 	nLeft := l.partition(begin, count, s.feature, &s.binLeft)
 	depth := l.leafDepth[leaf] + 1
 	l.leafCount[leaf] = nLeft
@@ -171,6 +218,15 @@ func (l *learner) split(t *tree, leaf int) {
 	l.leafG[leaf], l.leafH[leaf], l.leafOut[leaf] = s.leftG, s.leftH, s.leftOut
 	l.leafG[newLeaf], l.leafH[newLeaf], l.leafOut[newLeaf] = s.rightG, s.rightH, s.rightOut
 	l.best[leaf], l.best[newLeaf] = noSplit(), noSplit()
+	if z := l.quant; z != nil {
+		rightQ := l.leafQ[leaf] - leftQ
+		l.leafQ[leaf], l.leafQ[newLeaf] = leftQ, rightQ
+		l.leafWide[leaf], l.leafWide[newLeaf] = z.wide(nLeft), z.wide(count-nLeft)
+		l.leafG[leaf], l.leafH[leaf] = z.floats(leftQ)
+		l.leafG[newLeaf], l.leafH[newLeaf] = z.floats(rightQ)
+		l.leafOut[leaf] = leafOutput(l.leafG[leaf], l.leafH[leaf], l.p.LambdaL1, l.p.LambdaL2)
+		l.leafOut[newLeaf] = leafOutput(l.leafG[newLeaf], l.leafH[newLeaf], l.p.LambdaL1, l.p.LambdaL2)
+	}
 
 	if t.numLeaves == l.p.NumLeaves {
 		return
@@ -186,6 +242,18 @@ func (l *learner) split(t *tree, leaf int) {
 	if nLeft > count-nLeft {
 		small, large = newLeaf, leaf
 		canSmall, canLarge = canR, canL
+	}
+	if l.quant != nil {
+		if l.qhists[newLeaf] == nil {
+			l.qhists[newLeaf] = make([]int64, len(l.qhists[0]))
+		}
+		parentBuf := l.qhists[leaf]
+		l.qhists[small], l.qhists[large] = l.qhists[newLeaf], parentBuf
+		if !canLarge {
+			large = -1
+		}
+		l.histAndSearchQ(small, large, canSmall, canLarge, parentWide)
+		return
 	}
 	if l.hists[newLeaf] == nil {
 		l.hists[newLeaf] = make([]gradPair, len(l.hists[0]))
@@ -343,24 +411,107 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 			}
 		}
 	}
-	workers := min(l.threads, len(l.active))
-	if workers <= 1 || count*len(l.active) < parallelMinWork {
-		work(0, 1)
-	} else {
-		var wg sync.WaitGroup
-		for w := 1; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				work(w, workers)
-			}()
-		}
-		work(0, workers)
-		wg.Wait()
-	}
+	l.onWorkers(count, work)
 	l.best[small] = l.reduce(l.candSmall, searchSmall)
 	if large >= 0 {
 		l.best[large] = l.reduce(l.candLarge, true)
+	}
+}
+
+// onWorkers runs work(w, workers) for each worker w, on one goroutine each
+// unless a leaf of count rows is too little work to share.
+func (l *learner) onWorkers(count int, work func(w, workers int)) {
+	workers := min(l.threads, len(l.active))
+	if workers <= 1 || count*len(l.active) < parallelMinWork {
+		work(0, 1)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(w, workers)
+		}()
+	}
+	work(0, workers)
+	wg.Wait()
+}
+
+// histAndSearchQ is histAndSearch with quantized gradients (quant.go):
+// leaf small's integer histograms are built at its width, leaf large's
+// derived from the parent's (of width parentWide) by subtraction, and each
+// feature's bins are read as float sums for the split search.
+func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, parentWide bool) {
+	z := l.quant
+	begin, count := l.leafBegin[small], l.leafCount[small]
+	rows := l.idx[begin : begin+count]
+	smallWide := l.leafWide[small]
+	contiguous := smallWide && count > 0 && int(rows[count-1]-rows[0]) == count-1
+	if !contiguous {
+		q := z.q
+		parallelRows(count, l.threads, func(lo, hi int) {
+			if smallWide {
+				for i, r := range rows[lo:hi] {
+					l.oq64[lo+i] = q[r]
+				}
+			} else {
+				for i, r := range rows[lo:hi] {
+					l.oq32[lo+i] = narrow(q[r])
+				}
+			}
+		})
+	}
+	stSmall := leafStats{g: l.leafG[small], h: l.leafH[small], count: count}
+	var stLarge leafStats
+	largeWide := false
+	if large >= 0 {
+		stLarge = leafStats{g: l.leafG[large], h: l.leafH[large], count: l.leafCount[large]}
+		largeWide = l.leafWide[large]
+	}
+	work := func(w, workers int) {
+		sc := l.scratch[w]
+		feats := l.active[w*len(l.active)/workers : (w+1)*len(l.active)/workers]
+		hs := l.qhists[small]
+		if contiguous {
+			l.buildQHistsContig(hs, int(rows[0]), count, feats)
+		} else {
+			l.buildQHists(hs, rows, feats, smallWide)
+		}
+		for _, f := range feats {
+			nb := l.data.mappers[f].numBins
+			l.candSmall[f] = noSplit()
+			if searchSmall {
+				z.toFloat(hs, f, nb, smallWide, &sc.hist)
+				l.search(f, sc.hist[:], stSmall, sc, &l.candSmall[f])
+			}
+			if large >= 0 {
+				hl := l.qhists[large]
+				subtractQ(hl, hs, f, nb, parentWide, largeWide, smallWide)
+				l.candLarge[f] = noSplit()
+				z.toFloat(hl, f, nb, largeWide, &sc.hist)
+				l.search(f, sc.hist[:], stLarge, sc, &l.candLarge[f])
+			}
+		}
+	}
+	l.onWorkers(count, work)
+	l.best[small] = l.reduce(l.candSmall, searchSmall)
+	if large >= 0 {
+		l.best[large] = l.reduce(l.candLarge, true)
+	}
+}
+
+// renewLeaves sets every leaf's value from the float gradients of its rows
+// (quant_train_renew_leaf; LightGBM's RenewIntGradTreeOutput), summed in
+// row order within the leaf.
+func (l *learner) renewLeaves(t *tree) {
+	for k := 0; k < t.numLeaves; k++ {
+		var g, h float64
+		for _, r := range l.idx[l.leafBegin[k] : l.leafBegin[k]+l.leafCount[k]] {
+			g += float64(l.gh[r][0])
+			h += float64(l.gh[r][1])
+		}
+		t.leafValue[k] = leafOutput(g, h, l.p.LambdaL1, l.p.LambdaL2)
 	}
 }
 

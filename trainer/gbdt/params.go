@@ -38,6 +38,14 @@ type Params struct {
 	NumThreads          int     // num_threads: 0 = GOMAXPROCS
 	ForceRowWise        bool    // force_row_wise: histograms from row-major bins
 	ForceColWise        bool    // force_col_wise: histograms from columns
+
+	// Quantized training (Shi et al., "Quantized Training of Gradient
+	// Boosting Decision Trees", NeurIPS 2022; LightGBM's
+	// gradient_discretizer.cpp): see quant.go.
+	UseQuantizedGrad    bool // use_quantized_grad: integer gradients and histograms
+	NumGradQuantBins    int  // num_grad_quant_bins: levels of a discretized gradient
+	QuantTrainRenewLeaf bool // quant_train_renew_leaf: leaf values from the exact gradients
+	StochasticRounding  bool // stochastic_rounding: round gradients at random (unbiased)
 }
 
 // DefaultParams returns LightGBM's defaults for the binary objective.
@@ -60,6 +68,8 @@ func DefaultParams() Params {
 		MinDataPerGroup:     100,
 		Metric:              "binary_logloss",
 		BoostFromAverage:    true,
+		NumGradQuantBins:    4,
+		StochasticRounding:  true,
 	}
 }
 
@@ -101,6 +111,8 @@ var paramAliases = map[string]string{
 	"num_threads": "num_threads", "num_thread": "num_threads", "nthread": "num_threads",
 	"nthreads": "num_threads", "n_jobs": "num_threads",
 	"force_row_wise": "force_row_wise", "force_col_wise": "force_col_wise",
+	"use_quantized_grad": "use_quantized_grad", "num_grad_quant_bins": "num_grad_quant_bins",
+	"quant_train_renew_leaf": "quant_train_renew_leaf", "stochastic_rounding": "stochastic_rounding",
 	"objective": "objective", "objective_type": "objective", "app": "objective", "application": "objective",
 	"loss": "objective",
 }
@@ -229,6 +241,14 @@ func (p *Params) set(name, v string) error {
 		return atob(&p.ForceRowWise)
 	case "force_col_wise":
 		return atob(&p.ForceColWise)
+	case "use_quantized_grad":
+		return atob(&p.UseQuantizedGrad)
+	case "num_grad_quant_bins":
+		return atoi(&p.NumGradQuantBins)
+	case "quant_train_renew_leaf":
+		return atob(&p.QuantTrainRenewLeaf)
+	case "stochastic_rounding":
+		return atob(&p.StochasticRounding)
 	case "objective":
 		if v != "binary" {
 			return fmt.Errorf("gbdt: parameter objective: %q is not supported, only binary", v)
@@ -267,6 +287,7 @@ func (p Params) Validate() error {
 		{"min_data_per_group", p.MinDataPerGroup >= 1, ">= 1", p.MinDataPerGroup},
 		{"early_stopping_round", p.EarlyStoppingRound >= 0, ">= 0", p.EarlyStoppingRound},
 		{"metric", p.Metric == "binary_logloss" || p.Metric == "auc", "binary_logloss or auc", p.Metric},
+		{"num_grad_quant_bins", p.NumGradQuantBins >= 2 && p.NumGradQuantBins <= maxGradQuantBins, "2..127 (LightGBM keeps a discretized hessian in an int8)", p.NumGradQuantBins},
 		{"num_threads", p.NumThreads >= 0 && p.NumThreads <= 1024, "0..1024 (0 = all cores)", p.NumThreads},
 	}
 	for _, c := range checks {

@@ -78,6 +78,7 @@ type leafStats struct {
 type splitScratch struct {
 	order []int
 	keyed []catKey
+	hist  [maxBins]gradPair // one feature's quantized bins as float sums
 }
 
 // catKey orders categories by gradient statistics; the bin breaks ties.

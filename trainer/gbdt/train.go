@@ -86,6 +86,9 @@ func Train(ctx context.Context, p Params, train Data, valid *Data) (*Model, erro
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("gbdt: no training rows")
 	}
+	if p.UseQuantizedGrad && len(rows)*p.NumGradQuantBins >= 1<<31 {
+		return nil, fmt.Errorf("gbdt: use_quantized_grad: %d rows x num_grad_quant_bins %d must stay below 2^31 (the integer sums are 32 bits)", len(rows), p.NumGradQuantBins)
+	}
 	if pos == 0 || pos == len(rows) {
 		return nil, fmt.Errorf("gbdt: %w: %d rows, all labelled %d", ErrSingleClass, len(rows), min(pos, 1))
 	}
@@ -246,6 +249,9 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 			return nil, err
 		}
 		b.gradients()
+		if z := b.l.quant; z != nil {
+			z.discretize(b.l.gh[:len(b.rows)], iter, b.threads)
+		}
 		if bagging && iter%p.BaggingFreq == 0 {
 			bag, oob = bag[:0], oob[:0]
 			for _, r := range b.rows {

@@ -51,23 +51,26 @@ func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
 	// chunks, 3 threads give uneven chunks
 	ds, y := synthetic(100000, 3)
 	train, valid := splitRows(ds.Rows)
-	p := DefaultParams()
-	p.NumIterations = 8
-	p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = 0.9, 2, 0.75, 11
-	var first []byte
-	for _, threads := range []int{1, 2, 3, 1} {
-		p.NumThreads = threads
-		_, text := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
-		if first == nil {
-			first = text
-		} else if !bytes.Equal(first, text) {
-			t.Fatalf("num_threads=%d: model file differs from the first run", threads)
+	for _, quant := range []bool{false, true} {
+		p := DefaultParams()
+		p.NumIterations = 8
+		p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = 0.9, 2, 0.75, 11
+		p.UseQuantizedGrad = quant
+		var first []byte
+		for _, threads := range []int{1, 2, 3, 1} {
+			p.NumThreads = threads
+			_, text := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
+			if first == nil {
+				first = text
+			} else if !bytes.Equal(first, text) {
+				t.Fatalf("use_quantized_grad=%v, num_threads=%d: model file differs from the first run", quant, threads)
+			}
 		}
-	}
-	p.Seed = 12
-	_, other := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
-	if bytes.Equal(first, other) {
-		t.Fatal("a different seed with bagging gave the same model")
+		p.Seed = 12
+		_, other := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
+		if bytes.Equal(first, other) {
+			t.Fatalf("use_quantized_grad=%v: a different seed with bagging gave the same model", quant)
+		}
 	}
 }
 
@@ -251,14 +254,16 @@ func TestFeatureImportanceCountsSplitsAndGain(t *testing.T) {
 }
 
 func TestRowWiseAndColWiseHistogramsGiveTheSameModel(t *testing.T) {
-	ds, y := synthetic(5000, 9)
-	p := DefaultParams()
-	p.NumIterations, p.FeatureFraction, p.Seed = 15, 0.75, 3
-	_, col := leavesAgree(t, trainOn(t, ds, y, p, nil, nil), ds)
-	p.ForceRowWise = true
-	_, row := leavesAgree(t, trainOn(t, ds, y, p, nil, nil), ds)
-	if !bytes.Equal(col, row) {
-		t.Fatal("force_row_wise changed the model")
+	ds, y := synthetic(50000, 9)
+	for _, quant := range []bool{false, true} {
+		p := DefaultParams()
+		p.NumIterations, p.FeatureFraction, p.Seed, p.UseQuantizedGrad = 15, 0.75, 3, quant
+		_, col := leavesAgree(t, trainOn(t, ds, y, p, nil, nil), ds)
+		p.ForceRowWise = true
+		_, row := leavesAgree(t, trainOn(t, ds, y, p, nil, nil), ds)
+		if !bytes.Equal(col, row) {
+			t.Fatalf("use_quantized_grad=%v: force_row_wise changed the model", quant)
+		}
 	}
 }
 

@@ -4,19 +4,24 @@
 // seed 42 unless -param says otherwise) and prints one JSON line with the
 // same keys, so the two can be tabled side by side. The CSV is read with
 // features.LoadFile, the label with features.ParseTarget and the design with
-// experiment.DesignFromFrame, as nightshift itself does.
+// experiment.DesignFromFrame, as nightshift itself does. Only the training
+// rows are binned, as the peers do.
 //
 //	gbdtbench -data ~/.cache/nightshift-bench/fraud.csv [-target label] [-positive 1] [-drop COL,...]
 //	          [-param K=V]... [-wait-quiet 300] [-cpuprofile FILE] [-out model.txt] [-predictions FILE]
+//	          [-test-csv FILE] [-train-csv FILE] [-all-rows]
 //
 // train_seconds is binning plus boosting (XGBoost's DMatrix construction and
 // scikit-learn's fit include their binning too); bin_seconds is the binning
-// part. peak_rss_mb is the process's high-water mark after the CSV is loaded
-// (VmHWM reset as fit_peer.py does), so it includes the resident frame.
-// -wait-quiet waits for other processes to go idle first, as fit_peer.py
-// does; other_procs_cpu_s is the CPU time other processes took meanwhile,
-// cpu_seconds this process's (binning and training; wall time x threads
-// at best).
+// part, boost_seconds the boosting part (LightGBM's "seconds elapsed,
+// finished iteration" line). peak_rss_mb is the process's high-water mark,
+// CSV loading included (what a user pays; /usr/bin/time measures the
+// LightGBM CLI the same way). -wait-quiet waits for other processes to go
+// idle first, as fit_peer.py does; other_procs_cpu_s is the CPU time other
+// processes took meanwhile, cpu_seconds this process's (binning and
+// training; wall time x threads at best). With -out, the model file is
+// loaded back through leaves and leaves_max_abs_diff is the largest
+// difference from our own probabilities over the scored rows.
 package main
 
 import (
@@ -27,6 +32,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -69,6 +75,8 @@ func run() error {
 	out := flag.String("out", "", "write the model (LightGBM text) here")
 	predictions := flag.String("predictions", "", "write the test rows' probabilities here (one per line)")
 	testCSV := flag.String("test-csv", "", "write the test rows as a numeric CSV (label first, categorical codes) for the LightGBM CLI")
+	trainCSV := flag.String("train-csv", "", "write the training rows as a numeric CSV (as -test-csv) and, next to it, FILE.conf with LightGBM's data parameters for them")
+	allRows := flag.Bool("all-rows", false, "-predictions and -test-csv cover every row, not only the test rows")
 	params := paramFlags{"num_iterations": "200", "learning_rate": "0.1", "num_leaves": "31",
 		"max_bin": "255", "num_threads": "2", "seed": "42"}
 	flag.Var(params, "param", "K=V training parameter (repeatable)")
@@ -102,9 +110,27 @@ func run() error {
 			train = append(train, i)
 		}
 	}
+	scored := test
+	if *allRows {
+		scored = nil
+		for i := range ds.Rows {
+			scored = append(scored, i)
+		}
+	}
+	// The frame is no longer needed: the design keeps its own columns.
+	// Training sees only its rows (as the peers do), and the scored rows
+	// are kept aside for prediction.
+	trainDS, scoreDS := ds.Take(train), ds.Take(scored)
+	trainY, scoreY := pick(y, train), pick(y, scored)
+	fr, ds = nil, nil
+	runtime.GC()
+	if *trainCSV != "" {
+		if err := writeTrainCSV(*trainCSV, trainDS, trainY); err != nil {
+			return err
+		}
+	}
 	waited := waitQuietCPU(*waitQuiet)
 	busy0, own0 := busyCPUSeconds(), ownCPUSeconds()
-	resetPeakRSS()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -117,12 +143,12 @@ func run() error {
 	}
 	ctx := context.Background()
 	t0 := time.Now()
-	bd, err := gbdt.NewBinnedDataset(ctx, ds, p.MaxBin)
+	bd, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
 	if err != nil {
 		return err
 	}
 	binS := time.Since(t0).Seconds()
-	m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: bd, Labels: y, Rows: train}, nil)
+	m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: bd, Labels: trainY}, nil)
 	if err != nil {
 		return err
 	}
@@ -132,28 +158,43 @@ func run() error {
 	}
 	own := ownCPUSeconds() - own0
 	other := (busyCPUSeconds() - busy0) - own
+	bd, trainDS = nil, nil
 	t1 := time.Now()
-	testDS := ds.Take(test)
-	prob, err := m.PredictProba(testDS)
+	prob, err := m.PredictProba(scoreDS)
 	if err != nil {
 		return err
 	}
 	predictS := time.Since(t1).Seconds()
-	ty := make([]float64, len(test))
-	for i, r := range test {
-		ty[i] = y[r]
+	var ty, tp []float64
+	for i, r := range scored {
+		if r%5 == 4 {
+			ty, tp = append(ty, scoreY[i]), append(tp, prob[i])
+		}
 	}
-	auc, err := metrics.ROCAUC(ty, prob, nil)
+	auc, err := metrics.ROCAUC(ty, tp, nil)
 	if err != nil {
 		return err
 	}
-	ll, err := metrics.LogLoss(ty, prob, nil, 1e-15)
+	ll, err := metrics.LogLoss(ty, tp, nil, 1e-15)
 	if err != nil {
 		return err
 	}
+	leavesDiff := math.NaN()
 	if *out != "" {
 		if err := writeWith(*out, func(w *bufio.Writer) error { return m.WriteText(w) }); err != nil {
 			return err
+		}
+		lm, err := gbdt.LoadLeavesFile(*out)
+		if err != nil {
+			return err
+		}
+		lp, err := lm.PredictProba(scoreDS)
+		if err != nil {
+			return err
+		}
+		leavesDiff = 0
+		for i := range lp {
+			leavesDiff = max(leavesDiff, math.Abs(lp[i]-prob[i]))
 		}
 	}
 	if *predictions != "" {
@@ -167,23 +208,67 @@ func run() error {
 		}
 	}
 	if *testCSV != "" {
-		if err := writeWith(*testCSV, func(w *bufio.Writer) error { return writeNumericCSV(w, testDS, ty) }); err != nil {
+		if err := writeWith(*testCSV, func(w *bufio.Writer) error { return writeNumericCSV(w, scoreDS, scoreY) }); err != nil {
 			return err
 		}
 	}
 	res := map[string]any{
-		"data": *data, "peer": "nightshift-gbdt", "rows": ds.Rows, "train_rows": len(train), "test_rows": len(test),
-		"bin_seconds": round(binS), "train_seconds": round(trainS), "predict_seconds": round(predictS),
+		"data": *data, "peer": "nightshift-gbdt", "rows": len(train) + len(test), "train_rows": len(train), "test_rows": len(test),
+		"bin_seconds": round(binS), "boost_seconds": round(trainS - binS), "train_seconds": round(trainS), "predict_seconds": round(predictS),
+		"quantized": p.UseQuantizedGrad, "test_positives": positives(ty),
 		"auc": math.Round(auc*1e4) / 1e4, "logloss": math.Round(ll*1e4) / 1e4, "trees": m.NumTrees(),
 		"peak_rss_mb": peakRSSMB(), "threads": p.NumThreads,
 		"waited_for_quiet_s": round(waited), "other_procs_cpu_s": round(other), "cpu_seconds": round(own),
+	}
+	if !math.IsNaN(leavesDiff) {
+		res["leaves_max_abs_diff"] = leavesDiff
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
 func round(s float64) float64 { return math.Round(s*100) / 100 }
 
-// writeNumericCSV writes label then the features, NaN as empty.
+func positives(y []float64) int {
+	n := 0
+	for _, v := range y {
+		n += int(v)
+	}
+	return n
+}
+
+func pick(y []float64, rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		out[i] = y[r]
+	}
+	return out
+}
+
+// writeTrainCSV writes the training rows for the LightGBM CLI and, in
+// path+".conf", the data parameters that read them as we do (header, the
+// label column, categorical features by name), so a LightGBM run on them
+// is like with like.
+func writeTrainCSV(path string, ds *trainer.Dataset, y []float64) error {
+	if err := writeWith(path, func(w *bufio.Writer) error { return writeNumericCSV(w, ds, y) }); err != nil {
+		return err
+	}
+	var cats []string
+	for _, f := range ds.Features {
+		if f.Categorical {
+			cats = append(cats, f.Name)
+		}
+	}
+	return writeWith(path+".conf", func(w *bufio.Writer) error {
+		w.WriteString("data=" + path + "\nheader=true\nlabel_column=name:label\n")
+		if len(cats) > 0 {
+			w.WriteString("categorical_feature=name:" + strings.Join(cats, ",") + "\n")
+		}
+		return nil
+	})
+}
+
+// writeNumericCSV writes label then the features, NaN as "nan" (LightGBM's
+// precise_float_parser reads no empty field).
 func writeNumericCSV(w *bufio.Writer, ds *trainer.Dataset, y []float64) error {
 	w.WriteString("label")
 	for _, f := range ds.Features {
@@ -196,6 +281,8 @@ func writeNumericCSV(w *bufio.Writer, ds *trainer.Dataset, y []float64) error {
 			w.WriteByte(',')
 			if v := f.Values[r]; v == v {
 				w.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+			} else {
+				w.WriteString("nan")
 			}
 		}
 		w.WriteByte('\n')
@@ -219,8 +306,6 @@ func writeWith(path string, fn func(*bufio.Writer) error) error {
 	}
 	return f.Close()
 }
-
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 func peakRSSMB() float64 {
 	b, err := os.ReadFile("/proc/self/status")

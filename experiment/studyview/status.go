@@ -1,0 +1,178 @@
+package studyview
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// Status is `status --study NAME --json` (design.md's stable keys).
+type Status struct {
+	Study  string       `json:"study"`
+	State  string       `json:"state"`
+	Trials StatusCounts `json:"trials"`
+	Best   *StatusBest  `json:"best"`
+	// Planner and the LLM tokens spent (in + out).
+	Planner   string `json:"planner"`
+	LLMTokens int    `json:"llm_tokens"`
+	// LLMCircuit is the LLM planner's last circuit-breaker event (time
+	// and message), when it opened during the study.
+	LLMCircuit string  `json:"llm_circuit,omitempty"`
+	Metric     string  `json:"metric"`
+	Data       string  `json:"data"`
+	Elapsed    float64 `json:"elapsed_seconds"`
+	Writer     string  `json:"writer,omitempty"` // "pid N" while a run holds the journal
+	Created    string  `json:"created"`
+	// Holdout is what the study's holdout reads are worth: the verdict
+	// and the re-reads.
+	Holdout HoldoutReads `json:"holdout"`
+}
+
+// StatusCounts are trials per state.
+type StatusCounts struct {
+	Done        int `json:"done"`
+	Failed      int `json:"failed"`
+	Pruned      int `json:"pruned"`
+	Running     int `json:"running"`
+	Interrupted int `json:"interrupted"`
+}
+
+// StatusBest is the study's pick (the leader).
+type StatusBest struct {
+	Trial uint64 `json:"trial"`
+	Score Num    `json:"score"`
+	Std   Num    `json:"std"`
+}
+
+// Event kinds the LLM planner's study writes: a hypothesis's verdict
+// and a change of the circuit breaker.
+const (
+	EventVerdict journal.EventKind = "verdict"
+	EventCircuit journal.EventKind = "circuit"
+)
+
+// Status summarises the study.
+func (s *Study) Status() *Status {
+	c := s.Counts()
+	in, out := s.Tokens()
+	st := &Status{Study: s.Study.Name, Planner: s.Config.Planner, LLMTokens: in + out, Metric: s.Config.Metric,
+		Data: s.Config.Data, Created: s.Study.Created.UTC().Format(time.RFC3339),
+		Trials:  StatusCounts(c),
+		Elapsed: s.Elapsed().Seconds(), Holdout: SummarizeHoldoutReads(s.HoldoutReads)}
+	state, running := s.State()
+	st.State = string(state)
+	if running {
+		st.Writer = fmt.Sprintf("pid %d", s.Writer.PID)
+	}
+	for _, e := range s.Events {
+		if e.Kind == EventCircuit {
+			st.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
+		}
+	}
+	if lead, ok := s.Leader(); ok {
+		st.Best = &StatusBest{Trial: lead.ID, Score: Num(lead.Mean), Std: Num(lead.Std)}
+	}
+	return st
+}
+
+// ReadStatus summarises one study from one snapshot.
+func ReadStatus(j *journal.Journal, name string) (*Status, error) {
+	s, err := Read(j, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Status(), nil
+}
+
+// ReadTrials lists a study's trials from one snapshot: the finished ones
+// best first, then the others.
+func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
+	s, err := Read(j, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.TrialRows(), nil
+}
+
+// TrialRow is one entry of `trials --json`.
+type TrialRow struct {
+	ID         uint64            `json:"id"`
+	State      string            `json:"state"`
+	Score      Num               `json:"score"`
+	Std        Num               `json:"std"`
+	FoldScores []Num             `json:"fold_scores"`
+	Screen     *Num              `json:"screen"` // screening-rung score; null when the study does not screen
+	Model      string            `json:"model"`
+	Features   string            `json:"features"`
+	Params     map[string]string `json:"params"`
+	Hypothesis string            `json:"hypothesis"`
+	// Proposal is the proposal the trial tests or tunes ("round.index");
+	// Planner the planner of the round that proposed it.
+	Proposal string  `json:"proposal,omitempty"`
+	Planner  string  `json:"planner,omitempty"`
+	Seconds  float64 `json:"seconds"`
+	Verdict  string  `json:"verdict,omitempty"`
+	Error    string  `json:"error,omitempty"`
+}
+
+// Ranked is every trial: the leaderboard (finished ones best first), then
+// the rest in ID order.
+func (s *Study) Ranked() []journal.Trial {
+	ordered := s.Leaderboard()
+	listed := make(map[uint64]bool, len(ordered))
+	for _, t := range ordered {
+		listed[t.ID] = true
+	}
+	for _, t := range s.Trials {
+		if !listed[t.ID] {
+			ordered = append(ordered, t)
+		}
+	}
+	return ordered
+}
+
+// TrialRows are `trials --json`: Ranked's order.
+func (s *Study) TrialRows() []TrialRow {
+	ordered := s.Ranked()
+	planners := make(map[uint64]string, len(s.Rounds))
+	for _, r := range s.Rounds {
+		planners[r.ID] = r.Planner
+	}
+	rows := make([]TrialRow, len(ordered))
+	for i, t := range ordered {
+		rows[i] = NewTrialRow(t)
+		rows[i].Planner = planners[t.Round]
+	}
+	return rows
+}
+
+// NewTrialRow is one trial's row.
+func NewTrialRow(t journal.Trial) TrialRow {
+	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(t.Std), FoldScores: []Num{},
+		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal,
+		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
+	for _, f := range t.FoldScores {
+		r.FoldScores = append(r.FoldScores, Num(f))
+	}
+	if t.Screen != nil {
+		v := Num(*t.Screen)
+		r.Screen = &v
+	}
+	return r
+}
+
+// Num is a float64 that encodes NaN and ±Inf as JSON null (a failed or
+// interrupted trial has no score).
+type Num float64
+
+// MarshalJSON writes null for values JSON cannot hold.
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}

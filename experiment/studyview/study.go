@@ -1,0 +1,122 @@
+package studyview
+
+import (
+	"time"
+
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// Study is one study as read at one instant: a journal.Snapshot (one read
+// transaction, so counts, trials, rounds and events agree) and its decoded
+// config. Every method derives from those two and nothing else.
+type Study struct {
+	journal.Snapshot
+	Config Config
+}
+
+// Read takes one snapshot of the study. It never takes the write lock: j
+// is best opened with OpenReadOnly.
+func Read(j *journal.Journal, name string) (*Study, error) {
+	snap, err := j.Snapshot(name)
+	if err != nil {
+		return nil, err
+	}
+	return FromSnapshot(snap)
+}
+
+// FromSnapshot decodes a snapshot's config.
+func FromSnapshot(snap journal.Snapshot) (*Study, error) {
+	s := &Study{Snapshot: snap}
+	if err := DecodeConfig(snap.Study, &s.Config); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens a journal for status, trials, export and the report:
+// it never waits for a running study (beyond one commit) and never writes.
+func OpenReadOnly(db string) (*journal.Journal, error) {
+	return journal.Open(db, journal.Options{ReadOnly: true, Timeout: 5 * time.Second})
+}
+
+// Leader is the study's pick (see the package function Leader).
+func (s *Study) Leader() (journal.Trial, bool) { return Leader(s.Config.Metric, s.Trials) }
+
+// Leaderboard is the study's finished trials, best first.
+func (s *Study) Leaderboard() []journal.Trial { return Leaderboard(s.Trials, s.Config.Metric) }
+
+// Counts counts the trials by state.
+func (s *Study) Counts() journal.TrialCounts {
+	var c journal.TrialCounts
+	for _, t := range s.Trials {
+		switch t.State {
+		case journal.TrialDone:
+			c.Done++
+		case journal.TrialFailed:
+			c.Failed++
+		case journal.TrialPruned:
+			c.Pruned++
+		case journal.TrialRunning:
+			c.Running++
+		case journal.TrialInterrupted:
+			c.Interrupted++
+		}
+	}
+	return c
+}
+
+// Tokens sums the planner rounds' tokens.
+func (s *Study) Tokens() (in, out int) {
+	for _, r := range s.Rounds {
+		in += r.TokensIn
+		out += r.TokensOut
+	}
+	return in, out
+}
+
+// Elapsed is the study's wall time over all its sessions (see the package
+// function Elapsed).
+func (s *Study) Elapsed() time.Duration { return Elapsed(s.Events, s.Trials) }
+
+// State is the study's state as a reader should show it: a study journaled
+// running whose process no longer holds the run lock was cut short, so it
+// reads interrupted. running tells whether a live process works on it.
+func (s *Study) State() (state journal.StudyState, running bool) {
+	if s.Study.State == journal.StudyRunning {
+		if s.WriterRunning {
+			return journal.StudyRunning, true
+		}
+		return journal.StudyInterrupted, false
+	}
+	return s.Study.State, false
+}
+
+// Elapsed adds up the sessions' wall time: from each start or resume event
+// to the session's last event, or, for a session that died, to the last
+// trial it finished.
+func Elapsed(events []journal.Event, trials []journal.Trial) time.Duration {
+	var total time.Duration
+	for i, e := range events {
+		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
+			continue
+		}
+		end := e.Time
+		next := time.Time{}
+		for _, f := range events[i+1:] {
+			if f.Kind == journal.EventStart || f.Kind == journal.EventResume {
+				next = f.Time
+				break
+			}
+			if f.Time.After(end) {
+				end = f.Time
+			}
+		}
+		for _, t := range trials {
+			if t.Finished.After(end) && (next.IsZero() || t.Finished.Before(next)) {
+				end = t.Finished
+			}
+		}
+		total += end.Sub(e.Time)
+	}
+	return total
+}

@@ -1,0 +1,371 @@
+package gbdt
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Quantized training (use_quantized_grad; Shi et al., "Quantized Training
+// of Gradient Boosting Decision Trees", NeurIPS 2022; LightGBM's
+// src/treelearner/gradient_discretizer.cpp and the integer split search of
+// feature_histogram.hpp).
+//
+// Every iteration the float32 gradients and hessians are discretized to
+// small integers: with B = num_grad_quant_bins, gradient g becomes
+// trunc(g/sg ± u) (the sign of g; sg = max|g| / (B/2)) and hessian h
+// becomes trunc(h/sh + u) (sh = max|h| / B), where u is uniform on [0, 1)
+// with stochastic_rounding (the rounding is then unbiased) and 0.5 without.
+// u comes from a hash of the seed, the iteration and the row, so the
+// discretized values, and the model, do not depend on num_threads or on
+// how rows are cut into chunks.
+//
+// A row's pair is packed into one integer, gradient high and hessian low:
+// adding packed pairs adds both halves at once, because the hessian half
+// never goes negative and never overflows (0 <= h <= B). A leaf whose rows
+// sum to less than 2^16 in each half (count*B < 2^16) sums into int32 bins
+// (int16 gradient | uint16 hessian), a larger one into int64 bins (int32 |
+// uint32), the width LightGBM calls 16 or 32 bits; histogram subtraction
+// widens the smaller child's bins, and narrows the larger child's in place
+// when its count allows. The split search reads a histogram as gradient
+// sum x sg and hessian sum x sh; leaf values come from those quantized sums
+// unless quant_train_renew_leaf recomputes them from the float gradients.
+
+// maxGradQuantBins bounds num_grad_quant_bins: LightGBM keeps a discretized
+// hessian (at most num_grad_quant_bins) in an int8.
+const maxGradQuantBins = 127
+
+// narrowLimit: a leaf with count*bins below it sums into int32 bins.
+const narrowLimit = 1 << 16
+
+// quantizer holds the discretized gradients of one Train call.
+type quantizer struct {
+	bins       int
+	stochastic bool
+	seed       uint64
+	gScale     float64 // gradient of one integer step
+	hScale     float64 // hessian of one integer step
+	q          []int64 // per training row: int32 gradient << 32 | uint32 hessian
+}
+
+// wide reports whether a leaf of count rows needs int64 bins.
+func (z *quantizer) wide(count int) bool { return count*z.bins >= narrowLimit }
+
+// unpack splits a packed int64 sum into its gradient and hessian integers.
+func unpack(v int64) (g, h int64) { return v >> 32, int64(uint32(v)) }
+
+// narrow repacks an int64 pair as an int32 pair; both sums must fit 16 bits.
+func narrow(v int64) int32 { return int32(v>>32)<<16 + int32(uint32(v)) }
+
+// widen is the inverse of narrow.
+func widen(v int32) int64 { return int64(v>>16)<<32 + int64(uint16(v)) }
+
+// floats converts a packed int64 sum into gradient and hessian sums.
+func (z *quantizer) floats(v int64) (g, h float64) {
+	gi, hi := unpack(v)
+	return float64(gi) * z.gScale, float64(hi) * z.hScale
+}
+
+// splitmix64's finaliser (Steele, Lea, Flood: "Fast splittable
+// pseudorandom number generators", OOPSLA 2014).
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// discretize quantizes gh (training rows 0..len(gh)-1) for iteration iter.
+func (z *quantizer) discretize(gh [][2]float32, iter, threads int) {
+	var maxs [maxThreads][2]float32
+	chunk := (len(gh) + threads - 1) / threads
+	parallelRows(len(gh), threads, func(lo, hi int) {
+		var mg, mh float32
+		for _, p := range gh[lo:hi] {
+			mg = max(mg, abs32(p[0]))
+			mh = max(mh, abs32(p[1]))
+		}
+		maxs[lo/max(chunk, 1)] = [2]float32{mg, mh}
+	})
+	var mg, mh float64
+	for _, m := range maxs[:threads] {
+		mg, mh = max(mg, float64(m[0])), max(mh, float64(m[1]))
+	}
+	z.gScale = mg / float64(z.bins/2)
+	z.hScale = mh / float64(z.bins)
+	ig, ih := 0.0, 0.0 // every value is 0 when its maximum is
+	if z.gScale > 0 {
+		ig = 1 / z.gScale
+	}
+	if z.hScale > 0 {
+		ih = 1 / z.hScale
+	}
+	key := mix64(z.seed ^ mix64(uint64(iter)+0x632be59bd9b4e019))
+	q := z.q[:len(gh)]
+	stochastic := z.stochastic
+	half, hmax := int64(z.bins/2), int64(z.bins)
+	parallelRows(len(gh), threads, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ug, uh := 0.5, 0.5
+			if stochastic {
+				r := mix64(key + uint64(i+1)*0x9e3779b97f4a7c15)
+				ug = float64(uint32(r>>32)) * 0x1p-32
+				uh = float64(uint32(r)) * 0x1p-32
+			}
+			g := float64(gh[i][0]) * ig
+			if g >= 0 {
+				g += ug
+			} else {
+				g -= ug
+			}
+			// clamped: g*ig may exceed bins/2 by an ulp (and u add one)
+			gi := min(max(int64(g), -half), half)
+			hi := min(int64(float64(gh[i][1])*ih+uh), hmax)
+			q[i] = gi<<32 + hi
+		}
+	})
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// qhist32 is the int32 view of feature f's bins in a leaf's int64 buffer:
+// the first half of the feature's own 256 int64s, so narrowing one feature
+// in place never touches another feature's bins.
+func qhist32(h []int64, f int) *[maxBins]int32 {
+	return (*[maxBins]int32)(unsafe.Pointer(&h[f*maxBins]))
+}
+
+func qhist64(h []int64, f int) *[maxBins]int64 {
+	return (*[maxBins]int64)(h[f*maxBins : (f+1)*maxBins])
+}
+
+// packedBin is a histogram bin of packed integer pairs.
+type packedBin interface{ ~int32 | ~int64 }
+
+// gatherQGo is the portable gatherQ.
+func gatherQGo[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []int32, oq []T) {
+	oq = oq[:len(rows)]
+	switch k {
+	case 4:
+		h0, h1, h2, h3 := hs[0], hs[1], hs[2], hs[3]
+		c0, c1, c2, c3 := cols[0], cols[1], cols[2], cols[3]
+		for i, r := range rows {
+			v := oq[i]
+			h0[c0[r]] += v
+			h1[c1[r]] += v
+			h2[c2[r]] += v
+			h3[c3[r]] += v
+		}
+	case 3:
+		h0, h1, h2 := hs[0], hs[1], hs[2]
+		c0, c1, c2 := cols[0], cols[1], cols[2]
+		for i, r := range rows {
+			v := oq[i]
+			h0[c0[r]] += v
+			h1[c1[r]] += v
+			h2[c2[r]] += v
+		}
+	case 2:
+		h0, h1 := hs[0], hs[1]
+		c0, c1 := cols[0], cols[1]
+		for i, r := range rows {
+			v := oq[i]
+			h0[c0[r]] += v
+			h1[c1[r]] += v
+		}
+	case 1:
+		h0, c0 := hs[0], cols[0]
+		for i, r := range rows {
+			h0[c0[r]] += oq[i]
+		}
+	}
+}
+
+// contigQGo is the portable contigQ.
+func contigQGo(hs *[4]*[maxBins]int64, cols *[4][]uint8, k int, q []int64) {
+	n := len(q)
+	switch k {
+	case 4:
+		h0, h1, h2, h3 := hs[0], hs[1], hs[2], hs[3]
+		c0, c1, c2, c3 := cols[0][:n], cols[1][:n], cols[2][:n], cols[3][:n]
+		for i, v := range q {
+			h0[c0[i]] += v
+			h1[c1[i]] += v
+			h2[c2[i]] += v
+			h3[c3[i]] += v
+		}
+	case 3:
+		h0, h1, h2 := hs[0], hs[1], hs[2]
+		c0, c1, c2 := cols[0][:n], cols[1][:n], cols[2][:n]
+		for i, v := range q {
+			h0[c0[i]] += v
+			h1[c1[i]] += v
+			h2[c2[i]] += v
+		}
+	case 2:
+		h0, h1 := hs[0], hs[1]
+		c0, c1 := cols[0][:n], cols[1][:n]
+		for i, v := range q {
+			h0[c0[i]] += v
+			h1[c1[i]] += v
+		}
+	case 1:
+		h0, c0 := hs[0], cols[0][:n]
+		for i, v := range q {
+			h0[c0[i]] += v
+		}
+	}
+}
+
+// buildQHists is buildHists for packed integer pairs: oq[i] belongs to
+// rows[i]; bins are int64 when wide, else int32 (qhist32).
+func (l *learner) buildQHists(h []int64, rows []int32, feats []int, wide bool) {
+	n := len(rows)
+	if wide {
+		for _, f := range feats {
+			clear(qhist64(h, f)[:])
+		}
+	} else {
+		for _, f := range feats {
+			clear(qhist32(h, f)[:])
+		}
+	}
+	if n == 0 {
+		return
+	}
+	cols := l.data.cols
+	if l.rowWise {
+		mat := l.data.rowMajorBins()
+		nf := len(cols)
+		_ = mat[int(rows[n-1])*nf+nf-1]
+		if wide {
+			oq := l.oq64[:n]
+			for i, r := range rows {
+				rb := mat[int(r)*nf : int(r)*nf+nf]
+				for _, f := range feats {
+					qhist64(h, f)[rb[f]] += oq[i]
+				}
+			}
+		} else {
+			oq := l.oq32[:n]
+			for i, r := range rows {
+				rb := mat[int(r)*nf : int(r)*nf+nf]
+				for _, f := range feats {
+					qhist32(h, f)[rb[f]] += oq[i]
+				}
+			}
+		}
+		return
+	}
+	for _, f := range feats {
+		_ = cols[f][rows[n-1]] // rows are increasing: this bounds every row
+	}
+	var qc [4][]uint8
+	var h64 [4]*[maxBins]int64
+	var h32 [4]*[maxBins]int32
+	for lo := 0; lo < n; lo += histBlockRows {
+		hi := min(lo+histBlockRows, n)
+		for q := 0; q < len(feats); q += 4 {
+			k := min(4, len(feats)-q)
+			for j, f := range feats[q : q+k] {
+				qc[j] = cols[f]
+				if wide {
+					h64[j] = qhist64(h, f)
+				} else {
+					h32[j] = qhist32(h, f)
+				}
+			}
+			if wide {
+				gatherQ(&h64, &qc, k, rows[lo:hi], l.oq64[lo:hi])
+			} else {
+				gatherQ(&h32, &qc, k, rows[lo:hi], l.oq32[lo:hi])
+			}
+		}
+	}
+}
+
+// buildQHistsContig is buildQHists (int64 bins) for the rows
+// first..first+n-1, reading their packed pairs in place.
+func (l *learner) buildQHistsContig(h []int64, first, n int, feats []int) {
+	for _, f := range feats {
+		clear(qhist64(h, f)[:])
+	}
+	q := l.quant.q[first : first+n]
+	cols := l.data.cols
+	var hs [4]*[maxBins]int64
+	var qc [4][]uint8
+	for lo := 0; lo < n; lo += histBlockRows {
+		hi := min(lo+histBlockRows, n)
+		for g := 0; g < len(feats); g += 4 {
+			k := min(4, len(feats)-g)
+			for j, f := range feats[g : g+k] {
+				hs[j], qc[j] = qhist64(h, f), cols[f][first+lo:first+hi]
+			}
+			contigQ(&hs, &qc, k, q[lo:hi])
+		}
+	}
+}
+
+// subtractQ turns feature f's bins in large (holding the parent's, of width
+// parentWide) into the parent's minus small's (width smallWide), stored at
+// width largeWide. Counts only shrink down the tree, so smallWide <=
+// largeWide <= parentWide.
+func subtractQ(large, small []int64, f, nb int, parentWide, largeWide, smallWide bool) {
+	switch {
+	case !parentWide:
+		p, s := qhist32(large, f), qhist32(small, f)
+		for b := range nb {
+			p[b] -= s[b]
+		}
+	case largeWide && smallWide:
+		p, s := qhist64(large, f), qhist64(small, f)
+		for b := range nb {
+			p[b] -= s[b]
+		}
+	case largeWide:
+		p, s := qhist64(large, f), qhist32(small, f)
+		for b := range nb {
+			p[b] -= widen(s[b])
+		}
+	default:
+		// Narrowing in place, forwards: int32 bin b overlaps int64 bin b/2,
+		// which has been read already.
+		p, s := qhist64(large, f), qhist32(small, f)
+		p32 := qhist32(large, f)
+		for b := range nb {
+			p32[b] = narrow(p[b] - widen(s[b]))
+		}
+	}
+}
+
+// toFloat writes feature f's quantized bins (nb of them) as gradient and
+// hessian sums into out, for the split search.
+func (z *quantizer) toFloat(h []int64, f, nb int, wide bool, out *[maxBins]gradPair) {
+	gs, hs := z.gScale, z.hScale
+	if wide {
+		src := qhist64(h, f)
+		for b := range nb {
+			g, hh := unpack(src[b])
+			out[b] = gradPair{float64(g) * gs, float64(hh) * hs}
+		}
+		return
+	}
+	src := qhist32(h, f)
+	for b := range nb {
+		v := src[b]
+		out[b] = gradPair{float64(v>>16) * gs, float64(uint16(v)) * hs}
+	}
+}
+
+// binSum is the packed sum of the bins of feature f in binLeft.
+func binSum(h []int64, f, nb int, wide bool, binLeft *[4]uint64) int64 {
+	var s int64
+	for b := range nb {
+		if binLeft[b>>6]>>(b&63)&1 == 1 {
+			if wide {
+				s += qhist64(h, f)[b]
+			} else {
+				s += widen(qhist32(h, f)[b])
+			}
+		}
+	}
+	return s
+}

@@ -1,0 +1,108 @@
+//go:build !purego
+
+package gbdt
+
+import "unsafe"
+
+// The kernels are in quant_amd64.s.
+
+//go:noescape
+func qgather64x4(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
+
+//go:noescape
+func qgather64x2(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
+
+//go:noescape
+func qgather64x1(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
+
+//go:noescape
+func qgather32x4(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
+
+//go:noescape
+func qgather32x2(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
+
+//go:noescape
+func qgather32x1(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
+
+//go:noescape
+func qcontig64x4(hs *[4]*[maxBins]int64, cols *[4]*uint8, vals *int64, n int)
+
+//go:noescape
+func qcontig64x2(hs *[4]*[maxBins]int64, cols *[4]*uint8, vals *int64, n int)
+
+//go:noescape
+func qcontig64x1(hs *[4]*[maxBins]int64, cols *[4]*uint8, vals *int64, n int)
+
+// gatherQ adds oq[i] to hs[j][cols[j][rows[i]]] for the first k (1..4)
+// features. The caller guarantees every row id < len(cols[j]).
+func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []int32, oq []T) {
+	n := len(rows)
+	if n == 0 {
+		return
+	}
+	_ = oq[n-1]
+	var p [4]*uint8
+	for j := range k {
+		p[j] = &cols[j][0]
+	}
+	var h [4]*[maxBins]T
+	switch any(oq).(type) {
+	case []int64:
+		h64 := (*[4]*[maxBins]int64)(unsafe.Pointer(hs))
+		v := (*int64)(unsafe.Pointer(&oq[0]))
+		switch k {
+		case 4:
+			qgather64x4(h64, &p, &rows[0], v, n)
+		case 3:
+			qgather64x2(h64, &p, &rows[0], v, n)
+			h[0], p[0] = hs[2], p[2]
+			qgather64x1((*[4]*[maxBins]int64)(unsafe.Pointer(&h)), &p, &rows[0], v, n)
+		case 2:
+			qgather64x2(h64, &p, &rows[0], v, n)
+		case 1:
+			qgather64x1(h64, &p, &rows[0], v, n)
+		}
+	case []int32:
+		h32 := (*[4]*[maxBins]int32)(unsafe.Pointer(hs))
+		v := (*int32)(unsafe.Pointer(&oq[0]))
+		switch k {
+		case 4:
+			qgather32x4(h32, &p, &rows[0], v, n)
+		case 3:
+			qgather32x2(h32, &p, &rows[0], v, n)
+			h[0], p[0] = hs[2], p[2]
+			qgather32x1((*[4]*[maxBins]int32)(unsafe.Pointer(&h)), &p, &rows[0], v, n)
+		case 2:
+			qgather32x2(h32, &p, &rows[0], v, n)
+		case 1:
+			qgather32x1(h32, &p, &rows[0], v, n)
+		}
+	}
+}
+
+// contigQ is gatherQ for consecutive rows: cols[j] and q are the rows'
+// bins and packed pairs, index for index.
+func contigQ(hs *[4]*[maxBins]int64, cols *[4][]uint8, k int, q []int64) {
+	n := len(q)
+	if n == 0 {
+		return
+	}
+	var p [4]*uint8
+	for j := range k {
+		_ = cols[j][n-1]
+		p[j] = &cols[j][0]
+	}
+	switch k {
+	case 4:
+		qcontig64x4(hs, &p, &q[0], n)
+	case 3:
+		qcontig64x2(hs, &p, &q[0], n)
+		h := [4]*[maxBins]int64{hs[2]}
+		p[0] = p[2]
+		qcontig64x1(&h, &p, &q[0], n)
+	case 2:
+		qcontig64x2(hs, &p, &q[0], n)
+	case 1:
+		qcontig64x1(hs, &p, &q[0], n)
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package gbdt
+
+// Where there is no assembly kernel, the portable loops of quant.go run.
+
+func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []int32, oq []T) {
+	gatherQGo(hs, cols, k, rows, oq)
+}
+
+func contigQ(hs *[4]*[maxBins]int64, cols *[4][]uint8, k int, q []int64) { contigQGo(hs, cols, k, q) }

@@ -1,0 +1,291 @@
+package gbdt
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+)
+
+// quantInput is random packed gradient pairs as discretize makes them
+// (|g| <= bins/2, 0 <= h <= bins) for the rows of a kernelInput.
+func quantInput(rng *rand.Rand, rows, bins int) []int64 {
+	q := make([]int64, rows)
+	for i := range q {
+		g := int64(rng.IntN(bins+1) - bins/2)
+		h := int64(rng.IntN(bins + 1))
+		q[i] = g<<32 + h
+	}
+	return q
+}
+
+// directSums sums the gradient and hessian integers of rows per bin of col.
+func directSums(col []uint8, rows []int32, q []int64) (g, h [maxBins]int64) {
+	for _, r := range rows {
+		gi, hi := unpack(q[r])
+		g[col[r]] += gi
+		h[col[r]] += hi
+	}
+	return g, h
+}
+
+// TestQuantizedHistogramsEqualIntegerSums builds packed histograms of row
+// sets straddling the int32/int64 bin width with the kernels (assembly on
+// amd64), the portable loops and the row-wise path, and derives a larger
+// sibling by subtraction at every combination of widths; every bin must
+// decode to the exact integer sums.
+func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const rowsN, nf, bins = 40000, 6, 4
+	in := newKernelInput(rng, rowsN, nf)
+	q := quantInput(rng, rowsN, bins)
+	z := &quantizer{bins: bins, q: q}
+	data := &BinnedDataset{rows: rowsN, cols: in.cols, mappers: make([]binMapper, nf)}
+	feats := []int{0, 1, 2, 3, 4, 5}
+	l := &learner{data: data, quant: z, oq64: make([]int64, rowsN)}
+	l.oq32 = make([]int32, rowsN)
+	decode := func(h []int64, f int, wide bool) (g, hh [maxBins]int64) {
+		for b := range maxBins {
+			if wide {
+				g[b], hh[b] = unpack(qhist64(h, f)[b])
+			} else {
+				v := widen(qhist32(h, f)[b])
+				g[b], hh[b] = unpack(v)
+			}
+		}
+		return g, hh
+	}
+	build := func(rows []int32, rowWise bool) ([]int64, bool) {
+		wide := z.wide(len(rows))
+		for i, r := range rows {
+			l.oq64[i] = q[r]
+			l.oq32[i] = narrow(q[r])
+		}
+		l.rowWise = rowWise
+		h := make([]int64, nf*maxBins)
+		l.buildQHists(h, rows, feats, wide)
+		return h, wide
+	}
+	pick := func(n int) []int32 {
+		rows := make([]int32, 0, n)
+		for r := range rowsN {
+			if rng.IntN(rowsN) < n {
+				rows = append(rows, int32(r))
+			}
+		}
+		return rows
+	}
+	for _, sizes := range [][2]int{{3000, 5000}, {3000, 30000}, {10000, 14000}, {20000, 20000}} {
+		parentRows := pick(sizes[0] + sizes[1])
+		var small, large []int32
+		for _, r := range parentRows {
+			if rng.IntN(sizes[0]+sizes[1]) < sizes[0] {
+				small = append(small, r)
+			} else {
+				large = append(large, r)
+			}
+		}
+		if len(small) > len(large) {
+			small, large = large, small
+		}
+		for _, rowWise := range []bool{false, true} {
+			ph, pw := build(parentRows, rowWise)
+			sh, sw := build(small, rowWise)
+			lw := z.wide(len(large))
+			for _, f := range feats {
+				subtractQ(ph, sh, f, maxBins, pw, lw, sw)
+			}
+			for _, f := range feats {
+				for _, c := range []struct {
+					name string
+					h    []int64
+					wide bool
+					rows []int32
+				}{{"small", sh, sw, small}, {"large", ph, lw, large}} {
+					g, h := decode(c.h, f, c.wide)
+					wg, wh := directSums(in.cols[f], c.rows, q)
+					if g != wg || h != wh {
+						t.Fatalf("rows %v, row-wise %v, %s leaf (%d rows, wide %v), feature %d: bins differ from the integer sums",
+							sizes, rowWise, c.name, len(c.rows), c.wide, f)
+					}
+				}
+			}
+		}
+		// the kernels against the portable loops, k = 1..4 features at once
+		for k := 1; k <= 4; k++ {
+			var cols [4][]uint8
+			var a64, b64 [4]*[maxBins]int64
+			var a32, b32 [4]*[maxBins]int32
+			for j := range k {
+				cols[j] = in.cols[j+1]
+				a64[j], b64[j] = new([maxBins]int64), new([maxBins]int64)
+				a32[j], b32[j] = new([maxBins]int32), new([maxBins]int32)
+			}
+			o64 := make([]int64, len(small))
+			o32 := make([]int32, len(small))
+			for i, r := range small {
+				o64[i], o32[i] = q[r], narrow(q[r])
+			}
+			gatherQ(&a64, &cols, k, small, o64)
+			gatherQGo(&b64, &cols, k, small, o64)
+			gatherQ(&a32, &cols, k, small, o32)
+			gatherQGo(&b32, &cols, k, small, o32)
+			var c64, d64 [4]*[maxBins]int64
+			var ccols [4][]uint8
+			for j := range k {
+				c64[j], d64[j] = new([maxBins]int64), new([maxBins]int64)
+				ccols[j] = in.cols[j+1][100:]
+			}
+			contigQ(&c64, &ccols, k, q[100:3100])
+			contigQGo(&d64, &ccols, k, q[100:3100])
+			for j := range k {
+				if *a64[j] != *b64[j] || *a32[j] != *b32[j] || *c64[j] != *d64[j] {
+					t.Fatalf("k=%d, feature %d: kernel bins differ from the portable loop", k, j)
+				}
+			}
+		}
+	}
+}
+
+// TestDiscretizeIsBoundedUnbiasedAndThreadFree discretizes real gradients:
+// every value stays within the levels, stochastic rounding keeps the mean
+// (within 4 standard errors), rounding to nearest is within half a step,
+// and the result is the same at any thread count.
+func TestDiscretizeIsBoundedUnbiasedAndThreadFree(t *testing.T) {
+	const n = 200000
+	rng := rand.New(rand.NewPCG(1, 2))
+	gh := make([][2]float32, n)
+	var sumG float64
+	for i := range gh {
+		score, label := rng.NormFloat64()*2, float64(rng.IntN(2))
+		gh[i] = gradientRow(score, label, 1, 1)
+		sumG += float64(gh[i][0])
+	}
+	for _, bins := range []int{2, 4, 16} {
+		for _, stochastic := range []bool{true, false} {
+			var first []int64
+			for _, threads := range []int{1, 2, 3} {
+				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n)}
+				z.discretize(gh, 7, threads)
+				if first == nil {
+					first = z.q
+					var qsum, sd float64
+					for i, v := range z.q {
+						g, h := unpack(v)
+						if g < -int64(bins/2) || g > int64(bins/2) || h < 0 || h > int64(bins) {
+							t.Fatalf("bins %d: row %d discretized to (%d, %d)", bins, i, g, h)
+						}
+						d := float64(g)*z.gScale - float64(gh[i][0])
+						if !stochastic && math.Abs(d) > z.gScale/2*(1+1e-9) {
+							t.Fatalf("bins %d, rounding to nearest: row %d off by %g, step %g", bins, i, d, z.gScale)
+						}
+						qsum += float64(g) * z.gScale
+						sd += d * d
+					}
+					if se := math.Sqrt(sd); stochastic && math.Abs(qsum-sumG) > 4*se {
+						t.Fatalf("bins %d: discretized gradient sum %g, exact %g (SE %g)", bins, qsum, sumG, se)
+					}
+					continue
+				}
+				for i := range first {
+					if first[i] != z.q[i] {
+						t.Fatalf("bins %d, stochastic %v: row %d differs at %d threads", bins, stochastic, i, threads)
+					}
+				}
+			}
+		}
+	}
+}
+
+// hanleyMcNeilSE is the standard error of an AUC (Hanley and McNeil, 1982,
+// Radiology 143:29-36) with npos positives and nneg negatives.
+func hanleyMcNeilSE(auc float64, npos, nneg int) float64 {
+	q1, q2 := auc/(2-auc), 2*auc*auc/(1+auc)
+	v := (auc*(1-auc) + float64(npos-1)*(q1-auc*auc) + float64(nneg-1)*(q2-auc*auc)) / float64(npos*nneg)
+	return math.Sqrt(v)
+}
+
+// TestQuantizedTrainingOnSharedData trains with use_quantized_grad on the
+// shared sets: leaves must score the files exactly as we do, and the
+// validation AUC must stay within one Hanley-McNeil standard error of the
+// exact fit's (at XGBoost's regularisation, min_sum_hessian_in_leaf=1 and
+// lambda_l2=1, where the exact fit itself is stable). quant_train_renew_leaf
+// must change only leaf values.
+func TestQuantizedTrainingOnSharedData(t *testing.T) {
+	for _, s := range sharedSets[:3] {
+		t.Run(filepath.Base(s.file), func(t *testing.T) {
+			ds, y := loadShared(t, s)
+			train, valid := splitRows(ds.Rows)
+			p := DefaultParams()
+			p.NumIterations, p.MinSumHessianInLeaf, p.LambdaL2 = 100, 1, 1
+			exact := aucOfProba(t, trainOn(t, ds, y, p, train, valid), ds, y, valid)
+			p.UseQuantizedGrad = true
+			m := trainOn(t, ds, y, p, train, valid)
+			validationAgrees(t, m, ds, valid)
+			if worst, _ := leavesAgree(t, m, ds); worst > 1e-12 {
+				t.Fatalf("leaves and own scoring differ by %g", worst)
+			}
+			quant := aucOfProba(t, m, ds, y, valid)
+			npos := 0
+			for _, r := range valid {
+				npos += int(y[r])
+			}
+			se := hanleyMcNeilSE(exact, npos, len(valid)-npos)
+			t.Logf("validation AUC exact %.4f, quantized %.4f, Hanley-McNeil SE %.4f", exact, quant, se)
+			if quant < exact-se {
+				t.Fatalf("quantized AUC %.4f more than one SE (%.4f) below the exact fit's %.4f", quant, se, exact)
+			}
+			p.QuantTrainRenewLeaf = true
+			r := trainOn(t, ds, y, p, train, valid)
+			if len(r.trees) != len(m.trees) {
+				t.Fatalf("quant_train_renew_leaf: %d trees, without it %d", len(r.trees), len(m.trees))
+			}
+			// the first tree is grown on the same gradients: same splits
+			a, b := m.trees[0], r.trees[0]
+			if !slicesEqual(a.splitFeature, b.splitFeature) || !slicesEqual(a.threshold, b.threshold) {
+				t.Fatal("quant_train_renew_leaf changed the first tree's splits")
+			}
+			if slicesEqual(a.leafValue, b.leafValue) {
+				t.Fatal("quant_train_renew_leaf left the first tree's leaf values as they were")
+			}
+		})
+	}
+}
+
+func slicesEqual[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestQuantizedParamsChangeTheModel: use_quantized_grad, its bins and the
+// rounding each reach the model file.
+func TestQuantizedParamsChangeTheModel(t *testing.T) {
+	ds, y := synthetic(20000, 21)
+	p := DefaultParams()
+	p.NumIterations = 5
+	var texts [][]byte
+	for _, set := range []func(*Params){
+		func(*Params) {},
+		func(p *Params) { p.UseQuantizedGrad = true },
+		func(p *Params) { p.UseQuantizedGrad, p.NumGradQuantBins = true, 16 },
+		func(p *Params) { p.UseQuantizedGrad, p.StochasticRounding = true, false },
+	} {
+		q := p
+		set(&q)
+		_, text := leavesAgree(t, trainOn(t, ds, y, q, nil, nil), ds)
+		for i, prev := range texts {
+			if bytes.Equal(prev, text) {
+				t.Fatalf("setting %d gave the same model as setting %d", len(texts), i)
+			}
+		}
+		texts = append(texts, text)
+	}
+}
