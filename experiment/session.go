@@ -120,6 +120,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err
 	}
+	if opts.Progress != nil {
+		for _, d := range s.search.LeakDecisions {
+			fmt.Fprintf(opts.Progress, "warning: %s\n", d)
+		}
+	}
 	if s.created {
 		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
 		if err != nil {
