@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/features"
 )
 
@@ -134,7 +135,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || experiment.IsOptionError(err) {
 		return exitUsage
 	}
 	var ee exitError
