@@ -40,6 +40,8 @@ type FitConfig struct {
 	Params   map[string]string
 	Threads  int
 	Seed     uint64
+	// AllowLeaks are flagged leak columns kept as features (--allow-leak).
+	AllowLeaks []string
 }
 
 // FitResult is what a fit prints (`fit --json`).
@@ -60,6 +62,10 @@ type FitResult struct {
 	// Warnings are what loading did unasked (strings read as missing in a
 	// numeric column), for the training and the validation file.
 	Warnings []features.Warning `json:"warnings"`
+
+	// Leaks say what was done with each column the training rows' profile
+	// flags as a leak (left out unless AllowLeaks keeps it).
+	Leaks []LeakDecision `json:"leaks"`
 
 	// Predictions are the validation rows' probabilities, in input order.
 	Predictions []float64 `json:"-"`
@@ -130,6 +136,12 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		yTrain, yValid = takeFloats(y, trainRows), takeFloats(y, validRows)
 	}
 	res.TrainRows, res.ValidRows = trainFrame.Rows, validFrame.Rows
+	// Leaks: flagged on the training rows and left out as a study does,
+	// unless --allow-leak keeps them.
+	if res.Leaks, err = fitLeaks(tab, trainFrame, yTrain, cfg); err != nil {
+		return nil, err
+	}
+	leaks := droppedLeaks(res.Leaks)
 
 	threads := cfg.Threads
 	if threads <= 0 {
@@ -142,7 +154,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--features: %w", err)
 		}
-		pipe, trainOut, err := dsl.Fit(ctx, spec, trainFrame, yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads})
+		pipe, trainOut, err := dsl.Fit(ctx, spec, trainFrame, yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads, Leaks: leaks})
 		if err != nil {
 			return nil, fmt.Errorf("--features: %w", err)
 		}
@@ -157,8 +169,8 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 			}
 		}
 	} else {
-		trainDS, res.Unused = DesignFromFrame(trainFrame)
-		validDS, _ = DesignFromFrame(validFrame)
+		trainDS, res.Unused = DesignFromFrame(trainFrame.Without(leaks...))
+		validDS, _ = DesignFromFrame(validFrame.Without(leaks...))
 	}
 	res.FeatureSeconds = time.Since(start).Seconds()
 	res.Columns = len(trainDS.Features)
@@ -240,4 +252,18 @@ func fitInput(params map[string]string, seed uint64, threads int) (trainer.FitIn
 		}
 	}
 	return in, nil
+}
+
+// fitLeaks profiles the training rows as a study profiles its search part
+// and decides on each flagged leak column.
+func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]LeakDecision, error) {
+	target := *tab.Target
+	target.Y, target.Positives = y, 0
+	for _, v := range y {
+		target.Positives += int(v)
+	}
+	target.Negatives = len(y) - target.Positives
+	p := features.ProfileFrame(train, &target, cfg.Seed)
+	p.File = tab.Path
+	return leakDecisions(p, train, cfg.AllowLeaks)
 }

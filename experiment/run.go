@@ -54,6 +54,8 @@ type RunSummary struct {
 	Workers     int
 	Threads     int
 	Interrupted bool
+	// Leaks say what the study does with each flagged leak column.
+	Leaks []LeakDecision
 }
 
 // Run starts or continues a study: it opens the journal, checks the data,

@@ -149,7 +149,7 @@ loop:
 		// Writing the end-of-session records would fail the same way.
 		return &RunSummary{Study: s.name, StopReason: "journal write failed", Elapsed: time.Since(s.started)}, runErr
 	}
-	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted}
+	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted, Leaks: s.search.LeakDecisions}
 	counts, err := s.j.CountTrials(s.name)
 	if err != nil {
 		return nil, err

@@ -116,6 +116,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err
 	}
+	if opts.Progress != nil {
+		for _, d := range s.search.LeakDecisions {
+			fmt.Fprintf(opts.Progress, "warning: %s\n", d)
+		}
+	}
 	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner}); err != nil {
 		return nil, err
 	}

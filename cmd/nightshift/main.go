@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/features"
 )
 
@@ -70,6 +71,7 @@ func commands() map[string]command {
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
+		"check":   {summary: "check a data file against a promoted model's data contract (exit 3 on an error-level violation)", run: runCheck},
 		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
 	}
 }
@@ -130,7 +132,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || experiment.IsOptionError(err) {
 		return exitUsage
 	}
 	var ee exitError

@@ -35,6 +35,7 @@ type runFlags struct {
 	seed                                                            uint64
 	allowDataChange, asJSON                                         bool
 	memoryMB                                                        int64
+	allowLeak                                                       listFlag
 }
 
 func (r *runFlags) registerSession(fs *flag.FlagSet) {
@@ -65,6 +66,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.Uint64Var(&r.seed, "seed", 42, "seed for the holdout, the folds and the planner")
 	fs.DurationVar(&r.trialTimeout, "trial-timeout", 30*time.Minute, "a trial running longer fails")
 	fs.Int64Var(&r.memoryMB, "memory-mb", 0, "refuse trials estimated above this memory (0 = half of the machine's memory)")
+	fs.Var(&r.allowLeak, "allow-leak", "keep a column the profile flags as a leak (single-column AUC ≥ 0.99) as a feature; repeatable or comma-separated, fixed at creation (default: such columns are left out, and said so)")
 	r.registerSession(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -84,7 +86,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
 		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, Screen: r.screen, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
-		MemoryBudget: memoryBudget(r.memoryMB),
+		MemoryBudget: memoryBudget(r.memoryMB), AllowLeaks: r.allowLeak,
 	}}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
@@ -141,8 +143,12 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		leaks := sum.Leaks
+		if leaks == nil {
+			leaks = []experiment.LeakDecision{}
+		}
 		enc.Encode(map[string]any{"study": sum.Study, "stop_reason": sum.StopReason, "elapsed_seconds": sum.Elapsed.Seconds(),
-			"workers": sum.Workers, "threads": sum.Threads, "trials": rows})
+			"workers": sum.Workers, "threads": sum.Threads, "leaks": leaks, "trials": rows})
 		return
 	}
 	fmt.Fprintf(w, "study %s: %s after %s (%d workers × %d threads)\n", sum.Study, sum.StopReason, sum.Elapsed.Round(time.Second), sum.Workers, sum.Threads)
