@@ -77,6 +77,7 @@ func commands() map[string]command {
 		"alias":   {summary: "move an alias by hand (rollback): alias NAME@ALIAS vK --reason TEXT", run: runAlias},
 		"check":   {summary: "check a data file against a promoted model's data contract (exit 3 on an error-level violation)", run: runCheck},
 		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
+		"report":  {summary: "write the morning report (DIR/report.ipynb and DIR/report.html) from the journal", run: runReport},
 	}
 }
 
