@@ -158,6 +158,9 @@ loop:
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
 	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
+	}
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
 	case wasInterrupted:
@@ -501,6 +504,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	if !replaced {
 		s.trials = append(s.trials, t)
 	}
+	s.ended = append(s.ended, t)
 	s.mu.Unlock()
 	s.progressf(opts, false, "")
 }
