@@ -175,6 +175,46 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if o.Final != FinalEnsemble && o.Final != FinalBag && o.Final != FinalRefit {
 		return nil, fmt.Errorf("final model %q: want %s, %s or %s", o.Final, FinalEnsemble, FinalBag, FinalRefit)
 	}
+	h, err := openHoldout(ctx, j, study)
+	if err != nil {
+		return nil, err
+	}
+	cfg, trials, board, inc := h.cfg, h.all, h.board, h.board[0]
+	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, Metric: cfg.Metric, Rows: len(h.y)}
+	for _, v := range h.y {
+		if v == 1 {
+			read.Positives++
+		}
+	}
+	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
+	if len(read.Models) == 0 {
+		return nil, err // nothing was scored: the holdout is still unread
+	}
+	if err != nil {
+		read.Error = err.Error()
+	}
+	stored, jerr := j.AddHoldoutRead(study, read)
+	if err != nil {
+		if jerr != nil {
+			return nil, fmt.Errorf("%w (and the read could not be journaled: %v)", err, jerr)
+		}
+		return nil, err
+	}
+	if jerr != nil {
+		return nil, jerr
+	}
+	reads, err := j.ListHoldoutReads(study)
+	if err != nil {
+		return nil, err
+	}
+	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads}, nil
+}
+
+// openHoldout reads a study for a holdout read: its config and trials, the
+// board (the leader, then the other finished trials by mean), the data
+// (refused when its fingerprint changed), the search part and the
+// holdout rows.
+func openHoldout(ctx context.Context, j *journal.Journal, study string) (*holdoutRun, error) {
 	st, cfg, err := readStudy(j, study)
 	if err != nil {
 		return nil, err
@@ -210,38 +250,12 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if err != nil {
 		return nil, err
 	}
-	h := &holdoutRun{s: s, hold: tab.Frame.Take(cfg.HoldoutRows), y: takeFloats(tab.Target.Y, cfg.HoldoutRows), trials: map[uint64]journal.Trial{}}
+	h := &holdoutRun{s: s, hold: tab.Frame.Take(cfg.HoldoutRows), y: takeFloats(tab.Target.Y, cfg.HoldoutRows), trials: map[uint64]journal.Trial{},
+		study: st, cfg: cfg, all: trials, board: board}
 	for _, t := range trials {
 		h.trials[t.ID] = t
 	}
-	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, Metric: cfg.Metric, Rows: len(h.y)}
-	for _, v := range h.y {
-		if v == 1 {
-			read.Positives++
-		}
-	}
-	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
-	if len(read.Models) == 0 {
-		return nil, err // nothing was scored: the holdout is still unread
-	}
-	if err != nil {
-		read.Error = err.Error()
-	}
-	stored, jerr := j.AddHoldoutRead(study, read)
-	if err != nil {
-		if jerr != nil {
-			return nil, fmt.Errorf("%w (and the read could not be journaled: %v)", err, jerr)
-		}
-		return nil, err
-	}
-	if jerr != nil {
-		return nil, jerr
-	}
-	reads, err := j.ListHoldoutReads(study)
-	if err != nil {
-		return nil, err
-	}
-	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads}, nil
+	return h, nil
 }
 
 // noFinishedTrial says why a study has nothing to score.
@@ -273,7 +287,7 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 	var out []HoldoutScore
 	bags := map[uint64]bagged{}
 	if o.Final == FinalEnsemble {
-		sc, cands, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
+		sc, cands, _, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
 		if err != nil {
 			return nil, err
 		}
@@ -330,8 +344,7 @@ func (h *holdoutRun) record(read *journal.HoldoutRead, role string, sc HoldoutSc
 		t := h.trials[p.Trial]
 		m.Parts = append(m.Parts, journal.HoldoutPart{Trial: p.Trial, SpecHash: t.SpecHash, Seed: t.Seed, Weight: p.Weight})
 	}
-	values := map[string]float64{MetricAUC: sc.Holdout.AUC, MetricPRAUC: sc.Holdout.PRAUC, MetricLogLoss: sc.Holdout.LogLoss, "brier": sc.Holdout.Brier}
-	for k, v := range values {
+	for k, v := range reportValues(sc.Holdout) {
 		m.Metrics[k] = journal.Figure{Value: v, SE: float64(sc.SE[k])}
 	}
 	read.Models = append(read.Models, m)
@@ -344,20 +357,30 @@ type holdoutRun struct {
 	hold   *features.Frame
 	y      []float64
 	trials map[uint64]journal.Trial
+	study  journal.Study
+	cfg    StudyConfig
+	all    []journal.Trial // the study's trials
+	board  []journal.Trial // the leader, then finished trials by mean
 }
 
 // score predicts the holdout rows with f and computes every metric with
 // its standard error.
 func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, map[string]Num, error) {
+	_, rep, se, err := h.predict(ctx, f)
+	return rep, se, err
+}
+
+// predict is score with the holdout predictions.
+func (h *holdoutRun) predict(ctx context.Context, f *Fitted) ([]float64, metrics.Report, map[string]Num, error) {
 	pred, err := f.Predict(ctx, h.s, h.hold)
 	if err != nil {
-		return metrics.Report{}, nil, fmt.Errorf("predict the holdout: %w", err)
+		return nil, metrics.Report{}, nil, fmt.Errorf("predict the holdout: %w", err)
 	}
 	rep, err := metrics.Compute(h.y, pred)
 	if err != nil {
-		return metrics.Report{}, nil, fmt.Errorf("holdout: %w", err)
+		return nil, metrics.Report{}, nil, fmt.Errorf("holdout: %w", err)
 	}
-	return rep, holdoutSE(h.y, pred, rep), nil
+	return pred, rep, holdoutSE(h.y, pred, rep), nil
 }
 
 // holdoutSE are the standard errors of the holdout figures: AUC's
@@ -389,22 +412,22 @@ func holdoutSE(y, p []float64, rep metrics.Report) map[string]Num {
 	return map[string]Num{MetricAUC: Num(rep.AUCStdErr), MetricPRAUC: Num(apSE), MetricLogLoss: Num(meanSE(ll)), "brier": Num(meanSE(br))}
 }
 
-// ensemble bags the candidates, selects their weights on the out-of-fold
-// predictions and scores the ensemble on the holdout.
-func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (HoldoutScore, []bagged, error) {
-	start := time.Now()
+// buildEnsemble bags the candidates and selects their weights on the
+// out-of-fold predictions; it returns the ensemble, the bags and the
+// ensemble's out-of-fold score per fold.
+func (h *holdoutRun) buildEnsemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (*Fitted, []bagged, []float64, error) {
 	s := h.s
 	var bags []bagged
 	var oof [][][]float64
 	for _, t := range cands {
 		spec, err := trialSpec(t)
 		if err != nil {
-			return HoldoutScore{}, nil, err
+			return nil, nil, nil, err
 		}
 		tick := time.Now()
 		f, p, err := s.bag(ctx, spec, o.Threads, true)
 		if err != nil {
-			return HoldoutScore{}, nil, fmt.Errorf("trial %d: bag: %w", t.ID, err)
+			return nil, nil, nil, fmt.Errorf("trial %d: bag: %w", t.ID, err)
 		}
 		bags = append(bags, bagged{trial: t, fit: f, oof: p, seconds: time.Since(tick).Seconds()})
 		oof = append(oof, p)
@@ -415,16 +438,26 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 	}
 	counts, foldScores, err := selectEnsemble(s.Metric, y, oof, tiedWithLeader(s.Metric, cands), o.Ensemble.withDefaults().Steps)
 	if err != nil {
-		return HoldoutScore{}, nil, err
+		return nil, nil, nil, err
 	}
-	f := ensembleOf(bags, counts)
+	return ensembleOf(bags, counts), bags, foldScores, nil
+}
+
+// ensemble builds the ensemble of the candidates and scores it on the
+// holdout.
+func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (HoldoutScore, []bagged, *Fitted, error) {
+	start := time.Now()
+	f, bags, foldScores, err := h.buildEnsemble(ctx, cands, o)
+	if err != nil {
+		return HoldoutScore{}, nil, nil, err
+	}
 	rep, se, err := h.score(ctx, f)
 	if err != nil {
-		return HoldoutScore{}, nil, fmt.Errorf("ensemble: %w", err)
+		return HoldoutScore{}, nil, nil, fmt.Errorf("ensemble: %w", err)
 	}
 	mean, std := meanStd(foldScores)
 	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds()}
-	return sc, bags, nil
+	return sc, bags, f, nil
 }
 
 // trialSpec decodes a journaled trial's spec.

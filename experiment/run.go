@@ -41,6 +41,10 @@ type RunOptions struct {
 	Live     bool
 	// Interval between progress lines when not Live.
 	Interval time.Duration
+	// Getenv reads the LLM planner's API key (os.Getenv when nil);
+	// LLMRetryBase is its first retry's backoff (1 s when zero).
+	Getenv       func(string) string
+	LLMRetryBase time.Duration
 }
 
 // RunSummary is what a session did.

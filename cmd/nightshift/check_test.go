@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/registry"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/contract"
 )
@@ -58,17 +60,15 @@ func newCheckFixture(t *testing.T) checkFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{"v1", "v2"} {
-		vdir := filepath.Join(f.registry, "click", v)
-		if err := os.MkdirAll(vdir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Write(filepath.Join(vdir, contractFile)); err != nil {
+	reg := registry.Open(f.registry)
+	fill := func(dir string, _ int) error { return c.Write(filepath.Join(dir, contractFile)) }
+	champion := &registry.AliasMove{Alias: registry.Champion, Reason: "test"}
+	for range 2 {
+		if _, err := reg.Publish(context.Background(), "click", registry.Meta{}, fill, champion); err != nil {
 			t.Fatal(err)
 		}
 	}
-	aliases := `{"aliases": {"champion": "v2", "previous": "v1"}, "history": []}`
-	if err := os.WriteFile(filepath.Join(f.registry, "click", aliasesFile), []byte(aliases), 0o644); err != nil {
+	if err := reg.MoveAlias(context.Background(), "click", "v1", registry.AliasMove{Alias: "previous", Reason: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -111,9 +111,9 @@ func TestCheckRefErrorsNameWhatExists(t *testing.T) {
 	for _, tc := range []struct {
 		ref, want string
 	}{
-		{"fraud", "have: click"},
+		{"fraud", "(names: click)"},
 		{"click@staging", `no alias "staging" (aliases: champion → v2, previous → v1)`},
-		{"click/v9", "no version v9"},
+		{"click/v9", "model click/v9: not in the registry (versions: v1, v2)"},
 	} {
 		code, _, errs := runCmd(t, "check", "--model", tc.ref, "--registry", f.registry, "--data", f.clean)
 		if code != exitFailure || !strings.Contains(errs, tc.want) {

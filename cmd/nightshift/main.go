@@ -72,8 +72,13 @@ func commands() map[string]command {
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
+		"promote": {summary: "publish the study's final model to the registry if it beats the champion on the holdout (DeLong's test for AUC)", run: runPromote},
+		"predict": {summary: "score a file with a promoted model (its data contract checked first; exit 3 on a violation)", run: runPredict},
+		"models":  {summary: "the registry's models: versions, aliases and their history", run: runModels},
+		"alias":   {summary: "move an alias by hand (rollback): alias NAME@ALIAS vK --reason TEXT", run: runAlias},
 		"check":   {summary: "check a data file against a promoted model's data contract (exit 3 on an error-level violation)", run: runCheck},
 		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
+		"report":  {summary: "write the morning report (DIR/report.ipynb and DIR/report.html) from the journal", run: runReport},
 	}
 }
 
