@@ -208,6 +208,9 @@ loop:
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
 	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
+	}
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
 	case wasInterrupted:
@@ -590,6 +593,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	s.mu.Lock()
 	s.running--
 	s.putTrialLocked(t)
+	s.ended = append(s.ended, t)
 	s.mu.Unlock()
 	if t.State == journal.TrialDone {
 		s.journalVerdicts()
