@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/gate"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/contract"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
@@ -125,6 +129,7 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 		return nil, err
 	}
 	sc.Holdout, sc.SE, sc.Seconds = rep, se, time.Since(start).Seconds()
+	sc.curves, sc.importance = holdoutCurves(h.y, pred), finalImportance(f)
 	res.Challenger = sc
 	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Metric: h.cfg.Metric, Rows: len(h.y), Positives: rep.Positives}
 	h.record(&read, "final", sc)
@@ -177,15 +182,18 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 	default:
 		reason = "gate passed: " + res.Gate.String()
 	}
-	k, err := o.Registry.Publish(ctx, o.Name, meta, func(dir string) error {
+	k, err := o.Registry.Publish(ctx, o.Name, meta, func(dir string, k int) error {
 		if err := f.Final(h.s).Write(dir); err != nil {
+			return err
+		}
+		if err := h.writeContract(dir, o.Name, k, meta.Created); err != nil {
 			return err
 		}
 		return writeCard(dir, h, o, f, sc, res, meta)
 	}, &registry.AliasMove{Alias: registry.Champion, Reason: reason, Command: o.Command, Forced: res.Forced})
 	if k > 0 {
 		res.Version = registry.VersionName(k)
-		res.Dir = o.Registry.Dir + "/" + o.Name + "/" + res.Version
+		res.Dir = filepath.Join(o.Registry.Dir, o.Name, res.Version)
 	}
 	return res, err
 }
@@ -268,6 +276,9 @@ func (h *holdoutRun) compare(ctx context.Context, o PromoteOptions, champ string
 	if len(keep) < len(h.cfg.HoldoutRows) {
 		note = fmt.Sprintf("compared on %d of the %d holdout rows: champion %s trained on the other %d", len(keep), len(h.cfg.HoldoutRows), champ, len(h.cfg.HoldoutRows)-len(keep))
 	}
+	if why := h.championContract(ctx, dir, champ); why != "" {
+		return nil, note, refuse(why)
+	}
 	m, err := final.Read(dir)
 	if err != nil {
 		return nil, note, refuse(fmt.Sprintf("champion %s cannot be read: %v", champ, err))
@@ -349,4 +360,49 @@ func reportValues(rep metrics.Report) map[string]float64 {
 func IsGateRefusal(err error) bool {
 	var g *GateRefusal
 	return errors.As(err, &g)
+}
+
+// ContractFile is the data contract inside a registry version.
+const ContractFile = "contract.odcs.yaml"
+
+// writeContract writes the version's data contract, generated from the
+// search part (never the holdout) and its profile.
+func (h *holdoutRun) writeContract(dir, name string, version int, created time.Time) error {
+	c, err := contract.Generate(h.s.Frame, h.s.Profile, contract.Options{
+		Name: name, Version: fmt.Sprintf("%d.0.0", version), Created: created, Missing: h.cfg.Load.Missing,
+		Purpose: fmt.Sprintf("inputs of model %s %s (study %s)", name, registry.VersionName(version), h.study.Name),
+		Source:  fmt.Sprintf("study %s: the search part of %s, holdout excluded", h.study.Name, h.cfg.Data),
+	})
+	if err != nil {
+		return fmt.Errorf("data contract: %w", err)
+	}
+	return c.Write(filepath.Join(dir, ContractFile))
+}
+
+// championContract checks the study's data file against the champion's
+// data contract; it returns why the comparison cannot be made (the
+// violations), or "" when the file passes or the champion has no contract.
+func (h *holdoutRun) championContract(ctx context.Context, dir, champ string) string {
+	path := filepath.Join(dir, ContractFile)
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	c, err := contract.Read(path)
+	if err != nil {
+		return fmt.Sprintf("champion %s: %v", champ, err)
+	}
+	in, err := contract.Load(ctx, c, h.cfg.Data)
+	if err != nil {
+		return fmt.Sprintf("champion %s's contract cannot read %s: %v", champ, h.cfg.Data, err)
+	}
+	rep, err := contract.Check(ctx, c, in, contract.CheckOptions{Seed: h.cfg.Seed})
+	if err != nil {
+		return fmt.Sprintf("champion %s's contract: %v", champ, err)
+	}
+	if !rep.Failed() {
+		return ""
+	}
+	var b strings.Builder
+	rep.Print(&b)
+	return fmt.Sprintf("champion %s's data contract rejects %s (%d error(s)):\n%s", champ, h.cfg.Data, rep.Errors, b.String())
 }

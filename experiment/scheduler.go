@@ -28,6 +28,10 @@ type job struct {
 	hypothesis string
 	round      uint64
 	proposal   string // the proposal it tests or tunes (journal.Proposal.ID)
+	// started is closed once the trial is journaled running and in the
+	// session's trials, so the next planner call sees it (an LLM may name
+	// a running trial as a proposal's parent).
+	started chan struct{}
 }
 
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
@@ -101,6 +105,22 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	}
 	issued := 0
 	var runErr error
+	// Planner calls run beside the loop: the LLM planner's next call
+	// starts while the workers still run the current proposals (when
+	// fewer are queued than there are workers), so its latency does not
+	// idle the cores. The built-in planner is called only when the queue
+	// is empty: it is instant, and later calls see more results.
+	planCtx, cancelPlan := context.WithCancel(hard)
+	var pending chan planned
+	startPlan := func() {
+		ch := make(chan planned, 1)
+		pending = ch
+		go func() {
+			jobs, err := s.plan(planCtx, 2*s.workers)
+			ch <- planned{jobs, err}
+		}()
+	}
+	prefetch := s.planner.Name() != planner.Builtin().Name()
 loop:
 	for {
 		if s.hasBudget && !time.Now().Before(deadline) {
@@ -115,22 +135,41 @@ loop:
 		default:
 		}
 		if len(queue) == 0 {
-			props, err := s.plan(hard, 2*s.workers)
-			if err != nil {
-				runErr = err
+			if pending == nil {
+				startPlan()
+			}
+			var got planned
+			select {
+			case got = <-pending:
+				pending = nil
+			case <-stopIssuing:
+				break loop
+			case <-ticker.C:
+				s.progressf(opts, false, "")
+				continue
+			}
+			if got.err != nil {
+				runErr = got.err
 				stop("planner failed")
 				break loop
 			}
-			queue = props
+			queue = got.jobs
 			if len(queue) == 0 {
 				stop("search space exhausted: the planner has nothing new to propose")
 				break loop
 			}
 		}
+		if queue[0].started == nil {
+			queue[0].started = make(chan struct{})
+		}
 		select {
 		case jobs <- queue[0]:
+			<-queue[0].started
 			queue = queue[1:]
 			issued++
+			if prefetch && pending == nil && len(queue) < s.workers && !(s.hasLimit && issued+len(queue) >= s.maxTrial) {
+				startPlan()
+			}
 		case <-stopIssuing:
 			break loop
 		case <-s.failed:
@@ -139,6 +178,12 @@ loop:
 		case <-ticker.C:
 			s.progressf(opts, false, "")
 		}
+	}
+	// A call still in flight is cancelled and waited for: no goroutine
+	// outlives the run.
+	cancelPlan()
+	if pending != nil {
+		<-pending
 	}
 	close(jobs)
 	wg.Wait()
@@ -162,6 +207,9 @@ loop:
 	sum.Trials = counts
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
+	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
 	}
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
@@ -201,7 +249,9 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 	if jerr != nil {
 		return nil, jerr
 	}
-	if len(jobs) > 0 {
+	if len(jobs) > 0 || ctx.Err() != nil {
+		// A call cut by the end of the run is journaled as it ended;
+		// nothing falls back, since nothing will run.
 		return jobs, nil
 	}
 	if s.planner.Name() == planner.Builtin().Name() {
@@ -252,6 +302,12 @@ func (s *session) history() *plan.History {
 		h.Incumbent = lead.ID
 	}
 	return h
+}
+
+// planned is a planner call's outcome.
+type planned struct {
+	jobs []job
+	err  error
 }
 
 // journalRound journals one planner call — its proposals checked once
@@ -431,13 +487,16 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	id, err := s.j.PutTrial(s.name, t)
 	if err != nil {
+		close(jb.started)
 		s.fail(err)
 		return
 	}
 	t.ID = id
 	s.mu.Lock()
+	s.putTrialLocked(t)
 	prop, isProposal := s.proposals[jb.proposal]
 	s.mu.Unlock()
+	close(jb.started)
 	clean := isProposal && prop.Spec.Hash() == jb.spec.Hash()
 	if clean && jb.id == 0 {
 		if err := s.j.LinkProposal(s.name, jb.round, jb.proposal, id); err != nil {
@@ -533,20 +592,24 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	s.mu.Lock()
 	s.running--
-	replaced := false
-	for i := range s.trials {
-		if s.trials[i].ID == t.ID {
-			s.trials[i], replaced = t, true
-		}
-	}
-	if !replaced {
-		s.trials = append(s.trials, t)
-	}
+	s.putTrialLocked(t)
+	s.ended = append(s.ended, t)
 	s.mu.Unlock()
 	if t.State == journal.TrialDone {
 		s.journalVerdicts()
 	}
 	s.progressf(opts, false, "")
+}
+
+// putTrialLocked replaces the session's copy of t, or appends it.
+func (s *session) putTrialLocked(t journal.Trial) {
+	for i := range s.trials {
+		if s.trials[i].ID == t.ID {
+			s.trials[i] = t
+			return
+		}
+	}
+	s.trials = append(s.trials, t)
 }
 
 // journalVerdicts records each hypothesis's verdict once both its clean

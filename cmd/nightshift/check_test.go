@@ -61,7 +61,7 @@ func newCheckFixture(t *testing.T) checkFixture {
 		t.Fatal(err)
 	}
 	reg := registry.Open(f.registry)
-	fill := func(dir string) error { return c.Write(filepath.Join(dir, contractFile)) }
+	fill := func(dir string, _ int) error { return c.Write(filepath.Join(dir, contractFile)) }
 	champion := &registry.AliasMove{Alias: registry.Champion, Reason: "test"}
 	for range 2 {
 		if _, err := reg.Publish(context.Background(), "click", registry.Meta{}, fill, champion); err != nil {
