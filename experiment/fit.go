@@ -87,7 +87,10 @@ func (r *FitResult) WriteModel(w io.Writer) error {
 func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	l, err := learners.Lookup(cfg.Model)
 	if err != nil {
-		return nil, fmt.Errorf("--%w", err)
+		return nil, &OptionError{Flag: "model", Err: fmt.Errorf("--%w", err)}
+	}
+	if err := checkFitOptions(l, cfg); err != nil {
+		return nil, err
 	}
 	tab, err := LoadTable(cfg.Table)
 	if err != nil {
@@ -117,17 +120,12 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		}
 		trainFrame, validFrame, yTrain, yValid = tab.Frame, vtab.Frame, y, vtab.Target.Y
 	} else {
-		if cfg.Holdout <= 0 || cfg.Holdout >= 1 {
-			return nil, fmt.Errorf("--holdout %v: want a fraction between 0 and 1, or --valid FILE", cfg.Holdout)
-		}
 		var trainRows, validRows []int
 		switch cfg.SplitMode {
 		case "", "stratified":
 			trainRows, validRows, err = split.StratifiedHoldout(y, cfg.Holdout, cfg.Seed)
 		case "modulo":
 			trainRows, validRows, err = split.ModuloHoldout(tab.Frame.Rows, int(math.Round(1/cfg.Holdout)))
-		default:
-			return nil, fmt.Errorf("--split %q: want stratified or modulo", cfg.SplitMode)
 		}
 		if err != nil {
 			return nil, err
@@ -266,4 +264,26 @@ func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]
 	p := features.ProfileFrame(train, &target, cfg.Seed)
 	p.File = tab.Path
 	return leakDecisions(p, train, cfg.AllowLeaks)
+}
+
+// checkFitOptions refuses, before any data is read, the options Fit could
+// only fail on later: the model's parameters (by its own parser), the
+// holdout fraction and the split.
+func checkFitOptions(l trainer.Learner, cfg FitConfig) error {
+	kv := map[string]string{}
+	for k, v := range cfg.Params {
+		if k != "seed" && k != "num_threads" { // fitInput reads these two
+			kv[k] = v
+		}
+	}
+	if err := l.CheckParams(kv); err != nil {
+		return &OptionError{Flag: "param", Err: err}
+	}
+	if cfg.ValidPath == "" && (cfg.Holdout <= 0 || cfg.Holdout >= 1) {
+		return &OptionError{Flag: "holdout", Err: fmt.Errorf("--holdout %v: want a fraction between 0 and 1, or --valid FILE", cfg.Holdout)}
+	}
+	if cfg.ValidPath == "" && cfg.SplitMode != "" && cfg.SplitMode != "stratified" && cfg.SplitMode != "modulo" {
+		return &OptionError{Flag: "split", Err: fmt.Errorf("--split %q: want stratified or modulo", cfg.SplitMode)}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/nightshift-ml/nightshift/features"
 )
@@ -36,7 +37,12 @@ type OptionError struct {
 	Err  error
 }
 
-func (e *OptionError) Error() string { return fmt.Sprintf("--%s: %v", e.Flag, e.Err) }
+func (e *OptionError) Error() string {
+	if msg := e.Err.Error(); strings.HasPrefix(msg, "--"+e.Flag) {
+		return msg // already names the flag
+	}
+	return fmt.Sprintf("--%s: %v", e.Flag, e.Err)
+}
 func (e *OptionError) Unwrap() error { return e.Err }
 
 // leakDecisions decides on every column p flags; allow names the columns

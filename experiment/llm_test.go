@@ -488,3 +488,82 @@ func TestLLMPlannerEndpointBehaviours(t *testing.T) {
 		})
 	}
 }
+
+// TestLLMHypothesesGetVerdicts is the end-to-end test with a scripted
+// LLM on the shipped SMS spam set: the first call proposes message length
+// alone; the second, against that trial, text statistics (words, digits,
+// capitals, links — the known-good hypothesis) and a useless constant.
+// The study must journal "confirmed" for the first, "no effect" for the
+// second, and the confirmed proposal's features must reach the study's
+// leader.
+func TestLLMHypothesesGetVerdicts(t *testing.T) {
+	var third string
+	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer {
+		switch n {
+		case 3:
+			third = req.user()
+		case 1:
+			return fakeAnswer{content: proposalsText(llmProposal("message length alone separates some spam", nil, "gbdt", []string{"length(text)"}, nil, nil, nil))}
+		case 2:
+			return fakeAnswer{content: proposalsText(
+				llmProposal("spam is wordy, full of digits (prices, numbers to text), capitals and links", 1, "gbdt",
+					[]string{"word_count(text)", "count_digits(text)", "count_upper(text)", "count_urls(text)"}, nil, nil, nil),
+				llmProposal("a constant column changes nothing", 1, "gbdt", []string{"length(text) - length(text)"}, nil, nil, nil))}
+		}
+		return fakeAnswer{content: `{"proposals": []}`}
+	})
+	db := filepath.Join(t.TempDir(), "j.db")
+	cfg := testConfig()
+	cfg.Data, cfg.Target, cfg.MaxTrials, cfg.Planner = "../testdata/data/sms_spam.csv", "is_spam", 4, "llm"
+	cfg.LLM = &planner.LLMConfig{Model: "local-model", BaseURL: f.srv.URL + "/v1"}
+	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	r := readStudyRecords(t, db)
+	verdicts := map[string]journal.Event{}
+	for _, e := range r.events {
+		if e.Kind == EventVerdict {
+			verdicts[e.Details["proposal"]] = e
+		}
+	}
+	if v := verdicts["2.1"]; v.Details["verdict"] != "confirmed" {
+		t.Errorf("text statistics: %q, want confirmed", v.Message)
+	}
+	if v := verdicts["2.2"]; v.Details["verdict"] != "no effect" {
+		t.Errorf("a constant: %q, want no effect", v.Message)
+	}
+	lead := r.status.Best
+	if lead == nil {
+		t.Fatal("no leader")
+	}
+	for _, tr := range r.trials {
+		if tr.ID != lead.Trial {
+			continue
+		}
+		for _, item := range []string{"word_count(text)", "count_digits(text)", "count_upper(text)", "count_urls(text)"} {
+			if !strings.Contains(tr.Features, item) {
+				t.Errorf("leader #%d (%s, proposal %q) lacks the confirmed proposal's %s", tr.ID, tr.Features, tr.Proposal, item)
+			}
+		}
+	}
+	// The notebook reaches the next prompt (one worker: trial 2 finished
+	// before trial 3 started, and the third call came after that).
+	if !strings.Contains(third, `"proposal":"2.1"`) || !strings.Contains(third, `"verdict":"confirmed"`) {
+		t.Errorf("the third prompt does not carry the notebook:\n%s", third)
+	}
+	j, err := studyview.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	rows, err := studyview.ReadTrials(j, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if row.ID <= 3 && (row.Planner != "llm" || row.Proposal == "") {
+			t.Errorf("trial row %d: planner %q, proposal %q", row.ID, row.Planner, row.Proposal)
+		}
+	}
+	t.Logf("verdicts: %s | %s", verdicts["2.1"].Message, verdicts["2.2"].Message)
+}

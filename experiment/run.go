@@ -71,6 +71,13 @@ func Run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
 		return nil, err
 	}
 	defer j.Close()
+	command := "run"
+	if opts.Resume {
+		command = "resume"
+	}
+	if err := j.Announce(opts.Study, command); err != nil {
+		return nil, err
+	}
 	sess, err := openSession(ctx, j, opts)
 	if err != nil {
 		return nil, err

@@ -28,6 +28,10 @@ type job struct {
 	hypothesis string
 	round      uint64
 	proposal   string // the proposal it tests or tunes (journal.Proposal.ID)
+	// started is closed once the trial is journaled running and in the
+	// session's trials, so the next planner call sees it (an LLM may name
+	// a running trial as a proposal's parent).
+	started chan struct{}
 }
 
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
@@ -127,8 +131,12 @@ loop:
 				break loop
 			}
 		}
+		if queue[0].started == nil {
+			queue[0].started = make(chan struct{})
+		}
 		select {
 		case jobs <- queue[0]:
+			<-queue[0].started
 			queue = queue[1:]
 			issued++
 		case <-stopIssuing:
@@ -162,6 +170,9 @@ loop:
 	sum.Trials = counts
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
+	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
 	}
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
@@ -431,13 +442,16 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	id, err := s.j.PutTrial(s.name, t)
 	if err != nil {
+		close(jb.started)
 		s.fail(err)
 		return
 	}
 	t.ID = id
 	s.mu.Lock()
+	s.putTrialLocked(t)
 	prop, isProposal := s.proposals[jb.proposal]
 	s.mu.Unlock()
+	close(jb.started)
 	clean := isProposal && prop.Spec.Hash() == jb.spec.Hash()
 	if clean && jb.id == 0 {
 		if err := s.j.LinkProposal(s.name, jb.round, jb.proposal, id); err != nil {
@@ -533,20 +547,24 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	s.mu.Lock()
 	s.running--
-	replaced := false
-	for i := range s.trials {
-		if s.trials[i].ID == t.ID {
-			s.trials[i], replaced = t, true
-		}
-	}
-	if !replaced {
-		s.trials = append(s.trials, t)
-	}
+	s.putTrialLocked(t)
+	s.ended = append(s.ended, t)
 	s.mu.Unlock()
 	if t.State == journal.TrialDone {
 		s.journalVerdicts()
 	}
 	s.progressf(opts, false, "")
+}
+
+// putTrialLocked replaces the session's copy of t, or appends it.
+func (s *session) putTrialLocked(t journal.Trial) {
+	for i := range s.trials {
+		if s.trials[i].ID == t.ID {
+			s.trials[i] = t
+			return
+		}
+	}
+	s.trials = append(s.trials, t)
 }
 
 // journalVerdicts records each hypothesis's verdict once both its clean

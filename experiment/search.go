@@ -72,10 +72,10 @@ func HoldoutRows(tab *Table, frac float64, timeCol, mode string, seed uint64) ([
 	if timeCol != "" {
 		c := tab.Frame.Col(timeCol)
 		if c == nil {
-			return nil, fmt.Errorf("--time-col %q is not a column of %s", timeCol, tab.Path)
+			return nil, &OptionError{Flag: "time-col", Err: fmt.Errorf("--time-col %q is not a column of %s", timeCol, tab.Path)}
 		}
 		if c.Kind != features.Numeric && c.Kind != features.Datetime {
-			return nil, fmt.Errorf("--time-col %q is %s; want a numeric or datetime column", timeCol, c.Kind)
+			return nil, &OptionError{Flag: "time-col", Err: fmt.Errorf("--time-col %q is %s in %s; want a numeric or datetime column", timeCol, c.Kind, tab.Path)}
 		}
 		_, test, err := split.TimeHoldout(c.Num, tab.Target.Y, frac)
 		return test, err

@@ -34,6 +34,7 @@ type session struct {
 
 	mu     sync.Mutex
 	trials []journal.Trial // all trials of the study, by ID order
+	ended  []journal.Trial // the trials this session ended, in the order they ended
 	seen   map[string]bool
 	round  int
 	// roundPlanner names the planner of each journaled round; rejected

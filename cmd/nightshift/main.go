@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/features"
 )
 
@@ -136,6 +137,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
+	var locked *journal.LockedError
+	if errors.As(err, &locked) {
+		fmt.Fprintln(stderr, lockedHint(cmds, locked))
+	}
 	var ue usageError
 	if errors.As(err, &ue) || experiment.IsOptionError(err) {
 		return exitUsage
@@ -240,4 +245,27 @@ func (d *dataFlags) check() error {
 		return usagef("--%v", err)
 	}
 	return nil
+}
+
+// lockedHint tells a writer refused by a journal's run lock what it can do,
+// naming only commands this build has.
+func lockedHint(cmds map[string]command, e *journal.LockedError) string {
+	var readers []string
+	for _, n := range []string{"status", "trials", "export", "report"} {
+		if _, ok := cmds[n]; ok {
+			readers = append(readers, n)
+		}
+	}
+	stop := "stop it with Ctrl-C in its terminal"
+	if e.Holder.PID != 0 {
+		stop = fmt.Sprintf("stop it (kill -INT %d lets its running trials finish)", e.Holder.PID)
+	}
+	return fmt.Sprintf("hint: wait for it to end, %s, or run this in a journal of its own: --db %s; meanwhile %s read %s.",
+		stop, otherDB(e.Path), strings.Join(readers, ", "), e.Path)
+}
+
+// otherDB suggests a second journal's file name beside path.
+func otherDB(path string) string {
+	base := strings.TrimSuffix(path, ".db")
+	return base + "-2.db"
 }

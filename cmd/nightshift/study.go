@@ -61,7 +61,7 @@ func (r *runFlags) registerLLM(fs *flag.FlagSet) {
 
 func (r *runFlags) registerSession(fs *flag.FlagSet) {
 	r.db = ""
-	fs.DurationVar(&r.grace, "grace", 30*time.Second, "after Ctrl-C, how long running trials may finish before they are abandoned")
+	durationVar(fs, &r.grace, "grace", 30*time.Second, true, "after Ctrl-C, how long running trials may finish before they are abandoned (a `duration`)")
 	fs.BoolVar(&r.allowDataChange, "allow-data-change", false, "continue a study although its data file changed")
 	fs.BoolVar(&r.asJSON, "json", false, "print the summary as JSON")
 }
@@ -75,7 +75,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&r.study, "study", "", "study name (default: derived from the data file); an existing study is continued")
 	fs.StringVar(&r.task, "task", "", "what the model is for, in words (shown to the LLM planner and in the report)")
 	fs.StringVar(&r.metric, "metric", "auc", "what to optimise: auc, pr_auc or logloss")
-	fs.DurationVar(&r.budget, "budget", 0, "wall-clock budget, e.g. 8h or 10m (default 10m when --max-trials is not given)")
+	durationVar(fs, &r.budget, "budget", 0, false, "wall-clock budget, a `duration` such as 8h or 10m (default 10m when --max-trials is not given)")
 	fs.IntVar(&r.maxTrials, "max-trials", 0, "stop after this many trials (0 = no limit)")
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = by data size: one per core on small data, one using every core on large data)")
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
@@ -85,7 +85,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&r.screen, "screen", "auto", "screening rung before the folds: auto (from 200,000 search rows up), off, or the share of fold 1's rows it uses")
 	fs.StringVar(&r.timeCol, "time-col", "", "time column: the holdout is the latest rows and folds are time-ordered")
 	fs.Uint64Var(&r.seed, "seed", 42, "seed for the holdout, the folds and the planner")
-	fs.DurationVar(&r.trialTimeout, "trial-timeout", 30*time.Minute, "a trial running longer fails")
+	durationVar(fs, &r.trialTimeout, "trial-timeout", 30*time.Minute, false, "a trial running longer than this `duration` fails")
 	fs.Int64Var(&r.memoryMB, "memory-mb", 0, "refuse trials estimated above this memory (0 = half of the machine's memory)")
 	fs.Var(&r.allowLeak, "allow-leak", "keep a column the profile flags as a leak (single-column AUC ≥ 0.99) as a feature; repeatable or comma-separated, fixed at creation (default: such columns are left out, and said so)")
 	r.registerSession(fs)
@@ -143,7 +143,7 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	var r runFlags
 	db := dbFlag(fs)
 	fs.StringVar(&r.study, "study", "", "study to continue (required)")
-	fs.DurationVar(&r.budget, "budget", 0, "a new budget for this session (default: what is left)")
+	durationVar(fs, &r.budget, "budget", 0, false, "a new budget for this session, a `duration` such as 2h (default: what is left of the stored one)")
 	fs.IntVar(&r.maxTrials, "max-trials", 0, "a new trial limit for this session (default: what is left)")
 	r.registerSession(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -198,21 +198,37 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 	printLeaderboard(w, rows, 10)
 }
 
+// printLeaderboard prints the best top rows (all when top is 0) and the
+// study's pick, marked *, also when it ranks below them by mean.
 func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
+	pick := false
 	for i, r := range rows {
-		if top > 0 && i == top {
-			break
+		if top > 0 && i >= top && !r.Pick {
+			continue
 		}
 		score, std := "-", "-"
-		if r.State == "done" || r.State == "pruned" {
+		if r.ScoreFolds > 0 {
 			score, std = fmt.Sprintf("%.4f", float64(r.Score)), fmt.Sprintf("%.4f", float64(r.Std))
+			if r.State == "pruned" {
+				score += fmt.Sprintf(" (%d folds)", r.ScoreFolds)
+			}
 		}
-		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", r.ID, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
+		id := fmt.Sprintf("#%d", r.ID)
+		if r.Pick {
+			id, pick = id+" *", true
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", id, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
 	}
 	tw.Flush()
+	if pick {
+		fmt.Fprintln(w, pickNote)
+	}
 }
+
+// pickNote explains the * every leaderboard puts on the study's pick.
+const pickNote = "* the study's pick: the best CV mean − SE, which status names as best and holdout scores first"
 
 func orNone(s string) string {
 	if s == "" {
@@ -420,6 +436,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
+	if err := j.Announce(*study, "holdout"); err != nil {
+		return err
+	}
 	res, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
 		Top: *top, Threads: *threads, Final: *final,
 		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share},
@@ -458,7 +477,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if pick {
-		fmt.Fprintln(e.stdout, "* the study's pick (best CV mean − SE), the trial status names as best")
+		fmt.Fprintln(e.stdout, pickNote)
 	}
 	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), studyview.HoldoutNote(res.Reads))
 	return nil

@@ -99,11 +99,19 @@ func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
 
 // TrialRow is one entry of `trials --json`.
 type TrialRow struct {
-	ID         uint64            `json:"id"`
-	State      string            `json:"state"`
-	Score      Num               `json:"score"`
-	Std        Num               `json:"std"`
-	FoldScores []Num             `json:"fold_scores"`
+	ID    uint64 `json:"id"`
+	State string `json:"state"`
+	// Score is the mean over the folds the trial ran (ScoreFolds of
+	// them: all for a done trial, the first few for a pruned one); null
+	// for a failed, running or interrupted trial, which has no score.
+	Score      Num   `json:"score"`
+	Std        Num   `json:"std"`
+	ScoreFolds int   `json:"score_folds"`
+	FoldScores []Num `json:"fold_scores"`
+	// Pick marks the study's pick: the leader (best mean − SE), which
+	// status names as best and holdout scores first; the top row by mean
+	// may be another trial.
+	Pick       bool              `json:"pick"`
 	Screen     *Num              `json:"screen"` // screening-rung score; null when the study does not screen
 	Model      string            `json:"model"`
 	Features   string            `json:"features"`
@@ -142,8 +150,10 @@ func (s *Study) TrialRows() []TrialRow {
 		planners[r.ID] = r.Planner
 	}
 	rows := make([]TrialRow, len(ordered))
+	lead, ok := s.Leader()
 	for i, t := range ordered {
 		rows[i] = NewTrialRow(t)
+		rows[i].Pick = ok && t.ID == lead.ID
 		rows[i].Planner = planners[t.Round]
 	}
 	return rows
@@ -156,6 +166,12 @@ func NewTrialRow(t journal.Trial) TrialRow {
 		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
 	for _, f := range t.FoldScores {
 		r.FoldScores = append(r.FoldScores, Num(f))
+	}
+	if t.State == journal.TrialDone || t.State == journal.TrialPruned {
+		r.ScoreFolds = len(t.FoldScores)
+	}
+	if r.ScoreFolds == 0 { // never scored: its mean was never set
+		r.Score, r.Std = Num(math.NaN()), Num(math.NaN())
 	}
 	if t.Screen != nil {
 		v := Num(*t.Screen)
