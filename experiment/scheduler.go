@@ -105,6 +105,22 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	}
 	issued := 0
 	var runErr error
+	// Planner calls run beside the loop: the LLM planner's next call
+	// starts while the workers still run the current proposals (when
+	// fewer are queued than there are workers), so its latency does not
+	// idle the cores. The built-in planner is called only when the queue
+	// is empty: it is instant, and later calls see more results.
+	planCtx, cancelPlan := context.WithCancel(hard)
+	var pending chan planned
+	startPlan := func() {
+		ch := make(chan planned, 1)
+		pending = ch
+		go func() {
+			jobs, err := s.plan(planCtx, 2*s.workers)
+			ch <- planned{jobs, err}
+		}()
+	}
+	prefetch := s.planner.Name() != planner.Builtin().Name()
 loop:
 	for {
 		if s.hasBudget && !time.Now().Before(deadline) {
@@ -119,13 +135,25 @@ loop:
 		default:
 		}
 		if len(queue) == 0 {
-			props, err := s.plan(hard, 2*s.workers)
-			if err != nil {
-				runErr = err
+			if pending == nil {
+				startPlan()
+			}
+			var got planned
+			select {
+			case got = <-pending:
+				pending = nil
+			case <-stopIssuing:
+				break loop
+			case <-ticker.C:
+				s.progressf(opts, false, "")
+				continue
+			}
+			if got.err != nil {
+				runErr = got.err
 				stop("planner failed")
 				break loop
 			}
-			queue = props
+			queue = got.jobs
 			if len(queue) == 0 {
 				stop("search space exhausted: the planner has nothing new to propose")
 				break loop
@@ -139,6 +167,9 @@ loop:
 			<-queue[0].started
 			queue = queue[1:]
 			issued++
+			if prefetch && pending == nil && len(queue) < s.workers && !(s.hasLimit && issued+len(queue) >= s.maxTrial) {
+				startPlan()
+			}
 		case <-stopIssuing:
 			break loop
 		case <-s.failed:
@@ -147,6 +178,12 @@ loop:
 		case <-ticker.C:
 			s.progressf(opts, false, "")
 		}
+	}
+	// A call still in flight is cancelled and waited for: no goroutine
+	// outlives the run.
+	cancelPlan()
+	if pending != nil {
+		<-pending
 	}
 	close(jobs)
 	wg.Wait()
@@ -212,7 +249,9 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 	if jerr != nil {
 		return nil, jerr
 	}
-	if len(jobs) > 0 {
+	if len(jobs) > 0 || ctx.Err() != nil {
+		// A call cut by the end of the run is journaled as it ended;
+		// nothing falls back, since nothing will run.
 		return jobs, nil
 	}
 	if s.planner.Name() == planner.Builtin().Name() {
@@ -263,6 +302,12 @@ func (s *session) history() *plan.History {
 		h.Incumbent = lead.ID
 	}
 	return h
+}
+
+// planned is a planner call's outcome.
+type planned struct {
+	jobs []job
+	err  error
 }
 
 // journalRound journals one planner call — its proposals checked once

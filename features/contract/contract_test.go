@@ -242,6 +242,16 @@ func TestCheckFindsEachMutation(t *testing.T) {
 				return tb
 			},
 			errors: []want{{column: "V5", check: "missingColumn", severity: "error", count: 2000}}},
+		{name: "a column that predicts the label", file: card, target: "Class",
+			mutate: func(t *testing.T, tb table) table {
+				j, y := tb.col(t, "V10"), tb.col(t, "Class")
+				for i := 1; i < len(tb); i++ {
+					tb[i][j] = tb[i][y] // the label copied into a feature: 0 or 1, inside V10's trained range
+				}
+				return tb
+			},
+			errors:   []want{{column: "V10", check: "labelLeak", severity: "error"}},
+			warnings: []want{{column: "V10", check: "psi", severity: "warning"}}},
 		{name: "nulls in a required column", file: card, target: "Class",
 			mutate: set("V7", map[int]string{3: "", 4: "NA", 500: ""}),
 			errors: []want{{column: "V7", check: "nullValues", severity: "error", count: 3, lines: []int{5, 6, 502}}}},

@@ -213,6 +213,9 @@ func (c *Contract) validate() error {
 		return fmt.Errorf("schema has %d objects, want exactly one (the model's input table): %w", len(c.Schema), ErrContract)
 	}
 	obj := c.Schema[0]
+	if obj == nil {
+		return fmt.Errorf("schema[0] is empty: %w", ErrContract)
+	}
 	if err := validateRules(obj.Quality, "schema[0].quality"); err != nil {
 		return err
 	}
