@@ -134,6 +134,11 @@ type HoldoutScore struct {
 	// Seconds is the time taken to fit this model (the ensemble's: all its
 	// candidates' bags and the selection).
 	Seconds float64 `json:"seconds"`
+
+	// curves (every model) and importance (the final model's) go to the
+	// journaled read for the report, not to --json.
+	curves     *journal.Curves
+	importance []journal.FeatureGain
 }
 
 // HoldoutOptions choose the final model ScoreHoldout scores.
@@ -287,10 +292,11 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 	var out []HoldoutScore
 	bags := map[uint64]bagged{}
 	if o.Final == FinalEnsemble {
-		sc, cands, _, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
+		sc, cands, f, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
 		if err != nil {
 			return nil, err
 		}
+		sc.importance = finalImportance(f)
 		out = append(out, sc)
 		h.record(read, "final", sc)
 		for _, c := range cands {
@@ -314,7 +320,7 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 				return out, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)
 			}
 		}
-		rep, se, err := h.score(ctx, f)
+		rep, se, curves, err := h.score(ctx, f)
 		if err != nil {
 			return out, fmt.Errorf("trial %d: %w", t.ID, err)
 		}
@@ -325,12 +331,13 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 		// Seconds: the fit and the scoring (a bag reused from the ensemble: its fit then).
 		secs := time.Since(start).Seconds() + bags[t.ID].seconds
 		sc := HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, SE: se, Trees: f.Trees, Final: final,
-			Parts: []EnsemblePart{{Trial: t.ID, Weight: 1}}, Pick: t.ID == pick, Seconds: secs}
-		out = append(out, sc)
+			Parts: []EnsemblePart{{Trial: t.ID, Weight: 1}}, Pick: t.ID == pick, Seconds: secs, curves: curves}
 		role := "trial"
 		if o.Final != FinalEnsemble && i == 0 {
 			role = "final"
+			sc.importance = finalImportance(f)
 		}
+		out = append(out, sc)
 		h.record(read, role, sc)
 	}
 	return out, nil
@@ -339,7 +346,7 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 // record adds a scored model to the read.
 func (h *holdoutRun) record(read *journal.HoldoutRead, role string, sc HoldoutScore) {
 	m := journal.HoldoutModel{Role: role, Final: sc.Final, Metrics: map[string]journal.Figure{},
-		CV: float64(sc.CV), CVStd: float64(sc.CVStd), Trees: sc.Trees, Seconds: sc.Seconds}
+		CV: float64(sc.CV), CVStd: float64(sc.CVStd), Trees: sc.Trees, Seconds: sc.Seconds, Curves: sc.curves, Importance: sc.importance}
 	for _, p := range sc.Parts {
 		t := h.trials[p.Trial]
 		m.Parts = append(m.Parts, journal.HoldoutPart{Trial: p.Trial, SpecHash: t.SpecHash, Seed: t.Seed, Weight: p.Weight})
@@ -364,10 +371,13 @@ type holdoutRun struct {
 }
 
 // score predicts the holdout rows with f and computes every metric with
-// its standard error.
-func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, map[string]Num, error) {
-	_, rep, se, err := h.predict(ctx, f)
-	return rep, se, err
+// its standard error, and the curves.
+func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, map[string]Num, *journal.Curves, error) {
+	pred, rep, se, err := h.predict(ctx, f)
+	if err != nil {
+		return rep, se, nil, err
+	}
+	return rep, se, holdoutCurves(h.y, pred), nil
 }
 
 // predict is score with the holdout predictions.
@@ -451,12 +461,12 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 	if err != nil {
 		return HoldoutScore{}, nil, nil, err
 	}
-	rep, se, err := h.score(ctx, f)
+	rep, se, curves, err := h.score(ctx, f)
 	if err != nil {
 		return HoldoutScore{}, nil, nil, fmt.Errorf("ensemble: %w", err)
 	}
 	mean, std := meanStd(foldScores)
-	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds()}
+	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds(), curves: curves}
 	return sc, bags, f, nil
 }
 

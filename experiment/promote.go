@@ -129,6 +129,7 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 		return nil, err
 	}
 	sc.Holdout, sc.SE, sc.Seconds = rep, se, time.Since(start).Seconds()
+	sc.curves, sc.importance = holdoutCurves(h.y, pred), finalImportance(f)
 	res.Challenger = sc
 	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Metric: h.cfg.Metric, Rows: len(h.y), Positives: rep.Positives}
 	h.record(&read, "final", sc)

@@ -2,11 +2,17 @@ package report
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
@@ -163,13 +169,109 @@ show(pd.DataFrame([{"trial": "#%d" % p["trial"], "weight": "%.2f" % p["weight"],
                     "model": by_id[p["trial"]]["model"], "features": by_id[p["trial"]]["features"] or "(base columns)",
                     "CV mean ± SE": "%.4f ± %.4f" % (by_id[p["trial"]]["mean"], std_err(by_id[p["trial"]]))} for p in final["parts"]]))
 `, "", Output{Table: tb})
-	b.curves(m)
+	b.curves(r, m)
 }
 
-// curves would show the final model's gain importance and its ROC, PR
-// and calibration curves on the holdout; the read carries none yet.
-func (b *builder) curves(m journal.HoldoutModel) {
-	b.md(para(t("This holdout read journaled no curves or feature importance (reads from before they were journaled); run "), code("nightshift holdout --study "+b.s.Study.Name), t(" again for them (a repeat of the same models is marked as such).")))
+// curves shows the final model's gain importance and its ROC, PR and
+// calibration curves on the holdout, as the read journaled them.
+func (b *builder) curves(r journal.HoldoutRead, m journal.HoldoutModel) {
+	if m.Curves == nil && len(m.Importance) == 0 {
+		b.md(para(t("This holdout read journaled no curves or feature importance (reads from before they were journaled); run "), code("nightshift holdout --study "+b.s.Study.Name), t(" again for them (a repeat of the same models is marked as such).")))
+		return
+	}
+	var outs []Output
+	if n := len(m.Importance); n > 0 {
+		top := m.Importance[:min(20, n)]
+		labels := make([]string, len(top))
+		values := make([]float64, len(top))
+		for i, g := range top {
+			labels[i], values[i] = g.Feature, g.Gain*100
+		}
+		png, err := barsH("Final model: gain importance", "share of the GBDT members' gain (%)", labels, values, okBlue)
+		outs = append(outs, b.figure(png, err, fmt.Sprintf("The final model's gain importance: the %d features with the largest share of its GBDT members' split gain (of %d).", len(top), n)))
+	}
+	b.md(para(t("Gain importance: each GBDT member's split gains per feature, as shares of that member's total, averaged with the members' weights. The curves are the final model's on the holdout rows.")))
+	if c := m.Curves; c != nil {
+		png, err := b.curvePlots(r, c)
+		outs = append(outs, b.figure(png, err, "The final model on the holdout: ROC curve, precision-recall curve and calibration (observed positive rate against mean predicted probability, per probability bin)."))
+	}
+	b.codeCell(`
+final = verdict["models"][0]
+imp = pd.DataFrame(final["importance"] or [], columns=["feature", "gain"]).head(20)
+if len(imp):
+    fig, ax = plt.subplots(figsize=(7, max(4.2, 0.3 * len(imp) + 1.2)))
+    ax.barh(imp["feature"][::-1], imp["gain"][::-1] * 100, color=OKABE_ITO[5])
+    ax.set(title="Final model: gain importance", xlabel="share of the GBDT members' gain (%)")
+    plt.show()
+c = final["curves"]
+if c:
+    fig, axes = plt.subplots(3, 1, figsize=(7, 8.4))
+    roc, pr = pd.DataFrame(c["roc"], columns=["x", "y"]), pd.DataFrame(c["pr"], columns=["x", "y"])
+    cal = pd.DataFrame(c["calibration"])
+    axes[0].plot(roc["x"], roc["y"], color=OKABE_ITO[5], lw=2); axes[0].plot([0, 1], [0, 1], "--", color="#999999")
+    axes[0].set(title="ROC curve (holdout)", xlabel="false positive rate", ylabel="true positive rate")
+    axes[1].plot(pr["x"], pr["y"], color=OKABE_ITO[6], lw=2)
+    axes[1].axhline(verdict["positives"] / verdict["rows"], ls="--", color="#999999")
+    axes[1].set(title="Precision-recall curve (holdout)", xlabel="recall", ylabel="precision")
+    axes[2].plot([0, 1], [0, 1], "--", color="#999999")
+    axes[2].plot(cal["predicted"], cal["observed"], "o-", color=OKABE_ITO[3])
+    axes[2].set(title="Calibration (holdout, 10 bins)", xlabel="mean predicted probability", ylabel="observed positive rate")
+    fig.tight_layout(); plt.show()
+`, "", outs...)
+}
+
+// curvePlots draws ROC, PR and calibration one under the other, so each
+// is the page's full width on a phone.
+func (b *builder) curvePlots(r journal.HoldoutRead, c *journal.Curves) ([]byte, error) {
+	xy := func(ps []journal.CurvePoint) plotter.XYs {
+		out := make(plotter.XYs, 0, len(ps))
+		for _, p := range ps {
+			if !math.IsNaN(p.X) && !math.IsNaN(p.Y) {
+				out = append(out, plotter.XY{X: p.X, Y: p.Y})
+			}
+		}
+		return out
+	}
+	diag := plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}}
+	roc := newPlot("ROC curve (holdout)", "false positive rate", "true positive rate")
+	pr := newPlot("Precision-recall curve (holdout)", "recall", "precision")
+	cal := newPlot("Calibration (holdout, 10 bins)", "mean predicted probability", "observed positive rate")
+	add := func(p *plot.Plot, pts plotter.XYs, col color.Color, dashed bool, width vg.Length) {
+		if len(pts) < 2 {
+			return
+		}
+		l, err := line(pts, col, width, dashed)
+		b.keep(err)
+		if l != nil {
+			p.Add(l)
+		}
+	}
+	add(roc, diag, okGrey, true, vg.Points(1))
+	add(roc, xy(c.ROC), okBlue, false, vg.Points(2))
+	if r.Rows > 0 {
+		base := float64(r.Positives) / float64(r.Rows)
+		add(pr, plotter.XYs{{X: 0, Y: base}, {X: 1, Y: base}}, okGrey, true, vg.Points(1))
+	}
+	add(pr, xy(c.PR), okVermilion, false, vg.Points(2))
+	add(cal, diag, okGrey, true, vg.Points(1))
+	var bins plotter.XYs
+	for _, bin := range c.Calibration {
+		if !math.IsNaN(bin.Observed) {
+			bins = append(bins, plotter.XY{X: bin.Predicted, Y: bin.Observed})
+		}
+	}
+	add(cal, bins, okGreen, false, vg.Points(2))
+	if len(bins) > 0 {
+		s, err := scatter(bins, okGreen, draw.CircleGlyph{}, vg.Points(3))
+		b.keep(err)
+		if s != nil {
+			cal.Add(s)
+		}
+	}
+	for _, p := range []*plot.Plot{roc, pr, cal} {
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	}
+	return pngOf([][]*plot.Plot{{roc}, {pr}, {cal}}, figW, 3*2.8*vg.Inch)
 }
 
 func (b *builder) failures() {

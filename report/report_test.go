@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,7 +108,7 @@ func fixture(t *testing.T, running bool) (path string, writer *journal.Journal) 
 		var acc []journal.Proposal
 		for _, tr := range trials {
 			if tr.Round == r {
-				acc = append(acc, journal.Proposal{SpecHash: tr.SpecHash, Hypothesis: tr.Hypothesis})
+				acc = append(acc, journal.Proposal{SpecHash: tr.SpecHash, Hypothesis: tr.Hypothesis, ID: fmt.Sprintf("%d.%d", r, len(acc)+1)})
 			}
 		}
 		clock = t0.Add(time.Duration(r) * time.Minute)
@@ -121,10 +122,20 @@ func fixture(t *testing.T, running bool) (path string, writer *journal.Journal) 
 			Metric: "auc", Rows: 200, Positives: 20, Models: []journal.HoldoutModel{
 				{Role: "final", Final: "ensemble", Parts: []journal.HoldoutPart{{Trial: 3, SpecHash: "hd", Seed: 7, Weight: 0.6}, {Trial: 6, SpecHash: "hg", Seed: 7, Weight: 0.4}},
 					Metrics: map[string]journal.Figure{"auc": {Value: 0.845, SE: 0.012}, "pr_auc": {Value: 0.41, SE: math.NaN()}, "logloss": {Value: 0.25, SE: math.NaN()}, "brier": {Value: 0.07, SE: math.NaN()}},
-					CV:      0.842, CVStd: 0.02, Trees: 120},
+					CV:      0.842, CVStd: 0.02, Trees: 120,
+					Curves: &journal.Curves{
+						ROC:         []journal.CurvePoint{{X: 0, Y: 0}, {X: 0.05, Y: 0.45}, {X: 0.2, Y: 0.8}, {X: 1, Y: 1}},
+						PR:          []journal.CurvePoint{{X: 0.1, Y: 1}, {X: 0.45, Y: 0.6}, {X: 0.8, Y: 0.3}, {X: 1, Y: 0.1}},
+						Calibration: []journal.CalibrationBin{{Predicted: 0.04, Observed: 0.03, Rows: 150}, {Predicted: 0.3, Observed: 0.25, Rows: 40}, {Predicted: 0.8, Observed: 0.9, Rows: 10}},
+					},
+					Importance: []journal.FeatureGain{{Feature: "log1p(amount)", Gain: 0.55}, {Feature: evilColumn, Gain: 0.3}, {Feature: "count(merchant)", Gain: 0.15}}},
 				{Role: "trial", Final: "bag", Parts: []journal.HoldoutPart{{Trial: 3, SpecHash: "hd", Seed: 7, Weight: 1}},
 					Metrics: map[string]journal.Figure{"auc": {Value: 0.851, SE: 0.012}}, CV: 0.83, CVStd: 0.01},
 			}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := j.AddEvent("claims", journal.Event{Kind: studyview.EventVerdict, Time: t0.Add(5 * time.Minute), Message: "log1p(amount) helps: <confirmed>",
+			Details: map[string]string{"proposal": "1.3", "verdict": "confirmed", "delta": "0.0267", "se": "0.0081"}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := j.AddEvent("claims", journal.Event{Kind: journal.EventFinish, Time: t0.Add(time.Hour)}); err != nil {

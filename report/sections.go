@@ -266,6 +266,10 @@ func (b *builder) planner() {
 		intro = fmt.Sprintf("%s, every one listed. Each row is a proposal: the planner's hypothesis, the trial it became and its verdict against the incumbent (fold-paired, Nadeau–Bengio corrected).", plural(len(rounds), "round", "rounds"))
 	}
 	b.md(para(t(intro)))
+	outs := []Output{{Table: tb}}
+	if nb := b.labNotebook(); nb != nil {
+		outs = append(outs, Output{Table: nb})
+	}
 	b.codeCell(fmt.Sprintf(`
 by_id = {t["id"]: t for t in trials}
 by_spec = {t["spec_hash"]: t["id"] for t in trials if t["spec_hash"]}
@@ -289,7 +293,47 @@ for r in export["rounds"][-%d:]:
     for p in r["rejected"]:
         rows.append({"round": r["id"], "planner": r["planner"], "hypothesis": p["hypothesis"], "trial": "rejected", "outcome": p["reason"]})
 show(pd.DataFrame(rows, columns=["round", "planner", "hypothesis", "trial", "outcome"]))  # the latest rounds
-`, maxRounds), "", Output{Table: tb})
+# The lab notebook: each hypothesis's verdict (its clean trial against its parent).
+hyp = {p["proposal_id"]: p["hypothesis"] for r in export["rounds"] for p in r["accepted"] if p["proposal_id"]}
+notes = [e for e in export["events"] if e["kind"] == "verdict"]
+if notes:
+    show(pd.DataFrame([{"proposal": e["details"].get("proposal", ""), "hypothesis": hyp.get(e["details"].get("proposal"), ""),
+                        "verdict": e["details"].get("verdict", ""),
+                        "paired delta ± SE": "%%+.4f ± %%.4f" %% (float(e["details"].get("delta", "nan")), float(e["details"].get("se", "nan"))),
+                        "note": e["message"]} for e in notes]))
+`, maxRounds), "", outs...)
+}
+
+// labNotebook is the LLM planner's lab notebook: each hypothesis's
+// verdict event (its clean trial against its parent by the fold-paired
+// test), nil when the study has none.
+func (b *builder) labNotebook() *Table {
+	hyp := map[string]string{}
+	for _, r := range b.s.Rounds {
+		for _, p := range r.Accepted {
+			if p.ID != "" {
+				hyp[p.ID] = p.Hypothesis
+			}
+		}
+	}
+	tb := &Table{Header: []string{"proposal", "hypothesis", "verdict", "paired delta ± SE", "note"}, Right: []bool{false, false, false, true}}
+	for _, e := range b.s.Events {
+		if e.Kind != studyview.EventVerdict {
+			continue
+		}
+		d := e.Details
+		delta, err1 := strconv.ParseFloat(d["delta"], 64)
+		se, err2 := strconv.ParseFloat(d["se"], 64)
+		fig := "–"
+		if err1 == nil && err2 == nil {
+			fig = fmt.Sprintf("%+.4f ± %.4f", delta, se)
+		}
+		tb.Rows = append(tb.Rows, []string{d["proposal"], hyp[d["proposal"]], d["verdict"], fig, e.Message})
+	}
+	if len(tb.Rows) == 0 {
+		return nil
+	}
+	return tb
 }
 
 // opPair is one pair of completed trials differing by one feature
