@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/nightshift-ml/nightshift/experiment/registry"
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/contract"
 )
 
@@ -22,6 +23,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	examples := fs.Int("examples", 5, "example values listed per violation")
 	seed := fs.Uint64("seed", 1, "seed for the label-leak test's row sample")
+	delimiter := fs.String("delimiter", "", "the CSV field delimiter (default: detected from the header)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +38,12 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := contract.Load(ctx, c, *data)
+	if *delimiter != "" {
+		if _, err := features.ParseDelimiter(*delimiter); err != nil {
+			return usagef("--delimiter: %v", err)
+		}
+	}
+	in, err := contract.LoadWith(ctx, c, *data, features.LoadOptions{Delimiter: *delimiter})
 	if err != nil {
 		return err
 	}

@@ -319,3 +319,54 @@ func matchViolation(t *testing.T, v Violation, w want) {
 		}
 	}
 }
+
+// TestDatetimeColumn: a datetime column is type-checked (a value that is
+// not an ISO date is reported with its line) and not range-checked (new
+// rows are later than training's).
+func TestDatetimeColumn(t *testing.T) {
+	day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	tb := table{{"when", "x", "label"}}
+	for i := range 500 {
+		tb = append(tb, []string{day.AddDate(0, 0, i).Format("2006-01-02"), strconv.Itoa(i % 7), strconv.Itoa(i % 3 / 2)})
+	}
+	c := trained(t, tb, "label")
+	if p := c.Property("when"); p == nil || p.LogicalType != "timestamp" {
+		t.Fatalf("column when: %+v, want logicalType timestamp", p)
+	}
+	later := table{{"when", "x", "label"}}
+	for i := range 100 {
+		later = append(later, []string{day.AddDate(3, 0, i).Format("2006-01-02"), strconv.Itoa(i % 7), strconv.Itoa(i % 3 / 2)})
+	}
+	if rep := check(t, c, later.write(t, "later.csv")); rep.Failed() {
+		t.Fatalf("later dates fail the contract: %+v", rep.Violations)
+	}
+	later[8][0] = "yesterday"
+	later[40][0] = "2027-13-45"
+	rep := check(t, c, later.write(t, "bad.csv"))
+	if !rep.Failed() || len(rep.Violations) == 0 {
+		t.Fatalf("bad dates pass: %+v", rep.Violations)
+	}
+	matchViolation(t, rep.Violations[0], want{column: "when", check: "type", severity: "error", count: 2,
+		lines: []int{9, 41}, values: []string{"yesterday", "2027-13-45"}})
+}
+
+// TestSemicolonFileReadsLikeComma: the loader detects a producer's
+// semicolon-delimited file, and the same rows pass.
+func TestSemicolonFileReadsLikeComma(t *testing.T) {
+	tb := readTable(t, sharedData(t, "fraud/creditcard_10k.csv"))
+	c := trained(t, tb, "Class")
+	path := filepath.Join(t.TempDir(), "semi.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	w.Comma = ';'
+	if err := w.WriteAll(tb.split(true)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if rep := check(t, c, path); rep.Failed() || rep.Rows != 2000 {
+		t.Fatalf("semicolon file: %d rows, violations %+v", rep.Rows, rep.Violations)
+	}
+}

@@ -35,7 +35,17 @@ type badValues struct {
 // read once. Errors are the file's own
 // (unreadable, malformed CSV), never a contract violation.
 func Load(ctx context.Context, c *Contract, path string) (*Input, error) {
-	base := features.LoadOptions{Missing: c.Missing()}
+	return LoadWith(ctx, c, path, features.LoadOptions{})
+}
+
+// LoadWith is Load with reading options for the file itself (Format,
+// Delimiter; Missing when not nil replaces the contract's markers). Column
+// kinds always come from the contract.
+func LoadWith(ctx context.Context, c *Contract, path string, opt features.LoadOptions) (*Input, error) {
+	base := features.LoadOptions{Format: opt.Format, Delimiter: opt.Delimiter, Missing: opt.Missing}
+	if base.Missing == nil {
+		base.Missing = c.Missing()
+	}
 	cols := c.Columns()
 	present := cols
 	fr, err := features.LoadFile(path, features.ForceKinds(base, cols))
