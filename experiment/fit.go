@@ -173,7 +173,11 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	res.FeatureSeconds = time.Since(start).Seconds()
 	res.Columns = len(trainDS.Features)
 	if !l.Usable(trainDS) {
-		return nil, fmt.Errorf("%s: no usable feature columns (%d unused: text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\")", cfg.Table.Path, len(res.Unused))
+		var unused []string
+		for _, u := range res.Unused {
+			unused = append(unused, fmt.Sprintf("column %q: %s", u.Name, u.Reason))
+		}
+		return nil, fmt.Errorf("%s: no usable feature columns (%s; text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\", or a kind forced with --categorical/--numeric)", cfg.Table.Path, strings.Join(unused, "; "))
 	}
 
 	start = time.Now()
@@ -193,7 +197,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	start = time.Now()
 	pred, err := res.model.PredictProba(validDS)
 	if err != nil {
-		return nil, err
+		return nil, locateValueError(validFrame, nil, err)
 	}
 	res.PredictSeconds = time.Since(start).Seconds()
 	res.Predictions = pred

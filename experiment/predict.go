@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -179,7 +180,7 @@ func idColumns(fr *features.Frame, m *final.Model, names []string) ([]*features.
 }
 
 // cellText renders a column's row as text: a string column's value, a
-// number in its shortest exact form, missing as empty. It keeps its own
+// number in its shortest exact form (positional unless tiny or huge), missing as empty. It keeps its own
 // copy of a categorical column's codes (Conform re-codes them in place).
 func cellText(c *features.Column) func(int) string {
 	if c.Kind.IsString() {
@@ -196,10 +197,14 @@ func cellText(c *features.Column) func(int) string {
 	}
 	num := c.Num
 	return func(r int) string {
-		if num[r] != num[r] {
+		v := num[r]
+		switch a := math.Abs(v); {
+		case v != v:
 			return ""
+		case a == 0 || a >= 1e-4 && a < 1e21:
+			return strconv.FormatFloat(v, 'f', -1, 64) // 14102100, not 1.41021e+07
 		}
-		return strconv.FormatFloat(num[r], 'g', -1, 64)
+		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
 }
 

@@ -198,6 +198,28 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 	return res, err
 }
 
+// BuildFinal fits the model Promote would promote (o.Final, o.Trial,
+// o.Ensemble, o.Threads) and returns it in process, standing alone,
+// without reading the holdout or touching a registry: the reference that
+// a promoted version's predictions are compared with.
+func BuildFinal(ctx context.Context, j *journal.Journal, study string, o PromoteOptions) (*final.Model, error) {
+	if o.Final == "" {
+		o.Final = FinalEnsemble
+		if o.Trial != 0 {
+			o.Final = FinalBag
+		}
+	}
+	h, err := openHoldout(ctx, j, study)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := h.challenger(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return f.Final(h.s), nil
+}
+
 func trialWords(id uint64) string {
 	if id == 0 {
 		return ""

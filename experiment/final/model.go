@@ -64,8 +64,8 @@ type Schema struct {
 
 // Column is one input column.
 type Column struct {
-	Name   string   `json:"name"`
-	Kind   string   `json:"kind"`             // features.Kind's name: numeric, categorical, text, identifier, datetime
+	Name string `json:"name"`
+	Kind string `json:"kind"` // features.Kind's name: numeric, categorical, text, identifier, datetime
 	// Levels is a categorical column's dictionary in code order: the codes
 	// base-column members were trained on. (Pipelines map categories by
 	// their text, and text and identifier columns are never raw features.)
