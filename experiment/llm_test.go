@@ -567,3 +567,49 @@ func TestLLMHypothesesGetVerdicts(t *testing.T) {
 	}
 	t.Logf("verdicts: %s | %s", verdicts["2.1"].Message, verdicts["2.2"].Message)
 }
+
+// TestLLMProposalIsTunedAfterItsCleanTest: an accepted proposal naming
+// num_leaves gets its clean trial, then TPE trials that change only
+// num_leaves, all carrying the proposal's ID, up to --llm-tune-trials.
+func TestLLMProposalIsTunedAfterItsCleanTest(t *testing.T) {
+	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer {
+		if n == 1 {
+			return fakeAnswer{content: good}
+		}
+		return fakeAnswer{content: `{"proposals": []}`}
+	})
+	db, _, err := llmStudy(t, f, 7, func(c *planner.LLMConfig) { c.TuneTrials = 4 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readStudyRecords(t, db)
+	var clean *journal.Trial
+	tuned := 0
+	for i, tr := range r.trials {
+		if tr.Proposal != "1.1" {
+			continue
+		}
+		if clean == nil {
+			clean = &r.trials[i]
+			if tr.Round != 1 || tr.Params["num_leaves"] != "31" {
+				t.Errorf("clean trial %d: round %d, num_leaves %s", tr.ID, tr.Round, tr.Params["num_leaves"])
+			}
+			continue
+		}
+		tuned++
+		for k, v := range tr.Params {
+			if k != "num_leaves" && clean.Params[k] != v {
+				t.Errorf("tuning trial %d changed %s: %s → %s", tr.ID, k, clean.Params[k], v)
+			}
+		}
+		if tr.Features != clean.Features || !strings.Contains(tr.Hypothesis, "tuning num_leaves of proposal 1.1") {
+			t.Errorf("tuning trial %d: features %q, hypothesis %q", tr.ID, tr.Features, tr.Hypothesis)
+		}
+	}
+	if clean == nil || tuned != 3 {
+		t.Fatalf("proposal 1.1: clean %v, %d tuning trials; want 3 (4 in all)", clean != nil, tuned)
+	}
+	if len(f.requests()) > 3 {
+		t.Errorf("%d LLM calls: tuning rounds should not call the model", len(f.requests()))
+	}
+}

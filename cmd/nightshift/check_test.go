@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,5 +167,106 @@ func TestCheckWarningAloneExitsZero(t *testing.T) {
 	code, out, _ = runCmd(t, "check", "--model", "click", "--registry", f.registry, "--data", f.bad)
 	if code != 0 || !strings.Contains(out, "passed with") || !strings.Contains(out, "warning(s): no rule of severity error failed") {
 		t.Fatalf("exit %d, stdout:\n%s", code, out)
+	}
+}
+
+// TestCheckEveryMutationExits3 runs the six broken files through
+// the command: each exits 3 and its --json names the column, the count and
+// the lines of the examples.
+func TestCheckEveryMutationExits3(t *testing.T) {
+	f := newCheckFixture(t)
+	raw, err := os.ReadFile(f.clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	header := strings.Split(lines[0], ",")
+	col := func(name string) int {
+		for j, h := range header {
+			if h == name {
+				return j
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return -1
+	}
+	// edit applies fn to the fields of every line (row 0 is the header).
+	edit := func(fn func(row int, fields []string) []string) string {
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = strings.Join(fn(i, strings.Split(l, ",")), ",")
+		}
+		p := filepath.Join(t.TempDir(), "new.csv")
+		if err := os.WriteFile(p, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, column, check string
+		count               int
+		lines               []int
+		data                string
+	}{
+		{"renamed column", "I1", "missingColumn", 40, nil, edit(func(row int, f []string) []string {
+			if row == 0 {
+				f[col("I1")] = "i1"
+			}
+			return f
+		})},
+		{"string in a numeric column", "I2", "type", 2, []int{5}, f.bad},
+		{"new category in 10% of rows", "C9", "invalidValues", 4, []int{2}, edit(func(row int, f []string) []string {
+			if row > 0 && row%10 == 1 {
+				f[col("C9")] = "0ddba11"
+			}
+			return f
+		})},
+		{"shifted range", "I2", "range", 40, []int{2, 3, 4, 5, 6}, edit(func(row int, f []string) []string {
+			if row > 0 {
+				v, err := strconv.ParseFloat(f[col("I2")], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f[col("I2")] = strconv.FormatFloat(v+1e5, 'g', -1, 64) // beyond the trained maximum 2865
+			}
+			return f
+		})},
+		{"dropped column", "C3", "missingColumn", 40, nil, edit(func(row int, f []string) []string {
+			j := col("C3")
+			return append(f[:j:j], f[j+1:]...)
+		})},
+		{"nulls in a required column", "C9", "nullValues", 3, []int{3, 8, 30}, edit(func(row int, f []string) []string {
+			if row == 2 || row == 7 || row == 29 {
+				f[col("C9")] = ""
+			}
+			return f
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, "check", "--model", "click", "--registry", f.registry, "--data", tc.data, "--json")
+			if code != exitContract {
+				t.Fatalf("exit %d, want %d: %s\n%s", code, exitContract, errs, out)
+			}
+			var rep struct{ Violations []contract.Violation }
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			var got *contract.Violation
+			for i, v := range rep.Violations {
+				if v.Severity == "error" && v.Column == tc.column && v.Check == tc.check {
+					got = &rep.Violations[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("no error on %s (%s): %+v", tc.column, tc.check, rep.Violations)
+			}
+			var at []int
+			for _, e := range got.Examples {
+				at = append(at, e.Line)
+			}
+			if got.Count != tc.count || tc.lines != nil && !slices.Equal(at, tc.lines) {
+				t.Fatalf("%s: count %d, example lines %v; want %d and %v", tc.column, got.Count, at, tc.count, tc.lines)
+			}
+		})
 	}
 }

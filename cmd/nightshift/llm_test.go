@@ -54,7 +54,7 @@ func (s *replayServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "model": "m",
 		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(content)}}},
-		"usage": map[string]int{"prompt_tokens": 700, "completion_tokens": 90, "total_tokens": 790}})
+		"usage":   map[string]int{"prompt_tokens": 700, "completion_tokens": 90, "total_tokens": 790}})
 }
 
 // TestLLMReplyIsNeverRequestedTwice kills a study right after the LLM's
