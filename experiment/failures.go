@@ -68,18 +68,3 @@ func failureText(msg string) string {
 	return msg
 }
 
-// noBaseColumns says why a trial without a feature set has nothing to
-// train on, naming each column and what keeps it out.
-func (s *Search) noBaseColumns() error {
-	var why []string
-	for _, u := range s.unused {
-		why = append(why, fmt.Sprintf("column %s: %s", u.Name, u.Reason))
-	}
-	for _, l := range s.Leaks {
-		why = append(why, fmt.Sprintf("column %s: flagged as a leak (--allow-leak %s keeps it)", l, l))
-	}
-	if s.TimeCol != "" {
-		why = append(why, fmt.Sprintf("column %s: the time column (--time-col) is never a raw feature", s.TimeCol))
-	}
-	return fmt.Errorf("the table has no usable base columns (%s); this trial needs a feature set (text and identifier columns need transforms)", strings.Join(why, "; "))
-}
