@@ -345,6 +345,13 @@ func TestDatetimeColumn(t *testing.T) {
 	if p := c.Property("when"); p == nil || p.LogicalType != "timestamp" {
 		t.Fatalf("column when: %+v, want logicalType timestamp", p)
 	}
+	data, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateODCS(t, odcsSchema(t), data); err != nil {
+		t.Fatalf("a contract with a datetime column is not valid ODCS: %v", err)
+	}
 	later := table{{"when", "x", "label"}}
 	for i := range 100 {
 		later = append(later, []string{day.AddDate(3, 0, i).Format("2006-01-02"), strconv.Itoa(i % 7), strconv.Itoa(i % 3 / 2)})
