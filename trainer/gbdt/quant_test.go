@@ -167,7 +167,7 @@ func TestDiscretizeIsBoundedUnbiasedAndThreadFree(t *testing.T) {
 			var first []int64
 			for _, threads := range []int{1, 2, 3} {
 				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n)}
-				z.discretize(gh, 7, threads)
+				z.discretize(gh, 7, threads, true)
 				if first == nil {
 					first = z.q
 					var qsum, sd float64
