@@ -93,12 +93,8 @@ rss, user, system = open(f"{d}/{name}.rss").read().split()[-3:]
 log = open(f"{d}/{name}.log").read()
 y = np.loadtxt(f"{d}/test.csv", delimiter=",", skiprows=1, usecols=0)
 p = np.loadtxt(f"{d}/{name}.pred.txt")
-order = np.argsort(p, kind="mergesort")
-ranks = np.empty(len(p)); ranks[order] = np.arange(1, len(p) + 1)
-for v in np.unique(p):  # average ranks of ties
-    m = p == v
-    if m.sum() > 1:
-        ranks[m] = ranks[m].mean()
+uniq, first, counts = np.unique(np.sort(p), return_index=True, return_counts=True)
+ranks = (first + (counts + 1) / 2)[np.searchsorted(uniq, p)]  # 1-based, ties averaged
 npos = int(y.sum()); nneg = len(y) - npos
 auc = (ranks[y == 1].sum() - npos * (npos + 1) / 2) / (npos * nneg)
 print(json.dumps({"data": csv, "peer": name,
