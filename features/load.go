@@ -511,11 +511,14 @@ func inferKind(b *colBuilder, rows int) Kind {
 		return Numeric
 	}
 	if b.csv && b.switchedAt == 0 {
-		if num, ok := b.numbersInStrings(rows); ok {
-			if isNumericID(num, rows) {
+		if r, ok := b.numbersInStrings(); ok {
+			if isNumericID(r.num, rows) {
 				return Identifier // its exact text is kept
 			}
-			b.mode, b.num, b.codes = modeNumber, num, nil
+			b.mode, b.num, b.codes = modeNumber, r.num, nil
+			b.strays, b.strayRows = r.strays, r.strayRows
+			b.missing += r.strayRows + r.nanRows
+			b.levels, b.counts, b.levelLines, b.dict = nil, nil, nil, nil
 			return Numeric
 		}
 	}
@@ -545,14 +548,21 @@ func inferKind(b *colBuilder, rows int) Kind {
 	return Categorical
 }
 
+// numbersRead is a string column read as numbers.
+type numbersRead struct {
+	num       []float64 // per row; strays and NaN spellings are NaN
+	strays    []stray
+	strayRows int
+	nanRows   int // rows spelling NaN ("nan"), missing too
+}
+
 // numbersInStrings checks whether a string column is numbers with a few
-// stray strings (the column switched to strings early, at a stray among its
-// first rows); if so it returns the values, strays and NaN spellings read as
-// missing, and records the strays and the missing count.
-func (b *colBuilder) numbersInStrings(rows int) ([]float64, bool) {
+// stray strings (as when a column switched to strings early, at a stray in
+// its first rows) and if so returns it read as numbers. It changes nothing.
+func (b *colBuilder) numbersInStrings() (numbersRead, bool) {
+	var r numbersRead
 	vals := make([]float64, len(b.levels))
-	var strays []stray
-	strayRows, nanRows, numRows := 0, 0, 0
+	numRows := 0
 	for i, s := range b.levels {
 		if b.counts[i] == 0 {
 			continue
@@ -560,34 +570,31 @@ func (b *colBuilder) numbersInStrings(rows int) ([]float64, bool) {
 		v, ok := parseNumber([]byte(s))
 		switch {
 		case !ok:
-			if len(strays) == maxStrayValues {
-				return nil, false
+			if len(r.strays) == maxStrayValues {
+				return r, false
 			}
-			strays = append(strays, stray{text: s, count: b.counts[i], line: int(b.levelLines[i])})
-			strayRows += b.counts[i]
+			r.strays = append(r.strays, stray{text: s, count: b.counts[i], line: int(b.levelLines[i])})
+			r.strayRows += b.counts[i]
 			v = math.NaN()
 		case math.IsNaN(v):
-			nanRows += b.counts[i]
+			r.nanRows += b.counts[i]
 		default:
 			numRows += b.counts[i]
 		}
 		vals[i] = v
 	}
-	if numRows == 0 || float64(strayRows) > maxStrayShare*float64(numRows+strayRows) {
-		return nil, false
+	if numRows == 0 || float64(r.strayRows) > maxStrayShare*float64(numRows+r.strayRows) {
+		return r, false
 	}
-	num := make([]float64, len(b.codes))
-	for r, code := range b.codes {
+	r.num = make([]float64, len(b.codes))
+	for i, code := range b.codes {
 		if code < 0 {
-			num[r] = math.NaN()
+			r.num[i] = math.NaN()
 		} else {
-			num[r] = vals[code]
+			r.num[i] = vals[code]
 		}
 	}
-	b.strays, b.strayRows = strays, strayRows
-	b.missing += strayRows + nanRows
-	b.levels, b.counts, b.levelLines, b.dict = nil, nil, nil, nil
-	return num, true
+	return r, true
 }
 
 // isNumericID recognises a row id stored as numbers: integers, all distinct,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"os"
 	"strconv"
 	"strings"
@@ -18,7 +19,14 @@ import (
 // 64-bit integers beyond 2^53, kept as exact text), TIMESTAMP and DATE are
 // datetime, byte arrays are strings (categorical, text or identifier, judged
 // as for CSV). Nested and repeated columns are rejected with their path.
-func loadParquetFile(path string, opt LoadOptions) (*Frame, error) {
+func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
+	// parquet-go panics on some malformed schemas (a DECIMAL without a
+	// length, say); the file is input, so that is an error naming it.
+	defer func() {
+		if r := recover(); r != nil {
+			fr, err = nil, fmt.Errorf("%s: not a readable Parquet file: %v", path, r)
+		}
+	}()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -99,7 +107,7 @@ func loadParquetFile(path string, opt LoadOptions) (*Frame, error) {
 	if rows == 0 {
 		return nil, &ParseError{File: path, Err: ErrNoRows, Detail: "the file has a schema and no rows"}
 	}
-	fr := &Frame{Rows: rows, Source: path}
+	fr = &Frame{Rows: rows, Source: path}
 	for j := range builders {
 		b := &builders[j]
 		if b.mode == modeSkip {
@@ -113,6 +121,8 @@ func loadParquetFile(path string, opt LoadOptions) (*Frame, error) {
 			k = Datetime
 		case b.mode == modeString:
 			k = inferKind(b, rows)
+		case isNumericID(b.num, rows):
+			k = Identifier // as from CSV: a consecutive or increasing integer sequence
 		}
 		if k.IsString() && b.mode == modeNumber {
 			b.numbersToStrings()
@@ -127,10 +137,26 @@ type pqKind struct {
 	datetime  bool
 	date      bool    // INT32 days since epoch
 	timeScale float64 // seconds per unit for timestamps
+	decimal   bool    // DECIMAL: an unscaled integer (INT32, INT64 or big-endian bytes) × 10^-scale
+	scale     int
+	unsigned  bool // INT32/INT64 holding an unsigned integer (UINT_32, UINT_64)
 }
 
 func parquetKind(t parquet.Type) (pqKind, error) {
 	lt := t.LogicalType()
+	if lt != nil {
+		switch v := lt.Value.(type) {
+		case *format.DecimalType:
+			if v.Scale < 0 || v.Scale > 76 {
+				return pqKind{}, fmt.Errorf("DECIMAL scale %d is out of range", v.Scale)
+			}
+			return pqKind{decimal: true, scale: int(v.Scale)}, nil
+		case *format.IntType:
+			if !v.IsSigned && v.BitWidth >= 32 {
+				return pqKind{unsigned: true}, nil
+			}
+		}
+	}
 	switch t.Kind() {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
 		return pqKind{text: true}, nil
@@ -196,6 +222,14 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 		return nil
 	}
 	var x float64
+	if k.decimal {
+		x, err := decimalValue(v, k.scale)
+		if err != nil {
+			return err
+		}
+		b.num = append(b.num, x)
+		return nil
+	}
 	switch v.Kind() {
 	case parquet.Boolean:
 		if v.Boolean() {
@@ -203,11 +237,23 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 		}
 	case parquet.Int32:
 		x = float64(v.Int32())
+		if k.unsigned {
+			x = float64(uint32(v.Int32()))
+		}
 		if k.date {
 			x *= 86400
 		}
 	case parquet.Int64:
 		i := v.Int64()
+		if k.unsigned && i < 0 {
+			// Beyond 2^63, so beyond what float64 holds exactly: an id.
+			if b.isForced && b.forced == Numeric {
+				return fmt.Errorf("integer %d cannot be held exactly as a number", uint64(i))
+			}
+			b.numbersToStrings()
+			b.addString(strconv.AppendUint(nil, uint64(i), 10), 0)
+			return nil
+		}
 		if k.datetime {
 			x = float64(i) * k.timeScale
 		} else {
@@ -249,4 +295,50 @@ func (b *colBuilder) numbersToStrings() {
 		b.addString(strconv.AppendFloat(nil, x, 'f', -1, 64), 0)
 	}
 	b.num = nil
+}
+
+// decimalValue reads a DECIMAL: the unscaled integer (INT32, INT64, or
+// big-endian two's complement bytes) divided by 10^scale, rounded as
+// parseNumber rounds the same decimal written as text, so a Parquet file
+// and its CSV export load the same float64 values.
+func decimalValue(v parquet.Value, scale int) (float64, error) {
+	var u big.Int
+	switch v.Kind() {
+	case parquet.Int32:
+		u.SetInt64(int64(v.Int32()))
+	case parquet.Int64:
+		u.SetInt64(v.Int64())
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		raw := v.ByteArray()
+		if len(raw) == 0 {
+			return 0, fmt.Errorf("DECIMAL value with no bytes")
+		}
+		u.SetBytes(raw)
+		if raw[0]&0x80 != 0 { // negative: subtract 2^(8·len)
+			u.Sub(&u, new(big.Int).Lsh(big.NewInt(1), uint(8*len(raw))))
+		}
+	default:
+		return 0, fmt.Errorf("DECIMAL stored as %v", v.Kind())
+	}
+	if u.IsInt64() && scale < len(pow10) {
+		i := u.Int64()
+		if i <= 1<<53 && i >= -(1<<53) {
+			return float64(i) / pow10[scale], nil
+		}
+	}
+	digits := u.String()
+	neg := strings.HasPrefix(digits, "-")
+	digits = strings.TrimPrefix(digits, "-")
+	if len(digits) <= scale {
+		digits = strings.Repeat("0", scale-len(digits)+1) + digits
+	}
+	text := digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	if neg {
+		text = "-" + text
+	}
+	x, err := strconv.ParseFloat(text, 64)
+	if err != nil && !math.IsInf(x, 0) {
+		return 0, fmt.Errorf("DECIMAL %s: %w", text, err)
+	}
+	return x, nil
 }

@@ -23,7 +23,9 @@
 // Ops that read the label (target_mean) are fitted out-of-fold on the training
 // rows; group aggregates with time= see only strictly earlier rows; static
 // group aggregates give each training row its group without itself, which is
-// what a new row sees. Ops() is
+// what a new row sees. The row ops (sum, mean, min, max, wsum) take any
+// number of arguments and aggregate the ones present in the row, so a total
+// over partly missing parts is the total of what is known. Ops() is
 // the single registry of ops: it generates docs/features.md and Reference(),
 // the text the LLM planner is shown. RangeLike tells a planner which
 // categorical columns hold binned numeric ranges ("26 to 30", "more than

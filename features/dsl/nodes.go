@@ -193,6 +193,14 @@ type fittedImpl interface {
 	state() any
 }
 
+// streamingImpl is a stateless op that evaluates its arguments itself, one
+// at a time, instead of receiving them all evaluated: the row aggregates,
+// whose arguments can be many.
+type streamingImpl interface {
+	opImpl
+	evalArgs(ec *evalCtx, args []node) (value, error)
+}
+
 // callNode applies an op to its argument nodes.
 type callNode struct {
 	op   *OpInfo
@@ -211,6 +219,9 @@ func (n *callNode) state() any {
 }
 
 func (n *callNode) eval(ec *evalCtx) (value, error) {
+	if s, ok := n.impl.(streamingImpl); ok {
+		return s.evalArgs(ec, n.args)
+	}
 	args := make([]value, len(n.args))
 	for i, a := range n.args {
 		v, err := a.eval(ec)
