@@ -15,8 +15,8 @@ import (
 	"syscall"
 
 	"github.com/nightshift-ml/nightshift/experiment"
-	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/journal"
 )
 
 // Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
