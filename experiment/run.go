@@ -54,6 +54,9 @@ type RunSummary struct {
 	Workers     int
 	Threads     int
 	Interrupted bool
+	// Journal is the journal's size before and after the compaction that
+	// ends a session (zero when it was not compacted).
+	Journal journal.CompactResult
 }
 
 // Run starts or continues a study: it opens the journal, checks the data,

@@ -70,6 +70,7 @@ func commands() map[string]command {
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
+		"compact": {summary: "give the journal's free pages back to the disk (a study does this when it ends)", run: runCompact},
 		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
 	}
 }
