@@ -33,6 +33,7 @@ demo: build
 	$(BIN) run --data testdata/data/sms_spam.csv --target is_spam --study demo --budget 2m --db $(DEMO_DB)
 	$(BIN) status --db $(DEMO_DB)
 	$(BIN) holdout --study demo --db $(DEMO_DB)
+	$(BIN) report --study demo --db $(DEMO_DB) --out bin/reports/demo
 
 # Benchmarks and long checks; figures are quoted as ratios in the notes.
 # bench.sh: GBDT (cmd/gbdtbench), exact and quantized, vs the LightGBM CLI

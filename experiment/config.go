@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 )
 
@@ -33,6 +34,7 @@ type TrialSpec = plan.TrialSpec
 // what only a writer needs, such as Validate.
 type StudyConfig struct {
 	studyview.Config
+	LLM *planner.LLMConfig `json:"llm,omitempty"` // --planner llm's settings (never the key)
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").
@@ -55,8 +57,10 @@ func (c *StudyConfig) Validate() error {
 		return fmt.Errorf("--holdout-split %q: want stratified or modulo", c.HoldoutSplit)
 	case c.Folds != 0 && (c.Folds < 2 || c.Folds > 20):
 		return fmt.Errorf("--folds %d: want 2..20, or 0 for a number chosen by data size", c.Folds)
-	case c.Planner != "builtin" && c.Planner != "random":
-		return fmt.Errorf("--planner %q: want builtin or random (llm is not available yet)", c.Planner)
+	case c.Planner != "builtin" && c.Planner != "random" && c.Planner != "llm":
+		return fmt.Errorf("--planner %q: want builtin, random or llm", c.Planner)
+	case c.Planner == "llm" && c.LLM == nil:
+		return fmt.Errorf("--planner llm needs --llm-model")
 	case c.Workers < 0 || c.Workers > 256:
 		return fmt.Errorf("--workers %d: want 0 (automatic) .. 256", c.Workers)
 	case c.Budget <= 0 && c.MaxTrials <= 0:
@@ -65,6 +69,9 @@ func (c *StudyConfig) Validate() error {
 		return fmt.Errorf("--screen %q: want auto, off or a fraction in (0, 0.5]", c.Screen)
 	case c.MaxTrials < 0:
 		return fmt.Errorf("--max-trials %d: want >= 0", c.MaxTrials)
+	}
+	if c.Planner == "llm" {
+		return c.LLM.Validate()
 	}
 	return nil
 }

@@ -219,6 +219,13 @@ func TestEnsembleHoldoutOnCriteo(t *testing.T) {
 	if m.Role != "final" || m.Final != FinalEnsemble || studyview.DescribeHoldoutParts(m.Parts) != DescribeParts(ens.Parts) || m.Metrics[MetricAUC].Value != ens.Holdout.AUC || m.Metrics[MetricAUC].SE != ens.Holdout.AUCStdErr {
 		t.Errorf("read 1's ensemble: %+v", m)
 	}
+	// The report's curves for every model, the importance for the final one.
+	if m.Curves == nil || len(m.Curves.ROC) < 3 || len(m.Curves.Calibration) == 0 || len(m.Importance) == 0 || m.Importance[0].Gain <= 0 {
+		t.Errorf("read 1's ensemble has curves %v and importance %v", m.Curves, m.Importance)
+	}
+	if len(reads[0].Models) > 1 && (reads[0].Models[1].Curves == nil || reads[0].Models[1].Importance != nil) {
+		t.Errorf("a top trial's model: curves %v, importance %v (want curves, no importance)", reads[0].Models[1].Curves, reads[0].Models[1].Importance)
+	}
 	for _, p := range m.Parts {
 		if tr, err := j.GetTrial("e", p.Trial); err != nil || tr.SpecHash != p.SpecHash || tr.Seed != p.Seed || tr.Holdout != nil {
 			t.Errorf("part %+v: trial %+v, %v", p, tr, err)

@@ -98,7 +98,7 @@ func (s *Search) evaluateFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec,
 	tick := time.Now()
 	pred, err := ff.validProba()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, locateValueError(s.Frame, s.fold(k).Valid, err)
 	}
 	score, err := scoreMetric(s.Metric, takeFloats(s.Y, s.fold(k).Valid), pred)
 	timings[journal.PhasePredict] += time.Since(tick).Seconds()

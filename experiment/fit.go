@@ -40,6 +40,8 @@ type FitConfig struct {
 	Params   map[string]string
 	Threads  int
 	Seed     uint64
+	// AllowLeaks are flagged leak columns kept as features (--allow-leak).
+	AllowLeaks []string
 }
 
 // FitResult is what a fit prints (`fit --json`).
@@ -61,6 +63,10 @@ type FitResult struct {
 	// numeric column), for the training and the validation file.
 	Warnings []features.Warning `json:"warnings"`
 
+	// Leaks say what was done with each column the training rows' profile
+	// flags as a leak (left out unless AllowLeaks keeps it).
+	Leaks []LeakDecision `json:"leaks"`
+
 	// Predictions are the validation rows' probabilities, in input order.
 	Predictions []float64 `json:"-"`
 	model       trainer.Model
@@ -81,7 +87,10 @@ func (r *FitResult) WriteModel(w io.Writer) error {
 func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	l, err := learners.Lookup(cfg.Model)
 	if err != nil {
-		return nil, fmt.Errorf("--%w", err)
+		return nil, &OptionError{Flag: "model", Err: fmt.Errorf("--%w", err)}
+	}
+	if err := checkFitOptions(l, cfg); err != nil {
+		return nil, err
 	}
 	tab, err := LoadTable(cfg.Table)
 	if err != nil {
@@ -111,17 +120,12 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		}
 		trainFrame, validFrame, yTrain, yValid = tab.Frame, vtab.Frame, y, vtab.Target.Y
 	} else {
-		if cfg.Holdout <= 0 || cfg.Holdout >= 1 {
-			return nil, fmt.Errorf("--holdout %v: want a fraction between 0 and 1, or --valid FILE", cfg.Holdout)
-		}
 		var trainRows, validRows []int
 		switch cfg.SplitMode {
 		case "", "stratified":
 			trainRows, validRows, err = split.StratifiedHoldout(y, cfg.Holdout, cfg.Seed)
 		case "modulo":
 			trainRows, validRows, err = split.ModuloHoldout(tab.Frame.Rows, int(math.Round(1/cfg.Holdout)))
-		default:
-			return nil, fmt.Errorf("--split %q: want stratified or modulo", cfg.SplitMode)
 		}
 		if err != nil {
 			return nil, err
@@ -130,6 +134,12 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		yTrain, yValid = takeFloats(y, trainRows), takeFloats(y, validRows)
 	}
 	res.TrainRows, res.ValidRows = trainFrame.Rows, validFrame.Rows
+	// Leaks: flagged on the training rows and left out as a study does,
+	// unless --allow-leak keeps them.
+	if res.Leaks, err = fitLeaks(tab, trainFrame, yTrain, cfg); err != nil {
+		return nil, err
+	}
+	leaks := droppedLeaks(res.Leaks)
 
 	threads := cfg.Threads
 	if threads <= 0 {
@@ -142,7 +152,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--features: %w", err)
 		}
-		pipe, trainOut, err := dsl.Fit(ctx, spec, trainFrame, yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads})
+		pipe, trainOut, err := dsl.Fit(ctx, spec, trainFrame, yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads, Leaks: leaks})
 		if err != nil {
 			return nil, fmt.Errorf("--features: %w", err)
 		}
@@ -157,13 +167,17 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 			}
 		}
 	} else {
-		trainDS, res.Unused = DesignFromFrame(trainFrame)
-		validDS, _ = DesignFromFrame(validFrame)
+		trainDS, res.Unused = DesignFromFrame(trainFrame.Without(leaks...))
+		validDS, _ = DesignFromFrame(validFrame.Without(leaks...))
 	}
 	res.FeatureSeconds = time.Since(start).Seconds()
 	res.Columns = len(trainDS.Features)
 	if !l.Usable(trainDS) {
-		return nil, fmt.Errorf("%s: no usable feature columns (%d unused: text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\")", cfg.Table.Path, len(res.Unused))
+		var unused []string
+		for _, u := range res.Unused {
+			unused = append(unused, fmt.Sprintf("column %q: %s", u.Name, u.Reason))
+		}
+		return nil, fmt.Errorf("%s: no usable feature columns (%s; text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\", or a kind forced with --categorical/--numeric)", cfg.Table.Path, strings.Join(unused, "; "))
 	}
 
 	start = time.Now()
@@ -183,7 +197,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	start = time.Now()
 	pred, err := res.model.PredictProba(validDS)
 	if err != nil {
-		return nil, err
+		return nil, locateValueError(validFrame, nil, err)
 	}
 	res.PredictSeconds = time.Since(start).Seconds()
 	res.Predictions = pred
@@ -240,4 +254,40 @@ func fitInput(params map[string]string, seed uint64, threads int) (trainer.FitIn
 		}
 	}
 	return in, nil
+}
+
+// fitLeaks profiles the training rows as a study profiles its search part
+// and decides on each flagged leak column.
+func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]LeakDecision, error) {
+	target := *tab.Target
+	target.Y, target.Positives = y, 0
+	for _, v := range y {
+		target.Positives += int(v)
+	}
+	target.Negatives = len(y) - target.Positives
+	p := features.ProfileFrame(train, &target, cfg.Seed)
+	p.File = tab.Path
+	return leakDecisions(p, train, cfg.AllowLeaks)
+}
+
+// checkFitOptions refuses, before any data is read, the options Fit could
+// only fail on later: the model's parameters (by its own parser), the
+// holdout fraction and the split.
+func checkFitOptions(l trainer.Learner, cfg FitConfig) error {
+	kv := map[string]string{}
+	for k, v := range cfg.Params {
+		if k != "seed" && k != "num_threads" { // fitInput reads these two
+			kv[k] = v
+		}
+	}
+	if err := l.CheckParams(kv); err != nil {
+		return &OptionError{Flag: "param", Err: err}
+	}
+	if cfg.ValidPath == "" && (cfg.Holdout <= 0 || cfg.Holdout >= 1) {
+		return &OptionError{Flag: "holdout", Err: fmt.Errorf("--holdout %v: want a fraction between 0 and 1, or --valid FILE", cfg.Holdout)}
+	}
+	if cfg.ValidPath == "" && cfg.SplitMode != "" && cfg.SplitMode != "stratified" && cfg.SplitMode != "modulo" {
+		return &OptionError{Flag: "split", Err: fmt.Errorf("--split %q: want stratified or modulo", cfg.SplitMode)}
+	}
+	return nil
 }

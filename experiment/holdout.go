@@ -134,6 +134,11 @@ type HoldoutScore struct {
 	// Seconds is the time taken to fit this model (the ensemble's: all its
 	// candidates' bags and the selection).
 	Seconds float64 `json:"seconds"`
+
+	// curves (every model) and importance (the final model's) go to the
+	// journaled read for the report, not to --json.
+	curves     *journal.Curves
+	importance []journal.FeatureGain
 }
 
 // HoldoutOptions choose the final model ScoreHoldout scores.
@@ -175,6 +180,46 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if o.Final != FinalEnsemble && o.Final != FinalBag && o.Final != FinalRefit {
 		return nil, fmt.Errorf("final model %q: want %s, %s or %s", o.Final, FinalEnsemble, FinalBag, FinalRefit)
 	}
+	h, err := openHoldout(ctx, j, study)
+	if err != nil {
+		return nil, err
+	}
+	cfg, trials, board, inc := h.cfg, h.all, h.board, h.board[0]
+	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, Metric: cfg.Metric, Rows: len(h.y)}
+	for _, v := range h.y {
+		if v == 1 {
+			read.Positives++
+		}
+	}
+	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
+	if len(read.Models) == 0 {
+		return nil, err // nothing was scored: the holdout is still unread
+	}
+	if err != nil {
+		read.Error = err.Error()
+	}
+	stored, jerr := j.AddHoldoutRead(study, read)
+	if err != nil {
+		if jerr != nil {
+			return nil, fmt.Errorf("%w (and the read could not be journaled: %v)", err, jerr)
+		}
+		return nil, err
+	}
+	if jerr != nil {
+		return nil, jerr
+	}
+	reads, err := j.ListHoldoutReads(study)
+	if err != nil {
+		return nil, err
+	}
+	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads}, nil
+}
+
+// openHoldout reads a study for a holdout read: its config and trials, the
+// board (the leader, then the other finished trials by mean), the data
+// (refused when its fingerprint changed), the search part and the
+// holdout rows.
+func openHoldout(ctx context.Context, j *journal.Journal, study string) (*holdoutRun, error) {
 	st, cfg, err := readStudy(j, study)
 	if err != nil {
 		return nil, err
@@ -210,38 +255,12 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if err != nil {
 		return nil, err
 	}
-	h := &holdoutRun{s: s, hold: tab.Frame.Take(cfg.HoldoutRows), y: takeFloats(tab.Target.Y, cfg.HoldoutRows), trials: map[uint64]journal.Trial{}}
+	h := &holdoutRun{s: s, hold: tab.Frame.Take(cfg.HoldoutRows), y: takeFloats(tab.Target.Y, cfg.HoldoutRows), trials: map[uint64]journal.Trial{},
+		study: st, cfg: cfg, all: trials, board: board}
 	for _, t := range trials {
 		h.trials[t.ID] = t
 	}
-	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, Metric: cfg.Metric, Rows: len(h.y)}
-	for _, v := range h.y {
-		if v == 1 {
-			read.Positives++
-		}
-	}
-	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
-	if len(read.Models) == 0 {
-		return nil, err // nothing was scored: the holdout is still unread
-	}
-	if err != nil {
-		read.Error = err.Error()
-	}
-	stored, jerr := j.AddHoldoutRead(study, read)
-	if err != nil {
-		if jerr != nil {
-			return nil, fmt.Errorf("%w (and the read could not be journaled: %v)", err, jerr)
-		}
-		return nil, err
-	}
-	if jerr != nil {
-		return nil, jerr
-	}
-	reads, err := j.ListHoldoutReads(study)
-	if err != nil {
-		return nil, err
-	}
-	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads}, nil
+	return h, nil
 }
 
 // noFinishedTrial says why a study has nothing to score.
@@ -273,10 +292,11 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 	var out []HoldoutScore
 	bags := map[uint64]bagged{}
 	if o.Final == FinalEnsemble {
-		sc, cands, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
+		sc, cands, f, err := h.ensemble(ctx, ensembleCandidates(board, trials, o.Ensemble.withDefaults()), o)
 		if err != nil {
 			return nil, err
 		}
+		sc.importance = finalImportance(f)
 		out = append(out, sc)
 		h.record(read, "final", sc)
 		for _, c := range cands {
@@ -300,7 +320,7 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 				return out, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)
 			}
 		}
-		rep, se, err := h.score(ctx, f)
+		rep, se, curves, err := h.score(ctx, f)
 		if err != nil {
 			return out, fmt.Errorf("trial %d: %w", t.ID, err)
 		}
@@ -311,12 +331,13 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 		// Seconds: the fit and the scoring (a bag reused from the ensemble: its fit then).
 		secs := time.Since(start).Seconds() + bags[t.ID].seconds
 		sc := HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, SE: se, Trees: f.Trees, Final: final,
-			Parts: []EnsemblePart{{Trial: t.ID, Weight: 1}}, Pick: t.ID == pick, Seconds: secs}
-		out = append(out, sc)
+			Parts: []EnsemblePart{{Trial: t.ID, Weight: 1}}, Pick: t.ID == pick, Seconds: secs, curves: curves}
 		role := "trial"
 		if o.Final != FinalEnsemble && i == 0 {
 			role = "final"
+			sc.importance = finalImportance(f)
 		}
+		out = append(out, sc)
 		h.record(read, role, sc)
 	}
 	return out, nil
@@ -325,13 +346,12 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 // record adds a scored model to the read.
 func (h *holdoutRun) record(read *journal.HoldoutRead, role string, sc HoldoutScore) {
 	m := journal.HoldoutModel{Role: role, Final: sc.Final, Metrics: map[string]journal.Figure{},
-		CV: float64(sc.CV), CVStd: float64(sc.CVStd), Trees: sc.Trees, Seconds: sc.Seconds}
+		CV: float64(sc.CV), CVStd: float64(sc.CVStd), Trees: sc.Trees, Seconds: sc.Seconds, Curves: sc.curves, Importance: sc.importance}
 	for _, p := range sc.Parts {
 		t := h.trials[p.Trial]
 		m.Parts = append(m.Parts, journal.HoldoutPart{Trial: p.Trial, SpecHash: t.SpecHash, Seed: t.Seed, Weight: p.Weight})
 	}
-	values := map[string]float64{MetricAUC: sc.Holdout.AUC, MetricPRAUC: sc.Holdout.PRAUC, MetricLogLoss: sc.Holdout.LogLoss, "brier": sc.Holdout.Brier}
-	for k, v := range values {
+	for k, v := range reportValues(sc.Holdout) {
 		m.Metrics[k] = journal.Figure{Value: v, SE: float64(sc.SE[k])}
 	}
 	read.Models = append(read.Models, m)
@@ -344,20 +364,33 @@ type holdoutRun struct {
 	hold   *features.Frame
 	y      []float64
 	trials map[uint64]journal.Trial
+	study  journal.Study
+	cfg    StudyConfig
+	all    []journal.Trial // the study's trials
+	board  []journal.Trial // the leader, then finished trials by mean
 }
 
 // score predicts the holdout rows with f and computes every metric with
-// its standard error.
-func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, map[string]Num, error) {
+// its standard error, and the curves.
+func (h *holdoutRun) score(ctx context.Context, f *Fitted) (metrics.Report, map[string]Num, *journal.Curves, error) {
+	pred, rep, se, err := h.predict(ctx, f)
+	if err != nil {
+		return rep, se, nil, err
+	}
+	return rep, se, holdoutCurves(h.y, pred), nil
+}
+
+// predict is score with the holdout predictions.
+func (h *holdoutRun) predict(ctx context.Context, f *Fitted) ([]float64, metrics.Report, map[string]Num, error) {
 	pred, err := f.Predict(ctx, h.s, h.hold)
 	if err != nil {
-		return metrics.Report{}, nil, fmt.Errorf("predict the holdout: %w", err)
+		return nil, metrics.Report{}, nil, fmt.Errorf("predict the holdout: %w", err)
 	}
 	rep, err := metrics.Compute(h.y, pred)
 	if err != nil {
-		return metrics.Report{}, nil, fmt.Errorf("holdout: %w", err)
+		return nil, metrics.Report{}, nil, fmt.Errorf("holdout: %w", err)
 	}
-	return rep, holdoutSE(h.y, pred, rep), nil
+	return pred, rep, holdoutSE(h.y, pred, rep), nil
 }
 
 // holdoutSE are the standard errors of the holdout figures: AUC's
@@ -389,22 +422,22 @@ func holdoutSE(y, p []float64, rep metrics.Report) map[string]Num {
 	return map[string]Num{MetricAUC: Num(rep.AUCStdErr), MetricPRAUC: Num(apSE), MetricLogLoss: Num(meanSE(ll)), "brier": Num(meanSE(br))}
 }
 
-// ensemble bags the candidates, selects their weights on the out-of-fold
-// predictions and scores the ensemble on the holdout.
-func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (HoldoutScore, []bagged, error) {
-	start := time.Now()
+// buildEnsemble bags the candidates and selects their weights on the
+// out-of-fold predictions; it returns the ensemble, the bags and the
+// ensemble's out-of-fold score per fold.
+func (h *holdoutRun) buildEnsemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (*Fitted, []bagged, []float64, error) {
 	s := h.s
 	var bags []bagged
 	var oof [][][]float64
 	for _, t := range cands {
 		spec, err := trialSpec(t)
 		if err != nil {
-			return HoldoutScore{}, nil, err
+			return nil, nil, nil, err
 		}
 		tick := time.Now()
 		f, p, err := s.bag(ctx, spec, o.Threads, true)
 		if err != nil {
-			return HoldoutScore{}, nil, fmt.Errorf("trial %d: bag: %w", t.ID, err)
+			return nil, nil, nil, fmt.Errorf("trial %d: bag: %w", t.ID, err)
 		}
 		bags = append(bags, bagged{trial: t, fit: f, oof: p, seconds: time.Since(tick).Seconds()})
 		oof = append(oof, p)
@@ -415,16 +448,26 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 	}
 	counts, foldScores, err := selectEnsemble(s.Metric, y, oof, tiedWithLeader(s.Metric, cands), o.Ensemble.withDefaults().Steps)
 	if err != nil {
-		return HoldoutScore{}, nil, err
+		return nil, nil, nil, err
 	}
-	f := ensembleOf(bags, counts)
-	rep, se, err := h.score(ctx, f)
+	return ensembleOf(bags, counts), bags, foldScores, nil
+}
+
+// ensemble builds the ensemble of the candidates and scores it on the
+// holdout.
+func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o HoldoutOptions) (HoldoutScore, []bagged, *Fitted, error) {
+	start := time.Now()
+	f, bags, foldScores, err := h.buildEnsemble(ctx, cands, o)
 	if err != nil {
-		return HoldoutScore{}, nil, fmt.Errorf("ensemble: %w", err)
+		return HoldoutScore{}, nil, nil, err
+	}
+	rep, se, curves, err := h.score(ctx, f)
+	if err != nil {
+		return HoldoutScore{}, nil, nil, fmt.Errorf("ensemble: %w", err)
 	}
 	mean, std := meanStd(foldScores)
-	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds()}
-	return sc, bags, nil
+	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds(), curves: curves}
+	return sc, bags, f, nil
 }
 
 // trialSpec decodes a journaled trial's spec.

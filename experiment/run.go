@@ -41,6 +41,10 @@ type RunOptions struct {
 	Live     bool
 	// Interval between progress lines when not Live.
 	Interval time.Duration
+	// Getenv reads the LLM planner's API key (os.Getenv when nil);
+	// LLMRetryBase is its first retry's backoff (1 s when zero).
+	Getenv       func(string) string
+	LLMRetryBase time.Duration
 }
 
 // RunSummary is what a session did.
@@ -54,6 +58,8 @@ type RunSummary struct {
 	Workers     int
 	Threads     int
 	Interrupted bool
+	// Leaks say what the study does with each flagged leak column.
+	Leaks []LeakDecision
 	// Journal is the journal's size before and after the compaction that
 	// ends a session (zero when it was not compacted).
 	Journal journal.CompactResult
@@ -68,6 +74,13 @@ func Run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
 		return nil, err
 	}
 	defer j.Close()
+	command := "run"
+	if opts.Resume {
+		command = "resume"
+	}
+	if err := j.Announce(opts.Study, command); err != nil {
+		return nil, err
+	}
 	sess, err := openSession(ctx, j, opts)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,14 @@ import (
 	"maps"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -23,6 +27,11 @@ type job struct {
 	spec       TrialSpec
 	hypothesis string
 	round      uint64
+	proposal   string // the proposal it tests or tunes (journal.Proposal.ID)
+	// started is closed once the trial is journaled running and in the
+	// session's trials, so the next planner call sees it (an LLM may name
+	// a running trial as a proposal's parent).
+	started chan struct{}
 }
 
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
@@ -91,11 +100,27 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	var queue []job
 	for _, t := range s.requeue {
 		if spec, err := trialSpec(t); err == nil {
-			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round})
+			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round, proposal: t.Proposal})
 		}
 	}
 	issued := 0
 	var runErr error
+	// Planner calls run beside the loop: the LLM planner's next call
+	// starts while the workers still run the current proposals (when
+	// fewer are queued than there are workers), so its latency does not
+	// idle the cores. The built-in planner is called only when the queue
+	// is empty: it is instant, and later calls see more results.
+	planCtx, cancelPlan := context.WithCancel(hard)
+	var pending chan planned
+	startPlan := func() {
+		ch := make(chan planned, 1)
+		pending = ch
+		go func() {
+			jobs, err := s.plan(planCtx, 2*s.workers)
+			ch <- planned{jobs, err}
+		}()
+	}
+	prefetch := s.planner.Name() != planner.Builtin().Name()
 loop:
 	for {
 		if s.hasBudget && !time.Now().Before(deadline) {
@@ -110,22 +135,41 @@ loop:
 		default:
 		}
 		if len(queue) == 0 {
-			props, err := s.plan(hard, 2*s.workers)
-			if err != nil {
-				runErr = err
+			if pending == nil {
+				startPlan()
+			}
+			var got planned
+			select {
+			case got = <-pending:
+				pending = nil
+			case <-stopIssuing:
+				break loop
+			case <-ticker.C:
+				s.progressf(opts, false, "")
+				continue
+			}
+			if got.err != nil {
+				runErr = got.err
 				stop("planner failed")
 				break loop
 			}
-			queue = props
+			queue = got.jobs
 			if len(queue) == 0 {
 				stop("search space exhausted: the planner has nothing new to propose")
 				break loop
 			}
 		}
+		if queue[0].started == nil {
+			queue[0].started = make(chan struct{})
+		}
 		select {
 		case jobs <- queue[0]:
+			<-queue[0].started
 			queue = queue[1:]
 			issued++
+			if prefetch && pending == nil && len(queue) < s.workers && !(s.hasLimit && issued+len(queue) >= s.maxTrial) {
+				startPlan()
+			}
 		case <-stopIssuing:
 			break loop
 		case <-s.failed:
@@ -134,6 +178,12 @@ loop:
 		case <-ticker.C:
 			s.progressf(opts, false, "")
 		}
+	}
+	// A call still in flight is cancelled and waited for: no goroutine
+	// outlives the run.
+	cancelPlan()
+	if pending != nil {
+		<-pending
 	}
 	close(jobs)
 	wg.Wait()
@@ -149,7 +199,7 @@ loop:
 		// Writing the end-of-session records would fail the same way.
 		return &RunSummary{Study: s.name, StopReason: "journal write failed", Elapsed: time.Since(s.started)}, runErr
 	}
-	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted}
+	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted, Leaks: s.search.LeakDecisions}
 	counts, err := s.j.CountTrials(s.name)
 	if err != nil {
 		return nil, err
@@ -157,6 +207,9 @@ loop:
 	sum.Trials = counts
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
+	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
 	}
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
@@ -210,7 +263,9 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 	if jerr != nil {
 		return nil, jerr
 	}
-	if len(jobs) > 0 {
+	if len(jobs) > 0 || ctx.Err() != nil {
+		// A call cut by the end of the run is journaled as it ended;
+		// nothing falls back, since nothing will run.
 		return jobs, nil
 	}
 	if s.planner.Name() == planner.Builtin().Name() {
@@ -247,14 +302,15 @@ func (s *session) history() *plan.History {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
-		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected)}
+		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
+		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens}
 	for _, t := range s.trials {
 		spec, err := trialSpec(t)
 		if err != nil {
 			continue
 		}
 		h.Trials = append(h.Trials, plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
-			FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round]})
+			FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal})
 	}
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		h.Incumbent = lead.ID
@@ -262,11 +318,18 @@ func (s *session) history() *plan.History {
 	return h
 }
 
+// planned is a planner call's outcome.
+type planned struct {
+	jobs []job
+	err  error
+}
+
 // journalRound journals one planner call — its proposals checked once
 // more by validate, since a planner's own check may predate trials that
 // finished meanwhile — and returns the accepted proposals as jobs.
 func (s *session) journalRound(name string, res plan.Result, callErr error) ([]job, error) {
-	round := journal.Round{Planner: name, Prompt: res.Prompt, Reply: res.Reply, TokensIn: res.TokensIn, TokensOut: res.TokensOut, Latency: res.Latency}
+	round := journal.Round{Planner: name, Prompt: res.Prompt, Reply: res.Reply, TokensIn: res.TokensIn, TokensOut: res.TokensOut, Latency: res.Latency,
+		Path: res.Path, Repaired: res.Repaired, RequestHash: res.RequestHash, Replayed: res.Replayed, Attempts: res.Attempts}
 	if callErr != nil {
 		round.Error = callErr.Error()
 	}
@@ -278,7 +341,8 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	}
 	for _, p := range res.Proposals {
 		reason := s.validate(p.Spec)
-		jp := journal.Proposal{SpecHash: p.Spec.Hash(), Spec: p.Spec.CanonicalJSON(), Hypothesis: p.Hypothesis, Reason: reason}
+		jp := journal.Proposal{SpecHash: p.Spec.Hash(), Spec: p.Spec.CanonicalJSON(), Hypothesis: p.Hypothesis, Reason: reason,
+			Parent: p.Parent, Tune: p.Tune, Of: p.Of}
 		if reason != "" {
 			round.Rejected = append(round.Rejected, jp)
 			rejected = append(rejected, plan.Rejection{Spec: jp.Spec, Hypothesis: p.Hypothesis, Reason: reason})
@@ -292,7 +356,11 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 		return nil, err
 	}
 	for _, note := range res.Notes {
-		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: journal.EventFallback, Message: fmt.Sprintf("planner %s: %s", name, note)}); err != nil {
+		kind := journal.EventFallback
+		if strings.HasPrefix(note, "circuit") {
+			kind = EventCircuit
+		}
+		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: fmt.Sprintf("planner %s: %s", name, note)}); err != nil {
 			return nil, err
 		}
 	}
@@ -300,13 +368,32 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	defer s.mu.Unlock()
 	s.round++
 	s.roundPlanner[id] = name
+	s.tokens += res.TokensIn + res.TokensOut
 	s.rejected = append(s.rejected, rejected...)
 	jobs := make([]job, 0, len(out))
-	for _, p := range out {
+	for i, p := range out {
 		s.seen[p.Spec.Hash()] = true
-		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id})
+		p.ID = journal.ProposalID(id, i)
+		s.proposals[p.ID] = p
+		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id, proposal: cmp.Or(p.Of, p.ID)})
 	}
 	return jobs, nil
+}
+
+// proposalOf is the proposal a trial of p belongs to: the one it tunes,
+// or p itself.
+func proposalOf(p journal.Proposal) string {
+	if p.Of != "" {
+		return p.Of
+	}
+	return p.ID
+}
+
+// decodeSpec reads a journaled spec.
+func decodeSpec(raw json.RawMessage) (TrialSpec, error) {
+	var spec TrialSpec
+	err := json.Unmarshal(raw, &spec)
+	return spec, err
 }
 
 // rawOrNull keeps a rejected proposal's JSON when it is JSON at all.
@@ -400,14 +487,27 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	t := journal.Trial{
 		ID: jb.id, State: journal.TrialRunning, SpecHash: jb.spec.Hash(), Spec: jb.spec.CanonicalJSON(),
 		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
-		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Started: time.Now(),
+		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Proposal: jb.proposal, Started: time.Now(),
 	}
 	id, err := s.j.PutTrial(s.name, t)
 	if err != nil {
+		close(jb.started)
 		s.fail(err)
 		return
 	}
 	t.ID = id
+	s.mu.Lock()
+	s.putTrialLocked(t)
+	prop, isProposal := s.proposals[jb.proposal]
+	s.mu.Unlock()
+	close(jb.started)
+	clean := isProposal && prop.Spec.Hash() == jb.spec.Hash()
+	if clean && jb.id == 0 {
+		if err := s.j.LinkProposal(s.name, jb.round, jb.proposal, id); err != nil {
+			s.fail(err)
+			return
+		}
+	}
 	s.mu.Lock()
 	s.running++
 	// The pruner compares against every trial that reported folds, pruned
@@ -496,18 +596,75 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	s.mu.Lock()
 	s.running--
-	replaced := false
-	for i := range s.trials {
-		if s.trials[i].ID == t.ID {
-			s.trials[i], replaced = t, true
-		}
-	}
-	if !replaced {
-		s.trials = append(s.trials, t)
-	}
+	s.putTrialLocked(t)
+	s.ended = append(s.ended, t)
 	s.mu.Unlock()
+	if t.State == journal.TrialDone {
+		s.journalVerdicts()
+	}
 	s.progressf(opts, false, "")
 }
+
+// putTrialLocked replaces the session's copy of t, or appends it.
+func (s *session) putTrialLocked(t journal.Trial) {
+	for i := range s.trials {
+		if s.trials[i].ID == t.ID {
+			s.trials[i] = t
+			return
+		}
+	}
+	s.trials = append(s.trials, t)
+}
+
+// journalVerdicts records each hypothesis's verdict once both its clean
+// trial and its parent have finished — the clean trial against the parent
+// by the fold-paired test — as a "verdict" event: the lab notebook the
+// report narrates (the LLM's prompts judge the same way from the History).
+func (s *session) journalVerdicts() {
+	type pending struct {
+		prop          plan.Proposal
+		trial, parent journal.Trial
+	}
+	var todo []pending
+	s.mu.Lock()
+	byID := map[uint64]journal.Trial{}
+	for _, t := range s.trials {
+		byID[t.ID] = t
+	}
+	for id, prop := range s.proposals {
+		if prop.Of != "" || prop.Parent == 0 || s.judged[id] {
+			continue
+		}
+		parent, ok := byID[prop.Parent]
+		if !ok || parent.State != journal.TrialDone {
+			continue
+		}
+		hash := prop.Spec.Hash()
+		for _, t := range s.trials {
+			if t.Proposal == id && t.SpecHash == hash && t.State == journal.TrialDone {
+				todo = append(todo, pending{prop, t, parent})
+				s.judged[id] = true
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range todo {
+		v := plan.Judge(s.cfg.Metric, p.trial.FoldScores, p.parent.FoldScores)
+		msg := fmt.Sprintf("proposal %s: %s (%+.4f ± %.4f %s, trial #%d against #%d): %s", p.prop.ID, v.Label, v.Diff, v.SE, s.cfg.Metric, p.trial.ID, p.parent.ID, p.prop.Hypothesis)
+		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventVerdict, Message: msg, Details: map[string]string{
+			"proposal": p.prop.ID, "verdict": v.Label, "delta": strconv.FormatFloat(v.Diff, 'g', -1, 64), "se": strconv.FormatFloat(v.SE, 'g', -1, 64),
+			"trial": fmt.Sprint(p.trial.ID), "parent": fmt.Sprint(p.parent.ID)}}); err != nil {
+			s.fail(err)
+		}
+	}
+}
+
+// EventVerdict is the kind of the event that journals a hypothesis's
+// verdict; EventCircuit a change of the LLM planner's circuit breaker.
+const (
+	EventVerdict = studyview.EventVerdict
+	EventCircuit = studyview.EventCircuit
+)
 
 func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t *journal.Trial) (out *Outcome, err error) {
 	defer func() {

@@ -29,10 +29,14 @@ type Search struct {
 	Screen     split.Fold
 	ScreenFrac float64
 	TimeCol    string
-	Leaks      []string
-	Profile    *features.Profile
-	Metric     string
-	Seed       uint64
+	// Leaks are the flagged leak columns left out of the features (never
+	// passed through raw, never read by a transform); LeakDecisions say
+	// what was done with every flagged column (--allow-leak keeps one).
+	Leaks         []string
+	LeakDecisions []LeakDecision
+	Profile       *features.Profile
+	Metric        string
+	Seed          uint64
 
 	base   *trainer.Dataset // base columns of Frame as a design
 	hidden []string         // columns never passed through raw: leaks, the time column
@@ -68,10 +72,10 @@ func HoldoutRows(tab *Table, frac float64, timeCol, mode string, seed uint64) ([
 	if timeCol != "" {
 		c := tab.Frame.Col(timeCol)
 		if c == nil {
-			return nil, fmt.Errorf("--time-col %q is not a column of %s", timeCol, tab.Path)
+			return nil, &OptionError{Flag: "time-col", Err: fmt.Errorf("--time-col %q is not a column of %s", timeCol, tab.Path)}
 		}
 		if c.Kind != features.Numeric && c.Kind != features.Datetime {
-			return nil, fmt.Errorf("--time-col %q is %s; want a numeric or datetime column", timeCol, c.Kind)
+			return nil, &OptionError{Flag: "time-col", Err: fmt.Errorf("--time-col %q is %s in %s; want a numeric or datetime column", timeCol, c.Kind, tab.Path)}
 		}
 		_, test, err := split.TimeHoldout(c.Num, tab.Target.Y, frac)
 		return test, err
@@ -127,7 +131,10 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	target.Negatives = len(s.Y) - target.Positives
 	s.Profile = features.ProfileFrame(s.Frame, &target, cfg.Seed)
 	s.Profile.File = tab.Path
-	s.Leaks = s.Profile.Leaks
+	if s.LeakDecisions, err = leakDecisions(s.Profile, s.Frame, cfg.AllowLeaks); err != nil {
+		return nil, err
+	}
+	s.Leaks = droppedLeaks(s.LeakDecisions)
 	s.label = features.Target{Name: tab.Target.Name, Positive: tab.Target.Positive, Negative: tab.Target.Negative}
 	s.missing = cfg.Load.Missing
 	s.hidden = append([]string{}, s.Leaks...)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -33,12 +34,16 @@ type session struct {
 
 	mu     sync.Mutex
 	trials []journal.Trial // all trials of the study, by ID order
+	ended  []journal.Trial // the trials this session ended, in the order they ended
 	seen   map[string]bool
 	round  int
 	// roundPlanner names the planner of each journaled round; rejected
 	// are the rejected proposals of all rounds, oldest first.
 	roundPlanner map[uint64]string
 	rejected     []plan.Rejection
+	proposals    map[string]plan.Proposal // accepted proposals by ID
+	judged       map[string]bool          // proposals whose verdict is journaled
+	tokens       int                      // LLM tokens the journal records
 	incumbent    *journal.Trial
 	running      int
 	journalErr   error         // a journal write failed: stop the run
@@ -48,7 +53,7 @@ type session struct {
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
-	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, failed: make(chan struct{})}
+	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{})}
 	st, err := j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
@@ -116,8 +121,10 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err
 	}
-	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner}); err != nil {
-		return nil, err
+	if opts.Progress != nil {
+		for _, d := range s.search.LeakDecisions {
+			fmt.Fprintf(opts.Progress, "warning: %s\n", d)
+		}
 	}
 	if s.created {
 		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
@@ -162,11 +169,39 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		return nil, err
 	}
 	s.round = len(rounds)
+	replies := map[string]string{}
 	for _, r := range rounds {
 		s.roundPlanner[r.ID] = r.Planner
+		s.tokens += r.TokensIn + r.TokensOut
 		for _, p := range r.Rejected {
 			s.rejected = append(s.rejected, plan.Rejection{Spec: p.Spec, Hypothesis: p.Hypothesis, Reason: p.Reason})
 		}
+		if r.RequestHash != "" && r.Error == "" && r.Reply != "" {
+			replies[r.RequestHash] = r.Reply
+		}
+		for _, p := range r.Accepted {
+			spec, err := decodeSpec(p.Spec)
+			if err != nil {
+				continue
+			}
+			s.proposals[p.ID] = plan.Proposal{Spec: spec, Hypothesis: p.Hypothesis, Parent: p.Parent, Tune: p.Tune, ID: p.ID, Of: p.Of}
+			if !s.seen[p.SpecHash] {
+				// Planned but never started (the run stopped or died
+				// first): run it now instead of asking the planner
+				// again, so a journaled reply is never requested twice.
+				s.seen[p.SpecHash] = true
+				s.requeue = append(s.requeue, journal.Trial{SpecHash: p.SpecHash, Spec: p.Spec, Model: spec.Model, Features: spec.Features,
+					Params: spec.Params, Round: r.ID, Hypothesis: p.Hypothesis, Proposal: proposalOf(p)})
+			}
+		}
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner, LLM: s.cfg.LLM},
+		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase}); err != nil {
+		return nil, err
 	}
 
 	// This session's budget: a new one when given, else what is left.
@@ -177,6 +212,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 			return nil, err
 		}
 		s.budget -= spentBefore(events, s.trials)
+		for _, e := range events {
+			if e.Kind == EventVerdict {
+				s.judged[e.Details["proposal"]] = true
+			}
+		}
 		if s.maxTrial > 0 {
 			s.maxTrial -= countFinished(s.trials)
 		}

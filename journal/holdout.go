@@ -88,6 +88,38 @@ type HoldoutModel struct {
 	CV, CVStd float64
 	Trees     int     // GBDT trees (mean over members); 0 for logreg
 	Seconds   float64 // time to fit and score it
+	// Curves are its ROC, precision-recall and calibration curves on the
+	// holdout (nil in reads journaled before curves were).
+	Curves *Curves
+	// Importance is the final model's gain importance per feature: each
+	// GBDT member's split gains summed per feature, as shares of that
+	// member's total, weighted by the member's weight (nil for other
+	// models, and for a model with no GBDT member).
+	Importance []FeatureGain
+}
+
+// Curves are a model's curves on the holdout, thinned to a few hundred
+// points each.
+type Curves struct {
+	ROC         []CurvePoint     // false positive rate → true positive rate, from (0,0) to (1,1)
+	PR          []CurvePoint     // recall → precision, by falling threshold
+	Calibration []CalibrationBin // by predicted probability, equal-width bins, empty ones left out
+}
+
+// CurvePoint is one point of a curve.
+type CurvePoint struct{ X, Y float64 }
+
+// CalibrationBin is the holdout rows whose predicted probability falls in
+// one bin: their mean prediction, their observed positive rate, how many.
+type CalibrationBin struct {
+	Predicted, Observed float64
+	Rows                int
+}
+
+// FeatureGain is one feature's share of a model's gain.
+type FeatureGain struct {
+	Feature string
+	Gain    float64
 }
 
 // HoldoutPart is one trial's share of a scored model.
@@ -129,6 +161,63 @@ type holdoutModelRecord struct {
 	CVStd   jsonFloat               `json:"cv_std"`
 	Trees   int                     `json:"trees,omitempty"`
 	Seconds jsonFloat               `json:"seconds"`
+	Curves  *curvesRecord           `json:"curves,omitempty"`
+	Gains   []featureGainRecord     `json:"importance,omitempty"`
+}
+
+type curvesRecord struct {
+	ROC         [][2]jsonFloat         `json:"roc"`
+	PR          [][2]jsonFloat         `json:"pr"`
+	Calibration []calibrationBinRecord `json:"calibration"`
+}
+
+type calibrationBinRecord struct {
+	Predicted jsonFloat `json:"predicted"`
+	Observed  jsonFloat `json:"observed"`
+	Rows      int       `json:"rows"`
+}
+
+type featureGainRecord struct {
+	Feature string    `json:"feature"`
+	Gain    jsonFloat `json:"gain"`
+}
+
+func pointsRecord(ps []CurvePoint) [][2]jsonFloat {
+	out := make([][2]jsonFloat, len(ps))
+	for i, p := range ps {
+		out[i] = [2]jsonFloat{jsonFloat(p.X), jsonFloat(p.Y)}
+	}
+	return out
+}
+
+func pointsOf(ps [][2]jsonFloat) []CurvePoint {
+	out := make([]CurvePoint, len(ps))
+	for i, p := range ps {
+		out[i] = CurvePoint{X: float64(p[0]), Y: float64(p[1])}
+	}
+	return out
+}
+
+func (c *Curves) record() *curvesRecord {
+	if c == nil {
+		return nil
+	}
+	r := &curvesRecord{ROC: pointsRecord(c.ROC), PR: pointsRecord(c.PR), Calibration: []calibrationBinRecord{}}
+	for _, b := range c.Calibration {
+		r.Calibration = append(r.Calibration, calibrationBinRecord{Predicted: jsonFloat(b.Predicted), Observed: jsonFloat(b.Observed), Rows: b.Rows})
+	}
+	return r
+}
+
+func (r *curvesRecord) curves() *Curves {
+	if r == nil {
+		return nil
+	}
+	c := &Curves{ROC: pointsOf(r.ROC), PR: pointsOf(r.PR)}
+	for _, b := range r.Calibration {
+		c.Calibration = append(c.Calibration, CalibrationBin{Predicted: float64(b.Predicted), Observed: float64(b.Observed), Rows: b.Rows})
+	}
+	return c
 }
 
 type holdoutPartRecord struct {
@@ -151,7 +240,10 @@ func (r HoldoutRead) record() holdoutReadRecord {
 	}
 	for _, m := range r.Models {
 		mr := holdoutModelRecord{Role: m.Role, Final: m.Final, Parts: []holdoutPartRecord{}, Metrics: map[string]figureRecord{},
-			CV: jsonFloat(m.CV), CVStd: jsonFloat(m.CVStd), Trees: m.Trees, Seconds: jsonFloat(m.Seconds)}
+			CV: jsonFloat(m.CV), CVStd: jsonFloat(m.CVStd), Trees: m.Trees, Seconds: jsonFloat(m.Seconds), Curves: m.Curves.record()}
+		for _, g := range m.Importance {
+			mr.Gains = append(mr.Gains, featureGainRecord{Feature: g.Feature, Gain: jsonFloat(g.Gain)})
+		}
 		for _, p := range m.Parts {
 			mr.Parts = append(mr.Parts, holdoutPartRecord{Trial: p.Trial, SpecHash: p.SpecHash, Seed: p.Seed, Weight: jsonFloat(p.Weight)})
 		}
@@ -171,7 +263,10 @@ func (rec holdoutReadRecord) read() HoldoutRead {
 	}
 	for _, mr := range rec.Models {
 		m := HoldoutModel{Role: mr.Role, Final: mr.Final, Metrics: map[string]Figure{},
-			CV: float64(mr.CV), CVStd: float64(mr.CVStd), Trees: mr.Trees, Seconds: float64(mr.Seconds)}
+			CV: float64(mr.CV), CVStd: float64(mr.CVStd), Trees: mr.Trees, Seconds: float64(mr.Seconds), Curves: mr.Curves.curves()}
+		for _, g := range mr.Gains {
+			m.Importance = append(m.Importance, FeatureGain{Feature: g.Feature, Gain: float64(g.Gain)})
+		}
 		for _, p := range mr.Parts {
 			m.Parts = append(m.Parts, HoldoutPart{Trial: p.Trial, SpecHash: p.SpecHash, Seed: p.Seed, Weight: float64(p.Weight)})
 		}

@@ -141,3 +141,36 @@ func TestMigrationTurnsOldHoldoutFiguresIntoTheVerdict(t *testing.T) {
 		})
 	}
 }
+
+// A read's curves and the final model's importance come back as written;
+// a model without them reads back nil (as reads from before they existed).
+func TestHoldoutReadKeepsCurvesAndImportance(t *testing.T) {
+	j, _ := openTemp(t)
+	newStudy(t, j, "s")
+	ens := ensembleOf(HoldoutPart{Trial: 3, SpecHash: "h3", Seed: 1, Weight: 1})
+	ens.Curves = &Curves{
+		ROC:         []CurvePoint{{0, 0}, {0.1, 0.6}, {1, 1}},
+		PR:          []CurvePoint{{0, 1}, {0.6, 0.75}, {1, 0.1}},
+		Calibration: []CalibrationBin{{Predicted: 0.05, Observed: 0.04, Rows: 180}, {Predicted: 0.93, Observed: math.NaN(), Rows: 20}},
+	}
+	ens.Importance = []FeatureGain{{Feature: "amount", Gain: 0.7}, {Feature: "count(merchant)", Gain: 0.3}}
+	if _, err := j.AddHoldoutRead("s", HoldoutRead{Models: []HoldoutModel{ens, bagOf(3, "h3", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	reads, err := j.ListHoldoutReads("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := reads[0].Models
+	c := got[0].Curves
+	if c == nil || len(c.ROC) != 3 || c.ROC[1] != (CurvePoint{0.1, 0.6}) || c.PR[2] != (CurvePoint{1, 0.1}) ||
+		len(c.Calibration) != 2 || c.Calibration[0] != (CalibrationBin{0.05, 0.04, 180}) || !math.IsNaN(c.Calibration[1].Observed) {
+		t.Errorf("curves read back as %+v", c)
+	}
+	if len(got[0].Importance) != 2 || got[0].Importance[1] != (FeatureGain{"count(merchant)", 0.3}) {
+		t.Errorf("importance read back as %+v", got[0].Importance)
+	}
+	if got[1].Curves != nil || got[1].Importance != nil {
+		t.Errorf("a model written without curves reads back %+v, %+v", got[1].Curves, got[1].Importance)
+	}
+}

@@ -20,14 +20,15 @@ func TestSecondWriterGetsErrLockedNamingHolder(t *testing.T) {
 	start := time.Now()
 	_, err := Open(path, Options{Timeout: 200 * time.Millisecond})
 	waited := time.Since(start)
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", pid)) {
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", pid)) ||
+		!strings.Contains(err.Error(), "running `nightshift run` on study \"night\"") {
 		t.Fatalf("second writer: %v", err)
 	}
 	if waited < 200*time.Millisecond || waited > 2*time.Second {
 		t.Errorf("second writer waited %v, want about the 200ms timeout", waited)
 	}
 	h, held, err := Writer(path)
-	if err != nil || !held || h.PID != pid {
+	if err != nil || !held || h.PID != pid || h.Study != "night" || h.Command != "run" {
 		t.Fatalf("Writer = %+v, %v, %v; want pid %d", h, held, err, pid)
 	}
 	// A reader is not refused while the run holds the journal.

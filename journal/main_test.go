@@ -59,6 +59,10 @@ func runHelper(mode, path string) int {
 			fmt.Println("ERR", err)
 			return 1
 		}
+		if err := j.Announce("night", "run"); err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
 		fmt.Println("ready")
 		io.Copy(io.Discard, os.Stdin) // hold the run lock until the parent closes stdin
 		j.Close()

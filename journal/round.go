@@ -23,6 +23,19 @@ type Round struct {
 	Rejected  []Proposal
 	Error     string // the call failed (then usually a fallback event follows)
 	Time      time.Time
+
+	// An LLM call's details, absent (zero) in rounds of other planners
+	// and in rounds journaled before they existed: the structured-output
+	// path the reply came by ("json_schema", "json_object", "text"),
+	// whether a repair turn was sent, the request's identity (the hash
+	// of its model, messages, schema and parameters: a resumed study
+	// never sends a request whose reply is journaled), whether the reply
+	// was replayed from the journal, and the HTTP attempts made.
+	Path        string
+	Repaired    bool
+	RequestHash string
+	Replayed    bool
+	Attempts    int
 }
 
 // Proposal is one trial a planner proposed in a round.
@@ -32,6 +45,14 @@ type Proposal struct {
 	Hypothesis string
 	Reason     string // rejected: why (invalid feature, duplicate spec, over budget…)
 	TrialID    uint64 // accepted: the trial it became, when known
+	// LLM proposals: ID ("round.index") names the proposal its trials
+	// refer to (Trial.Proposal); Parent is the trial it changes (0: the
+	// base columns); Tune the parameters its later trials search; Of the
+	// proposal a tuning trial continues.
+	ID     string
+	Parent uint64
+	Tune   []string
+	Of     string
 }
 
 type roundRecord struct {
@@ -47,6 +68,12 @@ type roundRecord struct {
 	Rejected  []proposalRecord `json:"rejected,omitempty"`
 	Error     string           `json:"error,omitempty"`
 	Time      time.Time        `json:"time"`
+	// Added after version 1's first release; absent fields read as zero.
+	Path        string `json:"path,omitempty"`
+	Repaired    bool   `json:"repaired,omitempty"`
+	RequestHash string `json:"request_hash,omitempty"`
+	Replayed    bool   `json:"replayed,omitempty"`
+	Attempts    int    `json:"attempts,omitempty"`
 }
 
 type proposalRecord struct {
@@ -57,7 +84,11 @@ type proposalRecord struct {
 	TrialID    uint64          `json:"trial_id,omitempty"`
 	// SpecID (schema 3): the spec hash and spec are the spec store's
 	// entry SpecID.
-	SpecID uint64 `json:"spec_id,omitempty"`
+	SpecID uint64   `json:"spec_id,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Parent uint64   `json:"parent,omitempty"`
+	Tune   []string `json:"tune,omitempty"`
+	Of     string   `json:"of,omitempty"`
 }
 
 // toProposalRecords stores each proposal's spec in the spec store (when
@@ -65,7 +96,7 @@ type proposalRecord struct {
 func toProposalRecords(ss specStore, ps []Proposal) ([]proposalRecord, error) {
 	out := make([]proposalRecord, len(ps))
 	for i, p := range ps {
-		r := proposalRecord{SpecHash: p.SpecHash, Spec: p.Spec, Reason: p.Reason, TrialID: p.TrialID}
+		r := proposalRecord{SpecHash: p.SpecHash, Spec: p.Spec, Reason: p.Reason, TrialID: p.TrialID, ID: p.ID, Parent: p.Parent, Tune: p.Tune, Of: p.Of}
 		if p.Hypothesis != "" {
 			r.Hypothesis = &p.Hypothesis
 		}
@@ -93,7 +124,7 @@ func fromProposalRecords(ss specStore, round uint64, ps []proposalRecord, accept
 	}
 	out := make([]Proposal, len(ps))
 	for i, r := range ps {
-		p := Proposal{SpecHash: r.SpecHash, Spec: r.Spec, Hypothesis: deref(r.Hypothesis), Reason: r.Reason, TrialID: r.TrialID}
+		p := Proposal{SpecHash: r.SpecHash, Spec: r.Spec, Hypothesis: deref(r.Hypothesis), Reason: r.Reason, TrialID: r.TrialID, ID: r.ID, Parent: r.Parent, Tune: r.Tune, Of: r.Of}
 		if r.SpecID != 0 {
 			e, err := ss.entry(r.SpecID)
 			if err != nil {
@@ -117,7 +148,8 @@ func fromProposalRecords(ss specStore, round uint64, ps []proposalRecord, accept
 }
 
 // AddRound appends a planner round to the study in its own transaction and
-// returns its ID. A zero Time is stamped with the journal's clock.
+// returns its ID. A zero Time is stamped with the journal's clock; an
+// accepted proposal without an ID gets ProposalID(round, index).
 func (j *Journal) AddRound(study string, r Round) (uint64, error) {
 	if r.Planner == "" {
 		return 0, fmt.Errorf("study %q round: empty planner name: %w", study, ErrInvalidRecord)
@@ -142,6 +174,11 @@ func (j *Journal) AddRound(study string, r Round) (uint64, error) {
 			return err
 		}
 		r.ID = id
+		for i := range r.Accepted {
+			if r.Accepted[i].ID == "" {
+				r.Accepted[i].ID = ProposalID(id, i)
+			}
+		}
 		rec, err := roundToRecord(ss, r)
 		if err != nil {
 			return err
@@ -158,6 +195,7 @@ func roundToRecord(ss specStore, r Round) (roundRecord, error) {
 		versioned: current(), ID: r.ID, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
 		TokensIn: r.TokensIn, TokensOut: r.TokensOut, LatencyS: r.Latency.Seconds(),
 		Error: r.Error, Time: r.Time,
+		Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts,
 	}
 	var err error
 	if rec.Accepted, err = toProposalRecords(ss, r.Accepted); err != nil {
@@ -191,6 +229,7 @@ func (r *roundRecord) round(ss specStore) (Round, error) {
 		TokensIn: r.TokensIn, TokensOut: r.TokensOut,
 		Latency: time.Duration(r.LatencyS * float64(time.Second)),
 		Error:   r.Error, Time: r.Time,
+		Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts,
 	}
 	var err error
 	if out.Accepted, err = fromProposalRecords(ss, r.ID, r.Accepted, true); err != nil {
@@ -199,6 +238,10 @@ func (r *roundRecord) round(ss specStore) (Round, error) {
 	out.Rejected, err = fromProposalRecords(ss, r.ID, r.Rejected, false)
 	return out, err
 }
+
+// ProposalID names the i-th (0-based) accepted proposal of a round:
+// "round.i+1".
+func ProposalID(round uint64, i int) string { return fmt.Sprintf("%d.%d", round, i+1) }
 
 // ListRounds returns the study's planner rounds in order.
 func (j *Journal) ListRounds(study string) ([]Round, error) {
@@ -242,4 +285,39 @@ func (j *Journal) TokensSpent(study string) (in, out int, err error) {
 		})
 	})
 	return in, out, err
+}
+
+// LinkProposal records that the accepted proposal id of round became
+// trial, in one transaction. The round is otherwise unchanged.
+func (j *Journal) LinkProposal(study string, round uint64, id string, trial uint64) error {
+	return j.update(func(tx *bolt.Tx) error {
+		nb, err := studyNested(tx, study, bucketRounds)
+		if err != nil {
+			return err
+		}
+		what := fmt.Sprintf("study %q round %d", study, round)
+		data := nb.Get(seqKey(round))
+		if data == nil {
+			return fmt.Errorf("%s: no such round: %w", what, ErrInvalidRecord)
+		}
+		var r roundRecord
+		if err := decodeRecord(what, data, &r); err != nil {
+			return err
+		}
+		found := false
+		for i := range r.Accepted {
+			if r.Accepted[i].ID == id {
+				r.Accepted[i].TrialID, found = trial, true
+			}
+		}
+		if !found {
+			return fmt.Errorf("%s: no accepted proposal %q: %w", what, id, ErrInvalidRecord)
+		}
+		r.versioned = current()
+		out, err := encodeRecord(what, r)
+		if err != nil {
+			return err
+		}
+		return nb.Put(seqKey(round), out)
+	})
 }

@@ -19,8 +19,9 @@ func TestRoundsAndEventsAppendInOrder(t *testing.T) {
 	r := Round{
 		Planner: "llm", Prompt: "propose 4 trials", Reply: `[{"model":"gbdt"}]`,
 		TokensIn: 1200, TokensOut: 340, Latency: 2500 * time.Millisecond,
-		Accepted: []Proposal{{SpecHash: "h1", Spec: json.RawMessage(`{"model":"gbdt"}`), Hypothesis: "deeper trees", TrialID: 5}},
+		Accepted: []Proposal{{SpecHash: "h1", Spec: json.RawMessage(`{"model":"gbdt"}`), Hypothesis: "deeper trees", TrialID: 5, ID: "1.1", Parent: 3, Tune: []string{"num_leaves"}}},
 		Rejected: []Proposal{{SpecHash: "h2", Reason: `unknown column "amout" (did you mean "amount"?)`}},
+		Path:     "json_object", Repaired: true, RequestHash: "abc123", Attempts: 2,
 	}
 	for i := 0; i < 3; i++ {
 		id, err := j.AddRound("s", r)

@@ -23,7 +23,8 @@ const lockPoll = 20 * time.Millisecond
 // stale lock; the file itself is left in place (removing it would race with
 // a process that has just opened it).
 type runLock struct {
-	f *os.File
+	f      *os.File
+	holder Holder
 }
 
 // Holder describes the process holding a journal's run lock.
@@ -31,6 +32,40 @@ type Holder struct {
 	PID   int       `json:"pid"`
 	Host  string    `json:"host"`
 	Since time.Time `json:"since"`
+	// Study and Command say what the holder is doing, once it has said so
+	// with Announce (empty before).
+	Study   string `json:"study,omitempty"`
+	Command string `json:"command,omitempty"`
+}
+
+// LockedError is a read-write Open refused because another process holds
+// the journal's run lock; it wraps ErrLocked. Holder is zero when the lock
+// file did not say who.
+type LockedError struct {
+	Path   string
+	Holder Holder
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.Holder.PID != 0 {
+		who = e.Holder.describe()
+	}
+	return fmt.Sprintf("journal %s is held by %s; a journal has one writer at a time: %v", e.Path, who, ErrLocked)
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// describe names the holder for an error message.
+func (h Holder) describe() string {
+	who := fmt.Sprintf("process %d on %s (since %s)", h.PID, h.Host, h.Since.Format(time.RFC3339))
+	switch {
+	case h.Study != "" && h.Command != "":
+		who += fmt.Sprintf(", running `nightshift %s` on study %q", h.Command, h.Study)
+	case h.Study != "":
+		who += fmt.Sprintf(", working on study %q", h.Study)
+	}
+	return who
 }
 
 func acquireRunLock(path string, timeout time.Duration) (*runLock, error) {
@@ -52,20 +87,31 @@ func acquireRunLock(path string, timeout time.Duration) (*runLock, error) {
 		if time.Now().After(deadline) {
 			h, herr := readHolder(f)
 			f.Close()
-			who := "another process"
-			if herr == nil && h.PID != 0 {
-				who = fmt.Sprintf("process %d on %s (since %s)", h.PID, h.Host, h.Since.Format(time.RFC3339))
+			if herr != nil || h.PID == 0 {
+				h = Holder{}
 			}
-			return nil, fmt.Errorf("journal %s is held by %s, which is running a study; wait for it to end, stop it, or use a read-only command (status, trials, report): %w", path, who, ErrLocked)
+			return nil, &LockedError{Path: path, Holder: h}
 		}
 		time.Sleep(lockPoll)
 	}
 	host, _ := os.Hostname()
-	b, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Since: time.Now().UTC()})
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt(b, 0) // informative only; the flock is what excludes
+	l := &runLock{f: f, holder: Holder{PID: os.Getpid(), Host: host, Since: time.Now().UTC()}}
+	_ = l.write(l.holder) // informative only; the flock is what excludes
+	return l, nil
+}
+
+// write records h in the lock file; informative only (the flock is what
+// excludes).
+func (l *runLock) write(h Holder) error {
+	b, err := json.Marshal(h)
+	if err != nil {
+		return err
 	}
-	return &runLock{f: f}, nil
+	if err := l.f.Truncate(0); err != nil {
+		return err
+	}
+	_, err = l.f.WriteAt(b, 0)
+	return err
 }
 
 func (l *runLock) release() error {
@@ -106,4 +152,23 @@ func Writer(path string) (Holder, bool, error) {
 	}
 	h, _ := readHolder(f)
 	return h, true, nil
+}
+
+// Announce records, in the run lock, which study this writer works on and
+// with which command, so that a second writer refused with ErrLocked (and
+// Writer) can name them. A read-only journal has no run lock: no-op.
+func (j *Journal) Announce(study, command string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return fmt.Errorf("journal %s: %w", j.path, ErrClosed)
+	}
+	if j.lock == nil {
+		return nil
+	}
+	j.lock.holder.Study, j.lock.holder.Command = study, command
+	if err := j.lock.write(j.lock.holder); err != nil {
+		return fmt.Errorf("journal %s: run lock: %w", j.path, err)
+	}
+	return nil
 }

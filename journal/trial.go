@@ -86,7 +86,10 @@ type Trial struct {
 	Worker     int    // worker slot that ran it
 	Round      uint64 // planner round that proposed it (Round.ID), 0 if none
 	Hypothesis string // the planner's reason for trying it
-	Verdict    string // noise-aware comparison with the incumbent when it ended
+	// Proposal is the LLM proposal the trial tests or tunes
+	// (Proposal.ID, "round.index"); empty for other planners' trials.
+	Proposal string
+	Verdict  string // noise-aware comparison with the incumbent when it ended
 
 	Error string // failed: what went wrong; pruned: why it was stopped
 	Stack string // failed by a panic: the stack
@@ -121,6 +124,7 @@ type trialRecord struct {
 	Worker        int                  `json:"worker"`
 	Round         uint64               `json:"round,omitempty"`
 	Hypothesis    *string              `json:"hypothesis,omitempty"` // nil in a spec_ref record: the spec entry's
+	Proposal      string               `json:"proposal,omitempty"`
 	Verdict       string               `json:"verdict,omitempty"`
 	Error         string               `json:"error,omitempty"`
 	Stack         string               `json:"stack,omitempty"`
@@ -140,7 +144,7 @@ func (t Trial) record() trialRecord {
 		SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features, Params: t.Params, Seed: t.Seed,
 		Metric: t.Metric, FoldScores: toJSONFloats(t.FoldScores), Mean: jsonFloat(t.Mean), Std: jsonFloat(t.Std),
 		BestIteration: t.BestIteration, Timings: toJSONFloatMap(t.Timings),
-		Worker: t.Worker, Round: t.Round, Hypothesis: &t.Hypothesis, Verdict: t.Verdict,
+		Worker: t.Worker, Round: t.Round, Hypothesis: &t.Hypothesis, Proposal: t.Proposal, Verdict: t.Verdict,
 		Error: t.Error, Stack: t.Stack, Started: t.Started, Finished: t.Finished,
 		Holdout: toJSONFloatMap(t.Holdout), Screen: (*jsonFloat)(t.Screen),
 	}
@@ -201,7 +205,7 @@ func (r trialRecord) trial() Trial {
 		SpecHash: r.SpecHash, Spec: r.Spec, Model: r.Model, Features: r.Features, Params: r.Params, Seed: r.Seed,
 		Metric: r.Metric, FoldScores: fromJSONFloats(r.FoldScores), Mean: float64(r.Mean), Std: float64(r.Std),
 		BestIteration: r.BestIteration, Timings: fromJSONFloatMap(r.Timings),
-		Worker: r.Worker, Round: r.Round, Hypothesis: deref(r.Hypothesis), Verdict: r.Verdict,
+		Worker: r.Worker, Round: r.Round, Hypothesis: deref(r.Hypothesis), Proposal: r.Proposal, Verdict: r.Verdict,
 		Error: r.Error, Stack: r.Stack, Started: r.Started, Finished: r.Finished,
 		Holdout: fromJSONFloatMap(r.Holdout), Screen: (*float64)(r.Screen),
 	}

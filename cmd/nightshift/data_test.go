@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // messy holds the small tables of issue 16 (features/testdata/messy/make.py).
@@ -104,5 +106,34 @@ func TestDelimiterFlag(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.stderr) {
 			t.Errorf("%v: exit %d, %q; want %d and %q", c.args, code, errs, c.code, c.stderr)
 		}
+	}
+}
+
+// TestColumnNames: a non-ASCII name reaches the GBDT model file as it is,
+// and a 10,000-character name does not widen every line of the profile.
+func TestColumnNames(t *testing.T) {
+	out := t.TempDir() + "/m.txt"
+	code, _, errs := runCmd(t, "fit", "--data", messy+"names.csv", "--target", "y", "--model", "gbdt", "--out", out)
+	if code != 0 {
+		t.Fatalf("fit: exit %d: %s", code, errs)
+	}
+	model, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(model), "\nfeature_names=分类 "+strings.Repeat("z", 10000)+"\n") {
+		t.Errorf("model file's feature_names do not carry the names as they are")
+	}
+	code, text, errs := runCmd(t, "profile", "--data", messy+"names.csv", "--target", "y")
+	if code != 0 {
+		t.Fatalf("profile: exit %d: %s", code, errs)
+	}
+	for i, line := range strings.Split(text, "\n") {
+		if n := utf8.RuneCountInString(line); n > 200 {
+			t.Errorf("profile line %d is %d characters wide", i+1, n)
+		}
+	}
+	if !strings.Contains(text, "\n分类 ") || !strings.Contains(text, "\n"+strings.Repeat("z", maxNameWidth-1)+"…") {
+		t.Errorf("profile does not show the names (clipped):\n%s", text)
 	}
 }

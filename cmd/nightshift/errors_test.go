@@ -114,8 +114,19 @@ func TestSecondRunIsRefusedWhileStatusReads(t *testing.T) {
 	}
 	start := time.Now()
 	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "other", "--db", db, "--max-trials", "1")
-	if code != exitFailure || !strings.Contains(errs, "is held by process") || !strings.Contains(errs, "j.db") {
-		t.Errorf("second run: exit %d, %q", code, errs)
+	pid := strconv.Itoa(child.Process.Pid)
+	for _, want := range []string{"j.db is held by process " + pid, "running `nightshift run` on study \"s\"", "--db " + strings.TrimSuffix(db, ".db") + "-2.db", "kill -INT " + pid} {
+		if code != exitFailure || !strings.Contains(errs, want) {
+			t.Errorf("second run: exit %d, %q; want it to say %q", code, errs, want)
+		}
+	}
+	// The hint names only commands that exist.
+	_, hint, _ := strings.Cut(errs, "meanwhile ")
+	hint, _, _ = strings.Cut(hint, " read ")
+	for _, name := range strings.Split(hint, ", ") {
+		if _, ok := commands()[name]; !ok {
+			t.Errorf("the hint names %q, which is not a command: %s", name, errs)
+		}
 	}
 	if time.Since(start) > 10*time.Second {
 		t.Errorf("the refusal took %s", time.Since(start))

@@ -29,6 +29,8 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	feats := fs.String("features", "", "feature set in the transform language (\"log1p(amount); count(merchant)\"), or @FILE to read it from a file; docs/features.md lists the ops")
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
 	seed := fs.Uint64("seed", 42, "seed for the split and the model")
+	var allowLeak listFlag
+	fs.Var(&allowLeak, "allow-leak", "keep a column the profile flags as a leak (single-column AUC ≥ 0.99) as a feature; repeatable or comma-separated (default: such columns are left out, and said so)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	out := fs.String("out", "", "write the model file here (LightGBM text for gbdt, JSON for logreg)")
 	preds := fs.String("predictions", "", "write the validation rows' probabilities here (CSV, one score column, input order)")
@@ -56,12 +58,13 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	}
 	res, err := experiment.Fit(ctx, experiment.FitConfig{
 		Table: d.tableSpec(), ValidPath: *valid, Holdout: *holdout, SplitMode: *splitMode,
-		Model: *model, Features: featureSpec, Params: kv, Threads: *threads, Seed: *seed,
+		Model: *model, Features: featureSpec, Params: kv, Threads: *threads, Seed: *seed, AllowLeaks: allowLeak,
 	})
 	if err != nil {
 		return err
 	}
 	printWarnings(stderr, res.Warnings)
+	printLeaks(stderr, res.Leaks)
 	if *out != "" {
 		if err := experiment.WriteFileAtomic(*out, res.WriteModel); err != nil {
 			return err
@@ -98,4 +101,12 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	m := res.Metrics
 	fmt.Fprintf(stdout, "AUC %.4f  PR AUC %.4f  log loss %.4f  Brier %.4f\n", m.AUC, m.PRAUC, m.LogLoss, m.Brier)
 	return nil
+}
+
+// printLeaks says what was done with each flagged leak column; fit and run
+// say it the same way.
+func printLeaks(w io.Writer, ds []experiment.LeakDecision) {
+	for _, d := range ds {
+		fmt.Fprintf(w, "warning: %s\n", d)
+	}
 }

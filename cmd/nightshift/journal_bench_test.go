@@ -134,6 +134,7 @@ func syntheticNight(path string, n int, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 20))
 	now := t0
 	best := 0.0
+	seen := map[string]bool{}
 	for id := uint64(1); id <= uint64(n); {
 		model := "logreg"
 		if rng.IntN(3) == 0 {
@@ -151,6 +152,11 @@ func syntheticNight(path string, n int, seed uint64) error {
 			spec := syntheticSpec(rng, model)
 			sum := sha256.Sum256(spec)
 			p := proposed{spec, hex.EncodeToString(sum[:])}
+			if seen[p.hash] { // the planner never proposes a spec twice
+				k--
+				continue
+			}
+			seen[p.hash] = true
 			props = append(props, p)
 			round.Accepted = append(round.Accepted, journal.Proposal{SpecHash: p.hash, Spec: p.spec, Hypothesis: hyp})
 		}

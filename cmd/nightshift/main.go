@@ -14,7 +14,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/journal"
 )
 
 // Exit codes (design.md): 0 ok, 1 failure, 2 usage, 3 contract violated,
@@ -71,7 +73,13 @@ func commands() map[string]command {
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
 		"compact": {summary: "give the journal's free pages back to the disk (a study does this when it ends)", run: runCompact},
+		"promote": {summary: "publish the study's final model to the registry if it beats the champion on the holdout (DeLong's test for AUC)", run: runPromote},
+		"predict": {summary: "score a file with a promoted model (its data contract checked first; exit 3 on a violation)", run: runPredict},
+		"models":  {summary: "the registry's models: versions, aliases and their history", run: runModels},
+		"alias":   {summary: "move an alias by hand (rollback): alias NAME@ALIAS vK --reason TEXT", run: runAlias},
+		"check":   {summary: "check a data file against a promoted model's data contract (exit 3 on an error-level violation)", run: runCheck},
 		"export":  {summary: "the whole study as one JSON document (config, profile, trials with times, rounds, events, holdout reads)", run: runExport},
+		"report":  {summary: "write the morning report (DIR/report.ipynb and DIR/report.html) from the journal", run: runReport},
 	}
 }
 
@@ -130,8 +138,12 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "nightshift %s: %v\n", args[0], err)
+	var locked *journal.LockedError
+	if errors.As(err, &locked) {
+		fmt.Fprintln(stderr, lockedHint(cmds, locked))
+	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || experiment.IsOptionError(err) {
 		return exitUsage
 	}
 	var ee exitError
@@ -234,4 +246,27 @@ func (d *dataFlags) check() error {
 		return usagef("--%v", err)
 	}
 	return nil
+}
+
+// lockedHint tells a writer refused by a journal's run lock what it can do,
+// naming only commands this build has.
+func lockedHint(cmds map[string]command, e *journal.LockedError) string {
+	var readers []string
+	for _, n := range []string{"status", "trials", "export", "report"} {
+		if _, ok := cmds[n]; ok {
+			readers = append(readers, n)
+		}
+	}
+	stop := "stop it with Ctrl-C in its terminal"
+	if e.Holder.PID != 0 {
+		stop = fmt.Sprintf("stop it (kill -INT %d lets its running trials finish)", e.Holder.PID)
+	}
+	return fmt.Sprintf("hint: wait for it to end, %s, or run this in a journal of its own: --db %s; meanwhile %s read %s.",
+		stop, otherDB(e.Path), strings.Join(readers, ", "), e.Path)
+}
+
+// otherDB suggests a second journal's file name beside path.
+func otherDB(path string) string {
+	base := strings.TrimSuffix(path, ".db")
+	return base + "-2.db"
 }

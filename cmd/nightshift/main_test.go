@@ -83,7 +83,7 @@ func TestUsageAndDataErrorsExitCodes(t *testing.T) {
 		{[]string{"fit", "--data", shipped + "criteo_200.csv", "--target", "label", "--param", "oops"}, exitUsage, `--param "oops": want KEY=VALUE`},
 		{[]string{"profile", "--data", shipped + "criteo_200.csv", "--target", "lable"}, exitFailure, `criteo_200.csv: the target names column "lable", which is not in the header (did you mean "label"?)`},
 		{[]string{"profile", "--data", shipped + "nope.csv", "--target", "label"}, exitFailure, "nope.csv: no such file"},
-		{[]string{"fit", "--data", shipped + "criteo_200.csv", "--target", "label", "--param", "num_leaves=1"}, exitFailure, "num_leaves"},
+		{[]string{"fit", "--data", shipped + "criteo_200.csv", "--target", "label", "--param", "num_leaves=1"}, exitUsage, "--param: gbdt: parameter num_leaves = 1 out of range, valid: 2..131072"},
 	}
 	for _, c := range cases {
 		code, _, errs := runCmd(t, c.args...)

@@ -87,7 +87,7 @@ func printProfile(w io.Writer, p *features.Profile) {
 	}
 	tw.Flush()
 	if len(p.Leaks) > 0 {
-		fmt.Fprintf(w, "\nwarning: these columns alone separate the label almost perfectly (single-column AUC ≥ %.2f) and may leak it: %s\n", features.LeakAUC, strings.Join(p.Leaks, ", "))
+		fmt.Fprintf(w, "\nwarning: these columns alone separate the label almost perfectly (single-column AUC ≥ %.2f) and may leak it: %s\n", features.LeakAUC, strings.Join(clipAll(p.Leaks, maxNameWidth), ", "))
 	}
 	if len(p.Unused) > 0 {
 		fmt.Fprintln(w, "\nnot used as raw features:")
@@ -106,6 +106,14 @@ func printWarnings(w io.Writer, ws []features.Warning) {
 	for _, x := range ws {
 		fmt.Fprintf(w, "warning: %s\n", x.Message)
 	}
+}
+
+func clipAll(names []string, n int) []string {
+	out := make([]string, len(names))
+	for i, s := range names {
+		out[i] = clip(s, n)
+	}
+	return out
 }
 
 func clip(s string, n int) string {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -33,13 +34,34 @@ type runFlags struct {
 	maxTrials, workers, folds                                       int
 	holdout                                                         float64
 	seed                                                            uint64
-	allowDataChange, asJSON                                         bool
+	allowDataChange, asJSON, dryRun                                 bool
 	memoryMB                                                        int64
+	llm                                                             planner.LLMConfig
+	llmTimeout                                                      time.Duration
+	allowLeak                                                       listFlag
+}
+
+// registerLLM adds the --llm-* flags (used with --planner llm).
+func (r *runFlags) registerLLM(fs *flag.FlagSet) {
+	c := &r.llm
+	fs.StringVar(&c.Model, "llm-model", "", "model name at the endpoint (e.g. gpt-4o-mini; for Azure the deployment name; for Ollama/vLLM the loaded model)")
+	fs.StringVar(&c.BaseURL, "llm-base-url", "", "OpenAI-compatible endpoint (default OpenAI's; e.g. http://localhost:11434/v1 for Ollama, http://localhost:8000/v1 for vLLM or LiteLLM, http://localhost:8080/v1 for llama.cpp's server, https://NAME.openai.azure.com for Azure)")
+	fs.StringVar(&c.APIType, "llm-api-type", "openai", "openai (also every OpenAI-compatible server), azure or azure_ad")
+	fs.StringVar(&c.APIVersion, "llm-api-version", "", "Azure OpenAI api-version (e.g. 2024-08-01-preview)")
+	fs.StringVar(&c.KeyEnv, "llm-key-env", planner.DefaultKeyEnv, "environment variable holding the API key (the key is never stored, logged or printed)")
+	fs.IntVar(&c.TokenBudget, "llm-token-budget", 0, "the study's total LLM tokens, prompt and reply (0 = no limit); when spent the built-in planner goes on")
+	fs.IntVar(&c.MaxTokens, "llm-max-tokens", 2000, "tokens per reply")
+	fs.IntVar(&c.PromptTokens, "llm-prompt-tokens", 8000, "estimated tokens per request: older detail is dropped to fit, the rules never")
+	fs.Float64Var(&c.Temperature, "llm-temperature", 0.7, "sampling temperature (not sent to reasoning models: o1, o3, o4, gpt-5)")
+	fs.DurationVar(&r.llmTimeout, "llm-timeout", 2*time.Minute, "one HTTP attempt's timeout (429, 5xx and timeouts are retried with backoff)")
+	fs.IntVar(&c.Proposals, "llm-proposals", 3, "hypotheses asked for per call")
+	fs.IntVar(&c.TuneTrials, "llm-tune-trials", 8, "trials per accepted hypothesis: its clean test, then TPE over the parameters it names")
+	fs.BoolVar(&r.dryRun, "dry-run", false, "with --planner llm: print the first prompt and the JSON schema, send nothing, create no study")
 }
 
 func (r *runFlags) registerSession(fs *flag.FlagSet) {
 	r.db = ""
-	fs.DurationVar(&r.grace, "grace", 30*time.Second, "after Ctrl-C, how long running trials may finish before they are abandoned")
+	durationVar(fs, &r.grace, "grace", 30*time.Second, true, "after Ctrl-C, how long running trials may finish before they are abandoned (a `duration`)")
 	fs.BoolVar(&r.allowDataChange, "allow-data-change", false, "continue a study although its data file changed")
 	fs.BoolVar(&r.asJSON, "json", false, "print the summary as JSON")
 }
@@ -53,19 +75,21 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&r.study, "study", "", "study name (default: derived from the data file); an existing study is continued")
 	fs.StringVar(&r.task, "task", "", "what the model is for, in words (shown to the LLM planner and in the report)")
 	fs.StringVar(&r.metric, "metric", "auc", "what to optimise: auc, pr_auc or logloss")
-	fs.DurationVar(&r.budget, "budget", 0, "wall-clock budget, e.g. 8h or 10m (default 10m when --max-trials is not given)")
+	durationVar(fs, &r.budget, "budget", 0, false, "wall-clock budget, a `duration` such as 8h or 10m (default 10m when --max-trials is not given)")
 	fs.IntVar(&r.maxTrials, "max-trials", 0, "stop after this many trials (0 = no limit)")
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = by data size: one per core on small data, one using every core on large data)")
-	fs.StringVar(&r.planner, "planner", "builtin", "builtin or random")
+	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
 	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
 	fs.IntVar(&r.folds, "folds", 0, "cross-validation folds on the search part (0 = 5, or 3 from 200,000 search rows up)")
 	fs.StringVar(&r.screen, "screen", "auto", "screening rung before the folds: auto (from 200,000 search rows up), off, or the share of fold 1's rows it uses")
 	fs.StringVar(&r.timeCol, "time-col", "", "time column: the holdout is the latest rows and folds are time-ordered")
 	fs.Uint64Var(&r.seed, "seed", 42, "seed for the holdout, the folds and the planner")
-	fs.DurationVar(&r.trialTimeout, "trial-timeout", 30*time.Minute, "a trial running longer fails")
+	durationVar(fs, &r.trialTimeout, "trial-timeout", 30*time.Minute, false, "a trial running longer than this `duration` fails")
 	fs.Int64Var(&r.memoryMB, "memory-mb", 0, "refuse trials estimated above this memory (0 = half of the machine's memory)")
+	fs.Var(&r.allowLeak, "allow-leak", "keep a column the profile flags as a leak (single-column AUC ≥ 0.99) as a feature; repeatable or comma-separated, fixed at creation (default: such columns are left out, and said so)")
 	r.registerSession(fs)
+	r.registerLLM(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -84,10 +108,31 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
 		Holdout: r.holdout, HoldoutSplit: r.holdoutSplit, Folds: r.folds, Screen: r.screen, TimeCol: r.timeCol, Seed: r.seed, Planner: r.planner, Workers: r.workers,
 		Budget: experiment.Duration(budget), MaxTrials: r.maxTrials, TrialTimeout: experiment.Duration(r.trialTimeout),
-		MemoryBudget: memoryBudget(r.memoryMB),
+		MemoryBudget: memoryBudget(r.memoryMB), AllowLeaks: r.allowLeak,
 	}}
+	if r.planner == "llm" {
+		llm := r.llm
+		llm.TimeoutSeconds = r.llmTimeout.Seconds()
+		cfg.LLM = &llm
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
+	}
+	if r.dryRun {
+		if r.planner != "llm" {
+			return usagef("--dry-run shows the LLM planner's first prompt: give --planner llm")
+		}
+		dr, err := experiment.DryRun(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		p := dr.Prompt
+		fmt.Fprintf(e.stdout, "%s\n=== JSON schema (response_format json_schema, strict) ===\n%s\n", p.Text(), p.Schema)
+		fmt.Fprintf(e.stdout, "=== estimated tokens: %d of --llm-prompt-tokens %d (%d items compacted away) ===\n", p.Tokens(), cfg.LLM.WithDefaults().PromptTokens, p.Dropped)
+		for _, name := range dr.Sections {
+			fmt.Fprintf(e.stdout, "  %-12s %6d tokens  %5.1f%%\n", name, dr.Prompt.Shares[name], 100*float64(dr.Prompt.Shares[name])/float64(dr.Prompt.Tokens()))
+		}
+		return nil
 	}
 	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Config: cfg, AllowDataChange: r.allowDataChange,
 		Budget: r.budget, MaxTrials: r.maxTrials}, r)
@@ -98,7 +143,7 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	var r runFlags
 	db := dbFlag(fs)
 	fs.StringVar(&r.study, "study", "", "study to continue (required)")
-	fs.DurationVar(&r.budget, "budget", 0, "a new budget for this session (default: what is left)")
+	durationVar(fs, &r.budget, "budget", 0, false, "a new budget for this session, a `duration` such as 2h (default: what is left of the stored one)")
 	fs.IntVar(&r.maxTrials, "max-trials", 0, "a new trial limit for this session (default: what is left)")
 	r.registerSession(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -141,29 +186,49 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		leaks := sum.Leaks
+		if leaks == nil {
+			leaks = []experiment.LeakDecision{}
+		}
 		enc.Encode(map[string]any{"study": sum.Study, "stop_reason": sum.StopReason, "elapsed_seconds": sum.Elapsed.Seconds(),
-			"workers": sum.Workers, "threads": sum.Threads, "trials": rows})
+			"workers": sum.Workers, "threads": sum.Threads, "leaks": leaks, "trials": rows})
 		return
 	}
 	fmt.Fprintf(w, "study %s: %s after %s (%d workers × %d threads)\n", sum.Study, sum.StopReason, sum.Elapsed.Round(time.Second), sum.Workers, sum.Threads)
 	printLeaderboard(w, rows, 10)
 }
 
+// printLeaderboard prints the best top rows (all when top is 0) and the
+// study's pick, marked *, also when it ranks below them by mean.
 func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
+	pick := false
 	for i, r := range rows {
-		if top > 0 && i == top {
-			break
+		if top > 0 && i >= top && !r.Pick {
+			continue
 		}
 		score, std := "-", "-"
-		if r.State == "done" || r.State == "pruned" {
+		if r.ScoreFolds > 0 {
 			score, std = fmt.Sprintf("%.4f", float64(r.Score)), fmt.Sprintf("%.4f", float64(r.Std))
+			if r.State == "pruned" {
+				score += fmt.Sprintf(" (%d folds)", r.ScoreFolds)
+			}
 		}
-		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", r.ID, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
+		id := fmt.Sprintf("#%d", r.ID)
+		if r.Pick {
+			id, pick = id+" *", true
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", id, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
 	}
 	tw.Flush()
+	if pick {
+		fmt.Fprintln(w, pickNote)
+	}
 }
+
+// pickNote explains the * every leaderboard puts on the study's pick.
+const pickNote = "* the study's pick: the best CV mean − SE, which status names as best and holdout scores first"
 
 func orNone(s string) string {
 	if s == "" {
@@ -278,12 +343,15 @@ func runStatus(_ context.Context, e *env, args []string) error {
 			state += " (" + s.Writer + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Study, state, s.Trials.Done, s.Trials.Failed, s.Trials.Pruned,
-			s.Trials.Running, s.Trials.Interrupted, best, (time.Duration(s.Elapsed) * time.Second).Round(time.Second), s.Planner, s.Data)
+			s.Trials.Running, s.Trials.Interrupted, best, (time.Duration(s.Elapsed) * time.Second).Round(time.Second), plannerCell(s), s.Data)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, s := range out {
+		if s.LLMCircuit != "" {
+			fmt.Fprintf(e.stdout, "%s: LLM circuit breaker: %s\n", s.Study, s.LLMCircuit)
+		}
 		if v := s.Holdout.Verdict; v != nil {
 			if v.Final == "" { // a legacy read: how the model was built was not journaled
 				v.Final = "model"
@@ -292,6 +360,14 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// plannerCell is the planner, with the LLM tokens the journal records.
+func plannerCell(s *studyview.Status) string {
+	if s.LLMTokens > 0 {
+		return fmt.Sprintf("%s (%d tokens)", s.Planner, s.LLMTokens)
+	}
+	return s.Planner
 }
 
 func runTrials(_ context.Context, e *env, args []string) error {
@@ -360,6 +436,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
+	if err := j.Announce(*study, "holdout"); err != nil {
+		return err
+	}
 	res, err := experiment.ScoreHoldout(ctx, j, *study, experiment.HoldoutOptions{
 		Top: *top, Threads: *threads, Final: *final,
 		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share},
@@ -398,7 +477,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if pick {
-		fmt.Fprintln(e.stdout, "* the study's pick (best CV mean − SE), the trial status names as best")
+		fmt.Fprintln(e.stdout, pickNote)
 	}
 	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), studyview.HoldoutNote(res.Reads))
 	return nil

@@ -64,9 +64,12 @@ type Schema struct {
 
 // Column is one input column.
 type Column struct {
-	Name   string   `json:"name"`
-	Kind   string   `json:"kind"`             // features.Kind's name: numeric, categorical, text, identifier, datetime
-	Levels []string `json:"levels,omitempty"` // string kinds: the dictionary, code order
+	Name string `json:"name"`
+	Kind string `json:"kind"` // features.Kind's name: numeric, categorical, text, identifier, datetime
+	// Levels is a categorical column's dictionary in code order: the codes
+	// base-column members were trained on. (Pipelines map categories by
+	// their text, and text and identifier columns are never raw features.)
+	Levels []string `json:"levels,omitempty"`
 }
 
 // SchemaOf records fr's columns (the study's search part: every column but
@@ -78,7 +81,7 @@ func SchemaOf(fr *features.Frame, target *features.Target, missing, hidden []str
 	}
 	for _, c := range fr.Columns {
 		col := Column{Name: c.Name, Kind: c.Kind.String()}
-		if c.Kind.IsString() {
+		if c.Kind == features.Categorical {
 			col.Levels = c.Levels
 		}
 		s.Columns = append(s.Columns, col)

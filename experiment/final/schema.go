@@ -53,11 +53,11 @@ func (m *Model) Needed() []string {
 }
 
 // Conform returns fr's columns as the model reads them: the schema's
-// columns in schema order, string columns re-coded to the schema's
+// columns in schema order, categorical columns re-coded to the schema's
 // dictionaries (a value the dictionary lacks becomes missing, as an unseen
 // category is). A column the model needs that is absent or of another kind
 // is an error naming it; columns outside the schema (the target, ids) are
-// left out. fr's string columns are re-coded in place.
+// left out. fr's categorical columns are re-coded in place.
 func (m *Model) Conform(fr *features.Frame) (*features.Frame, error) {
 	needed := map[string]bool{}
 	for _, n := range m.Needed() {
@@ -81,7 +81,7 @@ func (m *Model) Conform(fr *features.Frame) (*features.Frame, error) {
 		case c.Kind != kind:
 			continue
 		}
-		if kind.IsString() {
+		if kind == features.Categorical {
 			ref.Columns = append(ref.Columns, &features.Column{Name: sc.Name, Kind: kind, Levels: sc.Levels})
 		}
 		out.Columns = append(out.Columns, c)

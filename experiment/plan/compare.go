@@ -100,3 +100,44 @@ func CompareFolds(metric string, challenger, incumbent []float64, incID uint64) 
 	}
 	return c
 }
+
+// Verdicts of a hypothesis: its clean trial against its parent.
+const (
+	VerdictConfirmed = "confirmed"
+	VerdictNoEffect  = "no effect"
+	VerdictRefuted   = "refuted"
+)
+
+// Verdict is a hypothesis's outcome: the clean trial's fold-paired
+// difference to its parent (oriented: positive = better) with its
+// Nadeau–Bengio corrected standard error, judged by CompareFolds in both
+// directions at 90%.
+type Verdict struct {
+	Label    string
+	Diff, SE float64
+}
+
+// Judge compares a proposal's clean trial with its parent.
+func Judge(metric string, trial, parent []float64) Verdict {
+	k := min(len(trial), len(parent))
+	if k < 2 {
+		return Verdict{Label: VerdictNoEffect, Diff: math.NaN(), SE: math.NaN()}
+	}
+	sign := 1.0
+	if !HigherIsBetter(metric) {
+		sign = -1
+	}
+	d := make([]float64, k)
+	for i := range d {
+		d[i] = sign * (trial[i] - parent[i])
+	}
+	m, s := MeanStd(d)
+	v := Verdict{Label: VerdictNoEffect, Diff: m, SE: s * math.Sqrt(1/float64(k)+1/float64(k-1))}
+	switch {
+	case CompareFolds(metric, trial, parent, 0).Better:
+		v.Label = VerdictConfirmed
+	case CompareFolds(metric, parent, trial, 0).Better:
+		v.Label = VerdictRefuted
+	}
+	return v
+}

@@ -20,6 +20,11 @@ type Proposal struct {
 	// empty.
 	Parent uint64   `json:",omitempty"`
 	Tune   []string `json:",omitempty"`
+	// ID is the proposal's name in the journal ("round.index"), given
+	// when the study accepts it; Of names the proposal a tuning trial
+	// continues (its trials then carry that proposal's ID).
+	ID string `json:",omitempty"`
+	Of string `json:",omitempty"`
 }
 
 // Rejection is a proposal a planner or the study refused, with the reason
@@ -43,6 +48,7 @@ type HistoryTrial struct {
 	Planner    string   // the planner of the round that proposed it
 	Round      uint64
 	Hypothesis string
+	Proposal   string // the proposal it tests or tunes (Proposal.ID)
 }
 
 // Validator checks a normalised spec exactly as the study will before
@@ -61,6 +67,12 @@ type History struct {
 	Trials  []HistoryTrial
 	// Rejected are earlier rounds' rejected proposals, oldest first.
 	Rejected []Rejection
+	// Proposals are the accepted proposals by ID, for planners that
+	// follow up their own (the LLM planner's clean test, then tuning).
+	Proposals map[string]Proposal
+	// TokensSpent is the LLM tokens (in + out) the study's journal
+	// records so far.
+	TokensSpent int
 	// Seen holds the spec hashes already run, running or queued.
 	Seen  map[string]bool
 	Round int

@@ -142,14 +142,11 @@ func countDone(h *plan.History) int {
 func observations(h *plan.History, model string) []observation {
 	var obs []observation
 	for _, t := range h.Trials {
-		if (t.State != journal.TrialDone && t.State != journal.TrialPruned) || t.Spec.Model != model {
+		if t.Spec.Model != model {
 			continue
 		}
-		switch {
-		case len(t.FoldScores) > 0 && !math.IsNaN(t.Mean):
-			obs = append(obs, observation{params: t.Spec.Params, rung: len(t.FoldScores), score: h.Orient(t.Mean)})
-		case t.Screen != nil && !math.IsNaN(*t.Screen):
-			obs = append(obs, observation{params: t.Spec.Params, score: h.Orient(*t.Screen)})
+		if o, ok := observe(h, t); ok {
+			obs = append(obs, o)
 		}
 	}
 	return obs

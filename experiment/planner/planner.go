@@ -3,19 +3,36 @@ package planner
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 )
 
+// Env is what a planner takes from its process rather than from the
+// stored study: the environment (for the API key), the replies already
+// journaled (by request hash, so a resumed study replays them instead of
+// sending the request again), and the first retry's backoff (1 s when
+// zero; tests shorten it).
+type Env struct {
+	Getenv    func(string) string
+	Replies   map[string]string
+	RetryBase time.Duration
+}
+
 // NewPlanner returns the planner cfg names.
-func NewPlanner(cfg Config) (plan.Planner, error) {
+func NewPlanner(cfg Config, env Env) (plan.Planner, error) {
 	switch cfg.Name {
 	case "builtin", "":
 		return Builtin(), nil
 	case "random":
 		return randomPlanner{}, nil
+	case "llm":
+		if cfg.LLM == nil {
+			return nil, fmt.Errorf("--planner llm: no LLM settings (--llm-model)")
+		}
+		return newLLM(*cfg.LLM, env)
 	}
-	return nil, fmt.Errorf("planner %q: want builtin or random", cfg.Name)
+	return nil, fmt.Errorf("--planner %q: want builtin, random or llm", cfg.Name)
 }
 
 // Builtin returns the offline planner, the one every study falls back to.

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/nightshift-ml/nightshift/experiment/plan"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -37,16 +38,30 @@ const (
 
 // tpeSample proposes parameters for model from the observations.
 func tpeSample(model string, obs []observation, rng *rand.Rand) map[string]string {
+	return tpeSampleDims(model, plan.SpaceFor(model), plan.DefaultsFor(model), obs, rng)
+}
+
+// tpeSampleDims samples the given dims of model (random until tpeStartup
+// observations) and keeps base's value for every other parameter.
+func tpeSampleDims(model string, dims []plan.Dim, base map[string]string, obs []observation, rng *rand.Rand) map[string]string {
+	out := maps.Clone(base)
 	if len(obs) < tpeStartup {
-		return plan.RandomParams(model, rng)
+		random := plan.RandomParams(model, rng)
+		for _, d := range dims {
+			if v, ok := random[d.Name]; ok {
+				out[d.Name] = v
+			} else {
+				delete(out, d.Name) // tidied away (l1_ratio without elastic net)
+			}
+		}
+		return plan.TidyParams(model, out)
 	}
 	sorted := append([]observation(nil), obs...)
 	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].better(sorted[b]) })
 	nGood := min(int(math.Ceil(0.15*float64(len(sorted)))), 25)
 	nGood = max(nGood, 1)
 	good, bad := sorted[:nGood], sorted[nGood:]
-	out := plan.DefaultsFor(model)
-	for _, d := range plan.SpaceFor(model) {
+	for _, d := range dims {
 		if len(d.Choices) > 0 {
 			out[d.Name] = tpeCategorical(d, good, bad, rng)
 		} else {

@@ -169,12 +169,12 @@ func (r *Registry) Lock(ctx context.Context) (unlock func(), err error) {
 }
 
 // Publish adds a version of name: fill writes its files into a fresh
-// directory (syncing each file), meta is written beside them as
+// directory (syncing each file; version is the K it will be), meta is written beside them as
 // version.json, and the directory is synced and renamed into place as the
 // next vK. Then, when move is not nil, the alias is pointed at it in
 // aliases.json (the commit point). It returns K. The caller must not hold
 // the lock (Publish takes it).
-func (r *Registry) Publish(ctx context.Context, name string, meta Meta, fill func(dir string) error, move *AliasMove) (int, error) {
+func (r *Registry) Publish(ctx context.Context, name string, meta Meta, fill func(dir string, version int) error, move *AliasMove) (int, error) {
 	if err := CheckName(name); err != nil {
 		return 0, err
 	}
@@ -201,7 +201,7 @@ func (r *Registry) Publish(ctx context.Context, name string, meta Meta, fill fun
 		return 0, err
 	}
 	defer os.RemoveAll(tmp) // gone after the rename; cleans up a failure
-	if err := fill(tmp); err != nil {
+	if err := fill(tmp, k); err != nil {
 		return 0, err
 	}
 	meta.Name, meta.Version = name, k

@@ -15,8 +15,8 @@ import (
 )
 
 // payload writes a version's content: n files of known bytes.
-func payload(n int) func(dir string) error {
-	return func(dir string) error {
+func payload(n int) func(dir string, k int) error {
+	return func(dir string, k int) error {
 		for i := range n {
 			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("part%d", i)), []byte(strings.Repeat("x", 1000*(i+1))), 0o644); err != nil {
 				return err
@@ -148,12 +148,12 @@ func TestMain(m *testing.M) {
 			}
 		}
 		r.Step = stop
-		fill := func(d string) error {
-			if err := payload(2)(d); err != nil {
+		fill := func(d string, k int) error {
+			if err := payload(2)(d, k); err != nil {
 				return err
 			}
 			stop("fill") // half the payload written
-			return payload(4)(d)
+			return payload(4)(d, k)
 		}
 		_, err := r.Publish(context.Background(), "m", Meta{}, fill, &AliasMove{Alias: Champion, Reason: "child"})
 		if err != nil {

@@ -47,6 +47,9 @@ type Config struct {
 	TrialTimeout Duration             `json:"trial_timeout"`
 	MemoryBudget int64                `json:"memory_budget_bytes"`
 	HoldoutRows  []int                `json:"holdout_rows"`
+	// AllowLeaks are flagged leak columns the user keeps as features
+	// (--allow-leak); the others are left out.
+	AllowLeaks []string `json:"allow_leaks,omitempty"`
 }
 
 // DecodeConfig decodes a study's stored configuration into dst (a *Config,

@@ -67,6 +67,33 @@ type ExportHoldoutModel struct {
 	CVStd   Num                     `json:"cv_std"`
 	Trees   int                     `json:"trees"`
 	Seconds Num                     `json:"seconds"`
+	// Curves on the holdout (null in reads from before they were
+	// journaled): ROC as [fpr, tpr] pairs, PR as [recall, precision],
+	// calibration bins.
+	Curves *ExportCurves `json:"curves"`
+	// Importance is the final model's gain share per feature, largest
+	// first (null for other models).
+	Importance []ExportGain `json:"importance"`
+}
+
+// ExportCurves are a scored model's curves on the holdout.
+type ExportCurves struct {
+	ROC         [][2]Num            `json:"roc"`
+	PR          [][2]Num            `json:"pr"`
+	Calibration []ExportCalibration `json:"calibration"`
+}
+
+// ExportCalibration is one calibration bin.
+type ExportCalibration struct {
+	Predicted Num `json:"predicted"`
+	Observed  Num `json:"observed"`
+	Rows      int `json:"rows"`
+}
+
+// ExportGain is one feature's share of the final model's gain.
+type ExportGain struct {
+	Feature string `json:"feature"`
+	Gain    Num    `json:"gain"`
 }
 
 // ExportHoldoutPart is one trial's share of a scored model.
@@ -110,6 +137,7 @@ type ExportTrial struct {
 	Timings       map[string]Num    `json:"timings"` // seconds per phase, summed over folds
 	Worker        int               `json:"worker"`
 	Round         uint64            `json:"round"`
+	Proposal      string            `json:"proposal"` // the LLM proposal it tests or tunes ("round.index")
 	Hypothesis    string            `json:"hypothesis"`
 	Verdict       string            `json:"verdict"`
 	Error         string            `json:"error"`
@@ -131,6 +159,14 @@ type ExportRound struct {
 	Accepted  []ExportProposal `json:"accepted"`
 	Rejected  []ExportProposal `json:"rejected"`
 	Error     string           `json:"error"`
+	// An LLM call's details (empty for other planners): the structured-
+	// output path, whether a repair turn was sent, the request's hash,
+	// whether the reply was replayed from the journal, HTTP attempts.
+	Path        string `json:"path"`
+	Repaired    bool   `json:"repaired"`
+	RequestHash string `json:"request_hash"`
+	Replayed    bool   `json:"replayed"`
+	Attempts    int    `json:"attempts"`
 }
 
 // ExportProposal is one proposal of a round.
@@ -140,6 +176,13 @@ type ExportProposal struct {
 	Hypothesis string          `json:"hypothesis"`
 	Reason     string          `json:"reason"`
 	TrialID    uint64          `json:"trial_id"`
+	// LLM proposals: the proposal's ID ("round.index"), the trial it
+	// changes (0: the base columns), the parameters its later trials tune,
+	// the proposal a tuning trial continues.
+	ID     string   `json:"proposal_id"`
+	Parent uint64   `json:"parent"`
+	Tune   []string `json:"tune"`
+	Of     string   `json:"of"`
 }
 
 // ExportEvent is one study event.
@@ -179,7 +222,8 @@ func (s *Study) Export() *Export {
 	for _, r := range s.Rounds {
 		e.Rounds = append(e.Rounds, ExportRound{ID: r.ID, Planner: r.Planner, Time: r.Time.UTC(), Prompt: r.Prompt, Reply: r.Reply,
 			TokensIn: r.TokensIn, TokensOut: r.TokensOut, Latency: r.Latency.Seconds(),
-			Accepted: exportProposals(r.Accepted), Rejected: exportProposals(r.Rejected), Error: r.Error})
+			Accepted: exportProposals(r.Accepted), Rejected: exportProposals(r.Rejected), Error: r.Error,
+			Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts})
 	}
 	for _, ev := range s.Events {
 		d := ev.Details
@@ -208,15 +252,32 @@ func exportHoldoutRead(r journal.HoldoutRead) ExportHoldoutRead {
 		for k, f := range m.Metrics {
 			xm.Metrics[k] = ExportFigure{Value: Num(f.Value), SE: Num(f.SE)}
 		}
+		if c := m.Curves; c != nil {
+			xm.Curves = &ExportCurves{ROC: exportPoints(c.ROC), PR: exportPoints(c.PR), Calibration: []ExportCalibration{}}
+			for _, b := range c.Calibration {
+				xm.Curves.Calibration = append(xm.Curves.Calibration, ExportCalibration{Predicted: Num(b.Predicted), Observed: Num(b.Observed), Rows: b.Rows})
+			}
+		}
+		for _, g := range m.Importance {
+			xm.Importance = append(xm.Importance, ExportGain{Feature: g.Feature, Gain: Num(g.Gain)})
+		}
 		x.Models = append(x.Models, xm)
 	}
 	return x
 }
 
+func exportPoints(ps []journal.CurvePoint) [][2]Num {
+	out := make([][2]Num, len(ps))
+	for i, p := range ps {
+		out[i] = [2]Num{Num(p.X), Num(p.Y)}
+	}
+	return out
+}
+
 func exportTrial(t journal.Trial) ExportTrial {
 	x := ExportTrial{ID: t.ID, State: string(t.State), SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features,
 		Params: t.Params, Seed: t.Seed, Metric: t.Metric, FoldScores: []Num{}, Mean: Num(t.Mean), Std: Num(t.Std), SE: Num(math.NaN()),
-		BestIteration: t.BestIteration, Timings: map[string]Num{}, Worker: t.Worker, Round: t.Round,
+		BestIteration: t.BestIteration, Timings: map[string]Num{}, Worker: t.Worker, Round: t.Round, Proposal: t.Proposal,
 		Hypothesis: t.Hypothesis, Verdict: t.Verdict, Error: t.Error}
 	if len(x.Spec) == 0 {
 		x.Spec = json.RawMessage("null")
@@ -264,7 +325,12 @@ func exportProposals(ps []journal.Proposal) []ExportProposal {
 		if len(spec) == 0 {
 			spec = json.RawMessage("null")
 		}
-		out = append(out, ExportProposal{SpecHash: p.SpecHash, Spec: spec, Hypothesis: p.Hypothesis, Reason: p.Reason, TrialID: p.TrialID})
+		tune := p.Tune
+		if tune == nil {
+			tune = []string{}
+		}
+		out = append(out, ExportProposal{SpecHash: p.SpecHash, Spec: spec, Hypothesis: p.Hypothesis, Reason: p.Reason, TrialID: p.TrialID,
+			ID: p.ID, Parent: p.Parent, Tune: tune, Of: p.Of})
 	}
 	return out
 }

@@ -16,13 +16,16 @@ type Status struct {
 	Trials StatusCounts `json:"trials"`
 	Best   *StatusBest  `json:"best"`
 	// Planner and the LLM tokens spent (in + out).
-	Planner   string  `json:"planner"`
-	LLMTokens int     `json:"llm_tokens"`
-	Metric    string  `json:"metric"`
-	Data      string  `json:"data"`
-	Elapsed   float64 `json:"elapsed_seconds"`
-	Writer    string  `json:"writer,omitempty"` // "pid N" while a run holds the journal
-	Created   string  `json:"created"`
+	Planner   string `json:"planner"`
+	LLMTokens int    `json:"llm_tokens"`
+	// LLMCircuit is the LLM planner's last circuit-breaker event (time
+	// and message), when it opened during the study.
+	LLMCircuit string  `json:"llm_circuit,omitempty"`
+	Metric     string  `json:"metric"`
+	Data       string  `json:"data"`
+	Elapsed    float64 `json:"elapsed_seconds"`
+	Writer     string  `json:"writer,omitempty"` // "pid N" while a run holds the journal
+	Created    string  `json:"created"`
 	// Holdout is what the study's holdout reads are worth: the verdict
 	// and the re-reads.
 	Holdout HoldoutReads `json:"holdout"`
@@ -44,6 +47,13 @@ type StatusBest struct {
 	Std   Num    `json:"std"`
 }
 
+// Event kinds the LLM planner's study writes: a hypothesis's verdict
+// and a change of the circuit breaker.
+const (
+	EventVerdict journal.EventKind = "verdict"
+	EventCircuit journal.EventKind = "circuit"
+)
+
 // Status summarises the study.
 func (s *Study) Status() *Status {
 	c := s.Counts()
@@ -56,6 +66,11 @@ func (s *Study) Status() *Status {
 	st.State = string(state)
 	if running {
 		st.Writer = fmt.Sprintf("pid %d", s.Writer.PID)
+	}
+	for _, e := range s.Events {
+		if e.Kind == EventCircuit {
+			st.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
+		}
 	}
 	if lead, ok := s.Leader(); ok {
 		st.Best = &StatusBest{Trial: lead.ID, Score: Num(lead.Mean), Std: Num(lead.Std)}
@@ -84,19 +99,31 @@ func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
 
 // TrialRow is one entry of `trials --json`.
 type TrialRow struct {
-	ID         uint64            `json:"id"`
-	State      string            `json:"state"`
-	Score      Num               `json:"score"`
-	Std        Num               `json:"std"`
-	FoldScores []Num             `json:"fold_scores"`
+	ID    uint64 `json:"id"`
+	State string `json:"state"`
+	// Score is the mean over the folds the trial ran (ScoreFolds of
+	// them: all for a done trial, the first few for a pruned one); null
+	// for a failed, running or interrupted trial, which has no score.
+	Score      Num   `json:"score"`
+	Std        Num   `json:"std"`
+	ScoreFolds int   `json:"score_folds"`
+	FoldScores []Num `json:"fold_scores"`
+	// Pick marks the study's pick: the leader (best mean − SE), which
+	// status names as best and holdout scores first; the top row by mean
+	// may be another trial.
+	Pick       bool              `json:"pick"`
 	Screen     *Num              `json:"screen"` // screening-rung score; null when the study does not screen
 	Model      string            `json:"model"`
 	Features   string            `json:"features"`
 	Params     map[string]string `json:"params"`
 	Hypothesis string            `json:"hypothesis"`
-	Seconds    float64           `json:"seconds"`
-	Verdict    string            `json:"verdict,omitempty"`
-	Error      string            `json:"error,omitempty"`
+	// Proposal is the proposal the trial tests or tunes ("round.index");
+	// Planner the planner of the round that proposed it.
+	Proposal string  `json:"proposal,omitempty"`
+	Planner  string  `json:"planner,omitempty"`
+	Seconds  float64 `json:"seconds"`
+	Verdict  string  `json:"verdict,omitempty"`
+	Error    string  `json:"error,omitempty"`
 }
 
 // Ranked is every trial: the leaderboard (finished ones best first), then
@@ -118,9 +145,16 @@ func (s *Study) Ranked() []journal.Trial {
 // TrialRows are `trials --json`: Ranked's order.
 func (s *Study) TrialRows() []TrialRow {
 	ordered := s.Ranked()
+	planners := make(map[uint64]string, len(s.Rounds))
+	for _, r := range s.Rounds {
+		planners[r.ID] = r.Planner
+	}
 	rows := make([]TrialRow, len(ordered))
+	lead, ok := s.Leader()
 	for i, t := range ordered {
 		rows[i] = NewTrialRow(t)
+		rows[i].Pick = ok && t.ID == lead.ID
+		rows[i].Planner = planners[t.Round]
 	}
 	return rows
 }
@@ -128,10 +162,16 @@ func (s *Study) TrialRows() []TrialRow {
 // NewTrialRow is one trial's row.
 func NewTrialRow(t journal.Trial) TrialRow {
 	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(t.Std), FoldScores: []Num{},
-		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis,
+		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal,
 		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
 	for _, f := range t.FoldScores {
 		r.FoldScores = append(r.FoldScores, Num(f))
+	}
+	if t.State == journal.TrialDone || t.State == journal.TrialPruned {
+		r.ScoreFolds = len(t.FoldScores)
+	}
+	if r.ScoreFolds == 0 { // never scored: its mean was never set
+		r.Score, r.Std = Num(math.NaN()), Num(math.NaN())
 	}
 	if t.Screen != nil {
 		v := Num(*t.Screen)

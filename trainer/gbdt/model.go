@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nightshift-ml/nightshift/trainer"
 )
@@ -42,19 +44,26 @@ func newModel(d *BinnedDataset) *Model {
 	return m
 }
 
-// sanitizeName keeps [A-Za-z0-9_]: LightGBM splits feature_names on spaces
-// and leaves splits lines on '='.
+// sanitizeName replaces with '_' only what the model text cannot carry:
+// whitespace and control characters (feature_names is split on spaces, the
+// file on lines), '=' (leaves splits each line on it), and the JSON
+// characters LightGBM refuses in a feature name (" , : [ ] { }; its
+// Common::CheckAllowedJSON). Anything else, non-ASCII letters included
+// (分类), is kept as it is, as LightGBM keeps it.
 func sanitizeName(s string, j int) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			b[i] = '_'
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, unicode.IsSpace(r), unicode.IsControl(r), strings.ContainsRune(`=",:[]{}`, r):
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
 		}
 	}
-	if len(b) == 0 {
+	if b.Len() == 0 {
 		return "Column_" + strconv.Itoa(j)
 	}
-	return string(b)
+	return b.String()
 }
 
 func featureInfo(m *binMapper) string {

@@ -88,6 +88,9 @@ func numericTerm(f trainer.Feature) (NumericTerm, [][]float64) {
 	t := NumericTerm{Name: f.Name}
 	if obs > 0 {
 		t.Mean = sum / float64(obs)
+		if math.IsInf(t.Mean, 0) {
+			t.Mean, _ = scaledMoments(f.Values)
+		}
 	}
 	col := make([]float64, n)
 	for i, v := range f.Values {
@@ -125,6 +128,9 @@ func standardise(col []float64) (mean, scale float64) {
 		ss += (v - mean) * (v - mean)
 	}
 	scale = math.Sqrt(ss / float64(len(col)))
+	if math.IsInf(mean, 0) || math.IsInf(scale, 0) {
+		mean, scale = scaledMoments(col)
+	}
 	if scale == 0 || math.IsNaN(scale) {
 		scale = 1
 	}
@@ -132,6 +138,41 @@ func standardise(col []float64) (mean, scale float64) {
 		col[i] = (v - mean) / scale
 	}
 	return mean, scale
+}
+
+// scaledMoments is the mean and population std of the present (non-NaN)
+// values for values so large (1e308) that the plain sums overflow: the
+// values are divided by a power of two near their largest magnitude first
+// (exactly), so no sum can overflow, and the results, both at most that
+// magnitude, are scaled back.
+func scaledMoments(col []float64) (mean, std float64) {
+	var top float64
+	n := 0
+	for _, v := range col {
+		if !math.IsNaN(v) {
+			top = math.Max(top, math.Abs(v))
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	_, e := math.Frexp(top) // top < 2^e
+	m := math.Ldexp(1, e-1)
+	for _, v := range col {
+		if !math.IsNaN(v) {
+			mean += v / m
+		}
+	}
+	mean /= float64(n)
+	var ss float64
+	for _, v := range col {
+		if !math.IsNaN(v) {
+			d := v/m - mean
+			ss += d * d
+		}
+	}
+	return mean * m, math.Sqrt(ss/float64(n)) * m
 }
 
 // categoricalTerm chooses the one-hot columns of a categorical feature and

@@ -171,6 +171,9 @@ func (m *Model) DecisionFunction(d *trainer.Dataset) ([]float64, error) {
 			return nil, fmt.Errorf("%w: the model needs numeric feature %q, which the data lacks", ErrData, t.Name)
 		}
 		for i, x := range f.Values {
+			if math.IsInf(x, 0) {
+				return nil, &ValueError{Feature: t.Name, Row: i, Value: x} // as Fit: no score, not NaN
+			}
 			if math.IsNaN(x) {
 				x = t.Mean
 				if t.Missing != nil {

@@ -1,0 +1,109 @@
+package experiment
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nightshift-ml/nightshift/experiment/registry"
+)
+
+// CardFile is the model card inside a registry version.
+const CardFile = "card.md"
+
+// writeCard writes card.md: what the version is, how good, from what data
+// and trials, why it was published, and the commands that reproduce it.
+func writeCard(dir string, h *holdoutRun, o PromoteOptions, f *Fitted, sc HoldoutScore, res *PromoteResult, meta registry.Meta) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", o.Name)
+	fmt.Fprintf(&b, "Study `%s`, final model `%s` of %d member(s) from trial(s) %s; published %s.\n\n",
+		h.study.Name, o.Final, len(f.Members), DescribeParts(f.Parts), meta.Created.Format("2006-01-02 15:04:05 MST"))
+	b.WriteString("## Holdout metrics\n\n")
+	fmt.Fprintf(&b, "On the study's %d holdout rows (%d positive), which no search, early stopping or ensemble selection saw; ± is one standard error. The study optimised `%s` (cross-validated %.4f ± %.4f).\n\n",
+		sc.Holdout.Rows, sc.Holdout.Positives, h.cfg.Metric, float64(sc.CV), float64(sc.CVStd))
+	b.WriteString("| metric | holdout | SE |\n|---|---|---|\n")
+	for _, k := range []string{MetricAUC, MetricPRAUC, MetricLogLoss, "brier"} {
+		fmt.Fprintf(&b, "| %s | %.4f | %.4f |\n", k, reportValues(sc.Holdout)[k], float64(sc.SE[k]))
+	}
+	b.WriteString("\n## Promotion\n\n")
+	switch {
+	case res.Champion == "":
+		b.WriteString("First version of this name: no champion to compare with.\n")
+	case res.Gate != nil:
+		fmt.Fprintf(&b, "Against champion %s: %s.\n", res.Champion, res.Gate)
+	default:
+		fmt.Fprintf(&b, "No comparison with champion %s could be made.\n", res.Champion)
+	}
+	if res.Forced {
+		fmt.Fprintf(&b, "\n**Forced**: %s\n", o.Reason)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "\n- %s", n)
+	}
+	b.WriteString("\n\n## Data\n\n")
+	fmt.Fprintf(&b, "- file: `%s`\n- fingerprint: %s\n- target `%s`, positive class `%s`\n- holdout: %d rows, recorded in `%s`\n",
+		h.cfg.Data, h.study.Data, h.cfg.Target, h.s.label.Positive, len(h.cfg.HoldoutRows), registry.MetaFile)
+	fmt.Fprintf(&b, "- input schema: `%s`; data contract: `contract.odcs.yaml` (check new data with `nightshift check --model %s --data FILE`)\n", "schema.json", o.Name)
+	b.WriteString("\n## Trials\n\n")
+	seen := map[uint64]bool{}
+	for _, p := range f.Parts {
+		if seen[p.Trial] {
+			continue
+		}
+		seen[p.Trial] = true
+		t := h.trials[p.Trial]
+		spec, err := trialSpec(t)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "### Trial %d (weight %.2f)\n\n", t.ID, p.Weight)
+		fmt.Fprintf(&b, "- CV %s %.4f ± %.4f over %d folds\n", h.cfg.Metric, t.Mean, t.Std, len(t.FoldScores))
+		if t.Hypothesis != "" {
+			fmt.Fprintf(&b, "- hypothesis: %s\n", t.Hypothesis)
+		}
+		fmt.Fprintf(&b, "- model `%s`, seed %d, params `%s`\n", spec.Model, spec.Seed, spec.ParamsString())
+		feats := spec.Features
+		if strings.TrimSpace(feats) == "" {
+			feats = "(base columns)"
+		}
+		fmt.Fprintf(&b, "- features: `%s`\n\n", feats)
+	}
+	b.WriteString("## Reproduce\n\n```sh\n")
+	args := []string{"nightshift promote --study " + h.study.Name, "--final " + o.Final}
+	if o.Trial != 0 {
+		args = append(args, fmt.Sprintf("--trial %d", o.Trial))
+	}
+	args = append(args, "--registry "+o.Registry.Dir, "--name "+o.Name)
+	fmt.Fprintf(&b, "%s   # with the study's journal (--db)\n", strings.Join(args, " "))
+	if o.Command != "" {
+		fmt.Fprintf(&b, "# as run: %s\n", o.Command)
+	}
+	b.WriteString("```\n\nFiles: `final.json` (members and weights), `schema.json`, `members/NN/` (each member's model: `model.txt` LightGBM v3 text, or `model.json`; `pipeline.json` when it has a feature pipeline), `version.json`.\n")
+	kinds := map[string]bool{}
+	for _, m := range f.Members {
+		kinds[m.Kind] = true
+	}
+	ks := make([]string, 0, len(kinds))
+	for k := range kinds {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	fmt.Fprintf(&b, "Model kinds: %s.\n", strings.Join(ks, ", "))
+
+	fh, err := os.Create(filepath.Join(dir, CardFile))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(fh)
+	w.WriteString(b.String())
+	if err = w.Flush(); err == nil {
+		err = fh.Sync()
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

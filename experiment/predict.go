@@ -1,0 +1,215 @@
+package experiment
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/contract"
+)
+
+// PredictOptions say how to score a file with a registry version.
+type PredictOptions struct {
+	// VersionDir is the version's directory (registry.Resolve).
+	VersionDir string
+	Data       string
+	// IDCols are written before the score; nil: the schema's identifier
+	// columns that the file has.
+	IDCols []string
+	// AllowViolations scores a file that breaks the contract's error
+	// rules (the violations are still reported).
+	AllowViolations bool
+	// BlockRows is how many rows are scored at a time (default 65536):
+	// the members' designs are built per block, so memory stays bounded.
+	BlockRows int
+}
+
+// PredictResult is what a prediction did.
+type PredictResult struct {
+	Rows   int              `json:"rows"`
+	IDCols []string         `json:"id_cols"`
+	Report *contract.Report `json:"contract,omitempty"` // nil when the version has no contract
+	// Seconds: reading and checking the file, and scoring and writing.
+	CheckSeconds float64 `json:"check_seconds"`
+	ScoreSeconds float64 `json:"score_seconds"`
+}
+
+// ContractViolation is a file the model's contract rejects; cmd maps it to
+// exit code 3.
+type ContractViolation struct {
+	Data   string
+	Report *contract.Report
+}
+
+func (e *ContractViolation) Error() string {
+	return fmt.Sprintf("%s violates the model's data contract: %d error(s), %d warning(s); nothing was scored (--allow-violations scores anyway)", e.Data, e.Report.Errors, e.Report.Warnings)
+}
+
+// Predict checks o.Data against the version's data contract, then scores
+// every row with the version's final model and writes CSV to w: the id
+// columns, then score (the positive class's probability), in input order,
+// a block of rows at a time. On a contract error (unless allowed) nothing
+// is written and the error is a *ContractViolation carrying the report.
+func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult, error) {
+	start := time.Now()
+	m, err := final.Read(o.VersionDir)
+	if err != nil {
+		return nil, err
+	}
+	res := &PredictResult{}
+	var fr *features.Frame
+	cpath := filepath.Join(o.VersionDir, ContractFile)
+	if _, err := os.Stat(cpath); err == nil {
+		c, err := contract.Read(cpath)
+		if err != nil {
+			return nil, err
+		}
+		in, err := contract.Load(ctx, c, o.Data)
+		if err != nil {
+			return nil, err
+		}
+		if res.Report, err = contract.Check(ctx, c, in, contract.CheckOptions{}); err != nil {
+			return nil, err
+		}
+		if res.Report.Failed() && !o.AllowViolations {
+			return res, &ContractViolation{Data: o.Data, Report: res.Report}
+		}
+		fr = in.Frame
+	} else if fr, err = features.LoadFile(o.Data, m.Schema.LoadOptions()); err != nil {
+		return nil, err
+	}
+	res.CheckSeconds = time.Since(start).Seconds()
+	start = time.Now()
+
+	ids, err := idColumns(fr, m, o.IDCols)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ids {
+		res.IDCols = append(res.IDCols, c.Name)
+	}
+	texts := make([]func(int) string, len(ids)) // before Conform re-codes categories
+	for i, c := range ids {
+		texts[i] = cellText(c)
+	}
+	conformed, err := m.Conform(fr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.Data, err)
+	}
+	block := o.BlockRows
+	if block <= 0 {
+		block = 65536
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	cw := csv.NewWriter(bw)
+	header := append(append([]string{}, res.IDCols...), "score")
+	if err := cw.Write(header); err != nil {
+		return nil, err
+	}
+	record := make([]string, len(header))
+	idx := make([]int, 0, block)
+	for lo := 0; lo < conformed.Rows; lo += block {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+block, conformed.Rows)
+		idx = idx[:0]
+		for r := lo; r < hi; r++ {
+			idx = append(idx, r)
+		}
+		part := conformed
+		if lo > 0 || hi < conformed.Rows {
+			part = conformed.Take(idx)
+		}
+		p, err := m.Predict(ctx, part)
+		if err != nil {
+			return nil, fmt.Errorf("%s rows %d-%d: %w", o.Data, lo+1, hi, err)
+		}
+		for k, v := range p {
+			for i, text := range texts {
+				record[i] = text(lo + k)
+			}
+			record[len(texts)] = strconv.FormatFloat(v, 'g', -1, 64)
+			if err := cw.Write(record); err != nil {
+				return nil, err
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	res.Rows = conformed.Rows
+	res.ScoreSeconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// idColumns are the named columns of fr, or by default the schema's
+// identifier columns that fr has.
+func idColumns(fr *features.Frame, m *final.Model, names []string) ([]*features.Column, error) {
+	var out []*features.Column
+	if names == nil {
+		for _, c := range m.Schema.Columns {
+			if c.Kind == features.Identifier.String() && fr.Col(c.Name) != nil {
+				out = append(out, fr.Col(c.Name))
+			}
+		}
+		return out, nil
+	}
+	for _, n := range names {
+		c := fr.Col(n)
+		if c == nil {
+			return nil, fmt.Errorf("--id-col %q is not a column of the data (columns: %v): %w", n, fr.Names(), features.ErrUnknownColumn)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// cellText renders a column's row as text: a string column's value, a
+// number in its shortest exact form (positional unless tiny or huge), missing as empty. It keeps its own
+// copy of a categorical column's codes (Conform re-codes them in place).
+func cellText(c *features.Column) func(int) string {
+	if c.Kind.IsString() {
+		levels, codes := c.Levels, c.Codes
+		if c.Kind == features.Categorical {
+			codes = append([]int32(nil), codes...)
+		}
+		return func(r int) string {
+			if codes[r] < 0 {
+				return ""
+			}
+			return levels[codes[r]]
+		}
+	}
+	num := c.Num
+	return func(r int) string {
+		v := num[r]
+		switch a := math.Abs(v); {
+		case v != v:
+			return ""
+		case a == 0 || a >= 1e-4 && a < 1e21:
+			return strconv.FormatFloat(v, 'f', -1, 64) // 14102100, not 1.41021e+07
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+}
+
+// IsContractViolation reports whether err is a contract refusal.
+func IsContractViolation(err error) bool {
+	var v *ContractViolation
+	return errors.As(err, &v)
+}

@@ -1,0 +1,119 @@
+package contract
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Report is everything Check found: every failed rule, not only the first.
+type Report struct {
+	Contract string `json:"contract"`
+	File     string `json:"file"`
+	Rows     int    `json:"rows"`
+	// Violations in contract order: table rules, then each column's rules.
+	Violations []Violation `json:"violations"`
+	// Skipped names the rules of the contract that nightshift does not run
+	// (another engine's, SQL, free text, unsupported metrics), and why.
+	Skipped []string `json:"skipped,omitempty"`
+	Errors  int      `json:"errors"`
+	// Warnings counts the violations of severity warning or info.
+	Warnings int `json:"warnings"`
+}
+
+// Violation is one failed rule.
+type Violation struct {
+	// Column is the column at fault; empty for a rule about the whole file.
+	Column string `json:"column,omitempty"`
+	// Rule is the rule's name (or id); Check says what was measured:
+	// missingColumn, extraColumn, type, nullValues, invalidValues, range,
+	// psi, labelLeak, rowCount.
+	Rule     string `json:"rule"`
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	// Count is the number of offending rows (0 when the rule is about the
+	// column as a whole, as psi and a missing column are).
+	Count int `json:"count"`
+	// Observed is the measured value (a count, a percentage, the PSI or the
+	// AUC) and Limit the rule it broke, in words.
+	Observed float64   `json:"observed"`
+	Limit    string    `json:"limit,omitempty"`
+	Message  string    `json:"message"`
+	Examples []Example `json:"examples,omitempty"`
+}
+
+// Example is one offending value and where it is: Line in the file (CSV;
+// 0 when the input has no lines, as Parquet) and Row, the 1-based data row.
+// Count, when set, is how many rows hold this value.
+type Example struct {
+	Value string `json:"value"`
+	Line  int    `json:"line,omitempty"`
+	Row   int    `json:"row"`
+	Count int    `json:"count,omitempty"`
+}
+
+// Failed reports whether a rule of severity error failed.
+func (r *Report) Failed() bool { return r.Errors > 0 }
+
+func (r *Report) add(v Violation) {
+	r.Violations = append(r.Violations, v)
+	if v.Severity == SeverityError {
+		r.Errors++
+	} else {
+		r.Warnings++
+	}
+}
+
+// Print writes the report for people: one block per violation with its
+// examples, then a verdict line.
+func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "%s: %d rows checked against contract %s\n", r.File, r.Rows, r.Contract)
+	for _, v := range r.Violations {
+		where := v.Column
+		if where == "" {
+			where = "(table)"
+		}
+		fmt.Fprintf(w, "%-7s %s [%s]: %s\n", v.Severity, where, v.Rule, v.Message)
+		for _, e := range v.Examples {
+			at := fmt.Sprintf("row %d", e.Row)
+			if e.Line > 0 {
+				at = fmt.Sprintf("line %d", e.Line)
+			}
+			n := ""
+			if e.Count > 1 {
+				n = fmt.Sprintf(" (%d rows)", e.Count)
+			}
+			fmt.Fprintf(w, "          %s: %s%s\n", at, quoteValue(e.Value), n)
+		}
+	}
+	for _, s := range r.Skipped {
+		fmt.Fprintf(w, "skipped: %s\n", s)
+	}
+	switch {
+	case r.Errors > 0:
+		fmt.Fprintf(w, "FAILED: %d error(s), %d warning(s)\n", r.Errors, r.Warnings)
+	case r.Warnings > 0:
+		fmt.Fprintf(w, "passed with %d warning(s): no rule of severity error failed\n", r.Warnings)
+	default:
+		fmt.Fprintln(w, "passed: every rule holds")
+	}
+}
+
+func quoteValue(s string) string {
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func joinQuoted(names []string, max int) string {
+	q := make([]string, 0, len(names))
+	for i, n := range names {
+		if i == max {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-max))
+			break
+		}
+		q = append(q, fmt.Sprintf("%q", n))
+	}
+	return strings.Join(q, ", ")
+}
