@@ -47,6 +47,8 @@ bench:
 	NIGHTSHIFT_CRASH_KILLS=100 $(GO) test -count=1 -run TestSIGKILLLosesNothing -v ./cmd/nightshift/
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/gbdt/
 	trainer/gbdt/bench/bench.sh bin/bench-gbdt
+	# predict: 1M rows × 30 columns, 200 trees, end to end vs the LightGBM CLI's task=predict
+	$(GO) test -count=1 -tags bench -run TestPredictThroughputVsLightGBM -v -timeout 60m ./experiment/
 
 # Side by side with Optuna TPE + XGBoost (10 minutes per dataset and side).
 bench-search:

@@ -156,7 +156,7 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 			return nil, fmt.Errorf("the feature set leaves no columns the %s model can use", spec.Model)
 		}
 	} else if len(s.base.Features) == 0 {
-		return nil, fmt.Errorf("the table has no usable base columns; this trial needs a feature set (text and identifier columns need transforms)")
+		return nil, fmt.Errorf("the table has no usable base columns (%s); this trial needs a feature set (text and identifier columns need transforms)", describeUnused(s.unused))
 	}
 	phase(journal.PhaseFeatures)
 

@@ -67,3 +67,4 @@ func failureText(msg string) string {
 	}
 	return msg
 }
+

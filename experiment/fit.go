@@ -173,11 +173,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	res.FeatureSeconds = time.Since(start).Seconds()
 	res.Columns = len(trainDS.Features)
 	if !l.Usable(trainDS) {
-		var unused []string
-		for _, u := range res.Unused {
-			unused = append(unused, fmt.Sprintf("column %q: %s", u.Name, u.Reason))
-		}
-		return nil, fmt.Errorf("%s: no usable feature columns (%s; text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\", or a kind forced with --categorical/--numeric)", cfg.Table.Path, strings.Join(unused, "; "))
+		return nil, fmt.Errorf("%s: no usable feature columns (%s; text and identifier columns need transforms, e.g. --features \"length(text); tokens(text)\", or a kind forced with --categorical/--numeric)", cfg.Table.Path, describeUnused(res.Unused))
 	}
 
 	start = time.Now()
@@ -206,6 +202,18 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		return nil, fmt.Errorf("validation rows: %w", err)
 	}
 	return res, nil
+}
+
+// describeUnused names the columns a model cannot use raw, and why.
+func describeUnused(us []features.UnusedColumn) string {
+	if len(us) == 0 {
+		return "no columns besides the target"
+	}
+	parts := make([]string, len(us))
+	for i, u := range us {
+		parts[i] = fmt.Sprintf("column %q: %s", u.Name, u.Reason)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // locateValueError turns a learner's complaint about one training value

@@ -20,7 +20,8 @@ import (
 // NIGHTSHIFT_BENCH_BUDGET (default 5m), on creditcard_10k: the process's
 // user+system CPU time over wall time × cores, and the workers' occupancy
 // (time in trials over wall time × workers). Each reply proposes two new
-// hypotheses, each naming two parameters to tune (8 trials in all).
+// hypotheses, each naming two parameters to tune (NIGHTSHIFT_LLM_TUNE
+// trials in all, default 8; 1 makes every round a call).
 //
 //	go test -tags bench -run TestLLMPipeliningCPUShare -v ./experiment
 func TestLLMPipeliningCPUShare(t *testing.T) {
@@ -30,6 +31,10 @@ func TestLLMPipeliningCPUShare(t *testing.T) {
 	}
 	if v, err := time.ParseDuration(os.Getenv("NIGHTSHIFT_BENCH_BUDGET")); err == nil {
 		budget = v
+	}
+	tune := 8
+	if v, err := strconv.Atoi(os.Getenv("NIGHTSHIFT_LLM_TUNE")); err == nil {
+		tune = v
 	}
 	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer {
 		lr := strconv.FormatFloat(0.02+0.01*float64(n%25), 'f', 2, 64)
@@ -43,7 +48,7 @@ func TestLLMPipeliningCPUShare(t *testing.T) {
 	cfg := testConfig()
 	cfg.Data, cfg.Target, cfg.Planner, cfg.MaxTrials, cfg.Folds, cfg.Workers = "../../shared/data/fraud/creditcard_10k.csv", "Class", "llm", 0, 5, 0
 	cfg.Budget = Duration(budget)
-	cfg.LLM = &planner.LLMConfig{Model: "m", BaseURL: f.srv.URL + "/v1", TimeoutSeconds: latency.Seconds() * 3, Proposals: 2, TuneTrials: 8}
+	cfg.LLM = &planner.LLMConfig{Model: "m", BaseURL: f.srv.URL + "/v1", TimeoutSeconds: latency.Seconds() * 3, Proposals: 2, TuneTrials: tune}
 	var before, after syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	start := time.Now()

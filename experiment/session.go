@@ -170,7 +170,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	}
 	s.round = len(rounds)
 	replies := map[string]string{}
+	path := ""
 	for _, r := range rounds {
+		if r.Path != "" {
+			path = r.Path
+		}
 		s.roundPlanner[r.ID] = r.Planner
 		s.tokens += r.TokensIn + r.TokensOut
 		for _, p := range r.Rejected {
@@ -200,7 +204,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		getenv = os.Getenv
 	}
 	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner, LLM: s.cfg.LLM},
-		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase}); err != nil {
+		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path}); err != nil {
 		return nil, err
 	}
 

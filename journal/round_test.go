@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,5 +66,51 @@ func TestRoundsAndEventsAppendInOrder(t *testing.T) {
 	}
 	if _, err := j.ListEvents("other"); !errors.Is(err, ErrUnknownStudy) {
 		t.Fatalf("unknown study: %v", err)
+	}
+}
+
+// TestRoundWithoutLLMFieldsReadsAsBefore: a round written before the LLM
+// fields (path, repair, request hash, replay, attempts; proposal IDs,
+// parents and tune lists) existed reads back with them zero and
+// everything else intact, and LinkProposal refuses it by name.
+func TestRoundWithoutLLMFieldsReadsAsBefore(t *testing.T) {
+	j, err := Open(t.TempDir()+"/j.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	newStudy(t, j, "s")
+	type oldProposal struct {
+		SpecHash   string          `json:"spec_hash,omitempty"`
+		Spec       json.RawMessage `json:"spec,omitempty"`
+		Hypothesis string          `json:"hypothesis,omitempty"`
+	}
+	type oldRound struct {
+		versioned
+		ID        uint64        `json:"id"`
+		Planner   string        `json:"planner"`
+		Prompt    string        `json:"prompt,omitempty"`
+		TokensIn  int           `json:"tokens_in"`
+		TokensOut int           `json:"tokens_out"`
+		Accepted  []oldProposal `json:"accepted,omitempty"`
+	}
+	err = j.appendRecord("s", bucketRounds, func(id uint64) any {
+		return oldRound{versioned: current(), ID: id, Planner: "builtin", Prompt: "warm start", TokensIn: 0,
+			Accepted: []oldProposal{{SpecHash: "h", Spec: json.RawMessage(`{"model":"gbdt"}`), Hypothesis: "defaults"}}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds, err := j.ListRounds("s")
+	if err != nil || len(rounds) != 1 {
+		t.Fatalf("ListRounds: %v, %v", rounds, err)
+	}
+	r := rounds[0]
+	if r.Planner != "builtin" || r.Prompt != "warm start" || r.Path != "" || r.RequestHash != "" || r.Repaired || r.Attempts != 0 ||
+		len(r.Accepted) != 1 || r.Accepted[0].ID != "" || r.Accepted[0].Hypothesis != "defaults" || r.Accepted[0].Tune != nil {
+		t.Errorf("old round read as %+v", r)
+	}
+	if err := j.LinkProposal("s", 1, "1.1", 7); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), `no accepted proposal "1.1"`) {
+		t.Errorf("LinkProposal on an old round: %v", err)
 	}
 }

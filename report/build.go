@@ -257,6 +257,15 @@ type profile struct {
 	} `json:"unused"`
 }
 
+// aucText is a column's single-column AUC; text and identifier columns
+// have none (a model never sees them raw).
+func aucText(kind string, auc float64) string {
+	if auc == 0 || kind == "text" || kind == "identifier" {
+		return "–"
+	}
+	return f4(auc)
+}
+
 // maxProfileRows is how many columns the profile table lists.
 const maxProfileRows = 25
 
@@ -273,7 +282,7 @@ func (b *builder) data() {
 	if len(p.Leaks) == 0 {
 		blocks = append(blocks, para(t("No leak warning: no column alone reaches a single-column AUC of 0.99.")))
 	}
-	blocks = append(blocks, para(t(fmt.Sprintf("The search part (the holdout excluded): %d rows, %d positive (label %q, rate %.4f). The %d columns with the highest single-column AUC (of %d; all are in the export):", p.Rows, p.Positives, p.Positive, p.LabelRate, min(maxProfileRows, len(p.Columns)), len(p.Columns)))))
+	blocks = append(blocks, para(t(fmt.Sprintf("The search part (the holdout excluded): %d rows, %d positive (label %q, rate %.4f). By single-column AUC, %s of %d (all are in the export):", p.Rows, p.Positives, p.Positive, p.LabelRate, plural(min(maxProfileRows, len(p.Columns)), "column", "columns"), len(p.Columns)))))
 	for _, u := range p.Unused {
 		blocks = append(blocks, para(t("Not used raw: "), code(u.Name), t(" — "+u.Reason)))
 	}
@@ -282,7 +291,7 @@ func (b *builder) data() {
 	sort.SliceStable(cols, func(i, j int) bool { return cols[i].AUC > cols[j].AUC })
 	tb := &Table{Header: []string{"column", "kind", "missing", "distinct", "single-column AUC", "leak"}, Right: []bool{false, false, true, true, true, false}}
 	for _, c := range cols[:min(maxProfileRows, len(cols))] {
-		tb.Rows = append(tb.Rows, []string{c.Name, c.Kind, strconv.FormatFloat(c.MissingRate*100, 'f', 1, 64) + "%", strconv.Itoa(c.Distinct), f4(c.AUC), map[bool]string{true: "LEAK?", false: ""}[c.Leak]})
+		tb.Rows = append(tb.Rows, []string{c.Name, c.Kind, strconv.FormatFloat(c.MissingRate*100, 'f', 1, 64) + "%", strconv.Itoa(c.Distinct), aucText(c.Kind, c.AUC), map[bool]string{true: "LEAK?", false: ""}[c.Leak]})
 	}
 	b.codeCell(fmt.Sprintf(`
 profile = export["profile"]
@@ -290,7 +299,7 @@ cols = pd.DataFrame(profile["columns"]).sort_values("auc", ascending=False, kind
 show(pd.DataFrame({
     "column": cols["name"], "kind": cols["kind"],
     "missing": (cols["missing_rate"] * 100).map("{:.1f}%%".format), "distinct": cols["distinct"],
-    "single-column AUC": cols["auc"].map("{:.4f}".format), "leak": cols["leak"].map({True: "LEAK?", False: ""}),
+    "single-column AUC": [("–" if a == 0 or k in ("text", "identifier") else "%%.4f" %% a) for a, k in zip(cols["auc"], cols["kind"])], "leak": cols["leak"].map({True: "LEAK?", False: ""}),
 }))
 `, maxProfileRows), "", Output{Table: tb})
 }

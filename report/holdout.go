@@ -153,7 +153,7 @@ func (b *builder) finalModel() {
 	byID := b.trialByID()
 	b.md(para(t(fmt.Sprintf("The model read %d was run for: %s, %s.", r.ID, modelName(m), plural(len(m.Parts), "member trial", "member trials")) +
 		map[bool]string{true: fmt.Sprintf(" GBDT members have %d trees on average.", m.Trees), false: ""}[m.Trees > 0])))
-	tb := &Table{Header: []string{"trial", "weight", "model", "features", "key parameters", "CV mean ± SE"}, Right: []bool{true, true}}
+	tb := &Table{Header: []string{"trial", "weight", "model", "features", "key parameters", "CV mean ± SE"}, Right: []bool{true, true, false, false, false, true}}
 	for _, p := range m.Parts {
 		tr, ok := byID[p.Trial]
 		row := []string{"#" + strconv.FormatUint(p.Trial, 10), strconv.FormatFloat(p.Weight, 'f', 2, 64), "", "", "", ""}
@@ -190,10 +190,14 @@ func (b *builder) curves(r journal.HoldoutRead, m journal.HoldoutModel) {
 		png, err := barsH("Final model: gain importance", "share of the GBDT members' gain (%)", labels, values, okBlue)
 		outs = append(outs, b.figure(png, err, fmt.Sprintf("The final model's gain importance: the %d features with the largest share of its GBDT members' split gain (of %d).", len(top), n)))
 	}
-	b.md(para(t("Gain importance: each GBDT member's split gains per feature, as shares of that member's total, averaged with the members' weights. The curves are the final model's on the holdout rows.")))
+	if len(m.Importance) > 0 {
+		b.md(para(t("Gain importance: each GBDT member's split gains per feature, as shares of that member's total, averaged with the members' weights. The curves are the final model's on the holdout rows.")))
+	} else {
+		b.md(para(t("No gain importance: the final model has no GBDT member (logistic regression has no split gain). The curves are the final model's on the holdout rows.")))
+	}
 	if c := m.Curves; c != nil {
 		png, err := b.curvePlots(r, c)
-		outs = append(outs, b.figure(png, err, "The final model on the holdout: ROC curve, precision-recall curve and calibration (observed positive rate against mean predicted probability, per probability bin)."))
+		outs = append(outs, b.figure(png, err, fmt.Sprintf("The final model on the holdout: ROC curve, precision-recall curve (dashed: the positive rate) and calibration (observed positive rate against mean predicted probability per tenth of the probability range; hollow: bins under %d rows).", minCalibrationRows)))
 	}
 	b.codeCell(`
 final = verdict["models"][0]
@@ -207,18 +211,25 @@ c = final["curves"]
 if c:
     fig, axes = plt.subplots(3, 1, figsize=(7, 8.4))
     roc, pr = pd.DataFrame(c["roc"], columns=["x", "y"]), pd.DataFrame(c["pr"], columns=["x", "y"])
-    cal = pd.DataFrame(c["calibration"])
+    cal = pd.DataFrame(c["calibration"], columns=["predicted", "observed", "rows"])
     axes[0].plot(roc["x"], roc["y"], color=OKABE_ITO[5], lw=2); axes[0].plot([0, 1], [0, 1], "--", color="#999999")
     axes[0].set(title="ROC curve (holdout)", xlabel="false positive rate", ylabel="true positive rate")
     axes[1].plot(pr["x"], pr["y"], color=OKABE_ITO[6], lw=2)
     axes[1].axhline(verdict["positives"] / verdict["rows"], ls="--", color="#999999")
     axes[1].set(title="Precision-recall curve (holdout)", xlabel="recall", ylabel="precision")
     axes[2].plot([0, 1], [0, 1], "--", color="#999999")
-    axes[2].plot(cal["predicted"], cal["observed"], "o-", color=OKABE_ITO[3])
+    solid = cal[cal["rows"] >= 20]
+    axes[2].plot(solid["predicted"], solid["observed"], "o-", color=OKABE_ITO[3])
+    sparse = cal[cal["rows"] < 20]
+    axes[2].scatter(sparse["predicted"], sparse["observed"], facecolors="none", edgecolors=OKABE_ITO[3])
     axes[2].set(title="Calibration (holdout, 10 bins)", xlabel="mean predicted probability", ylabel="observed positive rate")
     fig.tight_layout(); plt.show()
 `, "", outs...)
 }
+
+// minCalibrationRows is the fewest rows a calibration bin is drawn solid
+// (and joined) with.
+const minCalibrationRows = 20
 
 // curvePlots draws ROC, PR and calibration one under the other, so each
 // is the page's full width on a phone.
@@ -254,24 +265,35 @@ func (b *builder) curvePlots(r journal.HoldoutRead, c *journal.Curves) ([]byte, 
 	}
 	add(pr, xy(c.PR), okVermilion, false, vg.Points(2))
 	add(cal, diag, okGrey, true, vg.Points(1))
-	var bins plotter.XYs
+	// Bins with few rows swing widely: joined and filled only from
+	// minCalibrationRows rows, shown hollow below that.
+	var bins, sparse plotter.XYs
 	for _, bin := range c.Calibration {
-		if !math.IsNaN(bin.Observed) {
+		switch {
+		case math.IsNaN(bin.Observed):
+		case bin.Rows >= minCalibrationRows:
 			bins = append(bins, plotter.XY{X: bin.Predicted, Y: bin.Observed})
+		default:
+			sparse = append(sparse, plotter.XY{X: bin.Predicted, Y: bin.Observed})
 		}
 	}
 	add(cal, bins, okGreen, false, vg.Points(2))
-	if len(bins) > 0 {
-		s, err := scatter(bins, okGreen, draw.CircleGlyph{}, vg.Points(3))
-		b.keep(err)
-		if s != nil {
-			cal.Add(s)
+	for _, set := range []struct {
+		xys   plotter.XYs
+		shape draw.GlyphDrawer
+	}{{bins, draw.CircleGlyph{}}, {sparse, draw.RingGlyph{}}} {
+		if len(set.xys) > 0 {
+			s, err := scatter(set.xys, okGreen, set.shape, vg.Points(3.5))
+			b.keep(err)
+			if s != nil {
+				cal.Add(s)
+			}
 		}
 	}
 	for _, p := range []*plot.Plot{roc, pr, cal} {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 	}
-	return pngOf([][]*plot.Plot{{roc}, {pr}, {cal}}, figW, 3*2.8*vg.Inch)
+	return pngOf([][]*plot.Plot{{roc}, {pr}, {cal}}, figW, 3*2.7*vg.Inch)
 }
 
 func (b *builder) failures() {
@@ -444,6 +466,9 @@ func (b *builder) reproduce() {
 	}
 	if cfg.Load.Missing != nil {
 		args = append(args, "--missing", shq(strings.Join(cfg.Load.Missing, ",")))
+	}
+	if cfg.Load.Delimiter != "" {
+		args = append(args, "--delimiter", shq(cfg.Load.Delimiter))
 	}
 	db := shq(orText(b.o.CommandDB, b.o.DB))
 	cmds := strings.Join([]string{

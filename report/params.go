@@ -194,10 +194,11 @@ func (b *builder) params() {
 	out := []Output{{Table: tb}}
 	// Score against the most important parameters, two per row.
 	top := idx[:min(6, len(idx))]
-	rows := (len(top) + 1) / 2
+	cols := min(2, len(top))
+	rows := (len(top) + cols - 1) / cols
 	grid := make([][]*plot.Plot, rows)
 	for r := range grid {
-		grid[r] = make([]*plot.Plot, 2)
+		grid[r] = make([]*plot.Plot, cols)
 	}
 	metric := metricName(b.s.Config.Metric)
 	for n, j := range top {
@@ -222,9 +223,13 @@ func (b *builder) params() {
 		if s != nil {
 			p.Add(s)
 		}
-		grid[n/2][n%2] = p
+		grid[n/cols][n%cols] = p
 	}
-	png, err := pngOf(grid, figW, vg.Length(rows)*2.6*vg.Inch)
+	h := vg.Length(rows) * 2.4 * vg.Inch
+	if cols == 1 {
+		h = figH
+	}
+	png, err := pngOf(grid, figW, h)
 	out = append(out, b.figure(png, err, fmt.Sprintf("CV %s against each of the %d most important parameters, one point per completed trial.", metric, len(top))))
 	b.codeCell(fmt.Sprintf(`
 import numpy as np

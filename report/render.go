@@ -117,7 +117,7 @@ h1{font-size:1.6rem;margin:0.6rem 0}h2{font-size:1.3rem;margin-top:2rem;border-b
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:0.88em;background:#f3f3f3;padding:0 0.2em;border-radius:3px;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;margin:0.6rem 0}table{border-collapse:collapse;font-size:0.85rem}th,td{border:1px solid #ccc;padding:0.25rem 0.45rem;vertical-align:top}
 th{background:#f0f0f0;text-align:left}tr.pick td{background:#fff3cd;font-weight:600}
-img{max-width:100%;height:auto;display:block;margin:0.6rem 0}
+img{width:100%;max-width:36rem;height:auto;display:block;margin:0.6rem 0}
 .warn{border-left:4px solid #D55E00;background:#fdf0e8;padding:0.4rem 0.7rem}
 details{margin:0.4rem 0 1rem}summary{cursor:pointer;color:#0072B2;font-size:0.9rem}
 pre{background:#f6f6f6;padding:0.6rem;overflow-x:auto;font-size:0.8rem;white-space:pre}pre.cmds{white-space:pre-wrap;overflow-wrap:anywhere}

@@ -55,7 +55,7 @@ func (b *builder) historyPoints() []historyPoint {
 
 func (b *builder) history() {
 	b.md(h(2, "history", "Optimisation history"),
-		para(t("Every finished trial's CV score against the time it finished, pruned trials marked apart (their score is over the folds they completed), and the best completed score so far.")))
+		para(t("Every finished trial's CV score against the time it finished: blue dots are completed trials, orange triangles pruned ones (their score is over the folds they completed), the black line the best completed score so far.")))
 	pts := b.historyPoints()
 	if len(pts) == 0 {
 		b.md(para(t("No trial has finished yet.")))
@@ -86,20 +86,24 @@ func (b *builder) history() {
 	}
 	metric := metricName(b.s.Config.Metric)
 	p := newPlot("Optimisation history", unit+" since the study was created", "CV "+metric+" (mean over folds)")
+	// The encoding is in the caption: a legend inside the axes hides
+	// points wherever it goes.
+	r := vg.Points(3)
+	if len(pts) > 300 {
+		r = vg.Points(2)
+	}
 	if len(done) > 0 {
-		s, err := scatter(done, okBlue, draw.CircleGlyph{}, vg.Points(3))
+		s, err := scatter(done, okBlue, draw.CircleGlyph{}, r)
 		b.keep(err)
 		if s != nil {
 			p.Add(s)
-			p.Legend.Add("completed trial", s)
 		}
 	}
 	if len(pruned) > 0 {
-		s, err := scatter(pruned, okOrange, draw.TriangleGlyph{}, vg.Points(3.5))
+		s, err := scatter(pruned, okOrange, draw.TriangleGlyph{}, r+vg.Points(0.5))
 		b.keep(err)
 		if s != nil {
 			p.Add(s)
-			p.Legend.Add("pruned trial (partial folds)", s)
 		}
 	}
 	if len(best) > 0 {
@@ -107,14 +111,7 @@ func (b *builder) history() {
 		b.keep(err)
 		if l != nil {
 			p.Add(l)
-			p.Legend.Add("best so far", l)
 		}
-	}
-	if !b.hib {
-		p.Legend.Top = true
-	} else {
-		p.Legend.Top = false
-		p.Legend.Left = false
 	}
 	png, err := one(p)
 	alt := fmt.Sprintf("Optimisation history: %d finished trials' CV %s against %s since the study was created, with the best so far.", len(pts), metric, unit)

@@ -95,7 +95,13 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(stdout, "load %.3fs  features %.3fs  train %.3fs  predict %.3fs", res.LoadSeconds, res.FeatureSeconds, res.TrainSeconds, res.PredictSeconds)
 	if _, ok := res.Learner().(trainer.Iterative); ok {
-		fmt.Fprintf(stdout, "  best iteration %d", res.BestIteration)
+		if res.BestIteration > 0 {
+			fmt.Fprintf(stdout, "  best iteration %d", res.BestIteration)
+		} else {
+			// No early stopping (early_stopping_round=0, LightGBM's default):
+			// every iteration was kept, none was "best".
+			fmt.Fprint(stdout, "  early stopping off")
+		}
 	}
 	fmt.Fprintln(stdout)
 	m := res.Metrics

@@ -20,6 +20,7 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 	"github.com/nightshift-ml/nightshift/features"
+	"github.com/nightshift-ml/nightshift/features/contract"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/gbdt"
@@ -269,6 +270,9 @@ func TestPromoteGates(t *testing.T) {
 			t.Errorf("refusal lacks %q:\n%s", want, errs)
 		}
 	}
+	if !strings.Contains(out, "was chosen after 1 earlier holdout read(s)") {
+		t.Errorf("a --trial chosen after a holdout read is not flagged:\n%s", out)
+	}
 
 	// An equal retrain: the same ensemble again.
 	if code, _, errs := p("--gate", "better"); code != exitGate || !strings.Contains(errs, "difference +0.0000") {
@@ -307,6 +311,17 @@ func TestPromoteGates(t *testing.T) {
 	m = models(t, reg)
 	if last := m[0].History[len(m[0].History)-1]; m[0].Aliases["champion"] != "v2" || last.From != "v3" || last.To != "v2" || last.Reason != "v3 scores the replay badly" {
 		t.Errorf("after rollback: aliases %v, last move %+v", m[0].Aliases, last)
+	}
+
+	// Every promote was one journaled holdout read.
+	j, err := journal.Open(db, journal.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads, err := j.ListHoldoutReads("g")
+	j.Close()
+	if err != nil || len(reads) != 5 || reads[0].Standing != journal.ReadVerdict || !strings.Contains(reads[1].Command, "promote --study g") {
+		t.Errorf("holdout reads after 5 promotes: %d (%v); first %+v", len(reads), err, reads)
 	}
 
 	// Another study, on other data, promoted under the same name.
@@ -478,4 +493,34 @@ func TestSIGKILLDuringPromote(t *testing.T) {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// TestPromoteRefusesWhenTheChampionsContractRejectsTheData: a champion
+// whose contract the data breaks (here: a contract of another table, so
+// every column is missing) refuses the comparison with the violations.
+func TestPromoteRefusesWhenTheChampionsContractRejectsTheData(t *testing.T) {
+	dir := t.TempDir()
+	reg := filepath.Join(dir, "models")
+	db := gateStudy(t, dir, "g", shipped+"criteo_200.csv", "label")
+	mustRun(t, "promote", "--study", "g", "--db", db, "--registry", reg)
+	fr, err := features.LoadFile(shipped+"avazu_100.csv", features.LoadOptions{Target: "click"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := features.ParseTarget(fr, "click", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := fr.Without("click")
+	c, err := contract.Generate(other, features.ProfileFrame(other, tg, 1), contract.Options{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Write(filepath.Join(reg, "g", "v1", experiment.ContractFile)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCmd(t, "promote", "--study", "g", "--db", db, "--registry", reg, "--gate", "not-worse")
+	if code != exitGate || !strings.Contains(errs, "champion v1's data contract rejects") || !strings.Contains(errs, "missingColumns") {
+		t.Errorf("exit %d, want 4 with the violations:\n%s", code, errs)
+	}
 }

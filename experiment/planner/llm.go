@@ -103,7 +103,11 @@ func newLLM(cfg LLMConfig, env Env) (*llmPlanner, error) {
 	tr := &retryTransport{next: http.DefaultTransport, timeout: time.Duration(cfg.TimeoutSeconds * float64(time.Second)),
 		attempts: 4, base: base, maxWait: 60 * time.Second, seed: 1}
 	cc.HTTPClient = &http.Client{Transport: tr}
-	return &llmPlanner{cfg: cfg, key: key, client: openai.NewClientWithConfig(cc), transport: tr, replies: env.Replies, path: PathSchema}, nil
+	path := PathSchema
+	if env.Path == PathJSON || env.Path == PathText {
+		path = env.Path
+	}
+	return &llmPlanner{cfg: cfg, key: key, client: openai.NewClientWithConfig(cc), transport: tr, replies: env.Replies, path: path}, nil
 }
 
 func (*llmPlanner) Name() string { return "llm" }
@@ -113,8 +117,8 @@ func (*llmPlanner) Name() string { return "llm" }
 func (p *llmPlanner) Propose(ctx context.Context, h *plan.History, n int) (plan.Result, error) {
 	tuning := p.tuning(h, n)
 	res := plan.Result{Proposals: tuning}
-	want := min(n, p.cfg.Proposals)
-	if len(tuning) >= n || want-len(tuning) <= 0 && len(tuning) > 0 {
+	want := min(n-len(tuning), p.cfg.Proposals)
+	if want <= 0 {
 		res.Prompt = fmt.Sprintf("llm: %d tuning trials of earlier proposals (TPE); no call", len(tuning))
 		return res, nil
 	}
@@ -180,7 +184,7 @@ func (p *llmPlanner) ask(ctx context.Context, h *plan.History, n int) (plan.Resu
 	req := p.request(msgs, path)
 	res.RequestHash = requestHash(req)
 	if journaled, ok := p.replies[res.RequestHash]; ok {
-		res.Replayed, res.Path = true, path
+		res.Replayed, res.Path, res.Reply = true, path, journaled
 		reply, repairReply, _ = strings.Cut(journaled, repairMarker)
 	} else {
 		start := time.Now()

@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -234,4 +236,35 @@ func FuzzParseReply(f *testing.F) {
 			t.Fatalf("round trip of %d proposals: %d, %v", len(ps), len(again), err)
 		}
 	})
+}
+
+// TestJournaledReplyIsReplayed: a planner given the journaled reply of the
+// request it is about to send uses it and sends nothing.
+func TestJournaledReplyIsReplayed(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		content := `{"proposals":[{"hypothesis":"log of x","parent_trial":null,"features":{"add":["log1p(col_001)"],"drop":[]},"model":"logreg","tune":[],"params":[]}]}`
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": content}, "finish_reason": "stop"}},
+			"usage": map[string]int{"prompt_tokens": 10, "completion_tokens": 5}})
+	}))
+	defer srv.Close()
+	cfg := LLMConfig{Model: "m", BaseURL: srv.URL + "/v1"}
+	first, err := newLLM(cfg, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := first.Propose(context.Background(), historyWithState(3), 2)
+	if err != nil || len(live.Proposals) != 1 || calls != 1 || live.RequestHash == "" || live.TokensIn != 10 {
+		t.Fatalf("live call: %d proposals, %d calls, %+v, %v", len(live.Proposals), calls, live, err)
+	}
+	again, err := newLLM(cfg, Env{Replies: map[string]string{live.RequestHash: live.Reply}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, err := again.Propose(context.Background(), historyWithState(3), 2)
+	if err != nil || calls != 1 || !replay.Replayed || replay.TokensIn != 0 || replay.Reply != live.Reply ||
+		len(replay.Proposals) != 1 || replay.Proposals[0].Spec.Hash() != live.Proposals[0].Spec.Hash() {
+		t.Errorf("replay: %d calls, replayed %v, %d tokens, %v", calls, replay.Replayed, replay.TokensIn, err)
+	}
 }

@@ -17,6 +17,9 @@ type Env struct {
 	Getenv    func(string) string
 	Replies   map[string]string
 	RetryBase time.Duration
+	// Path is the structured-output path the study's last LLM round
+	// used, so a resumed study does not probe a refusing endpoint again.
+	Path string
 }
 
 // NewPlanner returns the planner cfg names.

@@ -13,7 +13,9 @@ import (
 
 // BenchmarkCheck measures what the contract adds to reading a file for
 // scoring: "load" is features.LoadFile with the contract's kinds forced
-// (what predict needs anyway), "load+check" is Load and Check. The file is
+// (what predict needs anyway), "load+check" is Load and Check, "check" and
+// "check-no-label" Check alone with and without the label (the leak test
+// runs only with it; predict's files usually lack it). The file is
 // creditcard_10k repeated to 200,000 rows (31 numeric columns with the label).
 func BenchmarkCheck(b *testing.B) {
 	src := filepath.Join("..", "..", "..", "shared", "data", "fraud", "creditcard_10k.csv")
@@ -52,6 +54,25 @@ func BenchmarkCheck(b *testing.B) {
 	b.Run("load", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := features.LoadFile(path, features.ForceKinds(features.LoadOptions{Missing: c.Missing()}, c.Columns())); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	in, err := Load(context.Background(), c, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("check", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Check(context.Background(), c, in, CheckOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	noLabel := &Input{Path: in.Path, Frame: in.Frame.Without("Class"), bad: in.bad}
+	b.Run("check-no-label", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Check(context.Background(), c, noLabel, CheckOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -242,6 +242,18 @@ func TestCheckFindsEachMutation(t *testing.T) {
 				return tb
 			},
 			errors: []want{{column: "V5", check: "missingColumn", severity: "error", count: 2000}}},
+		{name: "null-rate jump", file: click, target: "label",
+			mutate: func(t *testing.T, tb table) table {
+				j := tb.col(t, "I1") // about 45% missing in training
+				for i := 1; i < len(tb); i++ {
+					if i%5 != 0 {
+						tb[i][j] = ""
+					}
+				}
+				return tb
+			},
+			errors:   []want{{column: "I1", check: "nullValues", severity: "error", count: 796 + 93, lines: []int{2, 3, 4, 5, 7}}}, // 93 of the rows left alone were already missing
+			warnings: []want{{column: "I1", check: "psi", severity: "warning"}}},
 		{name: "a column that predicts the label", file: card, target: "Class",
 			mutate: func(t *testing.T, tb table) table {
 				j, y := tb.col(t, "V10"), tb.col(t, "Class")
@@ -332,6 +344,13 @@ func TestDatetimeColumn(t *testing.T) {
 	c := trained(t, tb, "label")
 	if p := c.Property("when"); p == nil || p.LogicalType != "timestamp" {
 		t.Fatalf("column when: %+v, want logicalType timestamp", p)
+	}
+	data, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateODCS(t, odcsSchema(t), data); err != nil {
+		t.Fatalf("a contract with a datetime column is not valid ODCS: %v", err)
 	}
 	later := table{{"when", "x", "label"}}
 	for i := range 100 {
