@@ -446,6 +446,29 @@ func TestLLMPlannerEndpointBehaviours(t *testing.T) {
 					t.Errorf("no budget event")
 				}
 			}},
+		{name: "the circuit closes again later", trials: 24,
+			answer: func(n int, req chatRequest) fakeAnswer {
+				if n <= 12 {
+					return fakeAnswer{status: 503, body: `{"error":{"message":"down for maintenance"}}`}
+				}
+				return fakeAnswer{content: proposalsText(llmProposal(fmt.Sprint("back ", n), nil, "gbdt", []string{fmt.Sprintf("count(C%d)", n)}, nil, nil, nil))}
+			},
+			check: func(t *testing.T, f *fakeLLM, r studyRecords) {
+				// 3 calls × 4 attempts fail, the circuit opens, and the
+				// LLM is asked again once it closes.
+				if n := len(f.requests()); n < 13 {
+					t.Errorf("%d requests: the LLM was not tried again after the circuit opened", n)
+				}
+				accepted := 0
+				for _, rd := range r.rounds {
+					if rd.Planner == "llm" {
+						accepted += len(rd.Accepted)
+					}
+				}
+				if accepted == 0 || !strings.Contains(r.eventText(EventCircuit), "circuit breaker opened after 3") {
+					t.Errorf("%d LLM proposals accepted after the circuit closed; circuit events %q", accepted, r.eventText(EventCircuit))
+				}
+			}},
 		{name: "the endpoint down for the whole run", trials: 8,
 			answer: func(n int, req chatRequest) fakeAnswer {
 				return fakeAnswer{status: 401, body: `{"error":{"message":"Incorrect API key provided: ` + testKey + `. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","code":"invalid_api_key"}}`}
@@ -548,7 +571,7 @@ func TestLLMHypothesesGetVerdicts(t *testing.T) {
 	}
 	// The notebook reaches the next prompt (one worker: trial 2 finished
 	// before trial 3 started, and the third call came after that).
-	if !strings.Contains(third, `"proposal":"2.1"`) || !strings.Contains(third, `"verdict":"confirmed"`) {
+	if !strings.Contains(third, `"proposal":"2.1"`) || !strings.Contains(third, `"verdict":"confirmed"`) || !strings.Contains(third, `{"best_tuned":{"mean":`) {
 		t.Errorf("the third prompt does not carry the notebook:\n%s", third)
 	}
 	j, err := studyview.OpenReadOnly(db)

@@ -85,7 +85,7 @@ func mdInline(in []Inline) string {
 	for _, x := range in {
 		switch {
 		case x.Code:
-			b.WriteString("<code>" + escMD(x.Text) + "</code>")
+			b.WriteString(codeSpan(x.Text))
 		case x.Bold:
 			b.WriteString("**" + escMD(x.Text) + "**")
 		default:

@@ -120,7 +120,7 @@ func scores(rng *rand.Rand, y []float64, signal float64) []float64 {
 
 func TestGates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	y := make([]float64, 2000)
+	y := make([]float64, 1000)
 	for i := range y {
 		if rng.Float64() < 0.2 {
 			y[i] = 1
@@ -141,7 +141,7 @@ func TestGates(t *testing.T) {
 			{"equal retrain fails better", strong, strong, Better, false},
 		}
 		for _, c := range cases {
-			r, err := Compare(y, c.chal, c.cham, Options{Gate: c.gate, Margin: 0.005, Metric: metric, Seed: 9, Resamples: 500})
+			r, err := Compare(y, c.chal, c.cham, Options{Gate: c.gate, Margin: 0.005, Metric: metric, Seed: 9, Resamples: 200})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestGates(t *testing.T) {
 		}
 	}
 	r, _ := Compare(y, weak, strong, Options{Metric: "auc"})
-	for _, want := range []string{"challenger 0.", "vs champion 0.", "difference -0.", "80% interval", "p = ", "DeLong on 2000 rows", "fails the better gate"} {
+	for _, want := range []string{"challenger 0.", "vs champion 0.", "difference -0.", "80% interval", "p = ", "DeLong on 1000 rows", "fails the better gate"} {
 		if !strings.Contains(r.String(), want) {
 			t.Errorf("%q lacks %q", r.String(), want)
 		}

@@ -117,8 +117,8 @@ func (*llmPlanner) Name() string { return "llm" }
 func (p *llmPlanner) Propose(ctx context.Context, h *plan.History, n int) (plan.Result, error) {
 	tuning := p.tuning(h, n)
 	res := plan.Result{Proposals: tuning}
-	want := min(n, p.cfg.Proposals)
-	if len(tuning) >= n || want-len(tuning) <= 0 && len(tuning) > 0 {
+	want := min(n-len(tuning), p.cfg.Proposals)
+	if want <= 0 {
 		res.Prompt = fmt.Sprintf("llm: %d tuning trials of earlier proposals (TPE); no call", len(tuning))
 		return res, nil
 	}

@@ -250,9 +250,16 @@ func userSections(h *plan.History) []section {
 		}
 		recent.items = append(recent.items, line(item))
 	}
-	nb := section{name: "notebook", intro: "Each earlier hypothesis, its verdict from its clean trial against the parent (confirmed / no effect / refuted, delta ± corrected SE), strongest first, and the best score its tuning reached."}
-	for _, e := range notebook(h) {
+	nb := section{name: "notebook", intro: "First the best score any hypothesis reached (clean or tuned); then each earlier hypothesis with its verdict from its clean trial against the parent (confirmed / no effect / refuted, delta ± corrected SE), strongest first, and the best score its tuning reached."}
+	entries := notebook(h)
+	if best, ok := bestTuned(h, entries); ok {
+		nb.items = append(nb.items, line(best))
+	}
+	for _, e := range entries {
 		nb.items = append(nb.items, line(e))
+	}
+	if len(nb.items) > 0 {
+		nb.minItems = 1 // the best tuned score stays
 	}
 	rej := section{name: "rejected", intro: "Proposals that were not run, newest first, with the reason."}
 	for i := len(h.Rejected) - 1; i >= 0 && len(rej.items) < 10; i-- {
@@ -342,6 +349,29 @@ func notebook(h *plan.History) []noteEntry {
 		return cmp.Compare(b.order, a.order)
 	})
 	return out
+}
+
+// bestTuned is the notebook's separate line: the best finished trial of
+// any hypothesis, clean or tuned.
+func bestTuned(h *plan.History, entries []noteEntry) (map[string]any, bool) {
+	var best plan.HistoryTrial
+	found := false
+	for _, t := range h.Trials {
+		if t.Proposal == "" || t.State != journal.TrialDone || math.IsNaN(t.Mean) {
+			continue
+		}
+		if _, ok := h.Proposals[t.Proposal]; !ok {
+			continue
+		}
+		if !found || h.Orient(t.Mean) > h.Orient(best.Mean) {
+			best, found = t, true
+		}
+	}
+	if !found || len(entries) == 0 {
+		return nil, false
+	}
+	return map[string]any{"best_tuned": map[string]any{"proposal": best.Proposal, "trial": best.ID, "mean": round4(best.Mean),
+		"se": round4(best.Std / math.Sqrt(float64(max(1, len(best.FoldScores)))))}}, true
 }
 
 // cleanTrial is the trial that ran the proposal's own spec.
