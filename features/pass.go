@@ -195,6 +195,9 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 		}
 		if bt.firstRow == sizeProbeRows {
 			bt.presize = estimateRows(rs, cr, rows+bt.n)
+			if bt.presize > cap(lines) {
+				lines = append(make([]int32, 0, bt.presize), lines...)
+			}
 		}
 		rows += bt.n
 		if bt.n > 0 {

@@ -467,6 +467,9 @@ func (b *builder) reproduce() {
 	if cfg.Load.Missing != nil {
 		args = append(args, "--missing", shq(strings.Join(cfg.Load.Missing, ",")))
 	}
+	if cfg.Load.Delimiter != "" {
+		args = append(args, "--delimiter", shq(cfg.Load.Delimiter))
+	}
 	db := shq(orText(b.o.CommandDB, b.o.DB))
 	cmds := strings.Join([]string{
 		"# the same search again, as a new study (same data, protocol, seed and budget; planners' choices depend on timing, so trials may differ)",

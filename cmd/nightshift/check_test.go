@@ -87,7 +87,7 @@ func TestCheckExitCodes(t *testing.T) {
 	}{
 		{"clean file by name", []string{"--model", "click", reg, "--data", f.clean}, 0, []string{"passed"}},
 		{"word in a numeric column", []string{"--model", "click", reg, "--data", f.bad}, exitContract,
-			[]string{`error   I2 [type]: 2 of 40 rows hold values that are not numbers`, `line 5: "twelve" (2 rows)`, "FAILED: 1 error(s)"}},
+			[]string{`error   I2 [type]: 2 of 40 rows hold values that are not numbers`, `line 5: "twelve" (2 rows; also line 19)`, "FAILED: 1 error(s)"}},
 		{"by alias", []string{"--model", "click@previous", reg, "--data", f.bad}, exitContract, []string{"click/v1/contract.odcs.yaml"}},
 		{"by version", []string{"--model", "click/v1", reg, "--data", f.bad}, exitContract, []string{"click/v1/contract.odcs.yaml"}},
 		{"by name directory", []string{"--model", filepath.Join(f.registry, "click"), "--data", f.bad}, exitContract, []string{"click/v2/contract.odcs.yaml"}},
@@ -161,8 +161,8 @@ func TestCheckWarningAloneExitsZero(t *testing.T) {
 		}
 	}
 	if !rep.Passed || rep.Errors != 0 || typ == nil || typ.Severity != "warning" || typ.Count != 2 ||
-		len(typ.Examples) != 1 || typ.Examples[0].Line != 5 || typ.Examples[0].Count != 2 {
-		t.Fatalf("report %+v; want a pass with I2's type violation as a warning (2 rows, first at line 5)", rep)
+		len(typ.Examples) != 1 || typ.Examples[0].Line != 5 || typ.Examples[0].Count != 2 || !slices.Equal(typ.Examples[0].MoreLines, []int{19}) {
+		t.Fatalf("report %+v; want a pass with I2's type violation as a warning (2 rows, at lines 5 and 19)", rep)
 	}
 	code, out, _ = runCmd(t, "check", "--model", "click", "--registry", f.registry, "--data", f.bad)
 	if code != 0 || !strings.Contains(out, "passed with") || !strings.Contains(out, "warning(s): no rule of severity error failed") {

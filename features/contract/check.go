@@ -98,6 +98,9 @@ func (ck *checker) example(row int, value string) Example {
 	return Example{Value: value, Line: ck.line(row), Row: row + 1}
 }
 
+// moreLines is how many further lines an example of a repeated value names.
+const moreLines = 3
+
 // distinctExamples lists up to opt.Examples distinct values of the rows (in
 // file order), each with its first row and its count.
 func (ck *checker) distinctExamples(rows []int, value func(int) string) []Example {
@@ -108,6 +111,14 @@ func (ck *checker) distinctExamples(rows []int, value func(int) string) []Exampl
 		if j, ok := at[v]; ok {
 			if j >= 0 {
 				out[j].Count++
+				if len(out[j].MoreLines) < moreLines {
+					e := ck.example(i, v)
+					if e.Line > 0 {
+						out[j].MoreLines = append(out[j].MoreLines, e.Line)
+					} else {
+						out[j].MoreLines = append(out[j].MoreLines, e.Row)
+					}
+				}
 			}
 			continue
 		}

@@ -50,6 +50,9 @@ type Example struct {
 	Line  int    `json:"line,omitempty"`
 	Row   int    `json:"row"`
 	Count int    `json:"count,omitempty"`
+	// MoreLines are the next few lines (rows, without lines) holding the
+	// same value, when Count > 1.
+	MoreLines []int `json:"more_lines,omitempty"`
 }
 
 // Failed reports whether a rule of severity error failed.
@@ -81,7 +84,25 @@ func (r *Report) Print(w io.Writer) {
 			}
 			n := ""
 			if e.Count > 1 {
-				n = fmt.Sprintf(" (%d rows)", e.Count)
+				n = fmt.Sprintf(" (%d rows", e.Count)
+				if len(e.MoreLines) > 0 {
+					word := "line"
+					if e.Line == 0 {
+						word = "row"
+					}
+					if len(e.MoreLines) > 1 {
+						word += "s"
+					}
+					more := make([]string, len(e.MoreLines))
+					for i, l := range e.MoreLines {
+						more[i] = fmt.Sprint(l)
+					}
+					n += fmt.Sprintf("; also %s %s", word, strings.Join(more, ", "))
+					if e.Count > 1+len(e.MoreLines) {
+						n += ", ..."
+					}
+				}
+				n += ")"
 			}
 			fmt.Fprintf(w, "          %s: %s%s\n", at, quoteValue(e.Value), n)
 		}
