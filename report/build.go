@@ -295,7 +295,9 @@ func (b *builder) data() {
 	}
 	b.codeCell(fmt.Sprintf(`
 profile = export["profile"]
-cols = pd.DataFrame(profile["columns"]).sort_values("auc", ascending=False, kind="stable").head(%d)
+cols = pd.DataFrame(profile["columns"]).reindex(columns=["name", "kind", "missing_rate", "distinct", "auc", "leak"])
+cols = cols.fillna({"missing_rate": 0.0, "distinct": 0, "auc": 0.0, "leak": False}).astype({"distinct": int, "leak": bool})
+cols = cols.sort_values("auc", ascending=False, kind="stable").head(%d)
 show(pd.DataFrame({
     "column": cols["name"], "kind": cols["kind"],
     "missing": (cols["missing_rate"] * 100).map("{:.1f}%%".format), "distinct": cols["distinct"],

@@ -215,7 +215,8 @@ if c:
     axes[0].plot(roc["x"], roc["y"], color=OKABE_ITO[5], lw=2); axes[0].plot([0, 1], [0, 1], "--", color="#999999")
     axes[0].set(title="ROC curve (holdout)", xlabel="false positive rate", ylabel="true positive rate")
     axes[1].plot(pr["x"], pr["y"], color=OKABE_ITO[6], lw=2)
-    axes[1].axhline(verdict["positives"] / verdict["rows"], ls="--", color="#999999")
+    if verdict["rows"]:
+        axes[1].axhline(verdict["positives"] / verdict["rows"], ls="--", color="#999999")
     axes[1].set(title="Precision-recall curve (holdout)", xlabel="recall", ylabel="precision")
     axes[2].plot([0, 1], [0, 1], "--", color="#999999")
     solid = cal[cal["rows"] >= 20]
