@@ -326,6 +326,15 @@ func TestLLMPlannerEndpointBehaviours(t *testing.T) {
 				if reqs := f.requests(); reqs[0].format() != "json_schema" || reqs[1].format() != "json_object" || reqs[2].format() != "text" {
 					t.Errorf("formats sent: %s %s %s", reqs[0].format(), reqs[1].format(), reqs[2].format())
 				}
+				sent := 0
+				for _, e := range r.events {
+					if e.Kind == EventLLMRequest {
+						sent++
+					}
+				}
+				if sent < 3 {
+					t.Errorf("%d requests journaled before sending, want one per format tried", sent)
+				}
 			}},
 		{name: "malformed JSON", trials: 3,
 			answer: func(n int, req chatRequest) fakeAnswer {
@@ -554,6 +563,17 @@ func TestLLMHypothesesGetVerdicts(t *testing.T) {
 	}
 	if v := verdicts["2.2"]; v.Details["verdict"] != "no effect" {
 		t.Errorf("a constant: %q, want no effect", v.Message)
+	}
+	sent := map[string]bool{}
+	for _, e := range r.events {
+		if e.Kind == EventLLMRequest {
+			sent[e.Details["request_hash"]] = true
+		}
+	}
+	for _, rd := range r.rounds {
+		if rd.Planner == "llm" && rd.RequestHash != "" && !sent[rd.RequestHash] {
+			t.Errorf("round %d's request %s was not journaled before it was sent", rd.ID, rd.RequestHash)
+		}
 	}
 	lead := r.status.Best
 	if lead == nil {

@@ -346,8 +346,11 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	}
 	for _, note := range res.Notes {
 		kind := journal.EventFallback
-		if strings.HasPrefix(note, "circuit") {
+		switch {
+		case strings.HasPrefix(note, "circuit"):
 			kind = EventCircuit
+		case strings.HasPrefix(note, "request"):
+			kind = EventLLMRequest
 		}
 		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: fmt.Sprintf("planner %s: %s", name, note)}); err != nil {
 			return nil, err
@@ -660,6 +663,9 @@ func (s *session) journalVerdicts() {
 const (
 	EventVerdict = studyview.EventVerdict
 	EventCircuit = studyview.EventCircuit
+	// EventLLMRequest is journaled before each LLM request with its
+	// hash: a request with no round after it was in flight at a crash.
+	EventLLMRequest journal.EventKind = "llm_request"
 )
 
 func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t *journal.Trial) (out *Outcome, err error) {

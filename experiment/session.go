@@ -203,8 +203,27 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	inFlight := map[string]bool{}
+	if !s.created {
+		events, err := j.ListEvents(opts.Study)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if e.Kind == EventLLMRequest {
+				inFlight[e.Details["request_hash"]] = true
+			}
+		}
+		for _, r := range rounds {
+			delete(inFlight, r.RequestHash)
+		}
+	}
+	sending := func(hash string) error {
+		_, err := j.AddEvent(opts.Study, journal.Event{Kind: EventLLMRequest, Details: map[string]string{"request_hash": hash}})
+		return err
+	}
 	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner, LLM: s.cfg.LLM},
-		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path}); err != nil {
+		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path, Sending: sending, InFlight: inFlight}); err != nil {
 		return nil, err
 	}
 

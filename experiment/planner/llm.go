@@ -61,6 +61,8 @@ type llmPlanner struct {
 	client    *openai.Client
 	transport *retryTransport
 	replies   map[string]string
+	inFlight  map[string]bool
+	sending   func(hash string) error
 
 	mu         sync.Mutex
 	path       string
@@ -107,7 +109,8 @@ func newLLM(cfg LLMConfig, env Env) (*llmPlanner, error) {
 	if env.Path == PathJSON || env.Path == PathText {
 		path = env.Path
 	}
-	return &llmPlanner{cfg: cfg, key: key, client: openai.NewClientWithConfig(cc), transport: tr, replies: env.Replies, path: path}, nil
+	return &llmPlanner{cfg: cfg, key: key, client: openai.NewClientWithConfig(cc), transport: tr, replies: env.Replies, path: path,
+		inFlight: env.InFlight, sending: env.Sending}, nil
 }
 
 func (*llmPlanner) Name() string { return "llm" }
@@ -290,7 +293,17 @@ func requestHash(req openai.ChatCompletionRequest) string {
 // (HTTP 400); the path that worked is kept for later calls.
 func (p *llmPlanner) callWithFallback(ctx context.Context, res *plan.Result, msgs []openai.ChatCompletionMessage, path string) (string, openai.FinishReason, string, error) {
 	for {
-		reply, finish, err := p.callFinish(ctx, res, p.request(msgs, path))
+		req := p.request(msgs, path)
+		hash := requestHash(req)
+		if p.inFlight[hash] {
+			res.Notes = append(res.Notes, fmt.Sprintf("request %.12s was in flight when the study stopped and is sent once more", hash))
+		}
+		if p.sending != nil {
+			if err := p.sending(hash); err != nil {
+				return "", "", path, err
+			}
+		}
+		reply, finish, err := p.callFinish(ctx, res, req)
 		var apiErr *openai.APIError
 		if err != nil && errors.As(err, &apiErr) && apiErr.HTTPStatusCode == http.StatusBadRequest && path != PathText {
 			next := PathJSON

@@ -157,7 +157,16 @@ func numericBounds(vals []float64, cnts []int, maxBin int) []float64 {
 	return append(upper, math.Inf(1))
 }
 
-func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
+// binScratch is one binning worker's buffers, reused from feature to
+// feature: binning 30 columns of 800,000 rows with fresh buffers left
+// about 230 MB of garbage, which the whole process's peak RSS paid for.
+type binScratch struct {
+	vals []float64 // the sampled non-NaN values, sorted; then the distinct ones
+	cnts []int     // rows per distinct value
+	keys []uint64  // sortFloatsBuf's buffers
+}
+
+func newNumericMapper(vals []float64, sample []int, maxBin int, sc *binScratch) binMapper {
 	m := binMapper{nanBin: -1, min: math.Inf(1), max: math.Inf(-1)}
 	for _, v := range vals {
 		if v != v {
@@ -177,25 +186,24 @@ func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
 	if m.max == 0 {
 		m.max = 0
 	}
-	var s []float64
+	s := sc.vals[:0]
 	if sample == nil {
-		s = make([]float64, 0, len(vals))
 		for _, v := range vals {
 			if v == v {
 				s = append(s, v)
 			}
 		}
 	} else {
-		s = make([]float64, 0, len(sample))
 		for _, r := range sample {
 			if v := vals[r]; v == v {
 				s = append(s, v)
 			}
 		}
 	}
-	sortFloats(s)
-	var distinct []float64
-	var cnts []int
+	sc.keys = sortFloatsBuf(s, sc.keys)
+	// distinct values in place at the front of s, with their counts
+	cnts := sc.cnts[:0]
+	distinct := s[:0]
 	for i, v := range s {
 		if i == 0 || v != s[i-1] {
 			distinct = append(distinct, v)
@@ -203,6 +211,7 @@ func newNumericMapper(vals []float64, sample []int, maxBin int) binMapper {
 		}
 		cnts[len(cnts)-1]++
 	}
+	sc.vals, sc.cnts = s, cnts
 	nb := maxBin
 	if m.hasNaN && nb == maxBins {
 		nb--
@@ -340,7 +349,12 @@ func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*Bi
 	}
 	// Features are binned independently, two at a time.
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	workers := runtime.GOMAXPROCS(0)
+	g.SetLimit(workers)
+	scratch := make(chan *binScratch, workers)
+	for range workers {
+		scratch <- &binScratch{}
+	}
 	for j := range ds.Features {
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
@@ -351,7 +365,9 @@ func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*Bi
 			if f.Categorical {
 				*m = newCategoricalMapper(f, maxBin)
 			} else {
-				*m = newNumericMapper(f.Values, sample, maxBin)
+				sc := <-scratch
+				*m = newNumericMapper(f.Values, sample, maxBin, sc)
+				scratch <- sc
 			}
 			b.names[j] = f.Name
 			b.cols[j] = binColumn(m, f.Values)
@@ -450,13 +466,19 @@ func (b *BinnedDataset) MaxBin() int { return b.maxBin }
 // integer keys of the values, 8 bits a pass, skipping passes where every key
 // has the same digit. For the 200,000 sampled values of a column it is
 // several times faster than slices.Sort.
-func sortFloats(s []float64) {
+func sortFloats(s []float64) { sortFloatsBuf(s, nil) }
+
+// sortFloatsBuf is sortFloats with its key buffers taken from buf (grown
+// when short), which it returns for the next call.
+func sortFloatsBuf(s []float64, buf []uint64) []uint64 {
 	if len(s) < 1024 {
 		slices.Sort(s)
-		return
+		return buf
 	}
-	keys := make([]uint64, len(s))
-	tmp := make([]uint64, len(s))
+	if cap(buf) < 2*len(s) {
+		buf = make([]uint64, 2*len(s))
+	}
+	keys, tmp := buf[:len(s)], buf[len(s):2*len(s)]
 	for i, v := range s {
 		b := math.Float64bits(v)
 		if v == 0 {
@@ -498,4 +520,5 @@ func sortFloats(s []float64) {
 		}
 		s[i] = math.Float64frombits(b)
 	}
+	return buf
 }

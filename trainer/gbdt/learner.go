@@ -40,6 +40,7 @@ type learner struct {
 
 	candSmall, candLarge []split // per feature
 	scratch              []*splitScratch
+	partNL, partAt       []int // partition: per chunk, rows going left and where its rights go
 
 	// quantized training (quant.go); nil quant: float histograms
 	quant    *quantizer
@@ -69,6 +70,8 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 		best:       make([]split, L),
 		candSmall:  make([]split, nf),
 		candLarge:  make([]split, nf),
+		partNL:     make([]int, threads),
+		partAt:     make([]int, threads),
 	}
 	// Histograms are allocated as leaves appear (split), so a large
 	// num_leaves costs memory only for the leaves trees really grow.
@@ -315,14 +318,13 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 		chunks = l.threads
 	}
 	size := (count + chunks - 1) / chunks
-	var nls [maxThreads]int
+	nls, rightAt := l.partNL[:chunks], l.partAt[:chunks]
 	parallelChunks(count, size, func(lo, hi int) {
 		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, &left)
 	})
 	// Join: the lefts of every chunk, in order (one after the other: a
 	// chunk's lefts may move over the previous chunk's), then the rights of
 	// every chunk from tmp, each chunk's to its own place, in parallel.
-	var rightAt [maxThreads]int
 	nl := nls[0]
 	for c := 1; c*size < count; c++ {
 		lo := c * size

@@ -42,9 +42,10 @@ type quantizer struct {
 	bins       int
 	stochastic bool
 	seed       uint64
-	gScale     float64 // gradient of one integer step
-	hScale     float64 // hessian of one integer step
-	q          []int64 // per training row: int32 gradient << 32 | uint32 hessian
+	gScale     float64               // gradient of one integer step
+	hScale     float64               // hessian of one integer step
+	q          []int64               // per training row: int32 gradient << 32 | uint32 hessian
+	maxs       [maxThreads][2]uint32 // per chunk of rows: largest |g|, |h| (float32 bits)
 }
 
 // wide reports whether a leaf of count rows needs int64 bins.
@@ -73,21 +74,43 @@ func mix64(z uint64) uint64 {
 	return z ^ z>>31
 }
 
-// discretize quantizes gh (training rows 0..len(gh)-1) for iteration iter.
-func (z *quantizer) discretize(gh [][2]float32, iter, threads int) {
-	var maxs [maxThreads][2]float32
-	chunk := (len(gh) + threads - 1) / threads
-	parallelRows(len(gh), threads, func(lo, hi int) {
-		var mg, mh float32
-		for _, p := range gh[lo:hi] {
-			mg = max(mg, abs32(p[0]))
-			mh = max(mh, abs32(p[1]))
+// maxAbsBits returns m raised to the largest |gradient| and |hessian| of
+// gh, as float32 bits: for non-negative floats the bits order as the values.
+func maxAbsBits(gh [][2]float32, m [2]uint32) [2]uint32 {
+	for _, p := range gh {
+		g := math.Float32bits(p[0]) &^ (1 << 31)
+		h := math.Float32bits(p[1]) &^ (1 << 31)
+		if g > m[0] {
+			m[0] = g
 		}
-		maxs[lo/max(chunk, 1)] = [2]float32{mg, mh}
-	})
+		if h > m[1] {
+			m[1] = h
+		}
+	}
+	return m
+}
+
+// chunkMax records the maxima of the parallelRows chunk starting at lo (of
+// n rows cut for threads).
+func (z *quantizer) chunkMax(lo, n, threads int, m [2]uint32) {
+	size := max((n+threads-1)/threads, 1)
+	z.maxs[lo/size] = m
+}
+
+// discretize quantizes gh (training rows 0..len(gh)-1) for iteration iter,
+// with the scales from the chunk maxima gradients recorded (chunkMax), or
+// from a pass of its own when findMax.
+func (z *quantizer) discretize(gh [][2]float32, iter, threads int, findMax bool) {
+	if findMax {
+		clear(z.maxs[:])
+		parallelRows(len(gh), threads, func(lo, hi int) {
+			z.chunkMax(lo, len(gh), threads, maxAbsBits(gh[lo:hi], [2]uint32{}))
+		})
+	}
 	var mg, mh float64
-	for _, m := range maxs[:threads] {
-		mg, mh = max(mg, float64(m[0])), max(mh, float64(m[1]))
+	for i, m := range z.maxs[:threads] {
+		mg, mh = max(mg, float64(math.Float32frombits(m[0]))), max(mh, float64(math.Float32frombits(m[1])))
+		z.maxs[i] = [2]uint32{}
 	}
 	z.gScale = mg / float64(z.bins/2)
 	z.hScale = mh / float64(z.bins)
@@ -123,8 +146,6 @@ func (z *quantizer) discretize(gh [][2]float32, iter, threads int) {
 		}
 	})
 }
-
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // qhist32 is the int32 view of feature f's bins in a leaf's int64 buffer:
 // the first half of the feature's own 256 int64s, so narrowing one feature

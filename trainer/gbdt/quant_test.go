@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -167,7 +168,7 @@ func TestDiscretizeIsBoundedUnbiasedAndThreadFree(t *testing.T) {
 			var first []int64
 			for _, threads := range []int{1, 2, 3} {
 				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n)}
-				z.discretize(gh, 7, threads)
+				z.discretize(gh, 7, threads, true)
 				if first == nil {
 					first = z.q
 					var qsum, sd float64
@@ -287,5 +288,43 @@ func TestQuantizedParamsChangeTheModel(t *testing.T) {
 			}
 		}
 		texts = append(texts, text)
+	}
+}
+
+// TestRenewedLeavesUseTheExactGradients: with quant_train_renew_leaf the
+// first tree's leaf values are the exact (float) gradient sums of each
+// leaf's rows at the init score, as LightGBM's RenewIntGradTreeOutput.
+func TestRenewedLeavesUseTheExactGradients(t *testing.T) {
+	ds, y := synthetic(30000, 23)
+	p := DefaultParams()
+	p.NumIterations, p.UseQuantizedGrad, p.QuantTrainRenewLeaf, p.LambdaL2 = 1, true, true, 0.5
+	bd, err := NewBinnedDataset(context.Background(), ds, p.MaxBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := 0
+	for _, v := range y {
+		pos += int(v)
+	}
+	avg := float64(pos) / float64(len(y))
+	init0 := math.Log(avg / (1 - avg))
+	tr := m.trees[0]
+	g := make([]float64, tr.numLeaves)
+	h := make([]float64, tr.numLeaves)
+	for r := range y {
+		k := tr.leafOfBinned(bd.cols, r)
+		gh := gradientRow(init0, y[r], 1, 1)
+		g[k] += float64(gh[0])
+		h[k] += float64(gh[1])
+	}
+	for k := range tr.numLeaves {
+		want := leafOutput(g[k], h[k], p.LambdaL1, p.LambdaL2)*p.LearningRate + init0
+		if d := math.Abs(tr.leafValue[k] - want); d > 1e-12 {
+			t.Fatalf("leaf %d: value %v, exact gradients give %v", k, tr.leafValue[k], want)
+		}
 	}
 }

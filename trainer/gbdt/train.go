@@ -211,11 +211,25 @@ func parallelChunks(n, size int, fn func(lo, hi int)) {
 // gradients computes the log-loss gradient and hessian of every training
 // row (grad.go), stored as float32 as LightGBM's score_t. Training rows are
 // 0..n-1 (Train compacts a fold), so the pass runs over plain slices.
+// With quantized training, each chunk's largest |gradient| and hessian are
+// taken block by block while the block is in cache (quantizer.discretize
+// needs them).
 func (b *booster) gradients() {
 	gh := b.l.gh
 	w0, w1 := b.labelWeight[0], b.labelWeight[1]
+	z := b.l.quant
 	parallelRows(len(b.rows), b.threads, func(lo, hi int) {
-		gradients(b.score[lo:hi], b.labels[lo:hi], gh[lo:hi], w0, w1)
+		if z == nil {
+			gradients(b.score[lo:hi], b.labels[lo:hi], gh[lo:hi], w0, w1)
+			return
+		}
+		var m [2]uint32
+		for blo := lo; blo < hi; blo += histBlockRows {
+			bhi := min(blo+histBlockRows, hi)
+			gradients(b.score[blo:bhi], b.labels[blo:bhi], gh[blo:bhi], w0, w1)
+			m = maxAbsBits(gh[blo:bhi], m)
+		}
+		z.chunkMax(lo, len(b.rows), b.threads, m)
 	})
 }
 
@@ -250,7 +264,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 		}
 		b.gradients()
 		if z := b.l.quant; z != nil {
-			z.discretize(b.l.gh[:len(b.rows)], iter, b.threads)
+			z.discretize(b.l.gh[:len(b.rows)], iter, b.threads, false)
 		}
 		if bagging && iter%p.BaggingFreq == 0 {
 			bag, oob = bag[:0], oob[:0]

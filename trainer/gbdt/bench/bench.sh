@@ -22,6 +22,10 @@
 #                use_quantized_grad=true) are made here, on the training rows
 #                gbdtbench writes, with the same categorical columns.
 #   WAIT_QUIET   seconds each fit waits for the machine to go idle (300)
+#   THREADS      num_threads on both sides (2). On a busy machine LightGBM's
+#                OpenMP threads spin while they wait for each other, so its
+#                wall and CPU times blow up; THREADS=1 compares CPU seconds
+#                without that.
 # LightGBM's train_seconds is its "seconds elapsed, finished iteration 200"
 # line (boosting only) and load_bin_seconds its "Finished loading data"
 # (CSV parsing and binning); ours are boost_seconds and train_seconds
@@ -44,8 +48,9 @@ peer_list=${PEER_LIST:-xgboost-hist sklearn-hgb}
 [ "$peer_list" = none ] && peer_list=
 bench=$out/gbdtbench
 (cd "$root" && go build -o "$bench" ./cmd/gbdtbench)
+threads=${THREADS:-2}
 common=(-param num_iterations=200 -param learning_rate=0.1 -param num_leaves=31 -param max_bin=255
-  -param num_threads=2 -param seed=42)
+  -param num_threads="$threads" -param seed=42)
 xgbreg=(-param min_sum_hessian_in_leaf=1 -param lambda_l2=1)
 
 wait_quiet() { # as fit_peer.py --wait-quiet: until others use < 0.1 CPU-s per s
@@ -75,31 +80,28 @@ lightgbm() {
   local name=$1 set=$2; shift 2
   local dir=$out/$set
   wait_quiet
-  /usr/bin/time -f %M -o "$dir/$name.rss" "$lgb" config="$dir/train.csv.conf" task=train objective=binary \
-    num_iterations=200 learning_rate=0.1 num_leaves=31 max_bin=255 num_threads=2 seed=42 \
+  /usr/bin/time -f "%M %U %S" -o "$dir/$name.rss" "$lgb" config="$dir/train.csv.conf" task=train objective=binary \
+    num_iterations=200 learning_rate=0.1 num_leaves=31 max_bin=255 num_threads="$threads" seed=42 \
     output_model="$dir/$name.model.txt" "$@" >"$dir/$name.log" 2>&1
   "$lgb" task=predict input_model="$dir/$name.model.txt" data="$dir/test.csv" header=true \
     label_column=name:label precise_float_parser=true output_result="$dir/$name.pred.txt" >/dev/null
-  "$py" - "$name" "$data/$set.csv" "$dir" <<'PY' | tee -a "$out/fit.jsonl"
+  "$py" - "$name" "$data/$set.csv" "$dir" "$threads" <<'PY' | tee -a "$out/fit.jsonl"
 import json, re, sys
 import numpy as np
-name, csv, d = sys.argv[1:]
+name, csv, d, threads = sys.argv[1:]
+rss, user, system = open(f"{d}/{name}.rss").read().split()[-3:]
 log = open(f"{d}/{name}.log").read()
 y = np.loadtxt(f"{d}/test.csv", delimiter=",", skiprows=1, usecols=0)
 p = np.loadtxt(f"{d}/{name}.pred.txt")
-order = np.argsort(p, kind="mergesort")
-ranks = np.empty(len(p)); ranks[order] = np.arange(1, len(p) + 1)
-for v in np.unique(p):  # average ranks of ties
-    m = p == v
-    if m.sum() > 1:
-        ranks[m] = ranks[m].mean()
+uniq, first, counts = np.unique(np.sort(p), return_index=True, return_counts=True)
+ranks = (first + (counts + 1) / 2)[np.searchsorted(uniq, p)]  # 1-based, ties averaged
 npos = int(y.sum()); nneg = len(y) - npos
 auc = (ranks[y == 1].sum() - npos * (npos + 1) / 2) / (npos * nneg)
 print(json.dumps({"data": csv, "peer": name,
     "train_seconds": float(re.findall(r"([\d.]+) seconds elapsed, finished iteration", log)[-1]),
     "load_bin_seconds": float(re.search(r"Finished loading data in ([\d.]+) seconds", log).group(1)),
-    "auc": round(float(auc), 4), "peak_rss_mb": round(int(open(f"{d}/{name}.rss").read().split()[-1]) / 1024, 1),
-    "threads": 2}))
+    "auc": round(float(auc), 4), "peak_rss_mb": round(int(rss) / 1024, 1),
+    "cpu_seconds": round(float(user) + float(system), 2), "threads": int(threads)}))
 PY
 }
 
@@ -133,10 +135,11 @@ def binboost(r):  # ours: binning + boosting; LightGBM: loading + binning + boos
 def boost(r):
     return r.get("boost_seconds", r["train_seconds"])
 print("one run each, side by side, on a shared 2-core machine: ratios are of this run")
-print(f'{"data":<10} {"fit":<30} {"boost s":>8} {"bin+boost s":>11} {"AUC":>7} {"RSS MB":>7}')
+print("cpu s: ours binning + boosting; LightGBM's whole process (loading, binning, boosting, saving)")
+print(f'{"data":<10} {"fit":<30} {"boost s":>8} {"bin+boost s":>11} {"cpu s":>7} {"AUC":>7} {"RSS MB":>7}')
 for d, rs in by.items():
     for name, r in rs.items():
-        print(f'{d:<10} {name:<30} {boost(r):>8.2f} {binboost(r):>11.2f} {r["auc"]:>7.4f} {r["peak_rss_mb"]:>7.0f}')
+        print(f'{d:<10} {name:<30} {boost(r):>8.2f} {binboost(r):>11.2f} {r.get("cpu_seconds", 0):>7.2f} {r["auc"]:>7.4f} {r["peak_rss_mb"]:>7.0f}')
     q = rs.get("nightshift-gbdt-quant")
     for peer in ("lightgbm-cli", "lightgbm-cli-quant"):
         if q and peer in rs:
