@@ -60,6 +60,9 @@ type RunSummary struct {
 	Interrupted bool
 	// Leaks say what the study does with each flagged leak column.
 	Leaks []LeakDecision
+	// Journal is the journal's size before and after the compaction that
+	// ends a session (zero when it was not compacted).
+	Journal journal.CompactResult
 }
 
 // Run starts or continues a study: it opens the journal, checks the data,

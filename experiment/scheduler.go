@@ -231,10 +231,24 @@ loop:
 	if runErr != nil {
 		return sum, runErr
 	}
+	s.compact(opts, sum)
 	if wasInterrupted {
 		return sum, ErrInterrupted
 	}
 	return sum, nil
+}
+
+// compact gives the journal's free pages back at the end of a session
+// (journal.Compact). It changes no record, so a failure is reported and
+// the session still ends as it was going to.
+func (s *session) compact(opts RunOptions, sum *RunSummary) {
+	res, err := s.j.Compact()
+	if err != nil {
+		s.progressf(opts, true, "study %s: journal not compacted (it is intact; `nightshift compact` retries): %v", s.name, err)
+		return
+	}
+	sum.Journal = res
+	s.progressf(opts, true, "study %s: journal compacted from %.1f to %.1f MiB", s.name, float64(res.Before)/(1<<20), float64(res.After)/(1<<20))
 }
 
 // plan asks the planner for up to n proposals and journals the round. No
@@ -319,9 +333,6 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	if callErr != nil {
 		round.Error = callErr.Error()
 	}
-	if round.Reply == "" && len(res.Proposals) > 0 {
-		round.Reply = proposalsJSON(res.Proposals)
-	}
 	var out []plan.Proposal
 	var rejected []plan.Rejection
 	for _, r := range res.Rejected {
@@ -395,13 +406,6 @@ func rawOrNull(b json.RawMessage) json.RawMessage {
 		return q
 	}
 	return b
-}
-
-// proposalsJSON renders a built-in planner's proposals for the round's
-// reply field.
-func proposalsJSON(ps []plan.Proposal) string {
-	b, _ := json.Marshal(ps)
-	return string(b)
 }
 
 // validate checks a proposal before it may run: spec schema, transform

@@ -255,6 +255,7 @@ func (p *llmPlanner) request(msgs []openai.ChatCompletionMessage, path string) o
 	if reasoningModel(p.cfg.Model) {
 		req.MaxCompletionTokens = p.cfg.MaxTokens
 	} else {
+		//lint:ignore SA1019 max_tokens is what vLLM, llama.cpp's server and Ollama read; max_completion_tokens is newer than several of them
 		req.MaxTokens = p.cfg.MaxTokens
 		req.Temperature = float32(p.cfg.Temperature)
 		if req.Temperature == 0 {
