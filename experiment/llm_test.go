@@ -657,3 +657,16 @@ func TestLLMProposalIsTunedAfterItsCleanTest(t *testing.T) {
 		t.Errorf("%d LLM calls: tuning rounds should not call the model", len(f.requests()))
 	}
 }
+
+// TestPlannerWaitCountsIdleWorkers: the first call of a study idles every
+// worker for its whole latency, and the run summary says so.
+func TestPlannerWaitCountsIdleWorkers(t *testing.T) {
+	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer { return fakeAnswer{hang: 800 * time.Millisecond, content: good} })
+	_, sum, err := llmStudy(t, f, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.PlannerWait < 700*time.Millisecond || sum.PlannerWait > sum.Elapsed*time.Duration(sum.Workers) {
+		t.Errorf("planner wait %s in a %s run with %d workers, want at least the first call's 800 ms", sum.PlannerWait, sum.Elapsed, sum.Workers)
+	}
+}
