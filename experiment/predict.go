@@ -62,10 +62,6 @@ func (e *ContractViolation) Error() string {
 // is written and the error is a *ContractViolation carrying the report.
 func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult, error) {
 	start := time.Now()
-	m, err := final.Read(o.VersionDir)
-	if err != nil {
-		return nil, err
-	}
 	res := &PredictResult{}
 	var fr *features.Frame
 	cpath := filepath.Join(o.VersionDir, ContractFile)
@@ -85,8 +81,15 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 			return res, &ContractViolation{Data: o.Data, Report: res.Report}
 		}
 		fr = in.Frame
-	} else if fr, err = features.LoadFile(o.Data, m.Schema.LoadOptions()); err != nil {
+	}
+	m, err := final.Read(o.VersionDir)
+	if err != nil {
 		return nil, err
+	}
+	if fr == nil {
+		if fr, err = features.LoadFile(o.Data, m.Schema.LoadOptions()); err != nil {
+			return nil, err
+		}
 	}
 	res.CheckSeconds = time.Since(start).Seconds()
 	start = time.Now()

@@ -58,6 +58,9 @@ type RunSummary struct {
 	Workers     int
 	Threads     int
 	Interrupted bool
+	// PlannerWait is the worker time lost to planner calls: idle
+	// workers integrated over the time the scheduler waited for one.
+	PlannerWait time.Duration
 	// Leaks say what the study does with each flagged leak column.
 	Leaks []LeakDecision
 	// Journal is the journal's size before and after the compaction that

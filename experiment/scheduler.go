@@ -139,12 +139,16 @@ loop:
 				startPlan()
 			}
 			var got planned
+			s.setWaiting(true)
 			select {
 			case got = <-pending:
 				pending = nil
+				s.setWaiting(false)
 			case <-stopIssuing:
+				s.setWaiting(false)
 				break loop
 			case <-ticker.C:
+				s.setWaiting(false)
 				s.progressf(opts, false, "")
 				continue
 			}
@@ -205,6 +209,9 @@ loop:
 		return nil, err
 	}
 	sum.Trials = counts
+	s.mu.Lock()
+	sum.PlannerWait = s.planWait
+	s.mu.Unlock()
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
 	}
@@ -221,7 +228,8 @@ loop:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
 	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
-	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds())}}); err != nil {
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
+		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds())}}); err != nil {
 		return sum, err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
@@ -512,6 +520,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		}
 	}
 	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
 	s.running++
 	// The pruner compares against every trial that reported folds, pruned
 	// ones included (as Optuna's MedianPruner uses all intermediate values):
@@ -598,6 +607,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
 	}
 	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
 	s.running--
 	s.putTrialLocked(t)
 	s.ended = append(s.ended, t)
