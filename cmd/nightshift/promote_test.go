@@ -227,8 +227,24 @@ type modelsJSON []struct {
 func models(t *testing.T, reg string) modelsJSON {
 	t.Helper()
 	var m modelsJSON
-	if err := json.Unmarshal([]byte(mustRun(t, "models", "--registry", reg, "--json")), &m); err != nil {
+	out := mustRun(t, "models", "--registry", reg, "--json")
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatal(err)
+	}
+	// The keys are snake case like every other --json output (they were
+	// Go's field names, "Dir" and "Meta", beside "name" and "history").
+	var raw []struct {
+		Versions []map[string]json.RawMessage `json:"versions"`
+	}
+	json.Unmarshal([]byte(out), &raw)
+	for _, n := range raw {
+		for _, v := range n.Versions {
+			for _, k := range []string{"dir", "meta", "aliases"} {
+				if _, ok := v[k]; !ok {
+					t.Errorf("models --json: a version lacks %q: %s", k, out)
+				}
+			}
+		}
 	}
 	return m
 }
