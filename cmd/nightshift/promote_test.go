@@ -392,6 +392,16 @@ func TestPredictRefusesAContractViolationAndWritesIDs(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "scored despite") {
 		t.Errorf("--allow-violations: exit %d\n%s", code, errs)
 	}
+	// An --id-col the file lacks is a usage error naming the flag and the
+	// file (it exited 1 saying "the data"), and writes nothing.
+	out3 := filepath.Join(dir, "p3.csv")
+	code, _, errs = runCmd(t, "predict", "--model", "a", "--data", shipped+"avazu_100.csv", "--registry", reg, "--out", out3, "--id-col", "id,nope")
+	if code != exitUsage || !strings.Contains(errs, `--id-col "nope" is not a column of `+shipped+"avazu_100.csv") {
+		t.Errorf("--id-col nope: exit %d, want %d naming the flag and the file\n%s", code, exitUsage, errs)
+	}
+	if _, err := os.Stat(out3); err == nil {
+		t.Error("a refused prediction wrote its output file")
+	}
 }
 
 // TestSIGKILLDuringPromote kills `nightshift promote` at several moments
