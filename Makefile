@@ -43,6 +43,7 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./features/... ./journal/...
 	$(GO) test -count=1 -tags bench -run HundredKills -v ./journal/
+	$(GO) test -run '^$$' -bench Journal -benchtime 3x -timeout 60m ./cmd/nightshift/
 	NIGHTSHIFT_CRASH_KILLS=100 $(GO) test -count=1 -run TestSIGKILLLosesNothing -v ./cmd/nightshift/
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/gbdt/
 	trainer/gbdt/bench/bench.sh bin/bench-gbdt

@@ -76,7 +76,8 @@ func TestLLMPipeliningCPUShare(t *testing.T) {
 		}
 		busy += end.Sub(tr.Started)
 	}
-	t.Logf("worker occupancy %.1f%% (%d workers × %s)", 100*busy.Seconds()/(wall.Seconds()*float64(sum.Workers)), sum.Workers, wall.Round(time.Second))
+	t.Logf("worker occupancy %.1f%% (%d workers × %s); worker time lost waiting for the planner %.1f%%", 100*busy.Seconds()/(wall.Seconds()*float64(sum.Workers)),
+		sum.Workers, wall.Round(time.Second), 100*sum.PlannerWait.Seconds()/(wall.Seconds()*float64(sum.Workers)))
 	t.Logf("%s wall, %d requests at %s latency, %d trials done, CPU %s: busy share %.1f%% of %d cores",
 		wall.Round(time.Second), len(f.requests()), latency, sum.Trials.Done, cpu.Round(time.Second), 100*cpu.Seconds()/(wall.Seconds()*float64(cores)), cores)
 }

@@ -3,7 +3,6 @@ package experiment
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/final"
@@ -62,10 +62,6 @@ func (e *ContractViolation) Error() string {
 // is written and the error is a *ContractViolation carrying the report.
 func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult, error) {
 	start := time.Now()
-	m, err := final.Read(o.VersionDir)
-	if err != nil {
-		return nil, err
-	}
 	res := &PredictResult{}
 	var fr *features.Frame
 	cpath := filepath.Join(o.VersionDir, ContractFile)
@@ -85,8 +81,15 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 			return res, &ContractViolation{Data: o.Data, Report: res.Report}
 		}
 		fr = in.Frame
-	} else if fr, err = features.LoadFile(o.Data, m.Schema.LoadOptions()); err != nil {
+	}
+	m, err := final.Read(o.VersionDir)
+	if err != nil {
 		return nil, err
+	}
+	if fr == nil {
+		if fr, err = features.LoadFile(o.Data, m.Schema.LoadOptions()); err != nil {
+			return nil, err
+		}
 	}
 	res.CheckSeconds = time.Since(start).Seconds()
 	start = time.Now()
@@ -111,43 +114,33 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 		block = 65536
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	cw := csv.NewWriter(bw)
-	header := append(append([]string{}, res.IDCols...), "score")
-	if err := cw.Write(header); err != nil {
-		return nil, err
+	var line []byte
+	for i, name := range append(append([]string{}, res.IDCols...), "score") {
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVField(line, name)
 	}
-	record := make([]string, len(header))
-	idx := make([]int, 0, block)
+	bw.Write(append(line, '\n'))
 	for lo := 0; lo < conformed.Rows; lo += block {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		hi := min(lo+block, conformed.Rows)
-		idx = idx[:0]
-		for r := lo; r < hi; r++ {
-			idx = append(idx, r)
-		}
-		part := conformed
-		if lo > 0 || hi < conformed.Rows {
-			part = conformed.Take(idx)
-		}
-		p, err := m.Predict(ctx, part)
+		p, err := m.Predict(ctx, rowRange(conformed, lo, hi))
 		if err != nil {
 			return nil, fmt.Errorf("%s rows %d-%d: %w", o.Data, lo+1, hi, err)
 		}
 		for k, v := range p {
-			for i, text := range texts {
-				record[i] = text(lo + k)
+			line = line[:0]
+			for _, text := range texts {
+				line = append(appendCSVField(line, text(lo+k)), ',')
 			}
-			record[len(texts)] = strconv.FormatFloat(v, 'g', -1, 64)
-			if err := cw.Write(record); err != nil {
+			line = append(strconv.AppendFloat(line, v, 'g', -1, 64), '\n')
+			if _, err := bw.Write(line); err != nil {
 				return nil, err
 			}
 		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
 		return nil, err
@@ -155,6 +148,49 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 	res.Rows = conformed.Rows
 	res.ScoreSeconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// rowRange is rows lo..hi-1 of fr sharing its columns' storage (no copy):
+// the block predict scores.
+func rowRange(fr *features.Frame, lo, hi int) *features.Frame {
+	if lo == 0 && hi == fr.Rows {
+		return fr
+	}
+	out := &features.Frame{Rows: hi - lo, Source: fr.Source}
+	if fr.Lines != nil {
+		out.Lines = fr.Lines[lo:hi]
+	}
+	for _, c := range fr.Columns {
+		v := &features.Column{Name: c.Name, Kind: c.Kind, Levels: c.Levels}
+		if c.Kind.IsString() {
+			v.Codes = c.Codes[lo:hi]
+		} else {
+			v.Num = c.Num[lo:hi]
+		}
+		for r := range v.Len() {
+			if v.IsMissing(r) {
+				v.Missing++
+			}
+		}
+		out.Columns = append(out.Columns, v)
+	}
+	return out
+}
+
+// appendCSVField appends s as one RFC 4180 field: quoted, with quotes
+// doubled, when it holds a comma, a quote, a line break or leading space.
+func appendCSVField(b []byte, s string) []byte {
+	if s == "" || !strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t' {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }
 
 // idColumns are the named columns of fr, or by default the schema's

@@ -80,53 +80,80 @@ func (e *GateRefusal) Error() string {
 // and publishes it as a new version with the champion alias when the gate
 // passes (or when forced). A refusal is a *GateRefusal.
 func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOptions) (*PromoteResult, error) {
-	if o.Registry == nil {
-		return nil, fmt.Errorf("promote: no registry")
-	}
-	if o.Force && o.Reason == "" {
-		return nil, fmt.Errorf("--force needs --reason TEXT: the reason is recorded with the version and in the alias history")
-	}
-	if o.Name == "" {
-		o.Name = study
-	}
-	if err := registry.CheckName(o.Name); err != nil {
-		return nil, fmt.Errorf("--name: %w", err)
-	}
 	explicit := o.Final != "" || o.Trial != 0
-	if o.Final == "" {
-		o.Final = FinalEnsemble
-		if o.Trial != 0 {
-			o.Final = FinalBag
-		}
-	}
-	if o.Final != FinalEnsemble && o.Final != FinalBag && o.Final != FinalRefit {
-		return nil, fmt.Errorf("--final %q: want %s, %s or %s", o.Final, FinalEnsemble, FinalBag, FinalRefit)
-	}
-	if o.Trial != 0 && o.Final == FinalEnsemble {
-		return nil, fmt.Errorf("--trial %d names one trial: want --final bag or refit with it (an ensemble is chosen from the study's best trials)", o.Trial)
+	if err := o.normalize(study); err != nil {
+		return nil, err
 	}
 	h, err := openHoldout(ctx, j, study)
 	if err != nil {
 		return nil, err
 	}
 	res := &PromoteResult{Name: o.Name}
-	earlier, err := j.ListHoldoutReads(study)
+	f, pred, err := h.scoreChallenger(ctx, j, o, explicit, res)
 	if err != nil {
 		return nil, err
+	}
+	if err := h.gate(ctx, o, pred, res); err != nil {
+		return res, err
+	}
+	return res, h.publish(ctx, o, f, res)
+}
+
+// defaultFinal: the study's ensemble, or with --trial that trial's bag.
+func (o *PromoteOptions) defaultFinal() {
+	if o.Final == "" {
+		o.Final = FinalEnsemble
+		if o.Trial != 0 {
+			o.Final = FinalBag
+		}
+	}
+}
+
+// normalize checks o and fills its defaults.
+func (o *PromoteOptions) normalize(study string) error {
+	if o.Registry == nil {
+		return fmt.Errorf("promote: no registry")
+	}
+	if o.Force && o.Reason == "" {
+		return fmt.Errorf("--force needs --reason TEXT: the reason is recorded with the version and in the alias history")
+	}
+	if o.Name == "" {
+		o.Name = study
+	}
+	if err := registry.CheckName(o.Name); err != nil {
+		return fmt.Errorf("--name: %w", err)
+	}
+	o.defaultFinal()
+	if o.Final != FinalEnsemble && o.Final != FinalBag && o.Final != FinalRefit {
+		return fmt.Errorf("--final %q: want %s, %s or %s", o.Final, FinalEnsemble, FinalBag, FinalRefit)
+	}
+	if o.Trial != 0 && o.Final == FinalEnsemble {
+		return fmt.Errorf("--trial %d names one trial: want --final bag or refit with it (an ensemble is chosen from the study's best trials)", o.Trial)
+	}
+	return nil
+}
+
+// scoreChallenger fits the challenger, scores it once on the holdout and
+// journals that read, noting in res when its figures are optimistic (a
+// model chosen after earlier reads, a re-read). It returns the model and
+// its holdout predictions.
+func (h *holdoutRun) scoreChallenger(ctx context.Context, j *journal.Journal, o PromoteOptions, explicit bool, res *PromoteResult) (*Fitted, []float64, error) {
+	study := h.study.Name
+	earlier, err := j.ListHoldoutReads(study)
+	if err != nil {
+		return nil, nil, err
 	}
 	if explicit && len(earlier) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("--final %s%s was chosen after %d earlier holdout read(s) of this study: its holdout figures are optimistic", o.Final, trialWords(o.Trial), len(earlier)))
 	}
-
-	// The challenger, scored once on the holdout and journaled.
 	start := time.Now()
 	f, sc, err := h.challenger(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pred, rep, se, err := h.predict(ctx, f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sc.Holdout, sc.SE, sc.Seconds = rep, se, time.Since(start).Seconds()
 	sc.curves, sc.importance = holdoutCurves(h.y, pred), finalImportance(f)
@@ -135,7 +162,7 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 	h.record(&read, "final", sc)
 	stored, err := j.AddHoldoutRead(study, read)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.Read = stored
 	switch stored.Standing {
@@ -144,31 +171,42 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 	case journal.ReadRepeat:
 		res.Notes = append(res.Notes, fmt.Sprintf("holdout read %d repeats read %d (the same model): it shows nothing new", stored.ID, stored.RepeatOf))
 	}
+	return f, pred, nil
+}
 
-	// The gate against the champion, on rows neither trained on.
+// gate compares the challenger's holdout predictions with the current
+// champion's on rows neither trained on (nothing to do for a first
+// version). A refusal is returned unless o.Force, which records it.
+func (h *holdoutRun) gate(ctx context.Context, o PromoteOptions, pred []float64, res *PromoteResult) error {
 	aliases, err := o.Registry.Aliases(o.Name)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if champ := aliases.Aliases[registry.Champion]; champ != "" {
-		res.Champion = champ
-		g, note, refusal := h.compare(ctx, o, champ, pred)
-		if note != "" {
-			res.Notes = append(res.Notes, note)
+	champ := aliases.Aliases[registry.Champion]
+	if champ == "" {
+		res.Forced = o.Force
+		return nil
+	}
+	res.Champion = champ
+	g, note, refusal := h.compare(ctx, o, champ, pred)
+	if note != "" {
+		res.Notes = append(res.Notes, note)
+	}
+	res.Gate = g
+	if refusal != nil {
+		if !o.Force {
+			return refusal
 		}
-		res.Gate = g
-		if refusal != nil {
-			if !o.Force {
-				return res, refusal
-			}
-			res.Forced = true
-			res.Notes = append(res.Notes, "published although "+refusal.Why+": forced ("+o.Reason+")")
-		}
-	} else if o.Force {
 		res.Forced = true
+		res.Notes = append(res.Notes, "published although "+refusal.Why+": forced ("+o.Reason+")")
 	}
+	return nil
+}
 
-	// Publish: the version, then the alias (the commit point).
+// publish writes the version (the final model, its data contract, its
+// card, version.json) and then moves the champion alias: the commit point.
+func (h *holdoutRun) publish(ctx context.Context, o PromoteOptions, f *Fitted, res *PromoteResult) error {
+	sc := res.Challenger
 	meta := h.versionMeta(o, f, sc)
 	meta.Forced = res.Forced
 	if res.Gate != nil {
@@ -195,7 +233,7 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 		res.Version = registry.VersionName(k)
 		res.Dir = filepath.Join(o.Registry.Dir, o.Name, res.Version)
 	}
-	return res, err
+	return err
 }
 
 // BuildFinal fits the model Promote would promote (o.Final, o.Trial,
@@ -203,12 +241,7 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 // without reading the holdout or touching a registry: the reference that
 // a promoted version's predictions are compared with.
 func BuildFinal(ctx context.Context, j *journal.Journal, study string, o PromoteOptions) (*final.Model, error) {
-	if o.Final == "" {
-		o.Final = FinalEnsemble
-		if o.Trial != 0 {
-			o.Final = FinalBag
-		}
-	}
+	o.defaultFinal()
 	h, err := openHoldout(ctx, j, study)
 	if err != nil {
 		return nil, err

@@ -58,8 +58,14 @@ type RunSummary struct {
 	Workers     int
 	Threads     int
 	Interrupted bool
+	// PlannerWait is the worker time lost to planner calls: idle
+	// workers integrated over the time the scheduler waited for one.
+	PlannerWait time.Duration
 	// Leaks say what the study does with each flagged leak column.
 	Leaks []LeakDecision
+	// Journal is the journal's size before and after the compaction that
+	// ends a session (zero when it was not compacted).
+	Journal journal.CompactResult
 }
 
 // Run starts or continues a study: it opens the journal, checks the data,

@@ -139,12 +139,16 @@ loop:
 				startPlan()
 			}
 			var got planned
+			s.setWaiting(true)
 			select {
 			case got = <-pending:
 				pending = nil
+				s.setWaiting(false)
 			case <-stopIssuing:
+				s.setWaiting(false)
 				break loop
 			case <-ticker.C:
+				s.setWaiting(false)
 				s.progressf(opts, false, "")
 				continue
 			}
@@ -205,6 +209,9 @@ loop:
 		return nil, err
 	}
 	sum.Trials = counts
+	s.mu.Lock()
+	sum.PlannerWait = s.planWait
+	s.mu.Unlock()
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
 	}
@@ -221,7 +228,8 @@ loop:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
 	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
-	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds())}}); err != nil {
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
+		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds())}}); err != nil {
 		return sum, err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
@@ -231,10 +239,24 @@ loop:
 	if runErr != nil {
 		return sum, runErr
 	}
+	s.compact(opts, sum)
 	if wasInterrupted {
 		return sum, ErrInterrupted
 	}
 	return sum, nil
+}
+
+// compact gives the journal's free pages back at the end of a session
+// (journal.Compact). It changes no record, so a failure is reported and
+// the session still ends as it was going to.
+func (s *session) compact(opts RunOptions, sum *RunSummary) {
+	res, err := s.j.Compact()
+	if err != nil {
+		s.progressf(opts, true, "study %s: journal not compacted (it is intact; `nightshift compact` retries): %v", s.name, err)
+		return
+	}
+	sum.Journal = res
+	s.progressf(opts, true, "study %s: journal compacted from %.1f to %.1f MiB", s.name, float64(res.Before)/(1<<20), float64(res.After)/(1<<20))
 }
 
 // plan asks the planner for up to n proposals and journals the round. No
@@ -319,9 +341,6 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	if callErr != nil {
 		round.Error = callErr.Error()
 	}
-	if round.Reply == "" && len(res.Proposals) > 0 {
-		round.Reply = proposalsJSON(res.Proposals)
-	}
 	var out []plan.Proposal
 	var rejected []plan.Rejection
 	for _, r := range res.Rejected {
@@ -346,8 +365,11 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	}
 	for _, note := range res.Notes {
 		kind := journal.EventFallback
-		if strings.HasPrefix(note, "circuit") {
+		switch {
+		case strings.HasPrefix(note, "circuit"):
 			kind = EventCircuit
+		case strings.HasPrefix(note, "request"):
+			kind = EventLLMRequest
 		}
 		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: fmt.Sprintf("planner %s: %s", name, note)}); err != nil {
 			return nil, err
@@ -392,13 +414,6 @@ func rawOrNull(b json.RawMessage) json.RawMessage {
 		return q
 	}
 	return b
-}
-
-// proposalsJSON renders a built-in planner's proposals for the round's
-// reply field.
-func proposalsJSON(ps []plan.Proposal) string {
-	b, _ := json.Marshal(ps)
-	return string(b)
 }
 
 // validate checks a proposal before it may run: spec schema, transform
@@ -505,6 +520,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		}
 	}
 	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
 	s.running++
 	// The pruner compares against every trial that reported folds, pruned
 	// ones included (as Optuna's MedianPruner uses all intermediate values):
@@ -591,6 +607,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
 	}
 	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
 	s.running--
 	s.putTrialLocked(t)
 	s.ended = append(s.ended, t)
@@ -660,6 +677,9 @@ func (s *session) journalVerdicts() {
 const (
 	EventVerdict = studyview.EventVerdict
 	EventCircuit = studyview.EventCircuit
+	// EventLLMRequest is journaled before each LLM request with its
+	// hash: a request with no round after it was in flight at a crash.
+	EventLLMRequest journal.EventKind = "llm_request"
 )
 
 func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t *journal.Trial) (out *Outcome, err error) {

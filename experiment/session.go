@@ -46,10 +46,16 @@ type session struct {
 	tokens       int                      // LLM tokens the journal records
 	incumbent    *journal.Trial
 	running      int
-	journalErr   error         // a journal write failed: stop the run
-	failed       chan struct{} // closed with journalErr
-	started      time.Time
-	lastLine     time.Time
+	// planWait integrates the idle workers over the time the scheduler
+	// waits for a planner call (worker-time lost to planner latency):
+	// waiting is set during such a wait, waitMark is the last update.
+	planWait   time.Duration
+	waiting    bool
+	waitMark   time.Time
+	journalErr error         // a journal write failed: stop the run
+	failed     chan struct{} // closed with journalErr
+	started    time.Time
+	lastLine   time.Time
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
@@ -203,8 +209,27 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	inFlight := map[string]bool{}
+	if !s.created {
+		events, err := j.ListEvents(opts.Study)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if e.Kind == EventLLMRequest {
+				inFlight[e.Details["request_hash"]] = true
+			}
+		}
+		for _, r := range rounds {
+			delete(inFlight, r.RequestHash)
+		}
+	}
+	sending := func(hash string) error {
+		_, err := j.AddEvent(opts.Study, journal.Event{Kind: EventLLMRequest, Details: map[string]string{"request_hash": hash}})
+		return err
+	}
 	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner, LLM: s.cfg.LLM},
-		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path}); err != nil {
+		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path, Sending: sending, InFlight: inFlight}); err != nil {
 		return nil, err
 	}
 
@@ -272,6 +297,24 @@ func countFinished(ts []journal.Trial) int {
 // figure status shows).
 func spentBefore(events []journal.Event, trials []journal.Trial) time.Duration {
 	return studyview.Elapsed(events, trials)
+}
+
+// accountWaitLocked adds the idle workers' time since the last mark to
+// planWait while the scheduler waits for a planner; call it (s.mu held)
+// before changing running or waiting.
+func (s *session) accountWaitLocked(now time.Time) {
+	if s.waiting {
+		s.planWait += time.Duration(max(0, s.workers-s.running)) * now.Sub(s.waitMark)
+	}
+	s.waitMark = now
+}
+
+// setWaiting marks the start or end of a wait for a planner call.
+func (s *session) setWaiting(w bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accountWaitLocked(time.Now())
+	s.waiting = w
 }
 
 func samePath(a, b string) bool {

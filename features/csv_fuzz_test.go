@@ -73,7 +73,8 @@ func equalRecords(a, b [][]string) bool {
 
 // FuzzLoadCSV checks the whole loader: no panic; errors name the file.
 func FuzzLoadCSV(f *testing.F) {
-	for _, s := range []string{"a,b\n1,2\n", "x,y\n1,a\n2,b\n", "id,t\n1,2024-01-01\n", "a\n02134\n1\n"} {
+	for _, s := range []string{"a,b\n1,2\n", "x,y\n1,a\n2,b\n", "id,t\n1,2024-01-01\n", "a\n02134\n1\n",
+		"a;b\n1;inf\n2;x\n", "a\tb\r1\t-Infinity\r2\tnan\r", "a,b\n1e400,oops\n3,4\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -84,9 +85,21 @@ func FuzzLoadCSV(f *testing.F) {
 			}
 			return
 		}
+		if len(fr.Lines) != fr.Rows {
+			t.Fatalf("%d row lines for %d rows", len(fr.Lines), fr.Rows)
+		}
 		for _, c := range fr.Columns {
 			if c.Len() != fr.Rows {
 				t.Fatalf("column %q has %d rows, frame %d", c.Name, c.Len(), fr.Rows)
+			}
+			missing := 0
+			for i := 0; i < c.Len(); i++ {
+				if c.IsMissing(i) {
+					missing++
+				}
+			}
+			if missing != c.Missing {
+				t.Fatalf("column %q: %d missing rows, Missing says %d", c.Name, missing, c.Missing)
 			}
 		}
 	})

@@ -56,6 +56,7 @@ const (
 	// maxStrayValues distinct strings whatever their share.
 	maxStrayShare  = 0.01
 	maxStrayValues = 10
+	strayProbeRows = 100
 )
 
 // stray is a string found in a numeric column and read as missing.
@@ -178,14 +179,15 @@ func (b *colBuilder) addString(f []byte, line int) {
 // keepStray records f, a non-number in a numeric column, as a stray to be
 // read as missing, and reports whether the column can stay numeric. It
 // cannot when it holds more than maxStrayValues distinct strings, or
-// (unless declared numeric) when strings outnumber the numbers so far: a
-// string column, most likely, switched early so that no second pass is
-// needed (settleKind turns a string column back to numbers when it is one).
+// (unless declared numeric) when, strayProbeRows rows in, strings
+// outnumber the numbers: a string column, most likely, switched early so
+// that the second pass re-reads only those rows (numbersInStrings turns a
+// string column back to numbers when it is one after all).
 func (b *colBuilder) keepStray(f []byte, row, line int) bool {
 	if !utf8.Valid(f) {
 		return false
 	}
-	if !b.isForced && b.strayRows+1 > row-b.missing {
+	if !b.isForced && row+1 >= strayProbeRows && b.strayRows+1 > row-b.missing {
 		return false
 	}
 	for i := range b.strays {

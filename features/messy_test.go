@@ -341,3 +341,43 @@ func TestProfileDatesAndLabelledQuantiles(t *testing.T) {
 		t.Errorf("journaled list form: %+v, %v", q, err)
 	}
 }
+
+// TestStraysAtTheTopStillNumeric: strings filling the first rows switch a
+// column to strings early (so that categorical columns need no second pass
+// over the whole file); when they stay within 1% of the column, it is read
+// back as numbers with the same warning and values as a column whose strays
+// come later.
+func TestStraysAtTheTopStillNumeric(t *testing.T) {
+	build := func(top bool) string {
+		var b strings.Builder
+		b.WriteString("x,y\n")
+		for i := range 10000 {
+			v := fmt.Sprintf("%d.5", i%977)
+			if (top && i < 60) || (!top && i >= 5000 && i < 5060) {
+				v = "unknown"
+			}
+			fmt.Fprintf(&b, "%s,%d\n", v, i%2)
+		}
+		return b.String()
+	}
+	cases := []struct {
+		top     bool
+		warning string
+	}{
+		{true, `column "x" is numeric; 60 values that are not numbers were read as missing: "unknown" (60 rows, first on line 2)`},
+		{false, `column "x" is numeric; 60 values that are not numbers were read as missing: "unknown" (60 rows, first on line 5002)`},
+	}
+	for _, c := range cases {
+		fr, err := loadString(t, build(c.top), LoadOptions{Target: "y"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := fr.Col("x")
+		if x.Kind != Numeric || x.Missing != 60 || len(fr.Warnings) != 1 || !strings.Contains(fr.Warnings[0].Message, c.warning) {
+			t.Fatalf("top=%v: x is %s with %d missing, warnings %v", c.top, x.Kind, x.Missing, fr.Warnings)
+		}
+		if x.Num[100] != 100.5 || x.Num[9999] != float64(9999%977)+0.5 {
+			t.Errorf("top=%v: values %v, %v", c.top, x.Num[100], x.Num[9999])
+		}
+	}
+}

@@ -31,14 +31,7 @@ func killLoop(t *testing.T, kills int, maxDelay time.Duration, seed uint64) {
 			close(lines)
 		}()
 		time.Sleep(time.Duration(rng.Int64N(int64(maxDelay))))
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("kill %d: child ended with %v, not by SIGKILL", k, err)
-		}
+		sigkill(t, cmd, k)
 		n := 0
 		for line := range lines {
 			id, ok := strings.CutPrefix(line, "done ")
@@ -57,6 +50,19 @@ func killLoop(t *testing.T, kills int, maxDelay time.Duration, seed uint64) {
 	t.Logf("%d kills, %d trials acknowledged and intact", kills, len(acked))
 	if len(acked) == 0 {
 		t.Fatal("no trial was ever acknowledged: the test proved nothing")
+	}
+}
+
+// sigkill kills the helper and checks that it died of it, not of its own.
+func sigkill(t *testing.T, cmd *exec.Cmd, k int) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("kill %d: child ended with %v, not by SIGKILL", k, err)
 	}
 }
 

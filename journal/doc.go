@@ -13,17 +13,45 @@
 //	        ├── fingerprint        size and SHA-256 of the data file
 //	        ├── profile            the dataset profile (raw JSON)
 //	        ├── schema             how the table is read: kinds, categories (raw JSON; absent in older studies)
-//	        ├── trials/            big-endian ID → Trial record
-//	        ├── rounds/            big-endian ID → Round record
+//	        ├── trials/            big-endian ID → Trial record (its spec by hash)
+//	        ├── rounds/            big-endian ID → Round record (proposals' specs by hash)
 //	        ├── events/            big-endian ID → Event record
 //	        ├── holdout_reads/     big-endian ID → HoldoutRead record (schema 2)
-//	        └── spec_hashes/       spec hash → trial ID (no spec runs twice)
+//	        └── spec_hashes/       spec hash → trial ID (no spec runs twice) and, from
+//	                               schema 3, the spec and its first hypothesis: the spec store
 //
 // IDs are the nested bucket's bbolt sequence (NextSequence), so they start at
 // 1, are never reused and sort numerically. Every record is JSON with a
 // version field "v"; a record or a layout newer than this code is refused
 // with ErrNewerSchema, never guessed at. The layout is upgraded by the
 // forward-only migrations in schema.go when a writer opens the file.
+//
+// # Each spec once
+//
+// A trial's spec is stored once, in the spec store (spec.go), and the trial
+// record and the round's proposals refer to it by hash; the trial's model,
+// features, parameters and seed are read back from the spec, and its
+// hypothesis from its proposal's when they are equal. The API is
+// unchanged: Trial and Proposal carry their full Spec, Hypothesis and
+// display fields on the way in and on the way out, and an accepted
+// Proposal read back names the trial that ran its spec. A round keeps the
+// planner's own Reply (an LLM's answer) in full; the builtin planner has
+// none. Migration 2→3 rewrote older journals this way, and
+// TestOpensVersion2Journal opens one written before it.
+//
+// Measured with the synthetic study of BenchmarkJournalSize (10,000 trials,
+// 85% pruned): see the figures there and in that benchmark's comment.
+//
+// # Compaction
+//
+// bbolt reuses freed pages but never gives them back to the file system,
+// and a trial written twice (running, then done) frees pages all night.
+// Compact copies the journal into a new file with every page full, cuts
+// it to its last page and renames it over the old one (atomic: the path
+// names the old or the new journal, both complete; a compaction killed
+// midway leaves FILE.compact behind, which the next one overwrites —
+// TestCompactionKilledLosesNothing). A study compacts its journal when a
+// session ends, and `nightshift compact` does it on demand.
 //
 // # Holdout reads
 //

@@ -341,12 +341,16 @@ func scan(tx *bolt.Tx, study string, bucket []byte, what string, alloc func() re
 // decodeAll decodes every record of nb in key order into a fresh value from
 // alloc and hands it to use.
 func decodeAll(nb *bolt.Bucket, study, what string, alloc func() record, use func(record)) error {
+	return decodeEach(nb, study, what, alloc, func(r record) error { use(r); return nil })
+}
+
+// decodeEach is decodeAll with a use that may fail, which stops the scan.
+func decodeEach(nb *bolt.Bucket, study, what string, alloc func() record, use func(record) error) error {
 	return nb.ForEach(func(k, v []byte) error {
 		rec := alloc()
 		if err := decodeRecord(fmt.Sprintf("study %q %s key %x", study, what, k), v, rec); err != nil {
 			return err
 		}
-		use(rec)
-		return nil
+		return use(rec)
 	})
 }

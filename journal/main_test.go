@@ -51,6 +51,8 @@ func runHelper(mode, path string) int {
 	switch mode {
 	case "crash-writer", "fsize-writer":
 		return helperWriter(mode, path)
+	case "compact":
+		return helperCompact(path)
 	case "hold":
 		j, err := Open(path, Options{})
 		if err != nil {

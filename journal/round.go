@@ -1,10 +1,12 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	bolt "go.etcd.io/bbolt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Round is one call to a planner: what it was asked, what it answered, what
@@ -13,7 +15,7 @@ type Round struct {
 	ID        uint64 // 1, 2, … in the study; assigned by AddRound
 	Planner   string // "builtin", "llm", "random"
 	Prompt    string // the request (for an LLM, the prompt sent)
-	Reply     string // the raw reply
+	Reply     string // the raw reply (an LLM's answer); empty for planners whose proposals are the whole answer
 	TokensIn  int
 	TokensOut int
 	Latency   time.Duration
@@ -77,32 +79,72 @@ type roundRecord struct {
 type proposalRecord struct {
 	SpecHash   string          `json:"spec_hash,omitempty"`
 	Spec       json.RawMessage `json:"spec,omitempty"`
-	Hypothesis string          `json:"hypothesis,omitempty"`
+	Hypothesis *string         `json:"hypothesis,omitempty"` // nil in a spec_ref record: the spec entry's
 	Reason     string          `json:"reason,omitempty"`
 	TrialID    uint64          `json:"trial_id,omitempty"`
-	ID         string          `json:"id,omitempty"`
-	Parent     uint64          `json:"parent,omitempty"`
-	Tune       []string        `json:"tune,omitempty"`
-	Of         string          `json:"of,omitempty"`
+	// SpecID (schema 3): the spec hash and spec are the spec store's
+	// entry SpecID.
+	SpecID uint64   `json:"spec_id,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Parent uint64   `json:"parent,omitempty"`
+	Tune   []string `json:"tune,omitempty"`
+	Of     string   `json:"of,omitempty"`
 }
 
-func toProposalRecords(ps []Proposal) []proposalRecord {
+// toProposalRecords stores each proposal's spec in the spec store (when
+// new) and refers to it there.
+func toProposalRecords(ss specStore, ps []Proposal) ([]proposalRecord, error) {
 	out := make([]proposalRecord, len(ps))
 	for i, p := range ps {
-		out[i] = proposalRecord(p)
+		r := proposalRecord{SpecHash: p.SpecHash, Spec: p.Spec, Reason: p.Reason, TrialID: p.TrialID, ID: p.ID, Parent: p.Parent, Tune: p.Tune, Of: p.Of}
+		if p.Hypothesis != "" {
+			r.Hypothesis = &p.Hypothesis
+		}
+		e, id, err := ss.remember(p.SpecHash, p.Spec, p.Hypothesis)
+		if err != nil {
+			return nil, err
+		}
+		if id != 0 {
+			r.SpecID, r.SpecHash, r.Spec, r.Hypothesis = id, "", nil, &p.Hypothesis
+			if e.hypothesis == p.Hypothesis {
+				r.Hypothesis = nil
+			}
+		}
+		out[i] = r
 	}
-	return out
+	return out, nil
 }
 
-func fromProposalRecords(ps []proposalRecord) []Proposal {
+// fromProposalRecords reads proposals back, their specs from the store
+// and, for accepted ones, the trial that ran the spec when the record does
+// not name it.
+func fromProposalRecords(ss specStore, round uint64, ps []proposalRecord, accepted bool) ([]Proposal, error) {
 	if ps == nil {
-		return nil
+		return nil, nil
 	}
 	out := make([]Proposal, len(ps))
-	for i, p := range ps {
-		out[i] = Proposal(p)
+	for i, r := range ps {
+		p := Proposal{SpecHash: r.SpecHash, Spec: r.Spec, Hypothesis: deref(r.Hypothesis), Reason: r.Reason, TrialID: r.TrialID, ID: r.ID, Parent: r.Parent, Tune: r.Tune, Of: r.Of}
+		if r.SpecID != 0 {
+			e, err := ss.entry(r.SpecID)
+			if err != nil {
+				return nil, fmt.Errorf("round %d proposal %d: %w", round, i+1, err)
+			}
+			p.SpecHash, p.Spec = e.hash, bytes.Clone(e.spec)
+			if r.Hypothesis == nil {
+				p.Hypothesis = e.hypothesis
+			}
+		}
+		if accepted && p.TrialID == 0 && p.SpecHash != "" {
+			x, _, err := ss.lookup(p.SpecHash)
+			if err != nil {
+				return nil, err
+			}
+			p.TrialID = x.owner
+		}
+		out[i] = p
 	}
-	return out
+	return out, nil
 }
 
 // AddRound appends a planner round to the study in its own transaction and
@@ -122,22 +164,79 @@ func (j *Journal) AddRound(study string, r Round) (uint64, error) {
 	if r.Time.IsZero() {
 		r.Time = j.opts.Now().UTC()
 	}
-	err := j.appendRecord(study, bucketRounds, func(id uint64) any {
+	err := j.update(func(tx *bolt.Tx) error {
+		nb, ss, err := roundBuckets(tx, study)
+		if err != nil {
+			return err
+		}
+		id, err := nb.NextSequence()
+		if err != nil {
+			return err
+		}
 		r.ID = id
 		for i := range r.Accepted {
 			if r.Accepted[i].ID == "" {
 				r.Accepted[i].ID = ProposalID(id, i)
 			}
 		}
-		return roundRecord{
-			versioned: current(), ID: id, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
-			TokensIn: r.TokensIn, TokensOut: r.TokensOut, LatencyS: r.Latency.Seconds(),
-			Accepted: toProposalRecords(r.Accepted), Rejected: toProposalRecords(r.Rejected),
-			Error: r.Error, Time: r.Time,
-			Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts,
+		rec, err := roundToRecord(ss, r)
+		if err != nil {
+			return err
 		}
+		return putRound(nb, study, rec)
 	})
 	return r.ID, err
+}
+
+// roundToRecord is the record of r as stored, its proposals' specs in the
+// spec store.
+func roundToRecord(ss specStore, r Round) (roundRecord, error) {
+	rec := roundRecord{
+		versioned: current(), ID: r.ID, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
+		TokensIn: r.TokensIn, TokensOut: r.TokensOut, LatencyS: r.Latency.Seconds(),
+		Error: r.Error, Time: r.Time,
+		Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts,
+	}
+	var err error
+	if rec.Accepted, err = toProposalRecords(ss, r.Accepted); err != nil {
+		return roundRecord{}, err
+	}
+	rec.Rejected, err = toProposalRecords(ss, r.Rejected)
+	return rec, err
+}
+
+// roundBuckets returns the study's rounds bucket and its spec store.
+func roundBuckets(tx *bolt.Tx, study string) (*bolt.Bucket, specStore, error) {
+	rounds, err := studyNested(tx, study, bucketRounds)
+	if err != nil {
+		return nil, specStore{}, err
+	}
+	ss, err := specStoreOf(tx, study)
+	return rounds, ss, err
+}
+
+func putRound(nb *bolt.Bucket, study string, rec roundRecord) error {
+	data, err := encodeRecord(fmt.Sprintf("study %q round %d", study, rec.ID), rec)
+	if err != nil {
+		return err
+	}
+	return nb.Put(seqKey(rec.ID), data)
+}
+
+func (r *roundRecord) round(ss specStore) (Round, error) {
+	out := Round{
+		ID: r.ID, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
+		TokensIn: r.TokensIn, TokensOut: r.TokensOut,
+		Latency: time.Duration(r.LatencyS * float64(time.Second)),
+		Error:   r.Error, Time: r.Time,
+		Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts,
+	}
+	var err error
+	if out.Accepted, err = fromProposalRecords(ss, r.ID, r.Accepted, true); err != nil {
+		return Round{}, err
+	}
+	out.Rejected, err = fromProposalRecords(ss, r.ID, r.Rejected, false)
+	return out, err
 }
 
 // ProposalID names the i-th (0-based) accepted proposal of a round:
@@ -155,17 +254,15 @@ func (j *Journal) ListRounds(study string) ([]Round, error) {
 }
 
 func roundsIn(tx *bolt.Tx, study string) ([]Round, error) {
+	nb, ss, err := roundBuckets(tx, study)
+	if err != nil {
+		return nil, err
+	}
 	var out []Round
-	err := scan(tx, study, bucketRounds, "round", func() record { return new(roundRecord) }, func(v record) {
-		r := v.(*roundRecord)
-		out = append(out, Round{
-			ID: r.ID, Planner: r.Planner, Prompt: r.Prompt, Reply: r.Reply,
-			TokensIn: r.TokensIn, TokensOut: r.TokensOut,
-			Latency:  time.Duration(r.LatencyS * float64(time.Second)),
-			Accepted: fromProposalRecords(r.Accepted), Rejected: fromProposalRecords(r.Rejected),
-			Error: r.Error, Time: r.Time,
-			Path: r.Path, Repaired: r.Repaired, RequestHash: r.RequestHash, Replayed: r.Replayed, Attempts: r.Attempts,
-		})
+	err = decodeEach(nb, study, "round", func() record { return new(roundRecord) }, func(v record) error {
+		r, err := v.(*roundRecord).round(ss)
+		out = append(out, r)
+		return err
 	})
 	return out, err
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // SchemaVersion is the layout version this nightshift reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Root-level buckets and the keys of the meta bucket.
 var (
@@ -39,6 +39,66 @@ var migrations = []migration{
 		return err
 	}},
 	{from: 1, desc: "give every study a holdout_reads bucket, holding the holdout figures written before as one legacy read", up: addHoldoutReads},
+	{from: 2, desc: "store each spec once, in the spec store, and refer to it from trials and proposals", up: storeSpecsOnce},
+}
+
+// storeSpecsOnce is migration 2→3: every trial and planner round is read
+// as written and written back through the current encoders, which move
+// each spec (with its first proposal's hypothesis) into the spec store and
+// leave references behind. Rounds go first, so that a spec's entry keeps
+// the hypothesis of the proposal that introduced it. What is read back is
+// unchanged, except that an accepted proposal now names the trial that ran
+// its spec. The space freed is reclaimed by compaction.
+func storeSpecsOnce(tx *bolt.Tx) error {
+	root, err := studiesRoot(tx)
+	if err != nil {
+		return err
+	}
+	return root.ForEachBucket(func(k []byte) error {
+		study := string(k)
+		if _, err := root.Bucket(k).CreateBucketIfNotExists(bucketSpecStore); err != nil {
+			return err
+		}
+		rounds, err := roundsIn(tx, study)
+		if err != nil {
+			return err
+		}
+		nb, ss, err := roundBuckets(tx, study)
+		if err != nil {
+			return err
+		}
+		for _, r := range rounds {
+			rec, err := roundToRecord(ss, r)
+			if err != nil {
+				return err
+			}
+			if err := putRound(nb, study, rec); err != nil {
+				return err
+			}
+		}
+		trials, err := trialsIn(tx, study)
+		if err != nil {
+			return err
+		}
+		tb, ss, err := trialBuckets(tx, study)
+		if err != nil {
+			return err
+		}
+		for _, t := range trials {
+			rec, err := encodeTrial(ss, t)
+			if err != nil {
+				return err
+			}
+			data, err := encodeRecord(fmt.Sprintf("study %q trial %d", study, t.ID), rec)
+			if err != nil {
+				return err
+			}
+			if err := tb.Put(seqKey(t.ID), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // addHoldoutReads is migration 1→2. A study whose holdout was scored by an

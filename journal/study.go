@@ -69,7 +69,9 @@ var (
 	bucketTrials   = []byte("trials")
 	bucketRounds   = []byte("rounds")
 	bucketEvents   = []byte("events")
-	bucketSpecs    = []byte("spec_hashes") // spec hash → trial id (8 bytes)
+	bucketSpecs    = []byte("spec_hashes") // spec hash → trial id (8 bytes), spec id (8 bytes, schema 3)
+	// bucketSpecStore holds each spec once by spec id (schema 3, spec.go).
+	bucketSpecStore = []byte("specs")
 	// bucketHoldoutReads holds HoldoutRead records by sequence (schema 2).
 	bucketHoldoutReads = []byte("holdout_reads")
 )
@@ -182,7 +184,7 @@ func (j *Journal) CreateStudy(s Study) (Study, error) {
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bucketTrials, bucketRounds, bucketEvents, bucketSpecs, bucketHoldoutReads} {
+		for _, name := range [][]byte{bucketTrials, bucketRounds, bucketEvents, bucketSpecs, bucketHoldoutReads, bucketSpecStore} {
 			if _, err := b.CreateBucket(name); err != nil {
 				return err
 			}

@@ -1,7 +1,7 @@
 package journal
 
 import (
-	"encoding/binary"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -114,7 +114,7 @@ type trialRecord struct {
 	Model         string               `json:"model,omitempty"`
 	Features      string               `json:"features,omitempty"`
 	Params        map[string]string    `json:"params,omitempty"`
-	Seed          int64                `json:"seed"`
+	Seed          int64                `json:"seed,omitempty"`
 	Metric        string               `json:"metric,omitempty"`
 	FoldScores    []jsonFloat          `json:"fold_scores,omitempty"`
 	Mean          jsonFloat            `json:"mean"`
@@ -123,7 +123,7 @@ type trialRecord struct {
 	Timings       map[string]jsonFloat `json:"timings,omitempty"`
 	Worker        int                  `json:"worker"`
 	Round         uint64               `json:"round,omitempty"`
-	Hypothesis    string               `json:"hypothesis,omitempty"`
+	Hypothesis    *string              `json:"hypothesis,omitempty"` // nil in a spec_ref record: the spec entry's
 	Proposal      string               `json:"proposal,omitempty"`
 	Verdict       string               `json:"verdict,omitempty"`
 	Error         string               `json:"error,omitempty"`
@@ -132,6 +132,10 @@ type trialRecord struct {
 	Finished      time.Time            `json:"finished,omitzero"`
 	Holdout       map[string]jsonFloat `json:"holdout,omitempty"`
 	Screen        *jsonFloat           `json:"screen,omitempty"`
+	// SpecID (schema 3): the spec hash, the spec, and the model,
+	// features, parameters and seed it gives, are the spec store's entry
+	// SpecID (spec.go).
+	SpecID uint64 `json:"spec_id,omitempty"`
 }
 
 func (t Trial) record() trialRecord {
@@ -140,10 +144,59 @@ func (t Trial) record() trialRecord {
 		SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features, Params: t.Params, Seed: t.Seed,
 		Metric: t.Metric, FoldScores: toJSONFloats(t.FoldScores), Mean: jsonFloat(t.Mean), Std: jsonFloat(t.Std),
 		BestIteration: t.BestIteration, Timings: toJSONFloatMap(t.Timings),
-		Worker: t.Worker, Round: t.Round, Hypothesis: t.Hypothesis, Proposal: t.Proposal, Verdict: t.Verdict,
+		Worker: t.Worker, Round: t.Round, Hypothesis: &t.Hypothesis, Proposal: t.Proposal, Verdict: t.Verdict,
 		Error: t.Error, Stack: t.Stack, Started: t.Started, Finished: t.Finished,
 		Holdout: toJSONFloatMap(t.Holdout), Screen: (*jsonFloat)(t.Screen),
 	}
+}
+
+// encodeTrial is the record of t as stored: referring to the spec store
+// when the store holds t's spec (storing it there first if new) and t's
+// display fields are what the spec gives; otherwise whole, as before
+// schema 3.
+func encodeTrial(ss specStore, t Trial) (trialRecord, error) {
+	r := t.record()
+	if t.Hypothesis == "" {
+		r.Hypothesis = nil
+	}
+	f, ok := fieldsOf(t.Spec)
+	if !ok || !sameFields(t, f) {
+		return r, nil
+	}
+	e, id, err := ss.remember(t.SpecHash, t.Spec, t.Hypothesis)
+	if err != nil || id == 0 {
+		return r, err
+	}
+	r.SpecID, r.SpecHash, r.Spec = id, "", nil
+	r.Model, r.Features, r.Params, r.Seed = "", "", nil, 0
+	r.Hypothesis = &t.Hypothesis
+	if e.hypothesis == t.Hypothesis {
+		r.Hypothesis = nil
+	}
+	return r, nil
+}
+
+// decodeTrial turns a stored record back into the Trial that was written,
+// filling what a spec_ref record left to the spec store.
+func decodeTrial(ss specStore, r *trialRecord) (Trial, error) {
+	t := r.trial()
+	if r.SpecID == 0 {
+		return t, nil
+	}
+	e, err := ss.entry(r.SpecID)
+	if err != nil {
+		return Trial{}, fmt.Errorf("trial %d: %w", r.ID, err)
+	}
+	f, ok := fieldsOf(e.spec)
+	if !ok {
+		return Trial{}, fmt.Errorf("study %q trial %d: stored spec %d has no model, features, params and seed: %w", ss.study, r.ID, r.SpecID, ErrInvalidRecord)
+	}
+	t.SpecHash, t.Spec = e.hash, bytes.Clone(e.spec)
+	t.Model, t.Features, t.Params, t.Seed = f.Model, f.Features, f.Params, f.Seed
+	if r.Hypothesis == nil {
+		t.Hypothesis = e.hypothesis
+	}
+	return t, nil
 }
 
 func (r trialRecord) trial() Trial {
@@ -152,10 +205,17 @@ func (r trialRecord) trial() Trial {
 		SpecHash: r.SpecHash, Spec: r.Spec, Model: r.Model, Features: r.Features, Params: r.Params, Seed: r.Seed,
 		Metric: r.Metric, FoldScores: fromJSONFloats(r.FoldScores), Mean: float64(r.Mean), Std: float64(r.Std),
 		BestIteration: r.BestIteration, Timings: fromJSONFloatMap(r.Timings),
-		Worker: r.Worker, Round: r.Round, Hypothesis: r.Hypothesis, Proposal: r.Proposal, Verdict: r.Verdict,
+		Worker: r.Worker, Round: r.Round, Hypothesis: deref(r.Hypothesis), Proposal: r.Proposal, Verdict: r.Verdict,
 		Error: r.Error, Stack: r.Stack, Started: r.Started, Finished: r.Finished,
 		Holdout: fromJSONFloatMap(r.Holdout), Screen: (*float64)(r.Screen),
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func nested(b *bolt.Bucket, name []byte, study string) (*bolt.Bucket, error) {
@@ -175,25 +235,41 @@ func studyNested(tx *bolt.Tx, study string, name []byte) (*bolt.Bucket, error) {
 	return nested(b, name, study)
 }
 
-// trialBuckets returns the study's trials bucket and its spec-hash index.
-func trialBuckets(tx *bolt.Tx, study string) (trials, specs *bolt.Bucket, err error) {
-	if trials, err = studyNested(tx, study, bucketTrials); err != nil {
-		return nil, nil, err
+// trialBuckets returns the study's trials bucket and its spec store.
+func trialBuckets(tx *bolt.Tx, study string) (*bolt.Bucket, specStore, error) {
+	trials, err := studyNested(tx, study, bucketTrials)
+	if err != nil {
+		return nil, specStore{}, err
 	}
-	specs, err = studyNested(tx, study, bucketSpecs)
-	return trials, specs, err
+	ss, err := specStoreOf(tx, study)
+	return trials, ss, err
 }
 
-func readTrial(tb *bolt.Bucket, study string, id uint64) (Trial, bool, error) {
+// specStoreOf returns the study's spec store.
+func specStoreOf(tx *bolt.Tx, study string) (specStore, error) {
+	b, err := studyBucket(tx, study)
+	if err != nil {
+		return specStore{}, err
+	}
+	index, err := nested(b, bucketSpecs, study)
+	if err != nil {
+		return specStore{}, err
+	}
+	// Absent only while migrations before 2→3 run.
+	return specStore{index: index, specs: b.Bucket(bucketSpecStore), study: study}, nil
+}
+
+func readTrial(tb *bolt.Bucket, ss specStore, id uint64) (Trial, bool, error) {
 	data := tb.Get(seqKey(id))
 	if data == nil {
 		return Trial{}, false, nil
 	}
 	var r trialRecord
-	if err := decodeRecord(fmt.Sprintf("study %q trial %d", study, id), data, &r); err != nil {
+	if err := decodeRecord(fmt.Sprintf("study %q trial %d", ss.study, id), data, &r); err != nil {
 		return Trial{}, false, err
 	}
-	return r.trial(), true, nil
+	t, err := decodeTrial(ss, &r)
+	return t, err == nil, err
 }
 
 // NextTrialID reserves the next trial ID of the study in its own
@@ -230,7 +306,7 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 		return 0, fmt.Errorf("study %q trial %d: spec is not valid JSON: %w", study, t.ID, ErrInvalidRecord)
 	}
 	err := j.update(func(tx *bolt.Tx) error {
-		tb, sb, err := trialBuckets(tx, study)
+		tb, ss, err := trialBuckets(tx, study)
 		if err != nil {
 			return err
 		}
@@ -241,7 +317,7 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 			}
 		} else {
 			var found bool
-			if prev, found, err = readTrial(tb, study, t.ID); err != nil {
+			if prev, found, err = readTrial(tb, ss, t.ID); err != nil {
 				return err
 			}
 			if !found && t.ID > tb.Sequence() {
@@ -259,26 +335,30 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 			return fmt.Errorf("study %q trial %d: spec hash changed from %s to %s; a trial's spec is fixed: %w", study, t.ID, prev.SpecHash, t.SpecHash, ErrInvalidRecord)
 		}
 		if t.SpecHash != "" {
-			if owner := sb.Get([]byte(t.SpecHash)); owner != nil {
-				oid, err := specOwner(owner, study, t.SpecHash)
+			x, found, err := ss.lookup(t.SpecHash)
+			if err != nil {
+				return err
+			}
+			if found && x.owner != 0 && x.owner != t.ID {
+				other, found, err := readTrial(tb, ss, x.owner)
 				if err != nil {
 					return err
 				}
-				if oid != t.ID {
-					other, found, err := readTrial(tb, study, oid)
-					if err != nil {
-						return err
-					}
-					if found && other.State != TrialInterrupted {
-						return fmt.Errorf("study %q: spec %s of trial %d was already run as trial %d (%s): %w", study, t.SpecHash, t.ID, oid, other.State, ErrDuplicateSpec)
-					}
+				if found && other.State != TrialInterrupted {
+					return fmt.Errorf("study %q: spec %s of trial %d was already run as trial %d (%s): %w", study, t.SpecHash, t.ID, x.owner, other.State, ErrDuplicateSpec)
 				}
 			}
-			if err := sb.Put([]byte(t.SpecHash), seqKey(t.ID)); err != nil {
+		}
+		rec, err := encodeTrial(ss, t)
+		if err != nil {
+			return err
+		}
+		if t.SpecHash != "" {
+			if err := ss.setOwner(t.SpecHash, t.ID); err != nil {
 				return err
 			}
 		}
-		data, err := encodeRecord(fmt.Sprintf("study %q trial %d", study, t.ID), t.record())
+		data, err := encodeRecord(fmt.Sprintf("study %q trial %d", study, t.ID), rec)
 		if err != nil {
 			return err
 		}
@@ -288,14 +368,6 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 		return 0, err
 	}
 	return t.ID, nil
-}
-
-// specOwner decodes a spec_hashes value: the owning trial's 8-byte ID.
-func specOwner(v []byte, study, specHash string) (uint64, error) {
-	if len(v) != 8 {
-		return 0, fmt.Errorf("study %q: spec hash %q: index value has %d bytes, want 8: %w", study, specHash, len(v), ErrInvalidRecord)
-	}
-	return binary.BigEndian.Uint64(v), nil
 }
 
 func stateName(s TrialState) string {
@@ -309,12 +381,12 @@ func stateName(s TrialState) string {
 func (j *Journal) GetTrial(study string, id uint64) (Trial, error) {
 	var t Trial
 	err := j.view(func(tx *bolt.Tx) error {
-		tb, err := studyNested(tx, study, bucketTrials)
+		tb, ss, err := trialBuckets(tx, study)
 		if err != nil {
 			return err
 		}
 		var found bool
-		if t, found, err = readTrial(tb, study, id); err != nil {
+		if t, found, err = readTrial(tb, ss, id); err != nil {
 			return err
 		}
 		if !found {
@@ -336,9 +408,15 @@ func (j *Journal) ListTrials(study string) ([]Trial, error) {
 }
 
 func trialsIn(tx *bolt.Tx, study string) ([]Trial, error) {
+	tb, ss, err := trialBuckets(tx, study)
+	if err != nil {
+		return nil, err
+	}
 	var out []Trial
-	err := scan(tx, study, bucketTrials, "trial", func() record { return new(trialRecord) }, func(v record) {
-		out = append(out, v.(*trialRecord).trial())
+	err = decodeEach(tb, study, "trial", func() record { return new(trialRecord) }, func(v record) error {
+		t, err := decodeTrial(ss, v.(*trialRecord))
+		out = append(out, t)
+		return err
 	})
 	return out, err
 }
@@ -349,20 +427,19 @@ func trialsIn(tx *bolt.Tx, study string) ([]Trial, error) {
 func (j *Journal) TrialBySpecHash(study, specHash string) (Trial, error) {
 	var t Trial
 	err := j.view(func(tx *bolt.Tx) error {
-		tb, sb, err := trialBuckets(tx, study)
+		tb, ss, err := trialBuckets(tx, study)
 		if err != nil {
 			return err
 		}
-		owner := sb.Get([]byte(specHash))
-		if owner == nil {
+		x, found, err := ss.lookup(specHash)
+		if err != nil {
+			return err
+		}
+		if !found || x.owner == 0 {
 			return fmt.Errorf("study %q has no trial with spec hash %q: %w", study, specHash, ErrNotFound)
 		}
-		id, err := specOwner(owner, study, specHash)
-		if err != nil {
-			return err
-		}
-		var found bool
-		if t, found, err = readTrial(tb, study, id); err != nil {
+		id := x.owner
+		if t, found, err = readTrial(tb, ss, id); err != nil {
 			return err
 		}
 		if !found {
@@ -380,7 +457,7 @@ func (j *Journal) TrialBySpecHash(study, specHash string) (Trial, error) {
 func (j *Journal) MarkStaleRunningInterrupted(study string) ([]Trial, error) {
 	var out []Trial
 	err := j.update(func(tx *bolt.Tx) error {
-		tb, err := studyNested(tx, study, bucketTrials)
+		tb, ss, err := trialBuckets(tx, study)
 		if err != nil {
 			return err
 		}
@@ -402,7 +479,11 @@ func (j *Journal) MarkStaleRunningInterrupted(study string) ([]Trial, error) {
 			if err := tb.Put(seqKey(r.ID), data); err != nil {
 				return err
 			}
-			out = append(out, r.trial())
+			t, err := decodeTrial(ss, &r)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
 		}
 		return nil
 	})

@@ -267,6 +267,15 @@ func TestCheckEveryMutationExits3(t *testing.T) {
 			if got.Count != tc.count || tc.lines != nil && !slices.Equal(at, tc.lines) {
 				t.Fatalf("%s: count %d, example lines %v; want %d and %v", tc.column, got.Count, at, tc.count, tc.lines)
 			}
+			// predict checks the same contract first and scores nothing.
+			scores := filepath.Join(t.TempDir(), "scores.csv")
+			code, _, errs = runCmd(t, "predict", "--model", "click", "--registry", f.registry, "--data", tc.data, "--out", scores)
+			if code != exitContract || !strings.Contains(errs, tc.column) {
+				t.Errorf("predict: exit %d, want %d naming %s\n%s", code, exitContract, tc.column, errs)
+			}
+			if _, err := os.Stat(scores); err == nil {
+				t.Error("predict wrote scores for a file that breaks the contract")
+			}
 		})
 	}
 }

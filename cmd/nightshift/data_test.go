@@ -27,6 +27,7 @@ func TestHugeValuesProfileAndFit(t *testing.T) {
 		{args: []string{"fit", "--data", messy + "huge_1e400.csv", "--target", "y", "--model", "logreg"}, code: 1,
 			stderr: `huge_1e400.csv: line 52 (field "x"): +Inf is not a value logistic regression can use`},
 		{args: []string{"fit", "--data", messy + "huge_1e105.csv", "--target", "y", "--model", "logreg", "--json"}, stdout: `"auc"`, wantJSON: true},
+		{args: []string{"run", "--data", messy + "huge_1e105.csv", "--target", "y", "--db", t.TempDir() + "/j.db", "--max-trials", "2", "--folds", "3", "--json"}, wantJSON: true},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args[:2], " ")+" "+c.args[2], func(t *testing.T) {

@@ -72,6 +72,7 @@ func commands() map[string]command {
 		"status":  {summary: "studies, or one study's progress", run: runStatus},
 		"trials":  {summary: "a study's trials, best first", run: runTrials},
 		"holdout": {summary: "score the study's final model (an ensemble of its best trials, or one trial's bag or refit) and its best trials once on the holdout", run: runHoldout},
+		"compact": {summary: "give the journal's free pages back to the disk (a study does this when it ends)", run: runCompact},
 		"promote": {summary: "publish the study's final model to the registry if it beats the champion on the holdout (DeLong's test for AUC)", run: runPromote},
 		"predict": {summary: "score a file with a promoted model (its data contract checked first; exit 3 on a violation)", run: runPredict},
 		"models":  {summary: "the registry's models: versions, aliases and their history", run: runModels},

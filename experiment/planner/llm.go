@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -61,6 +62,8 @@ type llmPlanner struct {
 	client    *openai.Client
 	transport *retryTransport
 	replies   map[string]string
+	inFlight  map[string]bool
+	sending   func(hash string) error
 
 	mu         sync.Mutex
 	path       string
@@ -107,7 +110,8 @@ func newLLM(cfg LLMConfig, env Env) (*llmPlanner, error) {
 	if env.Path == PathJSON || env.Path == PathText {
 		path = env.Path
 	}
-	return &llmPlanner{cfg: cfg, key: key, client: openai.NewClientWithConfig(cc), transport: tr, replies: env.Replies, path: path}, nil
+	return &llmPlanner{cfg: cfg, key: key, client: openai.NewClientWithConfig(cc), transport: tr, replies: env.Replies, path: path,
+		inFlight: env.InFlight, sending: env.Sending}, nil
 }
 
 func (*llmPlanner) Name() string { return "llm" }
@@ -218,7 +222,7 @@ func (p *llmPlanner) ask(ctx context.Context, h *plan.History, n int) (plan.Resu
 	if !res.Replayed {
 		start := time.Now()
 		var err error
-		repairReply, finish, err = p.call(ctx, &res, p.request(msgs, path))
+		repairReply, finish, err = p.callFinish(ctx, &res, p.request(msgs, path))
 		res.Latency += time.Since(start)
 		res.Reply += repairMarker + repairReply
 		if err != nil {
@@ -252,6 +256,7 @@ func (p *llmPlanner) request(msgs []openai.ChatCompletionMessage, path string) o
 	if reasoningModel(p.cfg.Model) {
 		req.MaxCompletionTokens = p.cfg.MaxTokens
 	} else {
+		//lint:ignore SA1019 max_tokens is what vLLM, llama.cpp's server and Ollama read; max_completion_tokens is newer than several of them
 		req.MaxTokens = p.cfg.MaxTokens
 		req.Temperature = float32(p.cfg.Temperature)
 		if req.Temperature == 0 {
@@ -290,7 +295,17 @@ func requestHash(req openai.ChatCompletionRequest) string {
 // (HTTP 400); the path that worked is kept for later calls.
 func (p *llmPlanner) callWithFallback(ctx context.Context, res *plan.Result, msgs []openai.ChatCompletionMessage, path string) (string, openai.FinishReason, string, error) {
 	for {
-		reply, finish, err := p.callFinish(ctx, res, p.request(msgs, path))
+		req := p.request(msgs, path)
+		hash := requestHash(req)
+		if p.inFlight[hash] {
+			res.Notes = append(res.Notes, fmt.Sprintf("request %.12s was in flight when the study stopped and is sent once more", hash))
+		}
+		if p.sending != nil {
+			if err := p.sending(hash); err != nil {
+				return "", "", path, err
+			}
+		}
+		reply, finish, err := p.callFinish(ctx, res, req)
 		var apiErr *openai.APIError
 		if err != nil && errors.As(err, &apiErr) && apiErr.HTTPStatusCode == http.StatusBadRequest && path != PathText {
 			next := PathJSON
@@ -306,10 +321,6 @@ func (p *llmPlanner) callWithFallback(ctx context.Context, res *plan.Result, msg
 		}
 		return reply, finish, path, err
 	}
-}
-
-func (p *llmPlanner) call(ctx context.Context, res *plan.Result, req openai.ChatCompletionRequest) (string, openai.FinishReason, error) {
-	return p.callFinish(ctx, res, req)
 }
 
 // callFinish sends one request (the transport retries it) and returns the
@@ -433,7 +444,7 @@ func toProposal(h *plan.History, lp llmProposal) (plan.Proposal, string) {
 	if reason != "" {
 		return plan.Proposal{}, reason
 	}
-	params = mapsClone(params)
+	params = maps.Clone(params)
 	space := plan.SpaceFor(lp.Model)
 	for _, kv := range lp.Params {
 		name, value := strings.TrimSpace(kv.Name), strings.TrimSpace(string(kv.Value))
@@ -462,14 +473,6 @@ func toProposal(h *plan.History, lp llmProposal) (plan.Proposal, string) {
 		return plan.Proposal{}, reason
 	}
 	return plan.Proposal{Spec: spec, Hypothesis: clip(hyp, 1000), Parent: parent.ID, Tune: tune}, ""
-}
-
-func mapsClone(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func dimNames(ds []plan.Dim) string {

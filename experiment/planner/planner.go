@@ -20,6 +20,11 @@ type Env struct {
 	// Path is the structured-output path the study's last LLM round
 	// used, so a resumed study does not probe a refusing endpoint again.
 	Path string
+	// Sending is told each request's hash before it is sent (the study
+	// journals it); InFlight holds the hashes sent whose reply was never
+	// journaled (the study stopped meanwhile): sending one again is noted.
+	Sending  func(hash string) error
+	InFlight map[string]bool
 }
 
 // NewPlanner returns the planner cfg names.

@@ -192,14 +192,40 @@ var ErrContract = errors.New("invalid data contract")
 // syntax it checks what the check relies on: one schema object, named
 // properties, known severities and well-formed nightshift rules.
 func Parse(data []byte, name string) (*Contract, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := stringKeys(&doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	var c Contract
-	if err := yaml.Unmarshal(data, &c); err != nil {
+	if err := doc.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &c, nil
+}
+
+// stringKeys refuses a mapping key that is not a string: an ODCS document
+// is a JSON value, whose object keys are strings (and YAML's 0 and 0.0 would
+// both be written back as "0").
+func stringKeys(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+				return fmt.Errorf("line %d: mapping key %q is not a string (ODCS documents are JSON objects: quote it): %w", k.Line, k.Value, ErrContract)
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if err := stringKeys(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Contract) validate() error {

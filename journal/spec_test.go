@@ -1,0 +1,214 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// countInFile counts the occurrences of needle in every key and value of
+// the journal, nested buckets included.
+func countInFile(t *testing.T, path string, needle []byte) int {
+	t.Helper()
+	db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	var walk func(b *bolt.Bucket)
+	walk = func(b *bolt.Bucket) {
+		b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				walk(b.Bucket(k))
+				return nil
+			}
+			n += bytes.Count(k, needle) + bytes.Count(v, needle)
+			return nil
+		})
+	}
+	db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { walk(b); return nil })
+	})
+	return n
+}
+
+// realSpec is a spec as the experiment package writes it (canonical JSON
+// of plan.TrialSpec), with the display fields that go with it.
+func realSpec(leaves string) (json.RawMessage, Trial) {
+	spec := json.RawMessage(`{"features":"log1p(amount)","model":"gbdt","params":{"learning_rate":"0.05","num_leaves":"` + leaves + `"},"seed":42}`)
+	return spec, Trial{Spec: spec, Model: "gbdt", Features: "log1p(amount)", Params: map[string]string{"learning_rate": "0.05", "num_leaves": leaves}, Seed: 42}
+}
+
+func TestSpecIsStoredOnceAndReadBackWhole(t *testing.T) {
+	j, path := openTemp(t)
+	newStudy(t, j, "s")
+	spec1, t1 := realSpec("31")
+	spec2, t2 := realSpec("63")
+	spec3, _ := realSpec("127")
+	round := Round{Planner: "builtin", Prompt: "builtin: TPE", Accepted: []Proposal{
+		{SpecHash: "h1", Spec: spec1, Hypothesis: "wider trees"},
+		{SpecHash: "h2", Spec: spec2, Hypothesis: "even more leaves"},
+	}, Rejected: []Proposal{{SpecHash: "h3", Spec: spec3, Hypothesis: "too many", Reason: "over budget"}}}
+	rid, err := j.AddRound("s", round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Trial 1 as the scheduler writes it: same hypothesis as its proposal.
+	// Trial 2 keeps its own hypothesis, and trial 3 display fields that
+	// disagree with its spec: both must come back exactly as written.
+	t1.State, t1.SpecHash, t1.Round, t1.Hypothesis, t1.Metric = TrialRunning, "h1", rid, "wider trees", "auc"
+	t2.State, t2.SpecHash, t2.Round, t2.Hypothesis = TrialPruned, "h2", rid, ""
+	t3 := Trial{State: TrialDone, SpecHash: "h4", Spec: json.RawMessage(`{"model":"gbdt","params":{"num_leaves":31}}`), Model: "gbdt", Params: map[string]string{"num_leaves": "31"}}
+	want := []Trial{t1, t2, t3}
+	for i := range want {
+		id, err := j.PutTrial("s", want[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i].ID = id
+	}
+	t1 = want[0]
+	t1.State, t1.FoldScores, t1.Mean = TrialDone, []float64{0.9}, 0.9
+	if _, err := j.PutTrial("s", t1); err != nil {
+		t.Fatal(err)
+	}
+	want[0] = t1
+
+	got, err := j.ListTrials("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("trials read back\n got %+v\nwant %+v", got, want)
+	}
+	one, err := j.GetTrial("s", t1.ID)
+	if err != nil || !reflect.DeepEqual(one, t1) {
+		t.Fatalf("GetTrial: %+v, %v", one, err)
+	}
+	if byHash, err := j.TrialBySpecHash("s", "h2"); err != nil || byHash.ID != want[1].ID {
+		t.Fatalf("TrialBySpecHash(h2): %+v, %v", byHash, err)
+	}
+	if _, err := j.TrialBySpecHash("s", "h3"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("TrialBySpecHash of a spec only proposed: %v, want ErrNotFound", err)
+	}
+	rounds, err := j.ListRounds("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRound := round
+	wantRound.ID, wantRound.Time = rid, rounds[0].Time
+	wantRound.Accepted = []Proposal{round.Accepted[0], round.Accepted[1]}
+	wantRound.Accepted[0].TrialID, wantRound.Accepted[1].TrialID = want[0].ID, want[1].ID
+	if !reflect.DeepEqual(rounds, []Round{wantRound}) {
+		t.Fatalf("round read back\n got %+v\nwant %+v", rounds, []Round{wantRound})
+	}
+
+	for _, spec := range []json.RawMessage{spec1, spec2, spec3} {
+		if n := countInFile(t, path, spec); n != 1 {
+			t.Errorf("spec %s is stored %d times, want once", spec, n)
+		}
+	}
+	for _, hyp := range []string{"wider trees", "even more leaves"} {
+		if n := countInFile(t, path, []byte(hyp)); n != 1 {
+			t.Errorf("hypothesis %q is stored %d times, want once", hyp, n)
+		}
+	}
+	// A spec's second run is refused as before, found through the store.
+	dup := want[1]
+	dup.ID, dup.State = 0, TrialRunning
+	if _, err := j.PutTrial("s", dup); !errors.Is(err, ErrDuplicateSpec) {
+		t.Fatalf("second run of spec h2: %v, want ErrDuplicateSpec", err)
+	}
+}
+
+// TestOpensVersion2Journal opens a journal written by nightshift before
+// specs were stored once (testdata/v2/README.md says how it was made): a
+// read-write open migrates it, and the study reads back as that version
+// read it, except that accepted proposals now name the trial that ran them.
+func TestOpensVersion2Journal(t *testing.T) {
+	src, err := os.ReadFile("testdata/v2/criteo200.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	golden, err := os.ReadFile("testdata/v2/criteo200.snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want Snapshot
+	if err := json.Unmarshal(golden, &want); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrOlderSchema) {
+		t.Fatalf("read-only open of a schema-2 journal: %v, want ErrOlderSchema", err)
+	}
+	j, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	got, err := j.Snapshot("fx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Writer, got.WriterRunning = Holder{}, false
+	if len(want.Trials) != 12 || len(want.Rounds) != 4 || len(want.HoldoutReads) != 1 {
+		t.Fatalf("fixture: %d trials, %d rounds, %d holdout reads; want 12, 4, 1", len(want.Trials), len(want.Rounds), len(want.HoldoutReads))
+	}
+	owner := map[string]uint64{}
+	for _, tr := range want.Trials {
+		owner[tr.SpecHash] = tr.ID
+	}
+	linked := 0
+	for i := range want.Rounds {
+		for k := range want.Rounds[i].Accepted {
+			p := &want.Rounds[i].Accepted[k]
+			if p.TrialID == 0 && owner[p.SpecHash] != 0 {
+				p.TrialID = owner[p.SpecHash]
+				linked++
+			}
+		}
+	}
+	if linked != 12 {
+		t.Errorf("%d accepted proposals link to their trial, want all 12", linked)
+	}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if !bytes.Equal(gj, wj) {
+		t.Fatalf("migrated snapshot differs from what schema 2 read\n got %s\nwant %s", gj, wj)
+	}
+	// Each spec is now in the file once, and the study goes on: a new
+	// trial is written, and a spec already run is refused.
+	j.Close()
+	for _, tr := range want.Trials {
+		if n := countInFile(t, path, tr.Spec); n != 1 {
+			t.Errorf("trial %d: spec stored %d times after migration, want once", tr.ID, n)
+		}
+	}
+	j, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := want.Trials[3]
+	again.ID, again.State = 0, TrialRunning
+	if _, err := j.PutTrial("fx", again); !errors.Is(err, ErrDuplicateSpec) {
+		t.Fatalf("rerun of a migrated trial's spec: %v, want ErrDuplicateSpec", err)
+	}
+	fresh := Trial{State: TrialRunning, SpecHash: "new", Spec: json.RawMessage(`{"features":"","model":"logreg","params":{"C":"2"},"seed":42}`),
+		Model: "logreg", Params: map[string]string{"C": "2"}, Seed: 42, Started: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}
+	id, err := j.PutTrial("fx", fresh)
+	if err != nil || id != 13 {
+		t.Fatalf("new trial after migration: id %d, %v; want 13", id, err)
+	}
+}
