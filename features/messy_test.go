@@ -307,6 +307,14 @@ func TestOtherInputs(t *testing.T) {
 			}
 		})
 	}
+	// A lone CR inside a quoted field of an LF file is data, not a line end.
+	fr, err := LoadCSV(strings.NewReader("a,y\n\"x\ry\",0\nz,1\n"), "q.csv", LoadOptions{Categorical: []string{"a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := fr.Col("a").Str(0); got != "x\ry" || fr.Lines[1] != 3 {
+		t.Errorf("quoted CR: %q, second row on line %d; want \"x\\ry\" and line 3", got, fr.Lines[1])
+	}
 	_, err = LoadCSV(strings.NewReader("\xff\xfea\x00,\x00b\x00\n\x00"), "u16.csv", LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "u16.csv: line 1: does not look like text: it is UTF-16") {
 		t.Errorf("UTF-16 input: %v", err)

@@ -141,7 +141,9 @@ func sniffCSV(rs io.ReadSeeker, name string, delim byte) (dialect, error) {
 	d := dialect{comma: delim}
 	lf := bytes.IndexByte(buf, '\n')
 	cr := bytes.IndexByte(buf, '\r')
-	if cr >= 0 && (lf < 0 || cr < lf) && (cr+1 >= len(buf) || buf[cr+1] != '\n') && (cr+1 < len(buf) || n < sniffSize) {
+	// CR-only (classic Mac OS) files hold no LF at all; a lone CR in a file
+	// that has LFs is data (inside a quoted field) and left alone.
+	if cr >= 0 && lf < 0 {
 		d.crOnly = true
 	}
 	end := len(buf)

@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/nightshift-ml/nightshift/experiment/atomicfile"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 )
 
@@ -15,8 +17,9 @@ type Paths struct {
 }
 
 // Write builds the report of one snapshot and writes DIR/report.ipynb and
-// DIR/report.html, each atomically (temp file in DIR, fsync, rename, fsync
-// of DIR): a reader sees the old file or the new one, never a part.
+// DIR/report.html, each atomically (atomicfile: temp file in DIR, fsync,
+// rename, fsync of DIR): a reader sees the old file or the new one, never
+// a part.
 func Write(s *studyview.Study, dir string, o Options) (Paths, error) {
 	doc, err := Build(s, o)
 	if err != nil {
@@ -30,49 +33,13 @@ func Write(s *studyview.Study, dir string, o Options) (Paths, error) {
 		return Paths{}, fmt.Errorf("report directory: %w", err)
 	}
 	p := Paths{Notebook: filepath.Join(dir, "report.ipynb"), HTML: filepath.Join(dir, "report.html")}
-	if err := writeAtomic(p.Notebook, nb); err != nil {
-		return Paths{}, err
-	}
-	if err := writeAtomic(p.HTML, doc.HTML()); err != nil {
-		return Paths{}, err
+	for _, f := range []struct {
+		path string
+		data []byte
+	}{{p.Notebook, nb}, {p.HTML, doc.HTML()}} {
+		if err := atomicfile.Write(f.path, func(w io.Writer) error { _, err := w.Write(f.data); return err }); err != nil {
+			return Paths{}, err
+		}
 	}
 	return p, nil
-}
-
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("%s: %w", dir, err)
-	}
-	defer d.Close()
-	if err = d.Sync(); err != nil {
-		return fmt.Errorf("%s: sync directory: %w", dir, err)
-	}
-	return nil
 }

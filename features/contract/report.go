@@ -120,9 +120,11 @@ func (r *Report) Print(w io.Writer) {
 	}
 }
 
+// quoteValue quotes a value for the text report, cut to 60 characters
+// (whole runes).
 func quoteValue(s string) string {
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:57]) + "..."
 	}
 	return fmt.Sprintf("%q", s)
 }

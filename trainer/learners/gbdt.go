@@ -100,14 +100,16 @@ func (gbdtLearner) Save(w io.Writer, m trainer.Model) error {
 	switch m := m.(type) {
 	case *gbdt.Model:
 		return m.WriteText(w)
-	case *leavesText:
+	case *loadedGBDT:
 		_, err := w.Write(m.text)
 		return err
 	}
 	return fmt.Errorf("gbdt: cannot save a %T", m)
 }
 
-// Load reads LightGBM text through leaves.
+// Load reads LightGBM text: leaves must accept it (it also checks the
+// trees' links), and it is compiled into a forest for scoring (equal to
+// leaves' scores bit for bit, faster on blocks of rows).
 func (gbdtLearner) Load(r io.Reader) (trainer.Model, error) {
 	text, err := io.ReadAll(r)
 	if err != nil {
@@ -117,11 +119,19 @@ func (gbdtLearner) Load(r io.Reader) (trainer.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &leavesText{LeavesModel: lm, text: text}, nil
+	f, err := parseForest(string(text))
+	if err != nil {
+		return nil, err
+	}
+	if f.nFeatures != lm.NumFeatures() || len(f.trees) != lm.NumTrees() {
+		return nil, fmt.Errorf("gbdt: model read as %d trees over %d features, leaves read %d over %d", len(f.trees), f.nFeatures, lm.NumTrees(), lm.NumFeatures())
+	}
+	return &loadedGBDT{forest: f, text: text}, nil
 }
 
-// leavesText is a loaded GBDT: leaves predicts, the text saves it again.
-type leavesText struct {
-	*gbdt.LeavesModel
+// loadedGBDT is a GBDT read back: the forest predicts, the text saves it
+// again.
+type loadedGBDT struct {
+	*forest
 	text []byte
 }

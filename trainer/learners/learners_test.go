@@ -14,7 +14,7 @@ import (
 
 // criteo loads the shipped criteo_200 sample as a design: numeric columns
 // as they are, categorical columns as codes (missing as NaN).
-func criteo(t *testing.T) (*trainer.Dataset, []float64) {
+func criteo(t testing.TB) (*trainer.Dataset, []float64) {
 	t.Helper()
 	fr, err := features.LoadFile("../../testdata/data/criteo_200.csv", features.LoadOptions{Target: "label"})
 	if err != nil {
