@@ -67,4 +67,3 @@ func failureText(msg string) string {
 	}
 	return msg
 }
-

@@ -306,9 +306,9 @@ show(pd.DataFrame({
 `, maxProfileRows), "", Output{Table: tb})
 }
 
-// trialParams shows a trial's parameters: those that vary among the
-// study's finished trials of its model kind (the ones the search tuned),
-// or all of them when none varies, as sorted k=v pairs.
+// trialParams shows a trial's parameters: those of them that vary among
+// the study's finished trials of its model kind (the ones the search
+// tuned), or all of them when none does, as sorted k=v pairs.
 func (b *builder) trialParams(tr journal.Trial) string {
 	if b.varying == nil {
 		b.varying = map[string]map[string]bool{}
@@ -328,15 +328,14 @@ func (b *builder) trialParams(tr journal.Trial) string {
 			}
 		}
 	}
-	vary := b.varying[tr.Model]
-	if len(vary) == 0 {
-		return keyParams(tr.Params)
-	}
 	shown := map[string]string{}
 	for k, v := range tr.Params {
-		if vary[k] {
+		if b.varying[tr.Model][k] {
 			shown[k] = v
 		}
+	}
+	if len(shown) == 0 {
+		return keyParams(tr.Params)
 	}
 	return keyParams(shown)
 }
@@ -389,11 +388,21 @@ finished = [t for t in trials if t["state"] == "done" and t["fold_scores"] and t
 # The pick: the best mean − SE (ties to the lower ID).
 pick = max(finished, key=lambda t: (sign * t["mean"] - std_err(t), -t["id"]))["id"] if finished else None
 top = board[:20]
+# Key parameters: those that vary among the finished trials of the model kind (all when none does).
+values = {}
+for t in trials:
+    if t["state"] in ("done", "pruned"):
+        for k, v in t["params"].items():
+            values.setdefault(t["model"], {}).setdefault(k, set()).add(v)
+def tuned_params(t):
+    keys = [k for k, vs in values.get(t["model"], {}).items() if len(vs) > 1 and k in t["params"]] or list(t["params"])
+    return " ".join("%s=%s" % (k, t["params"][k]) for k in sorted(keys))
 show(pd.DataFrame({
     "": ["★ pick" if t["id"] == pick else "" for t in top],
     "trial": ["#%d" % t["id"] for t in top],
     "model": [t["model"] for t in top],
     "features": [t["features"] or "(base columns)" for t in top],
+    "key parameters": [tuned_params(t) for t in top],
     "verdict": [t["error"] if t["state"] == "pruned" else t["verdict"] for t in top],
     "CV mean ± SE": ["%.4f ± %.4f" % (t["mean"], std_err(t)) for t in top],
     "folds": [len(t["fold_scores"]) for t in top],
