@@ -125,7 +125,7 @@ func fromProposalRecords(ss specStore, round uint64, ps []proposalRecord, accept
 	out := make([]Proposal, len(ps))
 	for i, r := range ps {
 		p := Proposal{SpecHash: r.SpecHash, Spec: r.Spec, Hypothesis: deref(r.Hypothesis), Reason: r.Reason, TrialID: r.TrialID, ID: r.ID, Parent: r.Parent, Tune: r.Tune, Of: r.Of}
-		if r.SpecID != 0 {
+		if r.SpecID != 0 && !ss.noSpecs {
 			e, err := ss.entry(r.SpecID)
 			if err != nil {
 				return nil, fmt.Errorf("round %d proposal %d: %w", round, i+1, err)
@@ -258,8 +258,12 @@ func roundsIn(tx *bolt.Tx, study string) ([]Round, error) {
 	if err != nil {
 		return nil, err
 	}
+	return roundsFrom(nb, ss)
+}
+
+func roundsFrom(nb *bolt.Bucket, ss specStore) ([]Round, error) {
 	var out []Round
-	err = decodeEach(nb, study, "round", func() record { return new(roundRecord) }, func(v record) error {
+	err := decodeEach(nb, ss.study, "round", func() record { return new(roundRecord) }, func(v record) error {
 		r, err := v.(*roundRecord).round(ss)
 		out = append(out, r)
 		return err

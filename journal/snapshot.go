@@ -22,8 +22,27 @@ type Snapshot struct {
 	WriterRunning bool
 }
 
+// SnapshotOptions choose what SnapshotWith reads. The zero value reads
+// everything.
+type SnapshotOptions struct {
+	// NoSpecs leaves out what trials and proposals share with the spec
+	// store: a trial's SpecHash, Spec, Model, Features, Params and Seed
+	// and a hypothesis equal to its proposal's, a proposal's SpecHash,
+	// Spec, hypothesis and TrialID (records written before schema 3 keep
+	// theirs). Reading specs is most of what reading a long study costs,
+	// and status needs none of them; Trials completes the few trials a
+	// reader shows.
+	NoSpecs bool
+}
+
 // Snapshot reads the whole study in one read transaction.
 func (j *Journal) Snapshot(study string) (Snapshot, error) {
+	return j.SnapshotWith(study, SnapshotOptions{})
+}
+
+// SnapshotWith reads the study in one read transaction, leaving out what
+// opts says.
+func (j *Journal) SnapshotWith(study string, opts SnapshotOptions) (Snapshot, error) {
 	var s Snapshot
 	err := j.view(func(tx *bolt.Tx) error {
 		b, err := studyBucket(tx, study)
@@ -33,10 +52,24 @@ func (j *Journal) Snapshot(study string) (Snapshot, error) {
 		if s.Study, err = readStudy(b, study); err != nil {
 			return err
 		}
-		if s.Trials, err = trialsIn(tx, study); err != nil {
+		ss, err := specStoreOf(tx, study)
+		if err != nil {
 			return err
 		}
-		if s.Rounds, err = roundsIn(tx, study); err != nil {
+		ss.noSpecs = opts.NoSpecs
+		ss.seen = map[uint64]specEntry{} // a spec is met as a trial and as a proposal
+		tb, err := nested(b, bucketTrials, study)
+		if err != nil {
+			return err
+		}
+		if s.Trials, err = trialsFrom(tb, ss); err != nil {
+			return err
+		}
+		rb, err := nested(b, bucketRounds, study)
+		if err != nil {
+			return err
+		}
+		if s.Rounds, err = roundsFrom(rb, ss); err != nil {
 			return err
 		}
 		if s.Events, err = eventsIn(tx, study); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 )
 
 // countInFile counts the occurrences of needle in every key and value of
-// the journal, nested buckets included.
+// the journal, nested buckets included, the spec store's entries inflated.
 func countInFile(t *testing.T, path string, needle []byte) int {
 	t.Helper()
 	db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true})
@@ -23,19 +24,27 @@ func countInFile(t *testing.T, path string, needle []byte) int {
 	}
 	defer db.Close()
 	n := 0
-	var walk func(b *bolt.Bucket)
-	walk = func(b *bolt.Bucket) {
+	var walk func(name []byte, b *bolt.Bucket)
+	walk = func(name []byte, b *bolt.Bucket) {
 		b.ForEach(func(k, v []byte) error {
 			if v == nil {
-				walk(b.Bucket(k))
+				walk(k, b.Bucket(k))
 				return nil
+			}
+			if bytes.Equal(name, bucketSpecStore) && len(v) > 0 && v[0] == specEntryDeflated {
+				var f inflater
+				plain, err := f.inflate(v[1:])
+				if err != nil {
+					t.Fatalf("spec entry %x: %v", k, err)
+				}
+				v = plain
 			}
 			n += bytes.Count(k, needle) + bytes.Count(v, needle)
 			return nil
 		})
 	}
 	db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { walk(b); return nil })
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { walk(name, b); return nil })
 	})
 	return n
 }
@@ -120,6 +129,31 @@ func TestSpecIsStoredOnceAndReadBackWhole(t *testing.T) {
 		if n := countInFile(t, path, []byte(hyp)); n != 1 {
 			t.Errorf("hypothesis %q is stored %d times, want once", hyp, n)
 		}
+	}
+	// A snapshot without specs leaves out exactly what the store holds
+	// (trial 3 keeps its inline spec), and Trials completes it.
+	lite, err := j.SnapshotWith("s", SnapshotOptions{NoSpecs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range lite.Trials {
+		stripped := want[i]
+		if i < 2 {
+			stripped.SpecHash, stripped.Spec, stripped.Model, stripped.Features, stripped.Params, stripped.Seed = "", nil, "", "", nil, 0
+			if i == 0 {
+				stripped.Hypothesis = ""
+			}
+		}
+		if !reflect.DeepEqual(tr, stripped) {
+			t.Errorf("NoSpecs trial %d\n got %+v\nwant %+v", tr.ID, tr, stripped)
+		}
+	}
+	full, err := j.Trials("s", []uint64{want[1].ID, want[0].ID})
+	if err != nil || !reflect.DeepEqual(full, []Trial{want[1], want[0]}) {
+		t.Fatalf("Trials(2, 1): %+v, %v", full, err)
+	}
+	if _, err := j.Trials("s", []uint64{99}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Trials(99): %v, want ErrNotFound", err)
 	}
 	// A spec's second run is refused as before, found through the store.
 	dup := want[1]
@@ -210,5 +244,39 @@ func TestOpensVersion2Journal(t *testing.T) {
 	id, err := j.PutTrial("fx", fresh)
 	if err != nil || id != 13 {
 		t.Fatalf("new trial after migration: id %d, %v; want 13", id, err)
+	}
+}
+
+// TestSpecEntryVersions reads both stored forms of a spec entry (plain,
+// written by the first schema-3 nightshift, and deflated), and refuses a
+// newer or damaged one by name.
+func TestSpecEntryVersions(t *testing.T) {
+	spec, _ := realSpec("31")
+	want := specEntry{hash: "ab12", spec: spec, hypothesis: "wider trees"}
+	plain := []byte{specEntryPlain, 4}
+	plain = append(append(plain, "ab12"...), byte(len(spec)))
+	plain = append(append(plain, spec...), "wider trees"...)
+	deflated, err := want.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deflated) >= len(plain)/2 {
+		t.Errorf("deflated entry is %d bytes, plain %d: the dictionary does not help", len(deflated), len(plain))
+	}
+	var f inflater
+	for name, v := range map[string][]byte{"plain": plain, "deflated": deflated} {
+		got, err := decodeSpecEntry(v, &f, "s", 7)
+		if err != nil || got.hash != want.hash || !bytes.Equal(got.spec, want.spec) || got.hypothesis != want.hypothesis {
+			t.Errorf("%s entry reads back as %+v, %v", name, got, err)
+		}
+	}
+	newer := append([]byte{specEntryVersion + 1}, deflated[1:]...)
+	if _, err := decodeSpecEntry(newer, &f, "s", 7); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("entry version %d: %v, want ErrNewerSchema", specEntryVersion+1, err)
+	}
+	for name, v := range map[string][]byte{"plain": plain[:10], "deflated": deflated[:len(deflated)/2]} {
+		if _, err := decodeSpecEntry(v, &f, "s", 7); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), `study "s": spec 7`) {
+			t.Errorf("%s entry cut short: %v, want ErrInvalidRecord naming spec 7", name, err)
+		}
 	}
 }

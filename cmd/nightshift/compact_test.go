@@ -11,7 +11,7 @@ import (
 
 func TestCompactShrinksTheJournalAndRefusesDuringARun(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "night.db")
-	if err := syntheticNight(path, 200, 3); err != nil {
+	if err := syntheticNight(path, 200, 3, nil); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.Stat(path)

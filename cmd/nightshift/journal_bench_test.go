@@ -47,7 +47,7 @@ func benchJournal(b *testing.B, n int, perTrial, total int64) {
 	}
 	path := filepath.Join(dir, "night.db")
 	start := time.Now()
-	if err := syntheticNight(path, n, 1); err != nil {
+	if err := syntheticNight(path, n, 1, nil); err != nil {
 		b.Fatal(err)
 	}
 	written := time.Since(start)
@@ -108,7 +108,7 @@ func benchJournal(b *testing.B, n int, perTrial, total int64) {
 // trial written running and again when it ends — 85% pruned (most after
 // the first fold), 13% done over five folds, 2% failed — with the texts,
 // timings and spec shapes of a real study (creditcard_10k, 10 minutes).
-func syntheticNight(path string, n int, seed uint64) error {
+func syntheticNight(path string, n int, seed uint64, progress func(trials int)) error {
 	j, err := journal.Open(path, journal.Options{})
 	if err != nil {
 		return err
@@ -188,6 +188,9 @@ func syntheticNight(path string, n int, seed uint64) error {
 				return err
 			}
 			id++
+			if progress != nil && id%1000 == 0 {
+				progress(int(id))
+			}
 		}
 	}
 	_, err = j.AddEvent("night", journal.Event{Kind: journal.EventFinish, Message: fmt.Sprintf("budget exhausted after 8h0m0s: %d trials", n), Time: now})

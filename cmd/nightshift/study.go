@@ -390,12 +390,9 @@ func runTrials(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	rows, err := studyview.ReadTrials(j, *study)
+	rows, err := studyview.ReadTopTrials(j, *study, *top)
 	if err != nil {
 		return err
-	}
-	if *top > 0 && len(rows) > *top {
-		rows = rows[:*top]
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)

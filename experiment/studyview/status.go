@@ -78,9 +78,11 @@ func (s *Study) Status() *Status {
 	return st
 }
 
-// ReadStatus summarises one study from one snapshot.
+// ReadStatus summarises one study from one snapshot. Status shows no
+// spec, so the snapshot leaves them out (journal.SnapshotOptions.NoSpecs):
+// on a night of 100,000 trials that is most of the cost.
 func ReadStatus(j *journal.Journal, name string) (*Status, error) {
-	s, err := Read(j, name)
+	s, err := ReadWith(j, name, journal.SnapshotOptions{NoSpecs: true})
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +92,35 @@ func ReadStatus(j *journal.Journal, name string) (*Status, error) {
 // ReadTrials lists a study's trials from one snapshot: the finished ones
 // best first, then the others.
 func ReadTrials(j *journal.Journal, name string) ([]TrialRow, error) {
-	s, err := Read(j, name)
+	return ReadTopTrials(j, name, 0)
+}
+
+// ReadTopTrials is ReadTrials cut to the top rows (all when top ≤ 0). The
+// ranking needs no spec, so the study is read without them and only the
+// rows shown are completed (journal.Journal.Trials; a trial's spec never
+// changes once written).
+func ReadTopTrials(j *journal.Journal, name string, top int) ([]TrialRow, error) {
+	if top <= 0 {
+		s, err := Read(j, name)
+		if err != nil {
+			return nil, err
+		}
+		return s.TrialRows(), nil
+	}
+	s, err := ReadWith(j, name, journal.SnapshotOptions{NoSpecs: true})
 	if err != nil {
 		return nil, err
 	}
-	return s.TrialRows(), nil
+	ordered := s.Ranked()
+	ordered = ordered[:min(top, len(ordered))]
+	ids := make([]uint64, len(ordered))
+	for i, t := range ordered {
+		ids[i] = t.ID
+	}
+	if ordered, err = j.Trials(name, ids); err != nil {
+		return nil, err
+	}
+	return s.rows(ordered), nil
 }
 
 // TrialRow is one entry of `trials --json`.
@@ -143,8 +169,10 @@ func (s *Study) Ranked() []journal.Trial {
 }
 
 // TrialRows are `trials --json`: Ranked's order.
-func (s *Study) TrialRows() []TrialRow {
-	ordered := s.Ranked()
+func (s *Study) TrialRows() []TrialRow { return s.rows(s.Ranked()) }
+
+// rows are the rows of the given trials of s, in their order.
+func (s *Study) rows(ordered []journal.Trial) []TrialRow {
 	planners := make(map[uint64]string, len(s.Rounds))
 	for _, r := range s.Rounds {
 		planners[r.ID] = r.Planner

@@ -17,7 +17,12 @@ type Study struct {
 // Read takes one snapshot of the study. It never takes the write lock: j
 // is best opened with OpenReadOnly.
 func Read(j *journal.Journal, name string) (*Study, error) {
-	snap, err := j.Snapshot(name)
+	return ReadWith(j, name, journal.SnapshotOptions{})
+}
+
+// ReadWith is Read with the snapshot's options.
+func ReadWith(j *journal.Journal, name string, opts journal.SnapshotOptions) (*Study, error) {
+	snap, err := j.SnapshotWith(name, opts)
 	if err != nil {
 		return nil, err
 	}
