@@ -206,8 +206,12 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 			read.Positives++
 		}
 	}
+	o.Top = max(o.Top, 0)
 	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
 	if len(read.Models) == 0 {
+		if err == nil {
+			err = fmt.Errorf("study %q: --final %s with --top %d scores no model", study, o.Final, o.Top)
+		}
 		return nil, err // nothing was scored: the holdout is still unread
 	}
 	if err != nil {

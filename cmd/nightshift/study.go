@@ -382,6 +382,9 @@ func runTrials(_ context.Context, e *env, args []string) error {
 	if *study == "" {
 		return usagef("--study NAME is required")
 	}
+	if *top < 0 {
+		return usagef("--top %d: want the number of best trials to show, or 0 for all", *top)
+	}
 	j, err := studyview.OpenReadOnly(*db)
 	if err != nil {
 		return err
@@ -420,6 +423,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *final != experiment.FinalEnsemble && *final != experiment.FinalBag && *final != experiment.FinalRefit {
 		return usagef("--final %q: want ensemble, bag or refit", *final)
+	}
+	if *top < 0 || (*top == 0 && *final != experiment.FinalEnsemble) {
+		return usagef("--top %d: want the number of best trials to score, at least 1 (0 only with --final ensemble: the ensemble alone)", *top)
 	}
 	if *cands < 1 {
 		return usagef("--ensemble %d: want at least 1 candidate", *cands)
