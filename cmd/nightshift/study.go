@@ -458,7 +458,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
-			"as_of_seconds": asOf.Seconds(), "reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
+			"as_of_seconds": asOf.Seconds(), "trials": res.Trials, "reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
 	}
 	if asOf > 0 {
 		fmt.Fprintf(e.stdout, "as of %s of search (only the trials finished by then): a re-read, never the verdict\n", asOf)
