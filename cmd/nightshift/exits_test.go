@@ -60,7 +60,9 @@ func TestFlagErrorsExitTwoNamingTheFlag(t *testing.T) {
 func TestANightThatProducedNothingFails(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "j.db")
 	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "f", "--db", db, "--max-trials", "3", "--folds", "3", "--trial-timeout", "1ns")
-	for _, want := range []string{"nightshift run: every trial failed: study \"f\": all 3 trials this session ran failed; the most common errors:", "3 × timed out after 1ns (--trial-timeout)", "nightshift trials --study f"} {
+	for _, want := range []string{"nightshift run: every trial failed: study \"f\": all 3 trials this session ran failed; the most common errors:", "3 × timed out after 1ns (--trial-timeout)", "nightshift trials --study f",
+		// Only --max-trials bounds this session: it said "budget 0s".
+		" threads, no time limit, at most 3 trials"} {
 		if code != exitFailure || !strings.Contains(errs, want) {
 			t.Errorf("run: exit %d, stderr %q; want exit 1 saying %q", code, errs, want)
 		}
