@@ -52,6 +52,9 @@ func runPromote(ctx context.Context, e *env, args []string) error {
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
+	}
 	j, err := journal.Open(*db, journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return err

@@ -152,6 +152,9 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	if r.study == "" {
 		return usagef("--study NAME is required")
 	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
+	}
 	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Resume: true, AllowDataChange: r.allowDataChange,
 		Budget: r.budget, MaxTrials: r.maxTrials}, r)
 }
@@ -435,6 +438,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
+	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
 	}
 	j, err := journal.Open(*db, journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
