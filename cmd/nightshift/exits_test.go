@@ -35,6 +35,9 @@ func TestFlagErrorsExitTwoNamingTheFlag(t *testing.T) {
 		{[]string{"fit", "--data", data, "--target", "label", "--split", "odd"}, []string{`--split "odd": want stratified or modulo`}},
 		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--max-trials", "1", "--time-col", "nope"}, []string{`--time-col "nope" is not a column of `, "criteo_200.csv"}},
 		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--max-trials", "1", "--time-col", "C1"}, []string{`--time-col "C1" is categorical in `, "want a numeric or datetime column"}},
+		// These exited 1 (the name) and 0 (a negative count was taken).
+		{[]string{"promote", "--study", "s", "--db", db, "--name", "../evil"}, []string{`--name "../evil": not a valid name`}},
+		{[]string{"check", "--model", "m", "--data", data, "--examples", "-1"}, []string{`--examples -1: want the number of example values`}},
 	}
 	for _, c := range cases {
 		code, _, errs := runCmd(t, c.args...)
