@@ -149,7 +149,18 @@ type HoldoutOptions struct {
 	Ensemble EnsembleOptions
 	// Command is the command line, journaled with the read.
 	Command string
+	// AsOf, when above zero, scores what the study would have chosen and
+	// built after that much search time (summed over its sessions): the
+	// pick, the board and the ensemble's candidates and cost budget are
+	// the trials finished by then. The read is journaled as an as-of
+	// re-read, never the verdict.
+	AsOf time.Duration
 }
+
+// ErrAsOfBeyondSearch is returned by ScoreHoldout when AsOf is not
+// shorter than the study's search time: the as-of model is the study's
+// own, and a full read scores it.
+var ErrAsOfBeyondSearch = errors.New("as-of time not within the study's search")
 
 // ErrNoFinishedTrial is returned by ScoreHoldout for a study with no
 // finished trial: there is no model to score, and the holdout stays
@@ -180,19 +191,27 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if o.Final != FinalEnsemble && o.Final != FinalBag && o.Final != FinalRefit {
 		return nil, fmt.Errorf("final model %q: want %s, %s or %s", o.Final, FinalEnsemble, FinalBag, FinalRefit)
 	}
-	h, err := openHoldout(ctx, j, study)
+	var keep func([]journal.Trial) ([]journal.Trial, error)
+	if o.AsOf > 0 {
+		keep = func(trials []journal.Trial) ([]journal.Trial, error) { return trialsAsOf(j, study, trials, o.AsOf) }
+	}
+	h, err := openHoldoutAsOf(ctx, j, study, keep)
 	if err != nil {
 		return nil, err
 	}
 	cfg, trials, board, inc := h.cfg, h.all, h.board, h.board[0]
-	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, Metric: cfg.Metric, Rows: len(h.y)}
+	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Top: o.Top, AsOf: o.AsOf, Metric: cfg.Metric, Rows: len(h.y)}
 	for _, v := range h.y {
 		if v == 1 {
 			read.Positives++
 		}
 	}
+	o.Top = max(o.Top, 0)
 	scores, err := h.scoreAll(ctx, board, trials, inc.ID, o, &read)
 	if len(read.Models) == 0 {
+		if err == nil {
+			err = fmt.Errorf("study %q: --final %s with --top %d scores no model", study, o.Final, o.Top)
+		}
 		return nil, err // nothing was scored: the holdout is still unread
 	}
 	if err != nil {
@@ -220,6 +239,12 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 // (refused when its fingerprint changed), the search part and the
 // holdout rows.
 func openHoldout(ctx context.Context, j *journal.Journal, study string) (*holdoutRun, error) {
+	return openHoldoutAsOf(ctx, j, study, nil)
+}
+
+// openHoldoutAsOf is openHoldout over the trials keep leaves (all when
+// keep is nil).
+func openHoldoutAsOf(ctx context.Context, j *journal.Journal, study string, keep func([]journal.Trial) ([]journal.Trial, error)) (*holdoutRun, error) {
 	st, cfg, err := readStudy(j, study)
 	if err != nil {
 		return nil, err
@@ -228,9 +253,17 @@ func openHoldout(ctx context.Context, j *journal.Journal, study string) (*holdou
 	if err != nil {
 		return nil, err
 	}
+	if keep != nil {
+		if trials, err = keep(trials); err != nil {
+			return nil, err
+		}
+	}
 	// The leader (best lower bound) first, then the rest by mean; finished
 	// trials only.
 	inc, ok := leaderOf(cfg.Metric, trials)
+	if !ok && keep != nil {
+		return nil, fmt.Errorf("by the as-of time: %w", noFinishedTrial(study, trials))
+	}
 	if !ok {
 		return nil, noFinishedTrial(study, trials)
 	}
@@ -261,6 +294,28 @@ func openHoldout(ctx context.Context, j *journal.Journal, study string) (*holdou
 		h.trials[t.ID] = t
 	}
 	return h, nil
+}
+
+// trialsAsOf are the trials that had ended (finished, pruned or failed)
+// when the study had searched for d, its sessions' wall time added up
+// (studyview.WallTimeAt).
+func trialsAsOf(j *journal.Journal, study string, trials []journal.Trial, d time.Duration) ([]journal.Trial, error) {
+	events, err := j.ListEvents(study)
+	if err != nil {
+		return nil, err
+	}
+	at, ok := studyview.WallTimeAt(events, trials, d)
+	if !ok {
+		return nil, fmt.Errorf("study %q searched for %s in all, so as of %s it had built its final model (run holdout without --as-of): %w",
+			study, studyview.Elapsed(events, trials).Round(time.Second), d, ErrAsOfBeyondSearch)
+	}
+	var out []journal.Trial
+	for _, t := range trials {
+		if !t.Finished.IsZero() && !t.Finished.After(at) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // noFinishedTrial says why a study has nothing to score.

@@ -94,7 +94,7 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 	res.CheckSeconds = time.Since(start).Seconds()
 	start = time.Now()
 
-	ids, err := idColumns(fr, m, o.IDCols)
+	ids, err := idColumns(fr, m, o.IDCols, o.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -194,8 +194,9 @@ func appendCSVField(b []byte, s string) []byte {
 }
 
 // idColumns are the named columns of fr, or by default the schema's
-// identifier columns that fr has.
-func idColumns(fr *features.Frame, m *final.Model, names []string) ([]*features.Column, error) {
+// identifier columns that fr has. A name fr lacks is a usage error
+// (exit 2) naming the flag and the file.
+func idColumns(fr *features.Frame, m *final.Model, names []string, file string) ([]*features.Column, error) {
 	var out []*features.Column
 	if names == nil {
 		for _, c := range m.Schema.Columns {
@@ -208,7 +209,7 @@ func idColumns(fr *features.Frame, m *final.Model, names []string) ([]*features.
 	for _, n := range names {
 		c := fr.Col(n)
 		if c == nil {
-			return nil, fmt.Errorf("--id-col %q is not a column of the data (columns: %v): %w", n, fr.Names(), features.ErrUnknownColumn)
+			return nil, &OptionError{Flag: "id-col", Err: fmt.Errorf("--id-col %q is not a column of %s (columns: %s): %w", n, file, clipList(fr.Names(), 8), features.ErrUnknownColumn)}
 		}
 		out = append(out, c)
 	}

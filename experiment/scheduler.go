@@ -562,7 +562,14 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
 	cancel()
 	t.Finished = time.Now()
+	// The context's deadline fires from a timer, which a loaded machine can
+	// run late: a trial may finish past its --trial-timeout before its
+	// context says so. Such a trial ran longer than the timeout, so it
+	// fails all the same (the clock decides, not the timer's luck).
+	overran := timeout > 0 && err == nil && t.Finished.Sub(t.Started) > timeout
 	switch {
+	case overran:
+		t.State, t.Error = journal.TrialFailed, fmt.Sprintf("timed out after %s (--trial-timeout)", timeout)
 	case err == nil && out.Pruned:
 		t.State, t.Error = journal.TrialPruned, out.PruneReason
 	case err == nil:

@@ -18,18 +18,26 @@ import (
 // holdout has shown, and nothing else is (Trial.Holdout is a legacy field
 // no current command writes).
 //
-// The first read is the study's verdict. A later read is either a re-read
+// The first full read is the study's verdict. A later read is either a re-read
 // (its figures are optimistic: whoever chose it had seen earlier ones) or
 // a repeat: every model it scored had been scored by one earlier read
 // (same final-model kind, same trials, spec hashes, seeds and weights), so
 // it showed nothing new. AddHoldoutRead decides which, in the transaction
 // that stores the read, and records it in Standing and RepeatOf.
+//
+// An as-of read (AsOf > 0) scores what the study would have chosen and
+// built after that much search time: it is always a re-read, never the
+// verdict, and a full read after it can still be the verdict.
 type HoldoutRead struct {
 	ID      uint64    // 1, 2, … in the study; assigned by AddHoldoutRead
 	Time    time.Time // when the figures were computed; zero: the journal's clock
 	Command string    // the command line as typed, e.g. "nightshift holdout --study s --final bag"
 	Final   string    // the final model asked for: "ensemble", "bag" or "refit"
 	Top     int       // how many of the best trials were scored one by one
+	// AsOf is the search time (summed over the study's sessions) the read
+	// looked back to: only trials finished by then were candidates. 0 for
+	// a full read.
+	AsOf time.Duration
 
 	Metric    string // the study's metric, which orders the models
 	Rows      int    // holdout rows scored
@@ -142,6 +150,7 @@ type holdoutReadRecord struct {
 	Command   string               `json:"command,omitempty"`
 	Final     string               `json:"final,omitempty"`
 	Top       int                  `json:"top"`
+	AsOf      time.Duration        `json:"as_of_ns,omitempty"`
 	Metric    string               `json:"metric,omitempty"`
 	Rows      int                  `json:"rows"`
 	Positives int                  `json:"positives"`
@@ -234,7 +243,7 @@ type figureRecord struct {
 
 func (r HoldoutRead) record() holdoutReadRecord {
 	rec := holdoutReadRecord{
-		versioned: current(), ID: r.ID, Time: r.Time, Command: r.Command, Final: r.Final, Top: r.Top,
+		versioned: current(), ID: r.ID, Time: r.Time, Command: r.Command, Final: r.Final, Top: r.Top, AsOf: r.AsOf,
 		Metric: r.Metric, Rows: r.Rows, Positives: r.Positives, Models: []holdoutModelRecord{},
 		Error: r.Error, Standing: r.Standing, RepeatOf: r.RepeatOf, Legacy: r.Legacy,
 	}
@@ -257,7 +266,7 @@ func (r HoldoutRead) record() holdoutReadRecord {
 
 func (rec holdoutReadRecord) read() HoldoutRead {
 	r := HoldoutRead{
-		ID: rec.ID, Time: rec.Time, Command: rec.Command, Final: rec.Final, Top: rec.Top,
+		ID: rec.ID, Time: rec.Time, Command: rec.Command, Final: rec.Final, Top: rec.Top, AsOf: rec.AsOf,
 		Metric: rec.Metric, Rows: rec.Rows, Positives: rec.Positives,
 		Error: rec.Error, Standing: rec.Standing, RepeatOf: rec.RepeatOf, Legacy: rec.Legacy,
 	}
@@ -292,9 +301,14 @@ func (m HoldoutModel) identity() string {
 	return b.String()
 }
 
-// standing decides what read r is worth given the earlier reads.
+// standing decides what read r is worth given the earlier reads: an
+// as-of read is a re-read; the first full read is the verdict, whatever
+// as-of reads came before it.
 func standing(r HoldoutRead, earlier []HoldoutRead) (ReadStanding, uint64) {
-	if len(earlier) == 0 {
+	if r.AsOf > 0 {
+		return ReadReread, 0
+	}
+	if _, ok := Verdict(earlier); !ok {
 		return ReadVerdict, 0
 	}
 	for _, e := range earlier {
@@ -314,6 +328,18 @@ func standing(r HoldoutRead, earlier []HoldoutRead) (ReadStanding, uint64) {
 		}
 	}
 	return ReadReread, 0
+}
+
+// Verdict is the study's verdict among its reads (in journal order): the
+// first read AddHoldoutRead stored as the verdict. ok is false before the
+// first full read.
+func Verdict(reads []HoldoutRead) (HoldoutRead, bool) {
+	for _, r := range reads {
+		if r.Standing == ReadVerdict {
+			return r, true
+		}
+	}
+	return HoldoutRead{}, false
 }
 
 // AddHoldoutRead journals one read of the study's holdout in its own

@@ -18,12 +18,13 @@ import (
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
-// verdict is the study's first holdout read and its final model, if any.
+// verdict is the study's verdict (its first full holdout read: as-of
+// reads never are) and its final model, if any.
 func (b *builder) verdict() (journal.HoldoutRead, journal.HoldoutModel, bool) {
-	if len(b.s.HoldoutReads) == 0 || len(b.s.HoldoutReads[0].Models) == 0 {
+	r, ok := journal.Verdict(b.s.HoldoutReads)
+	if !ok || len(r.Models) == 0 {
 		return journal.HoldoutRead{}, journal.HoldoutModel{}, false
 	}
-	r := b.s.HoldoutReads[0]
 	return r, r.Models[0], true
 }
 
@@ -122,7 +123,7 @@ func (b *builder) holdout() {
 	}
 	b.codeCell(`
 reads = export["holdout_reads"]
-verdict = reads[0]
+verdict = next(r for r in reads if r["standing"] == "verdict")
 metric = verdict["metric"] or METRIC
 def parts(m):
     ps = m["parts"]

@@ -227,8 +227,24 @@ type modelsJSON []struct {
 func models(t *testing.T, reg string) modelsJSON {
 	t.Helper()
 	var m modelsJSON
-	if err := json.Unmarshal([]byte(mustRun(t, "models", "--registry", reg, "--json")), &m); err != nil {
+	out := mustRun(t, "models", "--registry", reg, "--json")
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatal(err)
+	}
+	// The keys are snake case like every other --json output (they were
+	// Go's field names, "Dir" and "Meta", beside "name" and "history").
+	var raw []struct {
+		Versions []map[string]json.RawMessage `json:"versions"`
+	}
+	json.Unmarshal([]byte(out), &raw)
+	for _, n := range raw {
+		for _, v := range n.Versions {
+			for _, k := range []string{"dir", "meta", "aliases"} {
+				if _, ok := v[k]; !ok {
+					t.Errorf("models --json: a version lacks %q: %s", k, out)
+				}
+			}
+		}
 	}
 	return m
 }
@@ -375,6 +391,16 @@ func TestPredictRefusesAContractViolationAndWritesIDs(t *testing.T) {
 	code, _, errs = runCmd(t, "predict", "--model", "a", "--data", bad, "--registry", reg, "--out", out2, "--allow-violations")
 	if code != 0 || !strings.Contains(errs, "scored despite") {
 		t.Errorf("--allow-violations: exit %d\n%s", code, errs)
+	}
+	// An --id-col the file lacks is a usage error naming the flag and the
+	// file (it exited 1 saying "the data"), and writes nothing.
+	out3 := filepath.Join(dir, "p3.csv")
+	code, _, errs = runCmd(t, "predict", "--model", "a", "--data", shipped+"avazu_100.csv", "--registry", reg, "--out", out3, "--id-col", "id,nope")
+	if code != exitUsage || !strings.Contains(errs, `--id-col "nope" is not a column of `+shipped+"avazu_100.csv") {
+		t.Errorf("--id-col nope: exit %d, want %d naming the flag and the file\n%s", code, exitUsage, errs)
+	}
+	if _, err := os.Stat(out3); err == nil {
+		t.Error("a refused prediction wrote its output file")
 	}
 }
 

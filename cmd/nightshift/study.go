@@ -382,6 +382,9 @@ func runTrials(_ context.Context, e *env, args []string) error {
 	if *study == "" {
 		return usagef("--study NAME is required")
 	}
+	if *top < 0 {
+		return usagef("--top %d: want the number of best trials to show, or 0 for all", *top)
+	}
 	j, err := studyview.OpenReadOnly(*db)
 	if err != nil {
 		return err
@@ -410,6 +413,8 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	cands := fs.Int("ensemble", 8, "ensemble: at most this many trials are candidates (the best by CV)")
 	share := fs.Float64("ensemble-cost", 0.25, "ensemble: the candidates' summed CV time may be at most this share of all the study's trial time (the leader always a candidate)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var asOf time.Duration
+	durationVar(fs, &asOf, "as-of", 0, true, "score what the study would have chosen and built after this much search time (summed over its sessions; only trials finished by then count), "+durationForms+"; always journaled as a re-read, never the verdict")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -418,6 +423,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *final != experiment.FinalEnsemble && *final != experiment.FinalBag && *final != experiment.FinalRefit {
 		return usagef("--final %q: want ensemble, bag or refit", *final)
+	}
+	if *top < 0 || (*top == 0 && *final != experiment.FinalEnsemble) {
+		return usagef("--top %d: want the number of best trials to score, at least 1 (0 only with --final ensemble: the ensemble alone)", *top)
 	}
 	if *cands < 1 {
 		return usagef("--ensemble %d: want at least 1 candidate", *cands)
@@ -440,6 +448,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		Top: *top, Threads: *threads, Final: *final,
 		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share},
 		Command:  commandLine("holdout", args),
+		AsOf:     asOf,
 	})
 	if err != nil {
 		if *asJSON && errors.Is(err, experiment.ErrNoFinishedTrial) {
@@ -449,7 +458,10 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
-			"reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
+			"as_of_seconds": asOf.Seconds(), "reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
+	}
+	if asOf > 0 {
+		fmt.Fprintf(e.stdout, "as of %s of search (only the trials finished by then): a re-read, never the verdict\n", asOf)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\t± SE\tPR AUC\tlog loss\tBrier")

@@ -13,8 +13,9 @@
 //	members/NN/pipeline.json the member's fitted feature pipeline, when it has one
 //
 // Predictions of a model read back equal those of the model written to
-// 1e-12 (GBDT members predict through leaves after reading; pipelines and
-// logistic regressions round-trip bit for bit).
+// 1e-12 (a GBDT member read back is scored by trainer/learners' compiled
+// forest, equal to leaves bit for bit; pipelines and logistic regressions
+// round-trip bit for bit).
 package final
 
 import (

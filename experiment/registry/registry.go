@@ -317,9 +317,9 @@ func (r *Registry) Names() ([]string, error) {
 
 // Version is one published version.
 type Version struct {
-	Dir     string
-	Meta    Meta
-	Aliases []string // the aliases pointing at it, sorted
+	Dir     string   `json:"dir"`
+	Meta    Meta     `json:"meta"`
+	Aliases []string `json:"aliases"` // the aliases pointing at it, sorted
 }
 
 // Versions lists name's versions, oldest first, with their aliases.

@@ -47,6 +47,7 @@ type ExportHoldoutRead struct {
 	Command   string               `json:"command"`
 	Final     string               `json:"final"`
 	Top       int                  `json:"top"`
+	AsOf      Num                  `json:"as_of_seconds,omitempty"` // an as-of read's search time (never the verdict)
 	Metric    string               `json:"metric"`
 	Rows      int                  `json:"rows"`
 	Positives int                  `json:"positives"`
@@ -240,7 +241,7 @@ func (s *Study) Export() *Export {
 }
 
 func exportHoldoutRead(r journal.HoldoutRead) ExportHoldoutRead {
-	x := ExportHoldoutRead{ID: r.ID, Time: r.Time.UTC(), Command: r.Command, Final: r.Final, Top: r.Top, Metric: r.Metric,
+	x := ExportHoldoutRead{ID: r.ID, Time: r.Time.UTC(), Command: r.Command, Final: r.Final, Top: r.Top, AsOf: Num(r.AsOf.Seconds()), Metric: r.Metric,
 		Rows: r.Rows, Positives: r.Positives, Standing: string(r.Standing), RepeatOf: r.RepeatOf, Legacy: r.Legacy, Error: r.Error,
 		Models: make([]ExportHoldoutModel, 0, len(r.Models))}
 	for _, m := range r.Models {

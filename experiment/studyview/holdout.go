@@ -43,8 +43,8 @@ func SummarizeHoldoutReads(reads []journal.HoldoutRead) HoldoutReads {
 			out.Repeats++
 		}
 	}
-	if len(reads) > 0 && len(reads[0].Models) > 0 {
-		r, m := reads[0], reads[0].Models[0]
+	if r, ok := journal.Verdict(reads); ok && len(r.Models) > 0 {
+		m := r.Models[0]
 		metric := r.Metric
 		if metric == "" {
 			metric = MetricAUC
@@ -61,9 +61,19 @@ func SummarizeHoldoutReads(reads []journal.HoldoutRead) HoldoutReads {
 
 // HoldoutNote says in one sentence what a study's holdout figures are
 // worth: "" before the first read; the verdict alone; or how many times the
-// holdout was read, which later reads are optimistic re-reads and which
-// only repeated an earlier read's models.
+// holdout was read, which reads are optimistic re-reads (as-of reads among
+// them: what the study would have built earlier) and which only repeated
+// an earlier read's models.
 func HoldoutNote(reads []journal.HoldoutRead) string {
+	var asOf []string
+	for _, r := range reads {
+		if r.AsOf > 0 {
+			asOf = append(asOf, fmt.Sprintf("%d (as of %s of search)", r.ID, r.AsOf))
+		}
+	}
+	if len(asOf) > 0 {
+		return asOfNote(reads, asOf)
+	}
 	switch len(reads) {
 	case 0:
 		return ""
@@ -74,7 +84,7 @@ func HoldoutNote(reads []journal.HoldoutRead) string {
 	for _, r := range reads[1:] {
 		switch r.Standing {
 		case journal.ReadRepeat:
-			repeats = append(repeats, fmt.Sprintf("read %d scored exactly the models of read %d (same specs and seeds) and saw nothing new", r.ID, r.RepeatOf))
+			repeats = append(repeats, repeatText(r))
 		default:
 			rereads = append(rereads, fmt.Sprint(r.ID))
 		}
@@ -89,13 +99,51 @@ func HoldoutNote(reads []journal.HoldoutRead) string {
 		switch len(rereads) {
 		case 0:
 			b.WriteString(": read 1, the verdict, stands")
-		case 1:
-			fmt.Fprintf(&b, "; the figures of read %s are optimistic", rereads[0])
 		default:
-			fmt.Fprintf(&b, "; the figures of reads %s are optimistic", strings.Join(rereads, ", "))
+			b.WriteString("; " + optimisticText(rereads))
 		}
 	}
 	return b.String()
+}
+
+// asOfNote is HoldoutNote for a study with as-of reads (asOf names
+// them): those are re-reads, and the verdict is the first full read, if
+// any.
+func asOfNote(reads []journal.HoldoutRead, asOf []string) string {
+	var b strings.Builder
+	if len(reads) == 1 {
+		b.WriteString("the holdout has been read once")
+	} else {
+		fmt.Fprintf(&b, "the holdout has been read %d times", len(reads))
+	}
+	b.WriteString("; as-of reads, never the verdict: " + strings.Join(asOf, ", "))
+	if v, ok := journal.Verdict(reads); ok {
+		fmt.Fprintf(&b, "; read %d is the verdict", v.ID)
+	} else {
+		b.WriteString("; no full read yet, so no verdict")
+	}
+	var rereads []string
+	for _, r := range reads {
+		switch r.Standing {
+		case journal.ReadRepeat:
+			b.WriteString("; " + repeatText(r))
+		case journal.ReadReread:
+			rereads = append(rereads, fmt.Sprint(r.ID))
+		}
+	}
+	b.WriteString("; " + optimisticText(rereads))
+	return b.String()
+}
+
+func repeatText(r journal.HoldoutRead) string {
+	return fmt.Sprintf("read %d scored exactly the models of read %d (same specs and seeds) and saw nothing new", r.ID, r.RepeatOf)
+}
+
+func optimisticText(rereads []string) string {
+	if len(rereads) == 1 {
+		return fmt.Sprintf("the figures of read %s are optimistic", rereads[0])
+	}
+	return fmt.Sprintf("the figures of reads %s are optimistic", strings.Join(rereads, ", "))
 }
 
 // DescribeHoldoutParts is a model's trials: "#8" for one trial, "#8 0.48,

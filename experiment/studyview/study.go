@@ -105,23 +105,48 @@ func Elapsed(events []journal.Event, trials []journal.Trial) time.Duration {
 		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
 			continue
 		}
-		end := e.Time
-		next := time.Time{}
-		for _, f := range events[i+1:] {
-			if f.Kind == journal.EventStart || f.Kind == journal.EventResume {
-				next = f.Time
-				break
-			}
-			if f.Time.After(end) {
-				end = f.Time
-			}
+		total += sessionEnd(events[i+1:], trials, e.Time).Sub(e.Time)
+	}
+	return total
+}
+
+// sessionEnd is the end of the session that began at start, given the
+// events after its start or resume event: its last event, or the last
+// trial finished before the next session began, whichever is later.
+func sessionEnd(after []journal.Event, trials []journal.Trial, start time.Time) time.Time {
+	end := start
+	next := time.Time{}
+	for _, f := range after {
+		if f.Kind == journal.EventStart || f.Kind == journal.EventResume {
+			next = f.Time
+			break
 		}
-		for _, t := range trials {
-			if t.Finished.After(end) && (next.IsZero() || t.Finished.Before(next)) {
-				end = t.Finished
-			}
+		if f.Time.After(end) {
+			end = f.Time
+		}
+	}
+	for _, t := range trials {
+		if t.Finished.After(end) && (next.IsZero() || t.Finished.Before(next)) {
+			end = t.Finished
+		}
+	}
+	return end
+}
+
+// WallTimeAt is the moment the study had searched for d, its sessions'
+// wall time added up as Elapsed does. ok is false when the study has not
+// searched that long (d at or beyond Elapsed, or no session at all).
+func WallTimeAt(events []journal.Event, trials []journal.Trial, d time.Duration) (at time.Time, ok bool) {
+	var total time.Duration
+	for i, e := range events {
+		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
+			continue
+		}
+		end := sessionEnd(events[i+1:], trials, e.Time)
+		if s := end.Sub(e.Time); total+s > d {
+			return e.Time.Add(d - total), true
 		}
 		total += end.Sub(e.Time)
 	}
-	return total
+	return time.Time{}, false
 }

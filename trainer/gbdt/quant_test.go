@@ -145,6 +145,14 @@ func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 					t.Fatalf("k=%d, feature %d: kernel bins differ from the portable loop", k, j)
 				}
 			}
+			// row-major: features 1..k
+			mat := data.rowMajorBins()
+			r64, r32 := make([]int64, nf*maxBins), make([]int64, nf*maxBins)
+			rowsQ(r64, mat, nf, small, o64, 1, 1+k)
+			rowsQ(r32, mat, nf, small, o32, 1, 1+k)
+			if *qhist64(r64, 1) != *a64[0] || *qhist32(r32, k) != *a32[k-1] {
+				t.Fatalf("k=%d: row-major and column bins differ", k)
+			}
 		}
 	}
 }

@@ -286,13 +286,24 @@ func (f *forest) scoreBlock(cols [][]float64, out []float64, lo, hi int) {
 			}
 			continue
 		}
+		feature, threshold, flags, left, right := t.feature, t.threshold, t.flags, t.left, t.right
 		for r := lo; r < hi; r++ {
 			n := int32(0)
 			for n >= 0 {
-				if t.goesLeft(int(n), cols[t.feature[n]][r]) {
-					n = t.left[n]
+				x := cols[feature[n]][r]
+				var goLeft bool
+				switch flags[n] {
+				case flagMissingNaN: // what nightshift writes: NaN goes right, and NaN <= t is false
+					goLeft = x <= threshold[n]
+				case flagMissingNaN | flagDefaultLeft: // NaN goes left, and !(NaN > t) is true
+					goLeft = !(x > threshold[n])
+				default:
+					goLeft = t.goesLeft(int(n), x)
+				}
+				if goLeft {
+					n = left[n]
 				} else {
-					n = t.right[n]
+					n = right[n]
 				}
 			}
 			out[r] += t.leaf[^n]
