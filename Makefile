@@ -11,7 +11,7 @@ RACE_PKGS  := ./features ./journal/... ./experiment/... ./trainer/gbdt/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e '/features$$' -e /journal -e /experiment -e /trainer/gbdt)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test demo bench bench-search lint clean
+.PHONY: build test demo bench bench-search bench-overnight lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/nightshift
@@ -53,6 +53,11 @@ bench:
 # Side by side with Optuna TPE + XGBoost (10 minutes per dataset and side).
 bench-search:
 	BUDGET=$${BUDGET:-600} experiment/bench/search.sh
+
+# One study per dataset and seed (60 minutes), read as of 10 minutes and in
+# full: holdout AUC ± SE, the pick's CV-to-holdout gap, trials, journal size.
+bench-overnight:
+	experiment/bench/overnight.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

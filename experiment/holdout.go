@@ -175,6 +175,9 @@ type HoldoutResult struct {
 	// of the study's reads, this one last.
 	Read  journal.HoldoutRead
 	Reads []journal.HoldoutRead
+	// Trials is how many of the study's trials the read chose from: all of
+	// them, or those finished by the as-of time.
+	Trials int
 }
 
 // ScoreHoldout fits the study's final models on the search part, scores
@@ -231,7 +234,7 @@ func ScoreHoldout(ctx context.Context, j *journal.Journal, study string, o Holdo
 	if err != nil {
 		return nil, err
 	}
-	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads}, nil
+	return &HoldoutResult{Scores: scores, Read: stored, Reads: reads, Trials: len(trials)}, nil
 }
 
 // openHoldout reads a study for a holdout read: its config and trials, the

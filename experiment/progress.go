@@ -51,12 +51,12 @@ func (s *session) progressf(opts RunOptions, force bool, format string, a ...any
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		best = fmt.Sprintf("%.4f ± %.4f (#%d)", lead.Mean, lead.Std, lead.ID)
 	}
-	left := time.Duration(0)
-	if s.budget > 0 {
-		left = max(0, s.budget-elapsed)
+	left := "no time limit" // only --max-trials bounds the session
+	if s.hasBudget {
+		left = max(0, s.budget-elapsed).Round(time.Second).String() + " left"
 	}
-	line := fmt.Sprintf("%d done, %d failed, %d pruned, %d running | best %s %s | %s trials/min | %s elapsed, %s left",
-		done, failed, pruned, s.running, s.cfg.Metric, best, rate, elapsed.Round(time.Second), left.Round(time.Second))
+	line := fmt.Sprintf("%d done, %d failed, %d pruned, %d running | best %s %s | %s trials/min | %s elapsed, %s",
+		done, failed, pruned, s.running, s.cfg.Metric, best, rate, elapsed.Round(time.Second), left)
 	if opts.Live {
 		fmt.Fprint(opts.Progress, "\r\033[K"+line)
 	} else {

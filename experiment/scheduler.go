@@ -36,10 +36,10 @@ type job struct {
 
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
 	s.started = time.Now()
-	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, budget %s", s.workers, s.threads, s.budget.Round(time.Second))
+	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, %s", s.workers, s.threads, s.budgetText())
 	if !s.created {
 		kind = journal.EventResume
-		msg = fmt.Sprintf("resume: %d interrupted trials re-queued; %d workers × %d threads, budget %s", len(s.requeue), s.workers, s.threads, s.budget.Round(time.Second))
+		msg = fmt.Sprintf("resume: %d interrupted trials re-queued; %d workers × %d threads, %s", len(s.requeue), s.workers, s.threads, s.budgetText())
 	}
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: msg}); err != nil {
 		return nil, err
@@ -619,6 +619,19 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		s.journalVerdicts()
 	}
 	s.progressf(opts, false, "")
+}
+
+// budgetText says what limits the session: "budget 1m30s", or, when only
+// --max-trials does, "no time limit, at most N trials" (it said "budget
+// 0s", which reads as a night that may not run at all).
+func (s *session) budgetText() string {
+	switch {
+	case s.hasBudget:
+		return "budget " + s.budget.Round(time.Second).String()
+	case s.hasLimit:
+		return fmt.Sprintf("no time limit, at most %d trials", s.maxTrial)
+	}
+	return "no time limit"
 }
 
 // putTrialLocked replaces the session's copy of t, or appends it, and

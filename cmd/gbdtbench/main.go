@@ -101,10 +101,9 @@ func run() error {
 		return err
 	}
 	loadRSS := peakRSSMB()
-	ds, _ := experiment.DesignFromFrame(fr, *target)
 	y := tg.Y
 	var train, test []int
-	for i := range ds.Rows {
+	for i := range fr.Rows {
 		if i%5 == 4 {
 			test = append(test, i)
 		} else {
@@ -114,16 +113,15 @@ func run() error {
 	scored := test
 	if *allRows {
 		scored = nil
-		for i := range ds.Rows {
+		for i := range fr.Rows {
 			scored = append(scored, i)
 		}
 	}
 	// Training sees only its rows (as the peers do), and the scored rows
 	// are kept aside for prediction.
 	trainY, scoreY := pick(y, train), pick(y, scored)
-	fr = nil // the design's columns are the frame's: ds holds the last references
-	trainDS, scoreDS := splitDesign(ds, train, scored)
-	ds = nil
+	trainDS, scoreDS := splitFrame(fr, *target, train, scored)
+	fr = nil
 	if *trainCSV != "" {
 		if err := writeTrainCSV(*trainCSV, trainDS, trainY); err != nil {
 			return err
@@ -234,24 +232,30 @@ func run() error {
 
 func round(s float64) float64 { return math.Round(s*100) / 100 }
 
-// splitDesign copies ds's rows train and scored into two designs, one
-// column at a time, dropping each column of ds once copied and collecting
-// every few columns and handing the pages back, so the process holds about
+// splitFrame turns fr into the design of rows train and of rows scored,
+// one column at a time (experiment.DesignFromFrame on that column alone,
+// as nightshift converts it), dropping each column of fr once copied and
+// handing freed pages back every few columns, so the process holds about
 // one table, not two (a user's peak RSS, as LightGBM's is measured).
-func splitDesign(ds *trainer.Dataset, train, scored []int) (*trainer.Dataset, *trainer.Dataset) {
-	tr := &trainer.Dataset{Rows: len(train), Features: make([]trainer.Feature, len(ds.Features))}
-	sc := &trainer.Dataset{Rows: len(scored), Features: make([]trainer.Feature, len(ds.Features))}
+func splitFrame(fr *features.Frame, target string, train, scored []int) (*trainer.Dataset, *trainer.Dataset) {
+	tr := &trainer.Dataset{Rows: len(train)}
+	sc := &trainer.Dataset{Rows: len(scored)}
 	debug.FreeOSMemory() // the loader's garbage first
-	for j := range ds.Features {
-		f := &ds.Features[j]
-		tr.Features[j], sc.Features[j] = *f, *f
-		tr.Features[j].Values, sc.Features[j].Values = pick(f.Values, train), pick(f.Values, scored)
-		f.Values = nil
-		if j%4 == 3 {
+	for i, c := range fr.Columns {
+		one := &features.Frame{Columns: []*features.Column{c}, Rows: fr.Rows, Source: fr.Source}
+		d, _ := experiment.DesignFromFrame(one, target)
+		for _, f := range d.Features {
+			t, s := f, f
+			t.Values, s.Values = pick(f.Values, train), pick(f.Values, scored)
+			tr.Features = append(tr.Features, t)
+			sc.Features = append(sc.Features, s)
+		}
+		fr.Columns[i] = nil
+		if i%4 == 3 {
 			debug.FreeOSMemory()
 		}
 	}
-	debug.FreeOSMemory() // the loader's and the frame's pages, back to the OS
+	debug.FreeOSMemory()
 	return tr, sc
 }
 

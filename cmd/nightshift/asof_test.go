@@ -56,6 +56,7 @@ func TestHoldoutAsOfScoresTheEarlierPickAsAReread(t *testing.T) {
 		Standing string
 		Note     string
 		AsOf     float64 `json:"as_of_seconds"`
+		Trials   int
 		Scores   []struct {
 			Trial uint64
 			Final string
@@ -65,6 +66,9 @@ func TestHoldoutAsOfScoresTheEarlierPickAsAReread(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Scores) != 2 {
 		t.Fatalf("holdout --as-of --json: %v %s", err, out)
+	}
+	if res.Trials != len(early) || res.AsOf != asOf.Seconds() {
+		t.Errorf("as-of read chose from %d trials as of %vs; want the %d finished by %s", res.Trials, res.AsOf, len(early), asOf)
 	}
 	if res.Standing != "reread" || !strings.Contains(res.Note, "as-of reads, never the verdict: 1 (as of") || !strings.Contains(res.Note, "no full read yet") {
 		t.Errorf("as-of read: standing %q, note %q; want a re-read and a note naming it", res.Standing, res.Note)

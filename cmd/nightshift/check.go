@@ -30,6 +30,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if *model == "" || *data == "" {
 		return usagef("check needs --model REF and --data FILE")
 	}
+	if *examples < 0 {
+		return usagef("--examples %d: want the number of example values per violation, 0 or more", *examples)
+	}
 	path, err := contractPath(*regDir, *model)
 	if err != nil {
 		return err

@@ -16,6 +16,9 @@ func runCompact(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
+	}
 	j, err := journal.Open(*db, journal.Options{})
 	if err != nil {
 		return err

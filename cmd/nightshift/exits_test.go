@@ -35,6 +35,9 @@ func TestFlagErrorsExitTwoNamingTheFlag(t *testing.T) {
 		{[]string{"fit", "--data", data, "--target", "label", "--split", "odd"}, []string{`--split "odd": want stratified or modulo`}},
 		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--max-trials", "1", "--time-col", "nope"}, []string{`--time-col "nope" is not a column of `, "criteo_200.csv"}},
 		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--max-trials", "1", "--time-col", "C1"}, []string{`--time-col "C1" is categorical in `, "want a numeric or datetime column"}},
+		// These exited 1 (the name) and 0 (a negative count was taken).
+		{[]string{"promote", "--study", "s", "--db", db, "--name", "../evil"}, []string{`--name "../evil": not a valid name`}},
+		{[]string{"check", "--model", "m", "--data", data, "--examples", "-1"}, []string{`--examples -1: want the number of example values`}},
 	}
 	for _, c := range cases {
 		code, _, errs := runCmd(t, c.args...)
@@ -60,7 +63,9 @@ func TestFlagErrorsExitTwoNamingTheFlag(t *testing.T) {
 func TestANightThatProducedNothingFails(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "j.db")
 	code, _, errs := runCmd(t, "run", "--data", shipped+"criteo_200.csv", "--target", "label", "--study", "f", "--db", db, "--max-trials", "3", "--folds", "3", "--trial-timeout", "1ns")
-	for _, want := range []string{"nightshift run: every trial failed: study \"f\": all 3 trials this session ran failed; the most common errors:", "3 × timed out after 1ns (--trial-timeout)", "nightshift trials --study f"} {
+	for _, want := range []string{"nightshift run: every trial failed: study \"f\": all 3 trials this session ran failed; the most common errors:", "3 × timed out after 1ns (--trial-timeout)", "nightshift trials --study f",
+		// Only --max-trials bounds this session: it said "budget 0s".
+		" threads, no time limit, at most 3 trials"} {
 		if code != exitFailure || !strings.Contains(errs, want) {
 			t.Errorf("run: exit %d, stderr %q; want exit 1 saying %q", code, errs, want)
 		}

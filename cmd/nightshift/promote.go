@@ -48,9 +48,14 @@ func runPromote(ctx context.Context, e *env, args []string) error {
 		return usagef("--margin %v: want a number from 0 to 1", *margin)
 	case *force && strings.TrimSpace(*reason) == "":
 		return usagef("--force needs --reason TEXT (it is recorded with the version and in the alias history)")
+	case *name != "" && registry.CheckName(*name) != nil:
+		return usagef("--name %v", registry.CheckName(*name))
 	}
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
+	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
 	}
 	j, err := journal.Open(*db, journal.Options{Timeout: 2 * time.Second})
 	if err != nil {

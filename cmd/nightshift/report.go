@@ -36,6 +36,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		dir = filepath.Join("reports", *study)
 	}
 	if *holdout {
+		if err := mustExistJournal(*db); err != nil {
+			return err
+		}
 		j, err := journal.Open(*db, journal.Options{Timeout: 2 * time.Second})
 		if err != nil {
 			return fmt.Errorf("report --holdout needs the journal to itself (is the study still running?): %w", err)

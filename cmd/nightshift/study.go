@@ -152,6 +152,9 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	if r.study == "" {
 		return usagef("--study NAME is required")
 	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
+	}
 	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Resume: true, AllowDataChange: r.allowDataChange,
 		Budget: r.budget, MaxTrials: r.maxTrials}, r)
 }
@@ -436,6 +439,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
+	if err := mustExistJournal(*db); err != nil {
+		return err
+	}
 	j, err := journal.Open(*db, journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return err
@@ -458,7 +464,7 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
-			"as_of_seconds": asOf.Seconds(), "reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
+			"as_of_seconds": asOf.Seconds(), "trials": res.Trials, "reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
 	}
 	if asOf > 0 {
 		fmt.Fprintf(e.stdout, "as of %s of search (only the trials finished by then): a re-read, never the verdict\n", asOf)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The overnight benchmark (issue 20, "Measure first"): one study per dataset
+# and seed for BUDGET, then `holdout --as-of ASOF` (what the same study had
+# chosen and built after ASOF of search) and the full holdout read, on the
+# same held-out rows (modulo split: row i when i % 5 == 4). Prints one JSON
+# line per read and a table: the final model's holdout AUC ± its
+# Hanley–McNeil SE, the pick's CV and holdout AUC and their gap ± SE, the
+# trials the read chose from, and the journal's size.
+#
+#   BUDGET=60m ASOF=10m SEEDS="42 43" DATASETS="creditcard criteo vehicle" experiment/bench/overnight.sh
+#
+# Defaults: BUDGET=60m ASOF=10m SEEDS=42 DATASETS="creditcard criteo". The
+# figures are worth quoting only from a quiet machine; say when it was not.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUDGET=${BUDGET:-60m}
+ASOF=${ASOF:-10m}
+SEEDS=${SEEDS:-42}
+SHARED=${SHARED:-../shared}
+OUT=${OUT:-bin/bench}
+DATASETS=${DATASETS:-"creditcard criteo"}
+PY=${PY:-python3}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+go build -o bin/nightshift ./cmd/nightshift
+declare -A FILE TARGET DROP
+FILE[creditcard]=$SHARED/data/fraud/creditcard_10k.csv; TARGET[creditcard]=Class; DROP[creditcard]=""
+FILE[criteo]=$SHARED/data/click/criteo_5k.csv; TARGET[criteo]=label; DROP[criteo]=""
+FILE[vehicle]=$SHARED/data/fraud/vehicle_claims.csv; TARGET[vehicle]=FraudFound_P; DROP[vehicle]=PolicyNumber
+RESULTS=$OUT/overnight.jsonl
+: > "$RESULTS"
+for d in $DATASETS; do
+  f=${FILE[$d]:-}
+  if [ -z "$f" ] || [ ! -f "$f" ]; then echo "overnight.sh: no data for $d ($f); skipping" >&2; continue; fi
+  for seed in $SEEDS; do
+    db=$OUT/overnight-$d-$seed.db
+    rm -f "$db" "$db.lock"
+    drop=()
+    [ -n "${DROP[$d]}" ] && drop=(--drop "${DROP[$d]}")
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
+      --seed "$seed" --budget "$BUDGET" --holdout 0.2 --holdout-split modulo > "$OUT/overnight-$d-$seed.log" 2>&1
+    size=$(stat -c %s "$db")
+    bin/nightshift holdout --study "$d" --db "$db" --top 1 --as-of "$ASOF" --json > "$OUT/overnight-$d-$seed-asof.json"
+    bin/nightshift holdout --study "$d" --db "$db" --top 1 --json > "$OUT/overnight-$d-$seed-full.json"
+    folds=5 # the run's default below 200,000 search rows; the CV mean's SE is its std / √folds
+    for at in asof full; do
+      "$PY" - "$d" "$seed" "$at" "$ASOF" "$BUDGET" "$size" "$load" "$folds" "$OUT/overnight-$d-$seed-$at.json" >> "$RESULTS" <<'PY'
+import json, math, sys
+d, seed, at, asof, budget, size, load, folds, path = sys.argv[1:]
+r = json.load(open(path))
+final = r["scores"][0]  # the final model (the ensemble), then the pick's bag
+pick = next(s for s in r["scores"] if s.get("pick"))
+h = pick["holdout"]["auc"]
+hse = pick["holdout_se"]["auc"]
+cv, cvstd = pick["cv"], pick["cv_std"]
+cvse = cvstd / math.sqrt(int(folds))
+print(json.dumps({
+    "dataset": d, "seed": int(seed), "at": asof if at == "asof" else budget,
+    "as_of": at == "asof", "standing": r["standing"], "trials": r["trials"],
+    "journal_bytes": None if at == "asof" else int(size),
+    "final": final["final"], "final_auc": final["holdout"]["auc"], "final_se": final["holdout_se"]["auc"],
+    "pick": pick["trial"], "pick_cv": cv, "pick_holdout": h,
+    "gap": cv - h, "gap_se": math.sqrt(hse ** 2 + cvse ** 2), "load": float(load),
+}))
+PY
+    done
+  done
+done
+"$PY" - "$RESULTS" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("| set | seed | search | final AUC ± SE | pick CV | pick holdout | gap ± SE | trials | journal | read |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    j = "–" if r["journal_bytes"] is None else "%.1f MB" % (r["journal_bytes"] / 1e6)
+    print("| %s | %d | %s | %.4f ± %.4f | %.4f | %.4f | %+.4f ± %.4f | %d | %s | %s |" % (
+        r["dataset"], r["seed"], r["at"], r["final_auc"], r["final_se"], r["pick_cv"], r["pick_holdout"],
+        r["gap"], r["gap_se"], r["trials"], j, "as-of re-read" if r["as_of"] else r["standing"]))
+for as_of in (True, False):
+    g = [r for r in rows if r["as_of"] == as_of]
+    if g:
+        mean = sum(r["gap"] for r in g) / len(g)
+        se = math.sqrt(sum(r["gap_se"] ** 2 for r in g)) / len(g)
+        print("pooled CV-to-holdout gap of the pick at %s: %+.4f ± %.4f over %d studies" % (g[0]["at"], mean, se, len(g)))
+for a, b in zip([r for r in rows if r["as_of"]], [r for r in rows if not r["as_of"]]):
+    diff = b["final_auc"] - a["final_auc"]
+    worse = diff < -a["final_se"]
+    print("%s seed %d: final AUC %s vs %s: %+.4f (%s)" % (a["dataset"], a["seed"], b["at"], a["at"], diff,
+          "below the earlier model by more than one SE" if worse else "within one SE or better"))
+print("load average at each start: " + ", ".join("%s/%d %.1f" % (r["dataset"], r["seed"], r["load"]) for r in rows if not r["as_of"]))
+PY
