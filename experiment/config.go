@@ -35,6 +35,9 @@ type TrialSpec = plan.TrialSpec
 type StudyConfig struct {
 	studyview.Config
 	LLM *planner.LLMConfig `json:"llm,omitempty"` // --planner llm's settings (never the key)
+	// CostAware makes the builtin planner's TPE propose by expected
+	// improvement per predicted second (--cost-aware; planner/cost.go).
+	CostAware bool `json:"cost_aware,omitempty"`
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").

@@ -311,7 +311,7 @@ func (s *session) history() *plan.History {
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
 		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
-		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens}
+		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware}
 	h.Trials = make([]plan.HistoryTrial, 0, len(s.trials))
 	for _, t := range s.trials {
 		spec, ok := s.specOf[t.ID]
@@ -319,7 +319,8 @@ func (s *session) history() *plan.History {
 			continue
 		}
 		h.Trials = append(h.Trials, plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
-			FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal})
+			FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal,
+			Seconds: t.Timings[journal.PhaseTotal]})
 	}
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		h.Incumbent = lead.ID

@@ -49,6 +49,9 @@ type HistoryTrial struct {
 	Round      uint64
 	Hypothesis string
 	Proposal   string // the proposal it tests or tunes (Proposal.ID)
+	// Seconds is the trial's run time (its journaled total), 0 while
+	// unknown; the builtin planner's cost-aware TPE learns from it.
+	Seconds float64
 }
 
 // Validator checks a normalised spec exactly as the study will before
@@ -83,6 +86,9 @@ type History struct {
 	// Validate is the study's own check; nil accepts every normalised
 	// spec (tests, dry runs).
 	Validate Validator
+	// CostAware makes the builtin planner's TPE choose by expected
+	// improvement per predicted second (the study's --cost-aware).
+	CostAware bool
 }
 
 // Orient turns a score into "higher is better".

@@ -99,7 +99,7 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 			}
 		}
 		obs := observations(h, model)
-		params := tpeSample(model, obs, rng)
+		params, costAware := proposeParams(h, model, obs, rng)
 		if nearDuplicate(h, model, feats, params) || nearDuplicate(&plan.History{Trials: pendingTrials(out)}, model, feats, params) {
 			// TPE converging on a point it already measured: a trial that
 			// close tells nothing new, so explore instead.
@@ -109,6 +109,8 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 		why := fmt.Sprintf("TPE over %s parameters (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
 		if len(obs) < tpeStartup {
 			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished or pruned trials)", model, tpeStartup)
+		} else if costAware {
+			why = fmt.Sprintf("TPE over %s parameters by expected improvement per predicted second (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
 		}
 		if p, ok := accept(h, spec, why); ok {
 			out = append(out, p)
@@ -146,6 +148,7 @@ func observations(h *plan.History, model string) []observation {
 			continue
 		}
 		if o, ok := observe(h, t); ok {
+			o.seconds = t.Seconds
 			obs = append(obs, o)
 		}
 	}

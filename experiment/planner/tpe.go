@@ -16,6 +16,9 @@ type observation struct {
 	params map[string]string
 	rung   int
 	score  float64
+	// seconds is the trial's run time (0 when unknown): the cost-aware
+	// TPE's cost model learns from it (cost.go).
+	seconds float64
 }
 
 // better orders observations best first.
@@ -178,42 +181,60 @@ func tpeNumeric(d plan.Dim, good, bad []observation, rng *rand.Rand) float64 {
 }
 
 func tpeCategorical(d plan.Dim, good, bad []observation, rng *rand.Rand) string {
-	weights := func(obs []observation) []float64 {
-		w := make([]float64, len(d.Choices))
-		for i := range w {
-			w[i] = 1 // prior
-		}
-		for _, o := range obs {
-			v := o.params[d.Name]
-			if v == "" && d.Name == "class_weight" {
-				v = "none"
-			}
-			for i, c := range d.Choices {
-				if c == v {
-					w[i]++
-				}
-			}
-		}
-		var s float64
-		for _, x := range w {
-			s += x
-		}
-		for i := range w {
-			w[i] /= s
-		}
-		return w
-	}
-	l, g := weights(good), weights(bad)
+	l, g := choiceWeights(d, good), choiceWeights(d, bad)
 	best, bestScore := 0, math.Inf(-1)
 	for range tpeCandidates {
-		u, k := rng.Float64(), 0
-		for k < len(l)-1 && u > l[k] {
-			u -= l[k]
-			k++
-		}
+		k := drawChoice(l, rng)
 		if s := math.Log(l[k]) - math.Log(g[k]); s > bestScore {
 			best, bestScore = k, s
 		}
 	}
 	return d.Choices[best]
+}
+
+// choiceWeights are a categorical dim's choice frequencies among obs,
+// each choice starting from a prior count of 1, normalised to sum to 1.
+func choiceWeights(d plan.Dim, obs []observation) []float64 {
+	w := make([]float64, len(d.Choices))
+	for i := range w {
+		w[i] = 1 // prior
+	}
+	for _, o := range obs {
+		if k := choiceIndex(d, o.params); k >= 0 {
+			w[k]++
+		}
+	}
+	var s float64
+	for _, x := range w {
+		s += x
+	}
+	for i := range w {
+		w[i] /= s
+	}
+	return w
+}
+
+// choiceIndex is the index of params' value of d among d.Choices, -1 when
+// none (class_weight left out is "none").
+func choiceIndex(d plan.Dim, params map[string]string) int {
+	v := params[d.Name]
+	if v == "" && d.Name == "class_weight" {
+		v = "none"
+	}
+	for i, c := range d.Choices {
+		if c == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// drawChoice draws an index with probabilities w.
+func drawChoice(w []float64, rng *rand.Rand) int {
+	u, k := rng.Float64(), 0
+	for k < len(w)-1 && u > w[k] {
+		u -= w[k]
+		k++
+	}
+	return k
 }
