@@ -312,9 +312,10 @@ func (s *session) history() *plan.History {
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
 		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
 		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware}
+	h.Trials = make([]plan.HistoryTrial, 0, len(s.trials))
 	for _, t := range s.trials {
-		spec, err := trialSpec(t)
-		if err != nil {
+		spec, ok := s.specOf[t.ID]
+		if !ok {
 			continue
 		}
 		h.Trials = append(h.Trials, plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
@@ -429,12 +430,7 @@ func (s *session) validate(spec TrialSpec) string {
 		return "spec is not in canonical form"
 	}
 	s.mu.Lock()
-	dup := false
-	for _, t := range s.trials {
-		if t.SpecHash == spec.Hash() {
-			dup = true
-		}
-	}
+	dup := s.ran[spec.Hash()]
 	s.mu.Unlock()
 	if dup {
 		return "duplicate: this spec already ran in the study"
@@ -639,14 +635,23 @@ func (s *session) budgetText() string {
 	return "no time limit"
 }
 
-// putTrialLocked replaces the session's copy of t, or appends it.
+// putTrialLocked replaces the session's copy of t, or appends it, and
+// keeps the lookups beside trials up to date. A trial's spec never
+// changes, so it is decoded once.
 func (s *session) putTrialLocked(t journal.Trial) {
-	for i := range s.trials {
-		if s.trials[i].ID == t.ID {
-			s.trials[i] = t
-			return
+	if _, ok := s.specOf[t.ID]; !ok {
+		if spec, err := trialSpec(t); err == nil {
+			s.specOf[t.ID] = spec
 		}
 	}
+	if t.SpecHash != "" {
+		s.ran[t.SpecHash] = true
+	}
+	if i, ok := s.trialAt[t.ID]; ok {
+		s.trials[i] = t
+		return
+	}
+	s.trialAt[t.ID] = len(s.trials)
 	s.trials = append(s.trials, t)
 }
 
@@ -661,18 +666,15 @@ func (s *session) journalVerdicts() {
 	}
 	var todo []pending
 	s.mu.Lock()
-	byID := map[uint64]journal.Trial{}
-	for _, t := range s.trials {
-		byID[t.ID] = t
-	}
 	for id, prop := range s.proposals {
 		if prop.Of != "" || prop.Parent == 0 || s.judged[id] {
 			continue
 		}
-		parent, ok := byID[prop.Parent]
-		if !ok || parent.State != journal.TrialDone {
+		at, ok := s.trialAt[prop.Parent]
+		if !ok || s.trials[at].State != journal.TrialDone {
 			continue
 		}
+		parent := s.trials[at]
 		hash := prop.Spec.Hash()
 		for _, t := range s.trials {
 			if t.Proposal == id && t.SpecHash == hash && t.State == journal.TrialDone {

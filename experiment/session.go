@@ -34,9 +34,16 @@ type session struct {
 
 	mu     sync.Mutex
 	trials []journal.Trial // all trials of the study, by ID order
-	ended  []journal.Trial // the trials this session ended, in the order they ended
-	seen   map[string]bool
-	round  int
+	// What is looked up in trials on every proposal and every trial, kept
+	// so that the cost per trial does not grow with the study (issue 20):
+	// each trial's position in trials, its decoded spec (the planners'
+	// History), and the spec hashes that ran (validate's duplicate check).
+	trialAt map[uint64]int
+	specOf  map[uint64]TrialSpec
+	ran     map[string]bool
+	ended   []journal.Trial // the trials this session ended, in the order they ended
+	seen    map[string]bool
+	round   int
 	// roundPlanner names the planner of each journaled round; rejected
 	// are the rejected proposals of all rounds, oldest first.
 	roundPlanner map[uint64]string
@@ -59,7 +66,8 @@ type session struct {
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
-	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{})}
+	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
+		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{}}
 	st, err := j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
@@ -156,8 +164,12 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if s.requeue, err = j.MarkStaleRunningInterrupted(opts.Study); err != nil {
 		return nil, err
 	}
-	if s.trials, err = j.ListTrials(opts.Study); err != nil {
+	trials, err := j.ListTrials(opts.Study)
+	if err != nil {
 		return nil, err
+	}
+	for _, t := range trials {
+		s.putTrialLocked(t)
 	}
 	var requeue []journal.Trial
 	for _, t := range s.trials {

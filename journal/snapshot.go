@@ -33,6 +33,12 @@ type SnapshotOptions struct {
 	// and status needs none of them; Trials completes the few trials a
 	// reader shows.
 	NoSpecs bool
+
+	// ScoresOnly reads of each trial only its ID, State, Round,
+	// FoldScores, Mean, Std, Screen, Started and Finished — what a
+	// summary of the study (status) needs — and implies NoSpecs. Decoding
+	// whole records is what remains of reading a long study.
+	ScoresOnly bool
 }
 
 // Snapshot reads the whole study in one read transaction.
@@ -56,13 +62,18 @@ func (j *Journal) SnapshotWith(study string, opts SnapshotOptions) (Snapshot, er
 		if err != nil {
 			return err
 		}
-		ss.noSpecs = opts.NoSpecs
+		ss.noSpecs = opts.NoSpecs || opts.ScoresOnly
 		ss.seen = map[uint64]specEntry{} // a spec is met as a trial and as a proposal
 		tb, err := nested(b, bucketTrials, study)
 		if err != nil {
 			return err
 		}
-		if s.Trials, err = trialsFrom(tb, ss); err != nil {
+		if opts.ScoresOnly {
+			s.Trials, err = trialScores(tb, study)
+		} else {
+			s.Trials, err = trialsFrom(tb, ss)
+		}
+		if err != nil {
 			return err
 		}
 		rb, err := nested(b, bucketRounds, study)

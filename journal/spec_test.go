@@ -148,6 +148,17 @@ func TestSpecIsStoredOnceAndReadBackWhole(t *testing.T) {
 			t.Errorf("NoSpecs trial %d\n got %+v\nwant %+v", tr.ID, tr, stripped)
 		}
 	}
+	scores, err := j.SnapshotWith("s", SnapshotOptions{ScoresOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range scores.Trials {
+		w := want[i]
+		brief := Trial{ID: w.ID, State: w.State, Round: w.Round, FoldScores: w.FoldScores, Mean: w.Mean, Std: w.Std, Screen: w.Screen, Started: w.Started, Finished: w.Finished}
+		if !reflect.DeepEqual(tr, brief) {
+			t.Errorf("ScoresOnly trial %d\n got %+v\nwant %+v", tr.ID, tr, brief)
+		}
+	}
 	full, err := j.Trials("s", []uint64{want[1].ID, want[0].ID})
 	if err != nil || !reflect.DeepEqual(full, []Trial{want[1], want[0]}) {
 		t.Fatalf("Trials(2, 1): %+v, %v", full, err)

@@ -440,6 +440,31 @@ func trialsFrom(tb *bolt.Bucket, ss specStore) ([]Trial, error) {
 	return out, err
 }
 
+// trialScore is the part of a trial record SnapshotOptions.ScoresOnly
+// reads.
+type trialScore struct {
+	versioned
+	ID         uint64      `json:"id"`
+	State      TrialState  `json:"state"`
+	Round      uint64      `json:"round,omitempty"`
+	FoldScores []jsonFloat `json:"fold_scores,omitempty"`
+	Mean       jsonFloat   `json:"mean"`
+	Std        jsonFloat   `json:"std"`
+	Screen     *jsonFloat  `json:"screen,omitempty"`
+	Started    time.Time   `json:"started,omitzero"`
+	Finished   time.Time   `json:"finished,omitzero"`
+}
+
+func trialScores(tb *bolt.Bucket, study string) ([]Trial, error) {
+	var out []Trial
+	err := decodeAll(tb, study, "trial", func() record { return new(trialScore) }, func(v record) {
+		r := v.(*trialScore)
+		out = append(out, Trial{ID: r.ID, State: r.State, Round: r.Round, FoldScores: fromJSONFloats(r.FoldScores),
+			Mean: float64(r.Mean), Std: float64(r.Std), Screen: (*float64)(r.Screen), Started: r.Started, Finished: r.Finished})
+	})
+	return out, err
+}
+
 // Trials returns the trials with the given IDs, in that order, in one read
 // transaction; an ID the study does not have is an error wrapping
 // ErrNotFound. It completes trials read with SnapshotOptions.NoSpecs.

@@ -14,7 +14,10 @@ import (
 // Write makes path appear only complete: write fills a temporary
 // file in the same directory, which is synced, renamed over path, and the
 // directory synced. On any error the temporary file is removed and path is
-// left as it was.
+// left as it was. An error from write is returned as it is: it is about what
+// was being written (predict's "hdr.csv: no data rows" read
+// "scores.csv: hdr.csv: no data rows", blaming the output), and a failed
+// write to the file names the temporary file itself.
 func Write(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -28,7 +31,7 @@ func Write(path string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err = write(f); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("%s: sync: %w", path, err)

@@ -250,8 +250,21 @@ const nearDupTolerance = 0.02
 // already proposed with parameters within nearDupTolerance on every dim.
 func nearDuplicate(h *plan.History, model, feats string, params map[string]string) bool {
 	items := canonicalItems(feats)
+	// Parsing a feature set costs ~100× comparing parameters, and a study
+	// has a handful of feature sets over thousands of trials: judge each
+	// distinct text once per call (issue 20: per-proposal cost grew with
+	// the study).
+	same := map[string]bool{}
 	for _, t := range h.Trials {
-		if t.Spec.Model != model || !sameItems(items, canonicalItems(t.Spec.Features)) {
+		if t.Spec.Model != model {
+			continue
+		}
+		s, ok := same[t.Spec.Features]
+		if !ok {
+			s = sameItems(items, canonicalItems(t.Spec.Features))
+			same[t.Spec.Features] = s
+		}
+		if !s {
 			continue
 		}
 		close := true

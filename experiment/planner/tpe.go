@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -37,6 +38,13 @@ func (o observation) better(p observation) bool {
 const (
 	tpeStartup    = 8
 	tpeCandidates = 24
+	// tpeMaxBad caps the observations g(x) is estimated from. Each
+	// candidate's g density sums a Gaussian per observation, so with all
+	// of them a proposal's cost grew with the study (8 dims × 24
+	// candidates × n exp calls, plus sorting all n; issue 20). A Parzen
+	// estimate from 250 of them, every k-th in the order they were
+	// observed, keeps g's shape; l(x) is unchanged.
+	tpeMaxBad = 250
 )
 
 // tpeSample proposes parameters for model from the observations.
@@ -59,11 +67,10 @@ func tpeSampleDims(model string, dims []plan.Dim, base map[string]string, obs []
 		}
 		return plan.TidyParams(model, out)
 	}
-	sorted := append([]observation(nil), obs...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].better(sorted[b]) })
-	nGood := min(int(math.Ceil(0.15*float64(len(sorted)))), 25)
+	nGood := min(int(math.Ceil(0.15*float64(len(obs)))), 25)
 	nGood = max(nGood, 1)
-	good, bad := sorted[:nGood], sorted[nGood:]
+	good, bad := splitBest(obs, nGood)
+	bad = spread(bad, tpeMaxBad)
 	for _, d := range dims {
 		if len(d.Choices) > 0 {
 			out[d.Name] = tpeCategorical(d, good, bad, rng)
@@ -72,6 +79,49 @@ func tpeSampleDims(model string, dims []plan.Dim, base map[string]string, obs []
 		}
 	}
 	return plan.TidyParams(model, out)
+}
+
+// splitBest returns the n best observations, best first (ties in their
+// order in obs, as a stable sort leaves them), and the others in their
+// order in obs. One pass, no sort of all n: a study's history is long and
+// only the best 25 need ranking.
+func splitBest(obs []observation, n int) (best, rest []observation) {
+	top := make([]int, 0, n+1) // indices into obs, best first
+	for i, o := range obs {
+		if len(top) == n && !o.better(obs[top[n-1]]) {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return o.better(obs[top[j]]) })
+		top = slices.Insert(top, j, i)
+		if len(top) > n {
+			top = top[:n]
+		}
+	}
+	in := make([]bool, len(obs))
+	for _, i := range top {
+		best = append(best, obs[i])
+		in[i] = true
+	}
+	rest = make([]observation, 0, len(obs)-len(top))
+	for i, o := range obs {
+		if !in[i] {
+			rest = append(rest, o)
+		}
+	}
+	return best, rest
+}
+
+// spread returns at most n of obs, evenly spaced over its order (all of
+// them when there are no more than n).
+func spread(obs []observation, n int) []observation {
+	if len(obs) <= n {
+		return obs
+	}
+	out := make([]observation, n)
+	for i := range out {
+		out[i] = obs[i*len(obs)/n]
+	}
+	return out
 }
 
 type parzen struct {

@@ -78,11 +78,11 @@ func (s *Study) Status() *Status {
 	return st
 }
 
-// ReadStatus summarises one study from one snapshot. Status shows no
-// spec, so the snapshot leaves them out (journal.SnapshotOptions.NoSpecs):
-// on a night of 100,000 trials that is most of the cost.
+// ReadStatus summarises one study from one snapshot. Status reads only
+// the trials' scores and times (journal.SnapshotOptions.ScoresOnly): on a
+// night of 100,000 trials the rest is most of the cost.
 func ReadStatus(j *journal.Journal, name string) (*Status, error) {
-	s, err := ReadWith(j, name, journal.SnapshotOptions{NoSpecs: true})
+	s, err := ReadWith(j, name, journal.SnapshotOptions{ScoresOnly: true})
 	if err != nil {
 		return nil, err
 	}
