@@ -50,6 +50,10 @@ func modelName(m journal.HoldoutModel) string {
 // finalSummary is the summary's line on the final model.
 func (b *builder) finalSummary() []Inline {
 	r, m, ok := b.verdict()
+	if !ok && b.s.Counts().Done == 0 {
+		// The advice below would end in holdout's "no finished trial".
+		return []Inline{bold("Final model: "), t("none yet — no trial has finished, so there is nothing to score on the holdout.")}
+	}
 	if !ok {
 		return []Inline{bold("Final model: "), t("not scored on the holdout yet — run "), code("nightshift holdout --study " + b.s.Study.Name), t(".")}
 	}
@@ -66,6 +70,10 @@ func (b *builder) finalSummary() []Inline {
 func (b *builder) holdout() {
 	b.md(h(2, "holdout", "The sealed holdout"))
 	r, _, ok := b.verdict()
+	if !ok && b.s.Counts().Done == 0 {
+		b.md(para(t("The holdout has not been read: no trial has finished, so there is no model to score on it.")))
+		return
+	}
 	if !ok {
 		b.md(para(t("The holdout has not been read: no model was scored on it yet. Get the verdict with "), code("nightshift holdout --study "+b.s.Study.Name),
 			t(" (or "), code("nightshift report --study "+b.s.Study.Name+" --holdout"), t("); it trains the final model and takes the journal's lock, so not while the study runs.")))
@@ -147,6 +155,10 @@ if len(reads) > 1:
 func (b *builder) finalModel() {
 	b.md(h(2, "final", "The final model"))
 	r, m, ok := b.verdict()
+	if !ok && b.s.Counts().Done == 0 {
+		b.md(para(t("No final model: no trial has finished.")))
+		return
+	}
 	if !ok {
 		b.md(para(t("No final model was built yet: it is built and scored by "), code("nightshift holdout --study "+b.s.Study.Name), t(".")))
 		return

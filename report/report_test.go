@@ -458,9 +458,16 @@ func TestReportWithNoFinishedTrial(t *testing.T) {
 	}
 	defer j.Close()
 	nb, page := build(t, readStudy(t, path), Options{DB: "j.db"})
-	for _, want := range []string{"No trial has finished yet: there is no leaderboard", "not scored on the holdout yet", "out of memory", "No profile was journaled"} {
+	for _, want := range []string{"No trial has finished yet: there is no leaderboard", "none yet — no trial has finished", "no trial has finished, so there is no model to score", "out of memory", "No profile was journaled"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("page lacks %q", want)
+		}
+	}
+	// Nothing tells the reader to run holdout now, which would only say
+	// that there is no finished trial (exit 1).
+	for _, advice := range []string{"not scored on the holdout yet", "Get the verdict with", "it is built and scored by"} {
+		if bytes.Contains(page, []byte(advice)) {
+			t.Errorf("the page says %q on a study with no finished trial", advice)
 		}
 	}
 	if !json.Valid(nb) {
