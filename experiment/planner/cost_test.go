@@ -78,7 +78,7 @@ func TestCostAwareTPEPrefersTheCheapRegionUnlessTheDearOneIsBetter(t *testing.T)
 			for _, seed := range seeds {
 				share := func(dear float64) float64 {
 					obs := costObservations(60, split, dear, c.scoreDear, c.scoreCheap, seed)
-					return dearShare(t, 100, split, func(rng *rand.Rand) map[string]string {
+					return dearShare(t, 50, split, func(rng *rand.Rand) map[string]string {
 						p, ok := tpeSampleCostAware(plan.ModelGBDT, dims, base, obs, 5, rng)
 						if !ok {
 							t.Fatal("the cost-aware TPE declined 60 timed trials")
