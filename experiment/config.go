@@ -38,6 +38,9 @@ type StudyConfig struct {
 	// CostAware makes the builtin planner's TPE propose by expected
 	// improvement per predicted second (--cost-aware; planner/cost.go).
 	CostAware bool `json:"cost_aware,omitempty"`
+	// Patience ends a session when the incumbent (which changes only on a
+	// confirmed win) has not changed for this long (--patience; 0: off).
+	Patience Duration `json:"patience,omitempty"`
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").

@@ -36,6 +36,7 @@ type job struct {
 
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
 	s.started = time.Now()
+	s.improved = s.started
 	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, %s", s.workers, s.threads, s.budgetText())
 	if !s.created {
 		kind = journal.EventResume
@@ -128,6 +129,9 @@ loop:
 		}
 		if s.hasLimit && issued >= s.maxTrial {
 			stop("trial limit reached")
+		}
+		if why, ok := s.outOfPatience(time.Now()); ok {
+			stop(why)
 		}
 		select {
 		case <-stopIssuing:
@@ -229,7 +233,7 @@ loop:
 	}
 	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
-		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds())}}); err != nil {
+		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}}); err != nil {
 		return sum, err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
@@ -326,6 +330,22 @@ func (s *session) history() *plan.History {
 		h.Incumbent = lead.ID
 	}
 	return h
+}
+
+// outOfPatience says whether --patience ends the session: the incumbent
+// has not changed for that long of this session's time.
+func (s *session) outOfPatience(now time.Time) (string, bool) {
+	p := time.Duration(s.cfg.Patience)
+	if p <= 0 {
+		return "", false
+	}
+	s.mu.Lock()
+	since := s.improved
+	s.mu.Unlock()
+	if now.Sub(since) < p {
+		return "", false
+	}
+	return fmt.Sprintf("no significant improvement for %s (--patience; the incumbent last changed at %s)", p, since.Local().Format("15:04:05")), true
 }
 
 // planned is a planner call's outcome.
@@ -591,24 +611,31 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		t.FoldScores, t.BestIteration, t.Timings, t.Screen = out.FoldScores, out.BestIteration, out.Timings, out.Screen
 		t.Mean, t.Std = meanStd(out.FoldScores)
 	}
+	newIncumbent := false
 	s.mu.Lock()
 	if t.State == journal.TrialDone {
 		if s.incumbent == nil {
 			t.Verdict = "first finished trial: the incumbent"
 			inc := t
-			s.incumbent = &inc
+			s.incumbent, s.improved, newIncumbent = &inc, t.Finished, true
 		} else {
 			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
 			t.Verdict = c.Verdict
 			if c.Better {
 				inc := t
-				s.incumbent = &inc
+				s.incumbent, s.improved, newIncumbent = &inc, t.Finished, true
 			}
 		}
 	}
 	s.mu.Unlock()
 	if _, err := s.j.PutTrial(s.name, t); err != nil {
 		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
+	} else if newIncumbent {
+		// status says "no significant improvement since" the last of these.
+		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventIncumbent, Message: fmt.Sprintf("trial #%d is the incumbent: %s", t.ID, t.Verdict),
+			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}); err != nil {
+			s.fail(err)
+		}
 	}
 	s.mu.Lock()
 	s.accountWaitLocked(time.Now())
@@ -716,8 +743,9 @@ func (s *session) journalVerdicts() {
 // EventVerdict is the kind of the event that journals a hypothesis's
 // verdict; EventCircuit a change of the LLM planner's circuit breaker.
 const (
-	EventVerdict = studyview.EventVerdict
-	EventCircuit = studyview.EventCircuit
+	EventVerdict   = studyview.EventVerdict
+	EventCircuit   = studyview.EventCircuit
+	EventIncumbent = studyview.EventIncumbent
 	// EventLLMRequest is journaled before each LLM request with its
 	// hash: a request with no round after it was in flight at a crash.
 	EventLLMRequest journal.EventKind = "llm_request"

@@ -52,7 +52,10 @@ type session struct {
 	judged       map[string]bool          // proposals whose verdict is journaled
 	tokens       int                      // LLM tokens the journal records
 	incumbent    *journal.Trial
-	running      int
+	// improved is when the incumbent last changed in this session (the
+	// session's start until it does): --patience counts from it.
+	improved time.Time
+	running  int
 	// planWait integrates the idle workers over the time the scheduler
 	// waits for a planner call (worker-time lost to planner latency):
 	// waiting is set during such a wait, waitMark is the last update.

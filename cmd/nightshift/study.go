@@ -30,7 +30,7 @@ func dbFlag(fs *flag.FlagSet) *string {
 
 type runFlags struct {
 	db, study, metric, planner, timeCol, task, holdoutSplit, screen string
-	budget, trialTimeout, grace                                     time.Duration
+	budget, trialTimeout, grace, patience                           time.Duration
 	maxTrials, workers, folds                                       int
 	holdout                                                         float64
 	seed                                                            uint64
@@ -77,6 +77,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&r.metric, "metric", "auc", "what to optimise: auc, pr_auc or logloss")
 	durationVar(fs, &r.budget, "budget", 0, false, "wall-clock budget, a `duration` such as 8h or 10m (default 10m when --max-trials is not given)")
 	fs.IntVar(&r.maxTrials, "max-trials", 0, "stop after this many trials (0 = no limit)")
+	durationVar(fs, &r.patience, "patience", 0, false, "end the study when the incumbent (which changes only on a confirmed win) has not changed for this `duration` of search time (default: off)")
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = one single-threaded trial per core while that many trials' estimated memory fits in --memory-mb, else fewer with the cores split between them)")
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
 	fs.BoolVar(&r.costAware, "cost-aware", false, "the builtin planner's TPE proposes by expected improvement per predicted second, its cost model learned from the study's trial times (off by default: not yet shown to help)")
@@ -112,6 +113,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		MemoryBudget: memoryBudget(r.memoryMB), AllowLeaks: r.allowLeak,
 	}}
 	cfg.CostAware = r.costAware
+	cfg.Patience = experiment.Duration(r.patience)
 	if r.planner == "llm" {
 		llm := r.llm
 		llm.TimeoutSeconds = r.llmTimeout.Seconds()
@@ -354,6 +356,9 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, s := range out {
+		if s.ImprovedAt != nil {
+			fmt.Fprintf(e.stdout, "%s: no significant improvement since %s\n", s.Study, s.ImprovedAt.Local().Format("15:04"))
+		}
 		if s.LLMCircuit != "" {
 			fmt.Fprintf(e.stdout, "%s: LLM circuit breaker: %s\n", s.Study, s.LLMCircuit)
 		}

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 )
@@ -30,6 +29,7 @@ const (
 	costCandidates = 64
 	costMinTrials  = tpeStartup
 	costRidge      = 1.0 // ridge penalty on the coordinates (not the intercept)
+	costMaxPoints  = 500 // the latest timed trials the cost model learns from
 )
 
 // costModel predicts log seconds of a trial from its parameters:
@@ -76,8 +76,10 @@ func boolFloat(b bool) float64 {
 func fitCost(dims []plan.Dim, obs []observation, folds int) (costModel, bool) {
 	var xs [][]float64
 	var ys []float64
-	for _, o := range obs {
-		if o.rung >= folds && o.seconds > 0 {
+	// The latest costMaxPoints, so that a proposal's cost does not grow
+	// with the study.
+	for i := len(obs) - 1; i >= 0 && len(xs) < costMaxPoints; i-- {
+		if o := obs[i]; o.rung >= folds && o.seconds > 0 {
 			xs = append(xs, costFeatures(dims, o.params))
 			ys = append(ys, math.Log(o.seconds))
 		}
@@ -167,10 +169,8 @@ func tpeSampleCostAware(model string, dims []plan.Dim, base map[string]string, o
 	if !ok {
 		return nil, false
 	}
-	sorted := append([]observation(nil), obs...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].better(sorted[b]) })
-	nGood := max(min(int(math.Ceil(0.15*float64(len(sorted)))), 25), 1)
-	good := sorted[:nGood]
+	nGood := max(min(int(math.Ceil(0.15*float64(len(obs)))), 25), 1)
+	good, _ := splitBest(obs, nGood)
 	ls := make([]parzen, len(dims))
 	lw := make([][]float64, len(dims))
 	for i, d := range dims {

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"math"
-	"sort"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 )
@@ -46,25 +45,10 @@ func fitGP(dims []plan.Dim, obs []observation, folds int) (gpModel, bool) {
 		return gpModel{}, false
 	}
 	if len(full) > gpMaxPoints {
-		order := make([]int, len(full))
-		for i := range order {
-			order[i] = i
-		}
-		sort.SliceStable(order, func(a, b int) bool { return full[order[a]].score > full[order[b]].score })
-		keep := map[int]bool{}
-		for _, i := range order[:gpKeepBest] {
-			keep[i] = true
-		}
-		for i := len(full) - 1; i >= 0 && len(keep) < gpMaxPoints; i-- {
-			keep[i] = true
-		}
-		var kept []observation
-		for i, o := range full {
-			if keep[i] {
-				kept = append(kept, o)
-			}
-		}
-		full = kept
+		// The best, and the latest (one of them may be both: a repeated
+		// point only weighs a little more, the noise keeps K definite).
+		best, _ := splitBest(full, gpKeepBest)
+		full = append(best, full[len(full)-(gpMaxPoints-gpKeepBest):]...)
 	}
 	xs := make([][]float64, len(full))
 	ys := make([]float64, len(full))

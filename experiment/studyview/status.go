@@ -29,6 +29,10 @@ type Status struct {
 	// Holdout is what the study's holdout reads are worth: the verdict
 	// and the re-reads.
 	Holdout HoldoutReads `json:"holdout"`
+	// ImprovedAt is when the incumbent last changed (its last
+	// "incumbent" event; absent in studies from before those events):
+	// "no significant improvement since" then.
+	ImprovedAt *time.Time `json:"improved_at,omitempty"`
 }
 
 // StatusCounts are trials per state.
@@ -52,6 +56,8 @@ type StatusBest struct {
 const (
 	EventVerdict journal.EventKind = "verdict"
 	EventCircuit journal.EventKind = "circuit"
+	// EventIncumbent: a trial became the incumbent (a confirmed win).
+	EventIncumbent journal.EventKind = "incumbent"
 )
 
 // Status summarises the study.
@@ -70,6 +76,10 @@ func (s *Study) Status() *Status {
 	for _, e := range s.Events {
 		if e.Kind == EventCircuit {
 			st.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
+		}
+		if e.Kind == EventIncumbent {
+			at := e.Time.UTC()
+			st.ImprovedAt = &at
 		}
 	}
 	if lead, ok := s.Leader(); ok {

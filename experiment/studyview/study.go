@@ -111,8 +111,11 @@ func Elapsed(events []journal.Event, trials []journal.Trial) time.Duration {
 }
 
 // sessionEnd is the end of the session that began at start, given the
-// events after its start or resume event: its last event, or the last
-// trial finished before the next session began, whichever is later.
+// events after its start or resume event: its finish, interrupt or
+// budget_exhausted event; for a session that died without one, its last
+// event or the last trial finished before the next session began,
+// whichever is later. Events journaled after a session's end (by other
+// commands) do not lengthen it.
 func sessionEnd(after []journal.Event, trials []journal.Trial, start time.Time) time.Time {
 	end := start
 	next := time.Time{}
@@ -123,6 +126,9 @@ func sessionEnd(after []journal.Event, trials []journal.Trial, start time.Time) 
 		}
 		if f.Time.After(end) {
 			end = f.Time
+		}
+		if f.Kind == journal.EventFinish || f.Kind == journal.EventInterrupt || f.Kind == journal.EventBudgetExhausted {
+			return end
 		}
 	}
 	for _, t := range trials {
