@@ -239,6 +239,16 @@ func TestCheckFindsEachMutation(t *testing.T) {
 			},
 			errors:   []want{{column: "V1", check: "range", severity: "error", count: 2000, lines: []int{2, 3, 4, 5, 6}}},
 			warnings: []want{{column: "V1", check: "psi", severity: "warning"}}},
+		{name: "huge amounts", file: card, target: "Class", // examples as the file writes them, not 1.234567e+06
+			mutate: func(t *testing.T, tb table) table {
+				j := tb.col(t, "Amount")
+				for i := 1; i < len(tb); i++ {
+					tb[i][j] = "1234567"
+				}
+				return tb
+			},
+			errors:   []want{{column: "Amount", check: "range", severity: "error", count: 2000, lines: []int{2, 3, 4, 5, 6}, values: []string{"1234567", "1234567"}}},
+			warnings: []want{{column: "Amount", check: "psi", severity: "warning"}}},
 		{name: "dropped column", file: card, target: "Class",
 			mutate: func(t *testing.T, tb table) table {
 				j := tb.col(t, "V5")
