@@ -661,7 +661,9 @@ func TestLLMProposalIsTunedAfterItsCleanTest(t *testing.T) {
 // TestPlannerWaitCountsIdleWorkers: the first call of a study idles every
 // worker for its whole latency, and the run summary says so.
 func TestPlannerWaitCountsIdleWorkers(t *testing.T) {
-	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer { return fakeAnswer{hang: 800 * time.Millisecond, content: good} })
+	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer {
+		return fakeAnswer{hang: 800 * time.Millisecond, content: good}
+	})
 	_, sum, err := llmStudy(t, f, 2, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -425,8 +425,9 @@ const ContractFile = "contract.odcs.yaml"
 func (h *holdoutRun) writeContract(dir, name string, version int, created time.Time) error {
 	c, err := contract.Generate(h.s.Frame, h.s.Profile, contract.Options{
 		Name: name, Version: fmt.Sprintf("%d.0.0", version), Created: created, Missing: h.cfg.Load.Missing,
-		Purpose: fmt.Sprintf("inputs of model %s %s (study %s)", name, registry.VersionName(version), h.study.Name),
-		Source:  fmt.Sprintf("study %s: the search part of %s, holdout excluded", h.study.Name, h.cfg.Data),
+		Purpose:    fmt.Sprintf("inputs of model %s %s (study %s)", name, registry.VersionName(version), h.study.Name),
+		Source:     fmt.Sprintf("study %s: the search part of %s, holdout excluded", h.study.Name, h.cfg.Data),
+		TimeColumn: h.cfg.TimeCol,
 	})
 	if err != nil {
 		return fmt.Errorf("data contract: %w", err)

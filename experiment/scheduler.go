@@ -40,7 +40,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, %s", s.workers, s.threads, s.budgetText())
 	if !s.created {
 		kind = journal.EventResume
-		msg = fmt.Sprintf("resume: %d interrupted trials re-queued; %d workers × %d threads, %s", len(s.requeue), s.workers, s.threads, s.budgetText())
+		msg = fmt.Sprintf("resume: %s re-queued; %d workers × %d threads, %s", s.requeueText(), s.workers, s.threads, s.budgetText())
 	}
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: msg}); err != nil {
 		return nil, err
@@ -660,6 +660,24 @@ func (s *session) budgetText() string {
 		return fmt.Sprintf("no time limit, at most %d trials", s.maxTrial)
 	}
 	return "no time limit"
+}
+
+// requeueText counts what resume runs first: interrupted trials (they have
+// an id) and proposals a planner made that never started (they have none).
+// Both were called "interrupted trials", so a study stopped cleanly with
+// nothing interrupted said "3 interrupted trials re-queued".
+func (s *session) requeueText() string {
+	interrupted := 0
+	for _, t := range s.requeue {
+		if t.ID != 0 {
+			interrupted++
+		}
+	}
+	planned := len(s.requeue) - interrupted
+	if planned == 0 {
+		return fmt.Sprintf("%d interrupted trials", interrupted)
+	}
+	return fmt.Sprintf("%d interrupted trials and %d planned but never started", interrupted, planned)
 }
 
 // putTrialLocked replaces the session's copy of t, or appends it, and

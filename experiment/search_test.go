@@ -155,6 +155,41 @@ func TestRunThenResumeContinuesWithoutDuplicates(t *testing.T) {
 	}
 }
 
+// TestResumeSaysWhatItReQueues: a session stopped cleanly by its trial
+// limit after the first of the planner's first-round proposals leaves the
+// others planned but never started; resume runs them first and says so,
+// without calling them interrupted trials (it said "2 interrupted trials
+// re-queued" of a study in which nothing was interrupted).
+func TestResumeSaysWhatItReQueues(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "j.db")
+	cfg := testConfig()
+	cfg.MaxTrials = 1
+	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Resume: true, MaxTrials: 1}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := studyview.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	events, _ := j.ListEvents("s")
+	resumed := false
+	for _, e := range events {
+		if e.Kind == journal.EventResume {
+			resumed = true
+			if !strings.HasPrefix(e.Message, "resume: 0 interrupted trials and ") || !strings.Contains(e.Message, " planned but never started re-queued") {
+				t.Errorf("resume event %q: want no interrupted trial and the planned ones counted apart", e.Message)
+			}
+		}
+	}
+	if !resumed {
+		t.Error("no resume event")
+	}
+}
+
 func TestRunRefusesChangedDataAndUnknownStudy(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.csv")

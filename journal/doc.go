@@ -135,6 +135,16 @@
 // file, fsync, rename), took 12.7–21.1 ms per commit and grows with the
 // journal; it was rejected.
 //
+// The cost of a commit does not grow with the journal: writing the
+// synthetic night of BenchmarkJournal100k on tmpfs (no fsync) took 7.2–9.4
+// CPU-seconds per 10,000 trials from the first 10,000 to the last, the
+// file growing from 16 to 128 MiB. bbolt's NoFreelistSync would be a loss
+// here: a handle that does not find the freelist on disk rebuilds it by
+// scanning every page when it opens, and this package opens the file for
+// every operation — 128 ms per open+commit+close on that 128 MiB journal
+// against 0.09 ms with the freelist synced; the hashmap freelist changed
+// nothing (0.09 ms either way). Both stay off.
+//
 // The journal knows nothing of planners, models or metrics' directions: it
 // stores what the experiment package hands it and returns it unchanged.
 package journal

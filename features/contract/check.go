@@ -425,7 +425,17 @@ func (ck *checker) texter(col *features.Column) func(int) string {
 	if col.Kind.IsString() {
 		return func(i int) string { s, _ := col.Str(i); return s }
 	}
-	return func(i int) string { return strconv.FormatFloat(col.Num[i], 'g', -1, 64) }
+	return func(i int) string { return exampleNumber(col.Num[i]) }
+}
+
+// exampleNumber writes an example value the way files write numbers:
+// positional unless tiny or huge, so that the value can be found in the
+// file (1002200 was listed as "1.0022e+06").
+func exampleNumber(x float64) string {
+	if a := math.Abs(x); a == 0 || (a >= 1e-4 && a < 1e21) {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 func (ck *checker) typeRule(p *Property, col *features.Column, r *Rule) {

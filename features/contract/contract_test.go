@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"os"
@@ -238,6 +239,16 @@ func TestCheckFindsEachMutation(t *testing.T) {
 			},
 			errors:   []want{{column: "V1", check: "range", severity: "error", count: 2000, lines: []int{2, 3, 4, 5, 6}}},
 			warnings: []want{{column: "V1", check: "psi", severity: "warning"}}},
+		{name: "huge amounts", file: card, target: "Class", // examples as the file writes them, not 1.234567e+06
+			mutate: func(t *testing.T, tb table) table {
+				j := tb.col(t, "Amount")
+				for i := 1; i < len(tb); i++ {
+					tb[i][j] = "1234567"
+				}
+				return tb
+			},
+			errors:   []want{{column: "Amount", check: "range", severity: "error", count: 2000, lines: []int{2, 3, 4, 5, 6}, values: []string{"1234567", "1234567"}}},
+			warnings: []want{{column: "Amount", check: "psi", severity: "warning"}}},
 		{name: "dropped column", file: card, target: "Class",
 			mutate: func(t *testing.T, tb table) table {
 				j := tb.col(t, "V5")
@@ -372,6 +383,63 @@ func TestDatetimeColumn(t *testing.T) {
 	}
 	matchViolation(t, rep.Violations[0], want{column: "when", check: "type", severity: "error", count: 2,
 		lines: []int{9, 41}, values: []string{"yesterday", "2027-13-45"}})
+}
+
+// TestNumericTimeColumn: a study searched with --time-col Time (seconds)
+// holds out its latest rows, and every file scored later is later still; a
+// numeric time column therefore gets no range or shift rule (a datetime
+// column gets none either), only its type and null rules. With them the
+// study's own latest rows broke the contract (2,000 of 10,000 rows of
+// creditcard_10k outside the trained range) and predict refused every new
+// file. Other numeric columns keep theirs.
+func TestNumericTimeColumn(t *testing.T) {
+	tb := readTable(t, sharedData(t, "fraud/creditcard_10k.csv"))
+	ti := tb.col(t, "Time")
+	rows := tb[1:]
+	slices.SortFunc(rows, func(a, b []string) int {
+		x, _ := strconv.ParseFloat(a[ti], 64)
+		y, _ := strconv.ParseFloat(b[ti], 64)
+		return cmp.Compare(x, y)
+	})
+	past, latest := append(table{tb[0]}, rows[:8000]...), append(table{tb[0]}, rows[8000:]...)
+	path := past.write(t, "past.csv")
+	fr, err := features.LoadFile(path, features.LoadOptions{Target: "Class"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := features.ParseTarget(fr, "Class", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := fr.Without("Class")
+	for _, c := range []struct {
+		timeCol   string
+		timeRules []string // the nightshift rules on Time
+		fails     bool     // the latest rows fail the contract
+	}{
+		{"", []string{"type", "range", "psi"}, true},
+		{"Time", []string{"type"}, false},
+	} {
+		ct, err := Generate(search, features.ProfileFrame(search, tg, 1), Options{Name: "m", TimeColumn: c.timeCol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range ct.Property("Time").Quality {
+			if r.Engine == engineNightshift {
+				got = append(got, r.Implementation)
+			}
+		}
+		if !slices.Equal(got, c.timeRules) {
+			t.Errorf("time column %q: rules on Time %v, want %v", c.timeCol, got, c.timeRules)
+		}
+		if n := len(ct.Property("Amount").Quality); n < 3 {
+			t.Errorf("time column %q: Amount lost its rules (%d left)", c.timeCol, n)
+		}
+		if rep := check(t, ct, latest.write(t, "latest.csv")); rep.Failed() != c.fails {
+			t.Errorf("time column %q: the latest rows fail the contract: %v, want %v (%+v)", c.timeCol, rep.Failed(), c.fails, rep.Violations)
+		}
+	}
 }
 
 // TestSemicolonFileReadsLikeComma: the loader detects a producer's

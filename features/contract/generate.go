@@ -33,6 +33,12 @@ type Options struct {
 	// MaxCategories caps the category set stored per column (default 1000,
 	// the most frequent); the rest is summed into otherShare.
 	MaxCategories int
+	// TimeColumn is the study's time column (run --time-col), when it has
+	// one. New rows are expected to be later, so a numeric time column is
+	// described but not range- or shift-checked, as a datetime column is
+	// not: with those rules every later file failed the contract, and
+	// predict refused it.
+	TimeColumn string
 }
 
 // Default limits of the rules Generate writes; all of them end up in the
@@ -134,6 +140,11 @@ func Generate(fr *features.Frame, p *features.Profile, opt Options) (*Contract, 
 		prop, err := describe(col, fr.Rows, opt.MaxCategories)
 		if err != nil {
 			return nil, fmt.Errorf("contract %q: column %q: %w", opt.Name, col.Name, err)
+		}
+		if col.Name == opt.TimeColumn {
+			prop.Quality = slices.DeleteFunc(prop.Quality, func(r *Rule) bool {
+				return r.Engine == engineNightshift && (r.Implementation == checkRange || r.Implementation == checkPSI)
+			})
 		}
 		if cp, ok := aucs[col.Name]; ok && cp.AUC > 0 {
 			prop.CustomProperties = append(prop.CustomProperties, newCustom(propTrainingAUC, round(cp.AUC)))
