@@ -9,8 +9,10 @@
 #
 #   BUDGET=60m ASOF=10m SEEDS="42 43" DATASETS="creditcard criteo vehicle" experiment/bench/overnight.sh
 #
-# Defaults: BUDGET=60m ASOF=10m SEEDS=42 DATASETS="creditcard criteo". The
-# figures are worth quoting only from a quiet machine; say when it was not.
+# Defaults: BUDGET=60m ASOF=10m SEEDS=42 DATASETS="creditcard criteo"
+# (also: vehicle; fraud1m, from ../shared/bench/peers/make_data.py).
+# RUNFLAGS are added to every run (an A/B: RUNFLAGS=--cost-aware, OUT=…).
+# The figures are worth quoting only from a quiet machine; say when it was not.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUDGET=${BUDGET:-60m}
@@ -27,6 +29,8 @@ declare -A FILE TARGET DROP
 FILE[creditcard]=$SHARED/data/fraud/creditcard_10k.csv; TARGET[creditcard]=Class; DROP[creditcard]=""
 FILE[criteo]=$SHARED/data/click/criteo_5k.csv; TARGET[criteo]=label; DROP[criteo]=""
 FILE[vehicle]=$SHARED/data/fraud/vehicle_claims.csv; TARGET[vehicle]=FraudFound_P; DROP[vehicle]=PolicyNumber
+FILE[fraud1m]=$HOME/.cache/nightshift-bench/fraud.csv; TARGET[fraud1m]=label; DROP[fraud1m]=""
+read -r -a runflags <<< "${RUNFLAGS:-}"
 RESULTS=$OUT/overnight.jsonl
 : > "$RESULTS"
 for d in $DATASETS; do
@@ -39,7 +43,7 @@ for d in $DATASETS; do
     [ -n "${DROP[$d]}" ] && drop=(--drop "${DROP[$d]}")
     load=$(cut -d' ' -f1 /proc/loadavg)
     bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
-      --seed "$seed" --budget "$BUDGET" --holdout 0.2 --holdout-split modulo > "$OUT/overnight-$d-$seed.log" 2>&1
+      --seed "$seed" --budget "$BUDGET" --holdout 0.2 --holdout-split modulo "${runflags[@]}" > "$OUT/overnight-$d-$seed.log" 2>&1
     size=$(stat -c %s "$db")
     bin/nightshift holdout --study "$d" --db "$db" --top 1 --as-of "$ASOF" --json > "$OUT/overnight-$d-$seed-asof.json"
     bin/nightshift holdout --study "$d" --db "$db" --top 1 --json > "$OUT/overnight-$d-$seed-full.json"
