@@ -56,8 +56,9 @@ d, run, hold, start, end = sys.argv[1], json.load(open(sys.argv[2])), json.load(
 cpu = sum(float(x) for x in open(sys.argv[6]).read().split()[-2:])
 trials = run["trials"]
 finished = [t for t in trials if t["state"] in ("done", "pruned", "failed")]
-best = hold[0]  # the final model (the ensemble), then the pick's bag
-pick = hold[1] if len(hold) > 1 else hold[0]
+scores = hold["scores"]  # holdout --json is one read: the final model, then the pick's bag
+best = scores[0]
+pick = next((s for s in scores if s.get("pick")), scores[-1])
 secs = run["elapsed_seconds"]
 print(json.dumps({"data": d, "search": "nightshift-builtin", "trials": len(finished),
   "full_trials": sum(1 for t in trials if t["state"] == "done"),
