@@ -86,6 +86,55 @@ func checkKept(t *testing.T, before, after snapshot) {
 	}
 }
 
+// finishedIn counts the finished trials of a snapshot.
+func finishedIn(s snapshot) int {
+	n := 0
+	for _, tr := range s {
+		switch tr.State {
+		case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
+			n++
+		}
+	}
+	return n
+}
+
+// midRun polls the journal (a reader, as status is) until at least
+// finished trials have finished and one is running, and reports true; it
+// reports false when the session ends first (its result is then still in
+// done for the caller). A journal that does not open yet (the first
+// session is creating it) is polled again.
+func midRun(db string, finished int, done chan error) bool {
+	for {
+		select {
+		case err := <-done:
+			done <- err
+			return false
+		case <-time.After(10 * time.Millisecond):
+		}
+		j, err := studyview.OpenReadOnly(db)
+		if err != nil {
+			continue
+		}
+		trials, err := j.ListTrials("crash")
+		j.Close()
+		if err != nil {
+			continue
+		}
+		n, running := 0, false
+		for _, tr := range trials {
+			switch tr.State {
+			case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
+				n++
+			case journal.TrialRunning:
+				running = true
+			}
+		}
+		if n >= finished && running {
+			return true
+		}
+	}
+}
+
 // TestSIGKILLLosesNothing kills a running study 20 times at random moments;
 // after each kill the journal opens, finished trials are intact, no id or
 // spec is duplicated; then resume finishes the trial budget.
@@ -99,7 +148,12 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "j.db")
-	const maxTrials = 16
+	// Each session is killed after it finished a random 0–2 trials and
+	// while one runs (plus 0–80 ms): kill moments follow the study's own
+	// progress, not the clock, so the test kills mid-run on a quiet
+	// machine, where the whole study takes about a second, as on a loaded
+	// one. Four trials per kill leave every session work to be killed in.
+	maxTrials := 4 * kills
 	killed := 0
 	rng := rand.New(rand.NewPCG(1, 2))
 	prev := snapshot{}
@@ -117,17 +171,14 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		wait := time.Duration(150+rng.IntN(900)) * time.Millisecond
-		select {
-		case err := <-done:
-			// Finished before the kill: the budget is spent.
-			if err != nil {
-				t.Fatalf("session %d failed: %v\n%s", k, err, errb.String())
-			}
-		case <-time.After(wait):
+		if midRun(db, finishedIn(prev)+rng.IntN(3), done) {
+			time.Sleep(time.Duration(rng.IntN(80)) * time.Millisecond)
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			killed++
+		} else if err := <-done; err != nil {
+			// Finished before the kill: the budget is spent.
+			t.Fatalf("session %d failed: %v\n%s", k, err, errb.String())
 		}
 		now := readSnapshot(t, db)
 		checkKept(t, prev, now)
