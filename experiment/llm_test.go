@@ -672,3 +672,30 @@ func TestPlannerWaitCountsIdleWorkers(t *testing.T) {
 		t.Errorf("planner wait %s in a %s run with %d workers, want at least the first call's 800 ms", sum.PlannerWait, sum.Elapsed, sum.Workers)
 	}
 }
+
+// TestLLMFallbackIsPrintedOnce: a night whose endpoint is down says so on
+// the progress stream — the first fallback and the circuit opening — instead
+// of leaving it to the journal's events; later fallbacks are not repeated.
+func TestLLMFallbackIsPrintedOnce(t *testing.T) {
+	f := newFakeLLM(t, func(n int, req chatRequest) fakeAnswer {
+		return fakeAnswer{status: 503, body: `{"error":{"message":"model is loading","type":"server_error"}}`}
+	})
+	db := filepath.Join(t.TempDir(), "j.db")
+	cfg := testConfig()
+	cfg.MaxTrials, cfg.Planner = 8, "llm"
+	cfg.LLM = &planner.LLMConfig{Model: "local-model", BaseURL: f.srv.URL + "/v1", TimeoutSeconds: 5, Proposals: 2, TuneTrials: 2}
+	var progress bytes.Buffer
+	if _, err := Run(context.Background(), RunOptions{DB: db, Study: "s", Config: cfg, LLMRetryBase: time.Millisecond, Progress: &progress}); err != nil {
+		t.Fatal(err)
+	}
+	out := progress.String()
+	if n := strings.Count(out, "the built-in planner proposes this round"); n != 1 {
+		t.Errorf("fallback printed %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, "study s: planner llm: the call failed") || !strings.Contains(out, "circuit breaker opened") {
+		t.Errorf("progress does not say the planner fell back and its circuit opened:\n%s", out)
+	}
+	if r := readStudyRecords(t, db); strings.Count(r.eventText(journal.EventFallback), "\n") < 2 {
+		t.Errorf("want every fallback journaled, got:\n%s", r.eventText(journal.EventFallback))
+	}
+}

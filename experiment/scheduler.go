@@ -111,6 +111,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	// fewer are queued than there are workers), so its latency does not
 	// idle the cores. The built-in planner is called only when the queue
 	// is empty: it is instant, and later calls see more results.
+	s.notify = func(msg string) { s.progressf(opts, true, "study %s: %s", s.name, msg) }
 	planCtx, cancelPlan := context.WithCancel(hard)
 	var pending chan planned
 	startPlan := func() {
@@ -293,9 +294,16 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 	case len(res.Proposals)+len(res.Rejected) == 0:
 		why = "it proposed nothing"
 	}
-	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: journal.EventFallback,
-		Message: fmt.Sprintf("planner %s: %s; the built-in planner proposes this round", s.planner.Name(), why)}); err != nil {
+	fallback := fmt.Sprintf("planner %s: %s; the built-in planner proposes this round", s.planner.Name(), why)
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: journal.EventFallback, Message: fallback}); err != nil {
 		return nil, err
+	}
+	s.mu.Lock()
+	first := !s.fellBack
+	s.fellBack = true
+	s.mu.Unlock()
+	if first {
+		s.say(fallback + " (later fallbacks are journaled as events: nightshift export)")
 	}
 	builtin := planner.Builtin()
 	res, err = builtin.Propose(ctx, s.history(), n)
@@ -395,6 +403,9 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 		}
 		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: fmt.Sprintf("planner %s: %s", name, note)}); err != nil {
 			return nil, err
+		}
+		if kind == EventCircuit {
+			s.say(fmt.Sprintf("planner %s: %s", name, note))
 		}
 	}
 	s.mu.Lock()
@@ -760,4 +771,11 @@ func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t
 		}
 	}()
 	return s.search.Evaluate(ctx, spec, s.threads, g)
+}
+
+// say writes msg to the run's progress when the scheduler has set where.
+func (s *session) say(msg string) {
+	if s.notify != nil {
+		s.notify(msg)
+	}
 }

@@ -32,8 +32,16 @@ type session struct {
 	workers   int
 	threads   int
 
+	// notify writes a line to the run's progress (set by the scheduler
+	// before the first planner call): what a person watching the run must
+	// know about the planner, such as its first fallback to the built-in one.
+	notify func(msg string)
+
 	mu     sync.Mutex
 	trials []journal.Trial // all trials of the study, by ID order
+	// fellBack is set at the session's first planner fallback: only the
+	// first is printed, the rest are journaled events.
+	fellBack bool
 	// What is looked up in trials on every proposal and every trial, kept
 	// so that the cost per trial does not grow with the study (issue 20):
 	// each trial's position in trials, its decoded spec (the planners'
