@@ -136,6 +136,7 @@ func ReadTopTrials(j *journal.Journal, name string, top int) ([]TrialRow, error)
 	if ordered, err = j.Trials(name, ids); err != nil {
 		return nil, err
 	}
+	ordered = s.abandon(ordered)
 	return s.rows(ordered), nil
 }
 
