@@ -229,12 +229,20 @@ loop:
 		endKind, state = journal.EventInterrupt, journal.StudyInterrupted
 	case reason == "budget exhausted":
 		endKind = journal.EventBudgetExhausted
+	case errors.Is(runErr, ErrAllTrialsFailed):
+		// A night that produced nothing is over, not cut short: it
+		// reads failed, with why (studyview.Status.Reason).
+		endKind, state = journal.EventError, journal.StudyFailed
 	case runErr != nil:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
 	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
-	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
-		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}}); err != nil {
+	details := map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
+		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}
+	if state == journal.StudyFailed {
+		details[journal.DetailFailure] = allFailedReason(s.ended)
+	}
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: details}); err != nil {
 		return sum, err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {

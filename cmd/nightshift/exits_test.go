@@ -70,6 +70,17 @@ func TestANightThatProducedNothingFails(t *testing.T) {
 			t.Errorf("run: exit %d, stderr %q; want exit 1 saying %q", code, errs, want)
 		}
 	}
+	// The study ended failed, not interrupted, and says why (it read
+	// "interrupted", as if a crash had cut it short).
+	reason := "every trial failed: 3 × timed out after 1ns (--trial-timeout)"
+	code, out, _ := runCmd(t, "status", "--study", "f", "--db", db, "--json")
+	var st struct{ State, Reason string }
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.State != "failed" || st.Reason != reason {
+		t.Errorf("status --json: exit %d, %s; want state failed, reason %q", code, out, reason)
+	}
+	if code, out, _ := runCmd(t, "status", "--study", "f", "--db", db); code != 0 || !strings.Contains(out, "f      failed") || !strings.Contains(out, "f: "+reason) {
+		t.Errorf("status: exit %d, %s; want state failed and %q", code, out, reason)
+	}
 	cases := []struct {
 		args []string
 		out  string
@@ -87,7 +98,7 @@ func TestANightThatProducedNothingFails(t *testing.T) {
 			t.Errorf("%v: stdout %q, want a JSON object with the reason", c.args, out)
 		}
 	}
-	code, out, _ := runCmd(t, "trials", "--study", "f", "--db", db, "--json")
+	code, out, _ = runCmd(t, "trials", "--study", "f", "--db", db, "--json")
 	var rows []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 3 {
 		t.Fatalf("trials --json: exit %d, %s", code, out)

@@ -356,6 +356,9 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, s := range out {
+		if s.Reason != "" {
+			fmt.Fprintf(e.stdout, "%s: %s\n", s.Study, s.Reason)
+		}
 		if s.ImprovedAt != nil {
 			fmt.Fprintf(e.stdout, "%s: no significant improvement since %s\n", s.Study, s.ImprovedAt.Local().Format("15:04"))
 		}

@@ -11,8 +11,11 @@ import (
 
 // Status is `status --study NAME --json` (design.md's stable keys).
 type Status struct {
-	Study  string       `json:"study"`
-	State  string       `json:"state"`
+	Study string `json:"study"`
+	State string `json:"state"`
+	// Reason is why a failed study failed ("every trial failed: 3 ×
+	// timed out after 1ns (--trial-timeout)"), from its last end event.
+	Reason string       `json:"reason,omitempty"`
 	Trials StatusCounts `json:"trials"`
 	Best   *StatusBest  `json:"best"`
 	// Planner and the LLM tokens spent (in + out).
@@ -77,6 +80,9 @@ func (s *Study) Status() *Status {
 		if e.Kind == EventCircuit {
 			st.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
 		}
+		if f := e.Details[journal.DetailFailure]; f != "" && st.State == string(journal.StudyFailed) {
+			st.Reason = f
+		}
 		if e.Kind == EventIncumbent {
 			at := e.Time.UTC()
 			st.ImprovedAt = &at
@@ -130,6 +136,7 @@ func ReadTopTrials(j *journal.Journal, name string, top int) ([]TrialRow, error)
 	if ordered, err = j.Trials(name, ids); err != nil {
 		return nil, err
 	}
+	ordered = s.abandon(ordered)
 	return s.rows(ordered), nil
 }
 
