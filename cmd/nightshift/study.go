@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -219,7 +220,10 @@ func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 		}
 		score, std := "-", "-"
 		if r.ScoreFolds > 0 {
-			score, std = fmt.Sprintf("%.4f", float64(r.Score)), fmt.Sprintf("%.4f", float64(r.Std))
+			score = fmt.Sprintf("%.4f", float64(r.Score))
+			if !math.IsNaN(float64(r.Std)) { // one fold has no spread
+				std = fmt.Sprintf("%.4f", float64(r.Std))
+			}
 			if r.State == "pruned" {
 				score += fmt.Sprintf(" (%d folds)", r.ScoreFolds)
 			}

@@ -40,16 +40,29 @@ func LowerBound(metric string, t journal.Trial) float64 {
 	if !HigherIsBetter(metric) {
 		m = -m
 	}
-	return m - StdErr(t)
+	if se := StdErr(t); !math.IsNaN(se) {
+		m -= se
+	}
+	return m
 }
 
-// StdErr is the standard error of a trial's mean over its folds, 0 with
-// fewer than two folds.
+// StdErr is the standard error of a trial's mean over its folds; NaN
+// (shown as absent, null in JSON) with fewer than two folds, which have no
+// spread: a trial pruned after one fold is not a trial of SE 0.
 func StdErr(t journal.Trial) float64 {
 	if len(t.FoldScores) > 1 && !math.IsNaN(t.Std) {
 		return t.Std / math.Sqrt(float64(len(t.FoldScores)))
 	}
-	return 0
+	return math.NaN()
+}
+
+// FoldStd is a trial's standard deviation over its folds; NaN with fewer
+// than two folds (the journal holds 0 for one).
+func FoldStd(t journal.Trial) float64 {
+	if len(t.FoldScores) < 2 {
+		return math.NaN()
+	}
+	return t.Std
 }
 
 // Leaderboard returns a study's finished trials best first: done trials by

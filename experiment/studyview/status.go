@@ -147,7 +147,9 @@ type TrialRow struct {
 	// Score is the mean over the folds the trial ran (ScoreFolds of
 	// them: all for a done trial, the first few for a pruned one); null
 	// for a failed, running or interrupted trial, which has no score.
-	Score      Num   `json:"score"`
+	Score Num `json:"score"`
+	// Std is the standard deviation over those folds: null with fewer
+	// than two, which have no spread.
 	Std        Num   `json:"std"`
 	ScoreFolds int   `json:"score_folds"`
 	FoldScores []Num `json:"fold_scores"`
@@ -206,7 +208,7 @@ func (s *Study) rows(ordered []journal.Trial) []TrialRow {
 
 // NewTrialRow is one trial's row.
 func NewTrialRow(t journal.Trial) TrialRow {
-	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(t.Std), FoldScores: []Num{},
+	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(FoldStd(t)), FoldScores: []Num{},
 		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal,
 		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
 	for _, f := range t.FoldScores {
