@@ -51,7 +51,7 @@ func (e *OptionError) Unwrap() error { return e.Err }
 func leakDecisions(p *features.Profile, fr *features.Frame, allow []string) ([]LeakDecision, error) {
 	for _, a := range allow {
 		if fr.Col(a) == nil {
-			return nil, &OptionError{Flag: "allow-leak", Err: fmt.Errorf("%q is not a column of %s (columns: %s)", a, p.File, clipList(fr.Names(), 8))}
+			return nil, &OptionError{Flag: "allow-leak", Err: fmt.Errorf("%q is not a column of %s (columns: %s)", a, p.File, features.ClipNames(fr.Names(), 8))}
 		}
 	}
 	out := []LeakDecision{}
@@ -72,13 +72,6 @@ func droppedLeaks(ds []LeakDecision) []string {
 		}
 	}
 	return out
-}
-
-func clipList(names []string, n int) string {
-	if len(names) <= n {
-		return fmt.Sprint(names)
-	}
-	return fmt.Sprintf("%v … (%d more)", names[:n], len(names)-n)
 }
 
 // IsOptionError reports whether err is a problem with a command-line
