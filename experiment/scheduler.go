@@ -331,7 +331,8 @@ func (s *session) history() *plan.History {
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
 		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
-		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware}
+		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
+		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = make([]plan.HistoryTrial, 0, len(s.trials))
 	for _, t := range s.trials {
 		spec, ok := s.specOf[t.ID]

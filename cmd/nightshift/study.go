@@ -35,7 +35,7 @@ type runFlags struct {
 	maxTrials, workers, folds                                       int
 	holdout                                                         float64
 	seed                                                            uint64
-	allowDataChange, asJSON, dryRun, costAware                      bool
+	allowDataChange, asJSON, dryRun, costAware, gbdtQuantized       bool
 	memoryMB                                                        int64
 	llm                                                             planner.LLMConfig
 	llmTimeout                                                      time.Duration
@@ -82,6 +82,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = one single-threaded trial per core while that many trials' estimated memory fits in --memory-mb, else fewer with the cores split between them)")
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
 	fs.BoolVar(&r.costAware, "cost-aware", false, "the builtin planner's TPE proposes by expected improvement per predicted second, its cost model learned from the study's trial times (off by default: not yet shown to help)")
+	fs.BoolVar(&r.gbdtQuantized, "gbdt-quantized", false, "every GBDT trial trains with quantized gradients (use_quantized_grad=true, in each trial's spec; the final model's members keep it); fixed at creation (off by default)")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
 	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
 	fs.IntVar(&r.folds, "folds", 0, "cross-validation folds on the search part (0 = 5, or 3 from 200,000 search rows up)")
@@ -114,6 +115,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		MemoryBudget: memoryBudget(r.memoryMB), AllowLeaks: r.allowLeak,
 	}}
 	cfg.CostAware = r.costAware
+	cfg.GBDTQuantized = r.gbdtQuantized
 	cfg.Patience = experiment.Duration(r.patience)
 	if r.planner == "llm" {
 		llm := r.llm
