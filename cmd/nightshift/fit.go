@@ -41,6 +41,9 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	if err := d.check(); err != nil {
 		return err
 	}
+	if err := checkThreads(*threads); err != nil {
+		return err
+	}
 	kv := map[string]string{}
 	for _, p := range params {
 		k, v, ok := strings.Cut(p, "=")

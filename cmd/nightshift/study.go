@@ -101,6 +101,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := d.check(); err != nil {
 		return err
 	}
+	if err := r.checkCounts("no limit", true); err != nil {
+		return err
+	}
 	if r.study == "" {
 		r.study = defaultStudyName(d.data)
 	}
@@ -159,6 +162,9 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	}
 	if r.study == "" {
 		return usagef("--study NAME is required")
+	}
+	if err := r.checkCounts("what is left", false); err != nil {
+		return err
 	}
 	if err := mustExistJournal(*db); err != nil {
 		return err
@@ -447,13 +453,10 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	if *top < 0 || (*top == 0 && *final != experiment.FinalEnsemble) {
 		return usagef("--top %d: want the number of best trials to score, at least 1 (0 only with --final ensemble: the ensemble alone)", *top)
 	}
-	if *cands < 1 {
-		return usagef("--ensemble %d: want at least 1 candidate", *cands)
+	if err := checkFinalFlags(*threads, *cands, *share); err != nil {
+		return err
 	}
-	if !(*share > 0 && *share <= 10) {
-		return usagef("--ensemble-cost %v: want a share above 0 (1 = as long as the search's trials took), at most 10", *share)
-	}
-	if *threads <= 0 {
+	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
 	if err := mustExistJournal(*db); err != nil {
