@@ -18,6 +18,7 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -204,7 +205,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 		enc.SetIndent("", "  ")
 		leaks := sum.Leaks
 		if leaks == nil {
-			leaks = []experiment.LeakDecision{}
+			leaks = []features.LeakDecision{}
 		}
 		enc.Encode(map[string]any{"study": sum.Study, "stop_reason": sum.StopReason, "elapsed_seconds": sum.Elapsed.Seconds(),
 			"workers": sum.Workers, "threads": sum.Threads, "leaks": leaks, "trials": rows})
