@@ -52,7 +52,10 @@ func runPromote(ctx context.Context, e *env, args []string) error {
 	case *name != "" && registry.CheckName(*name) != nil:
 		return usagef("--name %v", registry.CheckName(*name))
 	}
-	if *threads <= 0 {
+	if err := checkFinalFlags(*threads, *cands, *share); err != nil {
+		return err
+	}
+	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
 	if err := mustExistJournal(*db); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -100,6 +101,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := d.check(); err != nil {
 		return err
 	}
+	if err := r.checkCounts("no limit", true); err != nil {
+		return err
+	}
 	if r.study == "" {
 		r.study = defaultStudyName(d.data)
 	}
@@ -159,6 +163,9 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	if r.study == "" {
 		return usagef("--study NAME is required")
 	}
+	if err := r.checkCounts("what is left", false); err != nil {
+		return err
+	}
 	if err := mustExistJournal(*db); err != nil {
 		return err
 	}
@@ -198,7 +205,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 		enc.SetIndent("", "  ")
 		leaks := sum.Leaks
 		if leaks == nil {
-			leaks = []experiment.LeakDecision{}
+			leaks = []features.LeakDecision{}
 		}
 		enc.Encode(map[string]any{"study": sum.Study, "stop_reason": sum.StopReason, "elapsed_seconds": sum.Elapsed.Seconds(),
 			"workers": sum.Workers, "threads": sum.Threads, "leaks": leaks, "trials": rows})
@@ -446,13 +453,10 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	if *top < 0 || (*top == 0 && *final != experiment.FinalEnsemble) {
 		return usagef("--top %d: want the number of best trials to score, at least 1 (0 only with --final ensemble: the ensemble alone)", *top)
 	}
-	if *cands < 1 {
-		return usagef("--ensemble %d: want at least 1 candidate", *cands)
+	if err := checkFinalFlags(*threads, *cands, *share); err != nil {
+		return err
 	}
-	if !(*share > 0 && *share <= 10) {
-		return usagef("--ensemble-cost %v: want a share above 0 (1 = as long as the search's trials took), at most 10", *share)
-	}
-	if *threads <= 0 {
+	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
 	if err := mustExistJournal(*db); err != nil {
