@@ -287,7 +287,7 @@ func (h *holdoutRun) challenger(ctx context.Context, o PromoteOptions) (*Fitted,
 	if o.Final == FinalRefit {
 		f, err = h.s.Refit(ctx, spec, t.BestIteration, o.Threads)
 	} else {
-		f, err = h.s.Bag(ctx, spec, o.Threads)
+		f, err = h.s.Bag(ctx, spec, o.Threads, splitsOf(t)...)
 	}
 	if err != nil {
 		return nil, HoldoutScore{}, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)

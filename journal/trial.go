@@ -81,6 +81,11 @@ type Trial struct {
 	// "race: re-evaluate #12 on split 2", …; empty in journals written
 	// before reasons were recorded.
 	Reason string
+	// Splits is not stored: the read model (studyview.Pool) sets it on a
+	// spec's split-0 trial when it pools the spec's re-evaluations into
+	// it, naming the split of each run of len(FoldScores)/len(Splits)
+	// fold scores, in order. Nil: FoldScores are split Split's own.
+	Splits []int
 
 	Metric        string    // e.g. "auc"
 	FoldScores    []float64 // per completed fold, in fold order; NaN allowed
