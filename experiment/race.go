@@ -94,9 +94,10 @@ type raceState struct {
 	dropped map[uint64]bool
 }
 
-// raceMatured reports whether the search has matured enough to race: a
-// share raceStart of the session's budget (or trial limit) used and
-// raceMinDone finished split-0 trials.
+// raceMaturedLocked reports whether the search has matured enough to
+// race: a share raceStart of the session's budget (or trial limit) used
+// and raceMinDone finished split-0 trials (with a trial limit, at most a
+// quarter of it, at least 3).
 func (s *session) raceMaturedLocked(now time.Time) bool {
 	done := 0
 	for _, t := range s.trials {
@@ -104,7 +105,12 @@ func (s *session) raceMaturedLocked(now time.Time) bool {
 			done++
 		}
 	}
-	if done < raceMinDone {
+	need := raceMinDone
+	if s.hasLimit {
+		// A short night by trial count races after a quarter of it.
+		need = min(need, max(3, s.maxTrial/4))
+	}
+	if done < need {
 		return false
 	}
 	switch {

@@ -59,7 +59,7 @@ func LowerBound(metric string, t journal.Trial) float64 {
 // σ²·(1/(rk) + 1/(k−1)) against σ²·(1/k + 1/(k−1)) for one split.
 // Repetition averages out the fold-to-fold noise but not what the
 // overlapping training sets share, so r splits never count as r times the
-// evidence (at k = 5: ×0.88 at r = 2, ×0.84 at 3, never below ×0.75).
+// evidence (at k = 5: ×0.88 at r = 2, ×0.84 at 3, never below ×0.745).
 func StdErr(t journal.Trial) float64 {
 	n := len(t.FoldScores)
 	if n < 2 || math.IsNaN(t.Std) {
