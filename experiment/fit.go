@@ -65,7 +65,7 @@ type FitResult struct {
 
 	// Leaks say what was done with each column the training rows' profile
 	// flags as a leak (left out unless AllowLeaks keeps it).
-	Leaks []LeakDecision `json:"leaks"`
+	Leaks []features.LeakDecision `json:"leaks"`
 
 	// Predictions are the validation rows' probabilities, in input order.
 	Predictions []float64 `json:"-"`
@@ -139,7 +139,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	if res.Leaks, err = fitLeaks(tab, trainFrame, yTrain, cfg); err != nil {
 		return nil, err
 	}
-	leaks := droppedLeaks(res.Leaks)
+	leaks := features.DroppedLeaks(res.Leaks)
 
 	threads := cfg.Threads
 	if threads <= 0 {
@@ -266,7 +266,7 @@ func fitInput(params map[string]string, seed uint64, threads int) (trainer.FitIn
 
 // fitLeaks profiles the training rows as a study profiles its search part
 // and decides on each flagged leak column.
-func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]LeakDecision, error) {
+func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]features.LeakDecision, error) {
 	target := *tab.Target
 	target.Y, target.Positives = y, 0
 	for _, v := range y {

@@ -417,7 +417,7 @@ func (h *holdoutRun) record(read *journal.HoldoutRead, role string, sc HoldoutSc
 		t := h.trials[p.Trial]
 		m.Parts = append(m.Parts, journal.HoldoutPart{Trial: p.Trial, SpecHash: t.SpecHash, Seed: t.Seed, Weight: p.Weight})
 	}
-	for k, v := range reportValues(sc.Holdout) {
+	for k, v := range MetricValues(sc.Holdout) {
 		m.Metrics[k] = journal.Figure{Value: v, SE: float64(sc.SE[k])}
 	}
 	read.Models = append(read.Models, m)

@@ -234,12 +234,20 @@ loop:
 		endKind, state = journal.EventInterrupt, journal.StudyInterrupted
 	case reason == "budget exhausted":
 		endKind = journal.EventBudgetExhausted
+	case errors.Is(runErr, ErrAllTrialsFailed):
+		// A night that produced nothing is over, not cut short: it
+		// reads failed, with why (studyview.Status.Reason).
+		endKind, state = journal.EventError, journal.StudyFailed
 	case runErr != nil:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
 	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
-	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
-		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}}); err != nil {
+	details := map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
+		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}
+	if state == journal.StudyFailed {
+		details[journal.DetailFailure] = allFailedReason(s.ended)
+	}
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: details}); err != nil {
 		return sum, err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
@@ -338,7 +346,8 @@ func (s *session) history() *plan.History {
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
 		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
-		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware}
+		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
+		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = make([]plan.HistoryTrial, 0, len(s.trials))
 	for _, t := range s.trials {
 		spec, ok := s.specOf[t.ID]

@@ -33,7 +33,7 @@ type Search struct {
 	// passed through raw, never read by a transform); LeakDecisions say
 	// what was done with every flagged column (--allow-leak keeps one).
 	Leaks         []string
-	LeakDecisions []LeakDecision
+	LeakDecisions []features.LeakDecision
 	Profile       *features.Profile
 	Metric        string
 	Seed          uint64
@@ -138,7 +138,7 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	if s.LeakDecisions, err = leakDecisions(s.Profile, s.Frame, cfg.AllowLeaks); err != nil {
 		return nil, err
 	}
-	s.Leaks = droppedLeaks(s.LeakDecisions)
+	s.Leaks = features.DroppedLeaks(s.LeakDecisions)
 	s.label = features.Target{Name: tab.Target.Name, Positive: tab.Target.Positive, Negative: tab.Target.Negative}
 	s.missing = cfg.Load.Missing
 	s.hidden = append([]string{}, s.Leaks...)

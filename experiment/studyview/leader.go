@@ -45,25 +45,30 @@ func LowerBound(metric string, t journal.Trial) float64 {
 	if !HigherIsBetter(metric) {
 		m = -m
 	}
-	return m - StdErr(t)
+	if se := StdErr(t); !math.IsNaN(se) {
+		m -= se
+	}
+	return m
 }
 
-// StdErr is the standard error of a trial's mean over its folds, 0 with
-// fewer than two folds. For a spec pooled over r splits of k folds (Pool)
-// it is its split-0 σ/√k — split 0 is the one split every spec ran, so
-// every spec's spread is measured on the same folds (a split with one
-// hard fold would otherwise make the raced specs look less certain than
-// those that never left split 0) — scaled by how much repeating the CV
-// shrinks the variance of the mean by Bouckaert and Frank's corrected
-// repeated-CV estimate (PAKDD 2004, after Nadeau and Bengio):
-// σ²·(1/(rk) + 1/(k−1)) against σ²·(1/k + 1/(k−1)) for one split.
-// Repetition averages out the fold-to-fold noise but not what the
-// overlapping training sets share, so r splits never count as r times the
-// evidence (at k = 5: ×0.88 at r = 2, ×0.84 at 3, never below ×0.745).
+// StdErr is the standard error of a trial's mean over its folds; NaN
+// (shown as absent, null in JSON) with fewer than two folds, which have no
+// spread: a trial pruned after one fold is not a trial of SE 0. For a spec
+// pooled over r splits of k folds (Pool) it is its split-0 σ/√k — split 0
+// is the one split every spec ran, so every spec's spread is measured on
+// the same folds (a split with one hard fold would otherwise make the
+// raced specs look less certain than those that never left split 0) —
+// scaled by how much repeating the CV shrinks the variance of the mean by
+// Bouckaert and Frank's corrected repeated-CV estimate (PAKDD 2004, after
+// Nadeau and Bengio): σ²·(1/(rk) + 1/(k−1)) against σ²·(1/k + 1/(k−1))
+// for one split. Repetition averages out the fold-to-fold noise but not
+// what the overlapping training sets share, so r splits never count as r
+// times the evidence (at k = 5: ×0.88 at r = 2, ×0.84 at 3, never below
+// ×0.745).
 func StdErr(t journal.Trial) float64 {
 	n := len(t.FoldScores)
 	if n < 2 || math.IsNaN(t.Std) {
-		return 0
+		return math.NaN()
 	}
 	r := len(SplitsOf(t))
 	k := n / r
@@ -73,6 +78,15 @@ func StdErr(t journal.Trial) float64 {
 	_, sd0 := meanStd(t.FoldScores[:k])
 	rk, kk := float64(r*k), float64(k)
 	return sd0 / math.Sqrt(kk) * math.Sqrt((1/rk+1/(kk-1))/(1/kk+1/(kk-1)))
+}
+
+// FoldStd is a trial's standard deviation over its folds; NaN with fewer
+// than two folds (the journal holds 0 for one).
+func FoldStd(t journal.Trial) float64 {
+	if len(t.FoldScores) < 2 {
+		return math.NaN()
+	}
+	return t.Std
 }
 
 // Leaderboard returns a study's finished trials best first: done trials by

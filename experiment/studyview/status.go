@@ -11,8 +11,11 @@ import (
 
 // Status is `status --study NAME --json` (design.md's stable keys).
 type Status struct {
-	Study  string       `json:"study"`
-	State  string       `json:"state"`
+	Study string `json:"study"`
+	State string `json:"state"`
+	// Reason is why a failed study failed ("every trial failed: 3 ×
+	// timed out after 1ns (--trial-timeout)"), from its last end event.
+	Reason string       `json:"reason,omitempty"`
 	Trials StatusCounts `json:"trials"`
 	Best   *StatusBest  `json:"best"`
 	// Planner and the LLM tokens spent (in + out).
@@ -77,6 +80,9 @@ func (s *Study) Status() *Status {
 		if e.Kind == EventCircuit {
 			st.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
 		}
+		if f := e.Details[journal.DetailFailure]; f != "" && st.State == string(journal.StudyFailed) {
+			st.Reason = f
+		}
 		if e.Kind == EventIncumbent {
 			at := e.Time.UTC()
 			st.ImprovedAt = &at
@@ -136,7 +142,7 @@ func ReadTopTrials(j *journal.Journal, name string, top int) ([]TrialRow, error)
 		p := ordered[i]
 		full[i].FoldScores, full[i].Mean, full[i].Std, full[i].Splits, full[i].Timings, full[i].BestIteration = p.FoldScores, p.Mean, p.Std, p.Splits, p.Timings, p.BestIteration
 	}
-	return s.rows(full), nil
+	return s.rows(s.abandon(full)), nil
 }
 
 // TrialRow is one entry of `trials --json`.
@@ -146,7 +152,9 @@ type TrialRow struct {
 	// Score is the mean over the folds the trial ran (ScoreFolds of
 	// them: all for a done trial, the first few for a pruned one); null
 	// for a failed, running or interrupted trial, which has no score.
-	Score      Num   `json:"score"`
+	Score Num `json:"score"`
+	// Std is the standard deviation over those folds: null with fewer
+	// than two, which have no spread.
 	Std        Num   `json:"std"`
 	ScoreFolds int   `json:"score_folds"`
 	FoldScores []Num `json:"fold_scores"`
@@ -211,7 +219,7 @@ func (s *Study) rows(ordered []journal.Trial) []TrialRow {
 
 // NewTrialRow is one trial's row.
 func NewTrialRow(t journal.Trial) TrialRow {
-	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(t.Std), FoldScores: []Num{},
+	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(FoldStd(t)), FoldScores: []Num{},
 		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal,
 		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error, Split: t.Split, Splits: len(t.Splits), Reason: t.Reason}
 	for _, f := range t.FoldScores {
