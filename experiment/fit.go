@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/design"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/learners"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 	"github.com/nightshift-ml/nightshift/trainer/split"
 )
@@ -217,18 +216,10 @@ func describeUnused(us []features.UnusedColumn) string {
 }
 
 // locateValueError turns a learner's complaint about one training value
-// into an error naming the file, line and column it came from. The design's
-// row i is fr's row rows[i] (fr's row i when rows is nil).
+// into an error naming the file, line and column it came from
+// (design.LocateValueError).
 func locateValueError(fr *features.Frame, rows []int, err error) error {
-	var ve *linear.ValueError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	row := ve.Row
-	if rows != nil && row < len(rows) {
-		row = rows[row]
-	}
-	return fr.ValueError(row, ve.Feature, fmt.Errorf("%v is not a value logistic regression can use (drop or cap the column, or use --model gbdt): %w", ve.Value, linear.ErrData))
+	return design.LocateValueError(fr, rows, err, "drop or cap the column, or use --model gbdt")
 }
 
 func takeFloats(v []float64, idx []int) []float64 {

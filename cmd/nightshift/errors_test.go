@@ -4,15 +4,18 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -291,5 +294,57 @@ func TestSIGINTStopsGracefullyWithExit130(t *testing.T) {
 	code, _, errs := runCmd(t, "resume", "--study", "s", "--db", db, "--max-trials", "1")
 	if code != 0 {
 		t.Errorf("resume after SIGINT: exit %d %s", code, errs)
+	}
+}
+
+// TestInfiniteValueErrorsNameTheLine: logistic regression refuses ±Inf
+// wherever it meets one — scoring the holdout (a model's member) or
+// predicting a file with a promoted model — and the error names the file,
+// line and column, as the loader's do; it named "row 4", a row of the
+// rows being scored. criteo_200's data row 4 (file line 6) is in the
+// modulo holdout (row i when i % 5 == 4), so the search never reads it.
+func TestInfiniteValueErrorsNameTheLine(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile(shipped + "criteo_200.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	fields := strings.Split(lines[5], ",") // line 6: data row 4
+	fields[2] = "-inf"                     // I2
+	lines[5] = strings.Join(fields, ",")
+	bad := filepath.Join(dir, "inf.csv")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, reg := filepath.Join(dir, "j.db"), filepath.Join(dir, "models")
+	// A logistic regression promoted from the clean file, and a study of
+	// the file with the -inf in its holdout; both search the same 3 trials.
+	for _, s := range []struct{ study, data string }{{"clean", shipped + "criteo_200.csv"}, {"inf", bad}} {
+		if code, _, errs := runCmd(t, "run", "--data", s.data, "--target", "label", "--study", s.study, "--db", db,
+			"--max-trials", "3", "--folds", "3", "--holdout-split", "modulo"); code != 0 {
+			t.Fatalf("run %s: exit %d\n%s", s.study, code, errs)
+		}
+	}
+	_, out, _ := runCmd(t, "trials", "--study", "clean", "--db", db, "--json")
+	var rows []studyview.TrialRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	lr := slices.IndexFunc(rows, func(r studyview.TrialRow) bool { return r.Model == "logreg" && r.State == "done" })
+	if lr < 0 {
+		t.Fatalf("no finished logreg trial: %s", out)
+	}
+	if code, _, errs := runCmd(t, "promote", "--study", "clean", "--db", db, "--registry", reg, "--name", "lr", "--trial", fmt.Sprint(rows[lr].ID)); code != 0 {
+		t.Fatalf("promote: exit %d\n%s", code, errs)
+	}
+	want := bad + `: line 6 (field "I2"): -Inf is not a value logistic regression can use`
+	for _, c := range [][]string{
+		{"holdout", "--study", "inf", "--db", db, "--top", "3"},
+		{"predict", "--model", "lr", "--registry", reg, "--data", bad, "--out", filepath.Join(dir, "scores.csv")},
+	} {
+		if code, _, errs := runCmd(t, c...); code != exitFailure || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 saying %q", c[0], code, errs, want)
+		}
 	}
 }
