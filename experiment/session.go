@@ -60,6 +60,7 @@ type session struct {
 	judged       map[string]bool          // proposals whose verdict is journaled
 	tokens       int                      // LLM tokens the journal records
 	incumbent    *journal.Trial
+	race         raceState
 	// improved is when the incumbent last changed in this session (the
 	// session's start until it does): --patience counts from it.
 	improved time.Time
@@ -79,7 +80,8 @@ type session struct {
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
 	var fp journal.Fingerprint // the data file's, when the study exists
 	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
-		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{}}
+		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{},
+		race: raceState{reserved: map[[2]uint64]bool{}, dropped: map[uint64]bool{}}}
 	st, err := j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
@@ -230,7 +232,8 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 				// again, so a journaled reply is never requested twice.
 				s.seen[p.SpecHash] = true
 				s.requeue = append(s.requeue, journal.Trial{SpecHash: p.SpecHash, Spec: p.Spec, Model: spec.Model, Features: spec.Features,
-					Params: spec.Params, Round: r.ID, Hypothesis: p.Hypothesis, Proposal: proposalOf(p)})
+					Params: spec.Params, Round: r.ID, Hypothesis: p.Hypothesis, Proposal: proposalOf(p),
+					Reason: reasonOf(r.Planner, plan.Proposal{Parent: p.Parent, Of: p.Of})})
 			}
 		}
 	}
@@ -275,6 +278,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 				s.judged[e.Details["proposal"]] = true
 			}
 		}
+		s.race.dropped = racedFrom(events)
 		if s.maxTrial > 0 {
 			s.maxTrial -= countFinished(s.trials)
 		}
