@@ -45,6 +45,10 @@ type StudyConfig struct {
 	// Patience ends a session when the incumbent (which changes only on a
 	// confirmed win) has not changed for this long (--patience; 0: off).
 	Patience Duration `json:"patience,omitempty"`
+	// Racing spends a share of the trials, once the search has matured,
+	// re-evaluating the leading specs on further fold splits (--racing;
+	// race.go).
+	Racing bool `json:"racing,omitempty"`
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").

@@ -83,7 +83,7 @@ func (o *Holdout) Build(ctx context.Context, c FinalChoice) (*Fitted, HoldoutSco
 	if c.Final == FinalRefit {
 		f, err = h.s.Refit(ctx, spec, t.BestIteration, c.Threads)
 	} else {
-		f, err = h.s.Bag(ctx, spec, c.Threads)
+		f, err = h.s.Bag(ctx, spec, c.Threads, splitsOf(t)...)
 	}
 	if err != nil {
 		return nil, HoldoutScore{}, fmt.Errorf("trial %d: %s: %w", t.ID, c.Final, err)

@@ -380,6 +380,9 @@ func (b *builder) leaderboard() {
 		if tr.State == journal.TrialPruned {
 			verdict = tr.Error
 		}
+		if len(tr.Splits) > 1 {
+			verdict = fmt.Sprintf("score pools %d fold splits (racing); %s", len(tr.Splits), verdict)
+		}
 		tb.Rows = append(tb.Rows, []string{mark, "#" + strconv.FormatUint(tr.ID, 10), tr.Model, clip(orText(tr.Features, "(base columns)"), 160), clip(b.trialParams(tr), 120),
 			pm(tr.Mean, se), strconv.Itoa(len(tr.FoldScores)), clip(verdict, 140)})
 		tb.Mark = append(tb.Mark, pick)

@@ -101,9 +101,27 @@ func finishedIn(s snapshot) int {
 // midRun polls the journal (a reader, as status is) until at least
 // finished trials have finished and one is running, and reports true; it
 // reports false when the session ends first (its result is then still in
+// done for the caller).
+func midRun(db string, finished int, done chan error) bool {
+	return pollTrials(db, "crash", done, func(trials []journal.Trial) bool {
+		n, running := 0, false
+		for _, tr := range trials {
+			switch tr.State {
+			case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
+				n++
+			case journal.TrialRunning:
+				running = true
+			}
+		}
+		return n >= finished && running
+	})
+}
+
+// pollTrials reads the study's trials every 10 ms until ok says true of
+// them (true) or the session ends (false; its result is then still in
 // done for the caller). A journal that does not open yet (the first
 // session is creating it) is polled again.
-func midRun(db string, finished int, done chan error) bool {
+func pollTrials(db, study string, done chan error, ok func([]journal.Trial) bool) bool {
 	for {
 		select {
 		case err := <-done:
@@ -115,21 +133,9 @@ func midRun(db string, finished int, done chan error) bool {
 		if err != nil {
 			continue
 		}
-		trials, err := j.ListTrials("crash")
+		trials, err := j.ListTrials(study)
 		j.Close()
-		if err != nil {
-			continue
-		}
-		n, running := 0, false
-		for _, tr := range trials {
-			switch tr.State {
-			case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
-				n++
-			case journal.TrialRunning:
-				running = true
-			}
-		}
-		if n >= finished && running {
+		if err == nil && ok(trials) {
 			return true
 		}
 	}

@@ -37,6 +37,7 @@ type runFlags struct {
 	holdout                                                         float64
 	seed                                                            uint64
 	allowDataChange, asJSON, dryRun, costAware, gbdtQuantized       bool
+	racing                                                          bool
 	memoryMB                                                        int64
 	llm                                                             planner.LLMConfig
 	llmTimeout                                                      time.Duration
@@ -83,6 +84,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = one single-threaded trial per core while that many trials' estimated memory fits in --memory-mb, else fewer with the cores split between them)")
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
 	fs.BoolVar(&r.costAware, "cost-aware", false, "the builtin planner's TPE proposes by expected improvement per predicted second, its cost model learned from the study's trial times (off by default: not yet shown to help)")
+	fs.BoolVar(&r.racing, "racing", false, "once a quarter of the budget is used, spend up to 30% of the trial time re-evaluating the 5 leading specs on further fold splits (up to 4), dropping one once the leader is significantly better on the folds both ran; a spec's score pools its splits (off by default until an A/B shows it pays)")
 	fs.BoolVar(&r.gbdtQuantized, "gbdt-quantized", false, "every GBDT trial trains with quantized gradients (use_quantized_grad=true, in each trial's spec; the final model's members keep it); fixed at creation (off by default)")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
 	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
@@ -119,6 +121,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		MemoryBudget: memoryBudget(r.memoryMB), AllowLeaks: r.allowLeak,
 	}}
 	cfg.CostAware = r.costAware
+	cfg.Racing = r.racing
 	cfg.GBDTQuantized = r.gbdtQuantized
 	cfg.Patience = experiment.Duration(r.patience)
 	if r.planner == "llm" {
@@ -219,7 +222,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 // study's pick, marked *, also when it ranks below them by mean.
 func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
+	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams\twhy")
 	pick := false
 	for i, r := range rows {
 		if top > 0 && i >= top && !r.Pick {
@@ -239,12 +242,25 @@ func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 		if r.Pick {
 			id, pick = id+" *", true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", id, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", id, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80), whyText(r))
 	}
 	tw.Flush()
 	if pick {
 		fmt.Fprintln(w, pickNote)
 	}
+}
+
+// whyText is why a trial ran, and for a spec whose score pools several
+// fold splits, how many ("-" for journals from before reasons).
+func whyText(r studyview.TrialRow) string {
+	why := r.Reason
+	if why == "" {
+		why = "-"
+	}
+	if r.Splits > 1 {
+		why += fmt.Sprintf(" [score pools %d splits]", r.Splits)
+	}
+	return why
 }
 
 // pickNote explains the * every leaderboard puts on the study's pick.
