@@ -78,6 +78,7 @@ type session struct {
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
+	var fp journal.Fingerprint // the data file's, when the study exists
 	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
 		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{},
 		race: raceState{reserved: map[[2]uint64]bool{}, dropped: map[uint64]bool{}}}
@@ -93,17 +94,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if opts.Config.Data != "" && !samePath(opts.Config.Data, s.cfg.Data) {
 			return nil, fmt.Errorf("study %q was started on %s, not %s; name another study", opts.Study, s.cfg.Data, opts.Config.Data)
 		}
-		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
-		if err != nil {
+		if fp, err = journal.FingerprintFile(ctx, s.cfg.Data); err != nil {
 			return nil, fmt.Errorf("study %q: %w", opts.Study, err)
 		}
-		if !fp.Equal(st.Data) {
-			if !opts.AllowDataChange {
-				return nil, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
-			}
-			if err := j.SetFingerprint(opts.Study, fp); err != nil {
-				return nil, err
-			}
+		if !fp.Equal(st.Data) && !opts.AllowDataChange {
+			return nil, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
 		}
 	case errors.Is(err, journal.ErrUnknownStudy):
 		if opts.Resume {
@@ -144,6 +139,17 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		// continued on changed data (--allow-data-change) keeps comparable
 		// fold scores.
 		s.cfg.Folds = resolveFolds(s.cfg.Folds, tab.Frame.Rows-len(s.cfg.HoldoutRows))
+		s.cfg.Rows, s.cfg.HoldoutDigest = tab.Frame.Rows, holdoutDigest(tab, s.cfg.HoldoutRows)
+	} else if !fp.Equal(st.Data) {
+		// --allow-data-change: the new fingerprint is stored only once
+		// the stored holdout still names the rows set aside, so a refused
+		// continuation leaves the study as it was.
+		if err := checkChangedData(tab, &s.cfg); err != nil {
+			return nil, err
+		}
+		if err := j.SetFingerprint(opts.Study, fp); err != nil {
+			return nil, err
+		}
 	}
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err

@@ -33,8 +33,9 @@
 //     num_threads), packed into one integer per row, and summed into
 //     integer histograms (int32 bins for leaves with fewer than 2^16 /
 //     num_grad_quant_bins rows, int64 above; subtraction widens or narrows
-//     in place), with integer-add assembly kernels on amd64. Off by
-//     default, as in LightGBM.
+//     in place), with integer-add assembly kernels on amd64 and the
+//     discretization eight rows at a time with AVX-512 (the same bits as
+//     its Go loop). Off by default, as in LightGBM.
 //   - Model: PredictRaw / PredictProba on a trainer.Dataset (own scoring),
 //     FeatureImportance (split count and gain), BestIteration, and
 //     WriteText (LightGBM text format, version=v3, exact tree_sizes).
