@@ -58,4 +58,46 @@ func TestAStudyThatPlateausStopsAtItsPatience(t *testing.T) {
 	if st.ImprovedAt == nil || !st.ImprovedAt.Equal(improved.Time.UTC()) {
 		t.Errorf("status improved_at %v, want %v", st.ImprovedAt, improved.Time)
 	}
+	j.Close()
+
+	// The patience is the study's search time, not the session's: resumed
+	// with most of its budget left, the study that has already waited its
+	// patience stops before its first trial instead of waiting 3 s again.
+	before := st.Trials
+	sum, err = Run(context.Background(), RunOptions{DB: db, Study: "s", Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sum.StopReason, "no significant improvement for 3s (--patience") || sum.Elapsed >= 3*time.Second {
+		t.Fatalf("resumed study stopped after %s: %q; want the spent patience to end it at once", sum.Elapsed, sum.StopReason)
+	}
+	if c := sum.Trials; c.Done+c.Pruned+c.Failed != before.Done+before.Pruned+before.Failed {
+		t.Errorf("the resumed session ran trials: %+v, before %+v", c, before)
+	}
+}
+
+// The search time since the incumbent last changed is counted over the
+// sessions, never over the gaps between them.
+func TestPatienceCountsSearchTimeOverSessions(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 22, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	events := []journal.Event{
+		{Kind: journal.EventStart, Time: at(0)},
+		{Kind: EventIncumbent, Time: at(10)},
+		{Kind: journal.EventFinish, Time: at(30)}, // 20 minutes after the change
+		{Kind: journal.EventResume, Time: at(100)},
+		{Kind: journal.EventInterrupt, Time: at(105)}, // 5 more
+		{Kind: journal.EventResume, Time: at(200)},    // died: its last trial ended at 207
+	}
+	trials := []journal.Trial{{ID: 1, State: journal.TrialDone, Finished: at(9)}, {ID: 2, State: journal.TrialPruned, Finished: at(207)}}
+	inc := trials[0]
+	last, waited := patienceSpent(events, trials, &inc)
+	if !last.Equal(at(10)) || waited != 32*time.Minute {
+		t.Errorf("patienceSpent = %s, %s; want the incumbent event's time and 20+5+7 minutes", last, waited)
+	}
+	// A study from before incumbent events: the replayed incumbent's end.
+	last, waited = patienceSpent(events[:1:1], trials[:1], &inc)
+	if !last.Equal(at(9)) || waited != 0 {
+		t.Errorf("without events: %s, %s; want trial 1's end and no search time after it", last, waited)
+	}
 }

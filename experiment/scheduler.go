@@ -28,9 +28,9 @@ type job struct {
 	hypothesis string
 	round      uint64
 	proposal   string // the proposal it tests or tunes (journal.Proposal.ID)
-	// started is closed once the trial is journaled running and in the
-	// session's trials, so the next planner call sees it (an LLM may name
-	// a running trial as a proposal's parent).
+	// started is closed once the trial is numbered, in the session's
+	// trials (so the next planner call sees it: an LLM may name a running
+	// trial as a proposal's parent) and queued to be journaled running.
 	started chan struct{}
 }
 
@@ -85,6 +85,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 		}
 	}()
 
+	s.writer = newTrialWriter(s.j, s.name, s.fail)
 	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for w := 1; w <= s.workers; w++ {
@@ -196,6 +197,7 @@ loop:
 	}
 	close(jobs)
 	wg.Wait()
+	s.writer.close()
 
 	s.mu.Lock()
 	wasInterrupted := interrupted
@@ -270,6 +272,7 @@ func (s *session) compact(opts RunOptions, sum *RunSummary) {
 // happened, a fallback event says why, and the built-in planner proposes
 // instead. Only the built-in planner proposing nothing ends the search.
 func (s *session) plan(ctx context.Context, n int) ([]job, error) {
+	s.writer.flush()
 	h := s.history()
 	res, err := s.planner.Propose(ctx, h, n)
 	jobs, jerr := s.journalRound(s.planner.Name(), res, err)
@@ -341,19 +344,25 @@ func (s *session) history() *plan.History {
 }
 
 // outOfPatience says whether --patience ends the session: the incumbent
-// has not changed for that long of this session's time.
+// has not changed for that long of the study's search time, this
+// session's and the earlier ones' since the change (a resumed study that
+// had already plateaued waits only what is left of its patience).
 func (s *session) outOfPatience(now time.Time) (string, bool) {
 	p := time.Duration(s.cfg.Patience)
 	if p <= 0 {
 		return "", false
 	}
 	s.mu.Lock()
-	since := s.improved
+	since, waited, last := s.improved, s.waited, s.lastImproved
 	s.mu.Unlock()
-	if now.Sub(since) < p {
+	if now.Sub(since)+waited < p {
 		return "", false
 	}
-	return fmt.Sprintf("no significant improvement for %s (--patience; the incumbent last changed at %s)", p, since.Local().Format("15:04:05")), true
+	changed := "never"
+	if !last.IsZero() {
+		changed = "at " + last.Local().Format("15:04:05")
+	}
+	return fmt.Sprintf("no significant improvement for %s (--patience, search time over the study's sessions; the incumbent last changed %s)", p, changed), true
 }
 
 // planned is a planner call's outcome.
@@ -528,25 +537,21 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
 		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Proposal: jb.proposal, Started: time.Now(),
 	}
-	id, err := s.j.PutTrial(s.name, t)
-	if err != nil {
-		close(jb.started)
-		s.fail(err)
-		return
-	}
-	t.ID = id
 	s.mu.Lock()
+	if t.ID == 0 {
+		s.lastID++
+		t.ID = s.lastID
+	}
 	s.putTrialLocked(t)
 	prop, isProposal := s.proposals[jb.proposal]
 	s.mu.Unlock()
-	close(jb.started)
-	clean := isProposal && prop.Spec.Hash() == jb.spec.Hash()
-	if clean && jb.id == 0 {
-		if err := s.j.LinkProposal(s.name, jb.round, jb.proposal, id); err != nil {
-			s.fail(err)
-			return
-		}
+	start := trialWrite{trial: t}
+	if isProposal && prop.Spec.Hash() == jb.spec.Hash() && jb.id == 0 {
+		// The trial that ran the proposal's own spec: its clean trial.
+		start.link = &journal.Link{Round: jb.round, Proposal: jb.proposal, Trial: t.ID}
 	}
+	s.writer.add(start)
+	close(jb.started)
 	s.mu.Lock()
 	s.accountWaitLocked(time.Now())
 	s.running++
@@ -554,18 +559,16 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	// ones included (as Optuna's MedianPruner uses all intermediate values):
 	// finished trials alone are the survivors, and their median would prune
 	// nearly everything.
-	var doneScores [][]float64
 	var screens []float64
-	for _, o := range s.trials {
-		if o.State == journal.TrialDone || o.State == journal.TrialPruned {
-			doneScores = append(doneScores, o.FoldScores)
-			if o.Screen != nil {
+	if s.search.ScreenFrac > 0 {
+		for _, o := range s.trials {
+			if (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
 				screens = append(screens, *o.Screen)
 			}
 		}
 	}
 	s.mu.Unlock()
-	gates := Gates{Prune: medianPrune(s.cfg.Metric, doneScores)}
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt)}
 	if s.search.ScreenFrac > 0 {
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
 	}
@@ -628,35 +631,36 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		if s.incumbent == nil {
 			t.Verdict = "first finished trial: the incumbent"
 			inc := t
-			s.incumbent, s.improved, newIncumbent = &inc, t.Finished, true
+			s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 		} else {
 			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
 			t.Verdict = c.Verdict
 			if c.Better {
 				inc := t
-				s.incumbent, s.improved, newIncumbent = &inc, t.Finished, true
+				s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 			}
 		}
 	}
 	s.mu.Unlock()
-	if _, err := s.j.PutTrial(s.name, t); err != nil {
-		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
-	} else if newIncumbent {
-		// status says "no significant improvement since" the last of these.
-		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventIncumbent, Message: fmt.Sprintf("trial #%d is the incumbent: %s", t.ID, t.Verdict),
-			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}); err != nil {
-			s.fail(err)
+	end := trialWrite{trial: t, after: func() {
+		s.mu.Lock()
+		s.putTrialLocked(t)
+		s.ended = append(s.ended, t)
+		s.mu.Unlock()
+		if t.State == journal.TrialDone {
+			s.journalVerdicts()
 		}
+	}}
+	if newIncumbent {
+		// status says "no significant improvement since" the last of these.
+		end.events = []journal.Event{{Kind: EventIncumbent, Message: fmt.Sprintf("trial #%d is the incumbent: %s", t.ID, t.Verdict),
+			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}}
 	}
+	s.writer.add(end)
 	s.mu.Lock()
 	s.accountWaitLocked(time.Now())
 	s.running--
-	s.putTrialLocked(t)
-	s.ended = append(s.ended, t)
 	s.mu.Unlock()
-	if t.State == journal.TrialDone {
-		s.journalVerdicts()
-	}
 	s.progressf(opts, false, "")
 }
 
@@ -703,12 +707,24 @@ func (s *session) putTrialLocked(t journal.Trial) {
 	if t.SpecHash != "" {
 		s.ran[t.SpecHash] = true
 	}
+	if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && len(t.FoldScores) > 0 {
+		if i, ok := s.trialAt[t.ID]; !ok || (s.trials[i].State != journal.TrialDone && s.trials[i].State != journal.TrialPruned) {
+			s.medians.add(t.FoldScores)
+		}
+	}
 	if i, ok := s.trialAt[t.ID]; ok {
 		s.trials[i] = t
 		return
 	}
 	s.trialAt[t.ID] = len(s.trials)
 	s.trials = append(s.trials, t)
+}
+
+// medianAt is the median pruner's view of the study (foldMedians.median).
+func (s *session) medianAt(k int) (float64, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.medians.median(k)
 }
 
 // journalVerdicts records each hypothesis's verdict once both its clean
