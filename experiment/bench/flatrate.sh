@@ -42,6 +42,14 @@ profile_s=$(seconds "$PROFILE")
 cores=$(nproc)
 tck=$(getconf CLK_TCK)
 
+# profile NAME: a CPU profile of the next PROFILE seconds, and the window
+# it covers (NAME.window: start and end, epoch seconds).
+profile() {
+  local t0; t0=$(date +%s.%N)
+  curl -s -o "$OUT/$1.pprof" "http://127.0.0.1:$PORT/debug/pprof/profile?seconds=$profile_s" || true
+  echo "$t0 $(date +%s.%N)" > "$OUT/$1.window"
+}
+
 # run SIDE BIN: one study, the process's CPU sampled every 2 s, profiles of
 # the first and the last window, then the trials exported.
 run() {
@@ -61,18 +69,26 @@ run() {
   local sampler=$!
   if [ "$profile_s" -gt 0 ]; then
     sleep 5 # the table loads
-    curl -s -o "$OUT/$side-early.pprof" "http://127.0.0.1:$PORT/debug/pprof/profile?seconds=$profile_s" || true
+    profile "$side-early"
     local late=$(( budget_s - 5 - profile_s - 10 - profile_s ))
     [ "$late" -gt 0 ] && sleep "$late"
-    curl -s -o "$OUT/$side-late.pprof" "http://127.0.0.1:$PORT/debug/pprof/profile?seconds=$profile_s" || true
+    profile "$side-late"
   fi
   wait "$pid" || true
   wait "$sampler" || true
   "$bin" export --study "$STUDY" --db "$db" --json > "$OUT/$side.json"
-  python3 - "$side" "$OUT/$side.json" "$OUT/$side.cpu" "$segment_s" "$cores" "$tck" "${PRELOAD:+preload}" <<'PY'
-import json, sys
+  # Each profile's CPU seconds and the share inside the trials
+  # (Search.Evaluate): the rest is the scheduler, planner, journal and GC.
+  for w in early late; do
+    [ -s "$OUT/$side-$w.pprof" ] || continue
+    go tool pprof -top -cum -nodecount=400 "$OUT/$side-$w.pprof" 2>/dev/null |
+      awk -v w="$w" '/Total samples/ { for (i = 1; i <= NF; i++) if ($i == "=") { tot = $(i+1) } }
+        /\(\*Search\)\.Evaluate$/ { ev = $4 } END { sub(/s$/, "", tot); sub(/s$/, "", ev); print w, tot + 0, ev + 0 }' > "$OUT/$side-$w.share"
+  done
+  python3 - "$side" "$OUT/$side.json" "$OUT/$side.cpu" "$segment_s" "$cores" "$tck" "$OUT" <<'PY'
+import json, os, sys
 from datetime import datetime
-side, path, cpu, seg, cores, tck, pre = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7] if len(sys.argv) > 7 else ""
+side, path, cpu, seg, cores, tck, out = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
 ex = json.load(open(path))
 samples = [tuple(map(float, l.split())) for l in open(cpu) if l.strip()]
 t0, tend = samples[0][0], samples[-1][0]
@@ -98,6 +114,18 @@ for a, b in segs:
     out["segments"].append({"from_s": round(a - t0), "to_s": round(b - t0), "trials_at_start": done_before, "trials": n,
         "per_min": round(n / (b - a) * 60, 1), "cpu_share": round(c / (b - a) / cores, 3),
         "cpu_ms_per_trial": round(1000 * c / n, 1) if n else None})
+out["profiles"] = []
+for w in ("early", "late"):
+    share, window = os.path.join(out, f"{side}-{w}.share"), os.path.join(out, f"{side}-{w}.window")
+    if not (os.path.exists(share) and os.path.exists(window)):
+        continue
+    _, total, inside = open(share).read().split()
+    a, b = map(float, open(window).read().split())
+    n = sum(1 for e in ends if a <= e < b)
+    total, inside = float(total), float(inside)
+    out["profiles"].append({"window": w, "from_s": round(a - t0), "to_s": round(b - t0), "trials": n, "cpu_s": total,
+        "outside_trials_share": round(1 - inside / total, 4) if total else None,
+        "outside_ms_per_trial": round(1000 * (total - inside) / n, 2) if n else None})
 f, l = out["segments"]
 out["late_over_early_rate"] = round(l["per_min"] / f["per_min"], 3) if f["per_min"] else None
 print(json.dumps(out))
@@ -128,5 +156,11 @@ for r in rows:
     for name, s in zip(("first", "last"), r["segments"]):
         print(f"| {r['side']} | {r['trials']} | {name} {s['from_s']}-{s['to_s']} s | {s['trials_at_start']} | {s['per_min']} | {100*s['cpu_share']:.0f}% | {s['cpu_ms_per_trial']} |")
     print(f"| {r['side']} | | last/first rate | | {r['late_over_early_rate']} | | |")
+print()
+print("| side | profile window | trials | CPU s | share outside the trials | outside ms/trial |")
+print("|---|---|---|---|---|---|")
+for r in rows:
+    for p in r.get("profiles", []):
+        print(f"| {r['side']} | {p['window']} {p['from_s']}-{p['to_s']} s | {p['trials']} | {p['cpu_s']:.1f} | {100*(p['outside_trials_share'] or 0):.1f}% | {p['outside_ms_per_trial']} |")
 PY
 echo "profiles: $OUT/*-early.pprof, $OUT/*-late.pprof (go tool pprof -top FILE)"
