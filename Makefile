@@ -48,7 +48,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/gbdt/
 	trainer/gbdt/bench/bench.sh bin/bench-gbdt
 	# predict: 1M rows × 30 columns, 200 trees, end to end vs the LightGBM CLI's task=predict
-	$(GO) test -count=1 -tags bench -run TestPredictThroughputVsLightGBM -v -timeout 60m ./experiment/
+	$(GO) test -count=1 -tags bench -run TestPredictThroughputVsLightGBM -v -timeout 60m ./experiment/promote/
 
 # Side by side with Optuna TPE + XGBoost (10 minutes per dataset and side).
 bench-search:

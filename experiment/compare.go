@@ -21,7 +21,8 @@ func compareFolds(metric string, challenger, incumbent []float64, incID uint64) 
 func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
 	var done []journal.Trial
 	for _, t := range trials {
-		if t.State == journal.TrialDone && len(t.FoldScores) > 0 {
+		// The study's own split only: re-evaluations never challenge.
+		if t.State == journal.TrialDone && len(t.FoldScores) > 0 && t.Split == 0 {
 			done = append(done, t)
 		}
 	}

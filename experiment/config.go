@@ -38,13 +38,30 @@ type StudyConfig struct {
 	// CostAware makes the builtin planner's TPE propose by expected
 	// improvement per predicted second (--cost-aware; planner/cost.go).
 	CostAware bool `json:"cost_aware,omitempty"`
+	// GBDTQuantized sets use_quantized_grad=true on every GBDT trial
+	// (--gbdt-quantized): LightGBM's quantized training, a parameter of
+	// each spec (so in its hash), which the final model's members keep.
+	GBDTQuantized bool `json:"gbdt_quantized,omitempty"`
 	// Patience ends a session when the incumbent (which changes only on a
 	// confirmed win) has not changed for this long (--patience; 0: off).
 	Patience Duration `json:"patience,omitempty"`
+	// Racing spends a share of the trials, once the search has matured,
+	// re-evaluating the leading specs on further fold splits (--racing;
+	// race.go).
+	Racing bool `json:"racing,omitempty"`
 }
 
 // Duration is a time.Duration stored as its string ("8h0m0s").
 type Duration = studyview.Duration
+
+// gbdtParams are the parameters the study fixes on every GBDT trial
+// (plan.History.GBDTParams).
+func (c *StudyConfig) gbdtParams() map[string]string {
+	if c.GBDTQuantized {
+		return map[string]string{"use_quantized_grad": "true"}
+	}
+	return nil
+}
 
 func higherIsBetter(metric string) bool { return plan.HigherIsBetter(metric) }
 

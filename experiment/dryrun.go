@@ -38,7 +38,8 @@ func DryRun(ctx context.Context, cfg StudyConfig) (*DryRunResult, error) {
 		return nil, err
 	}
 	llm := cfg.LLM.WithDefaults()
-	h := &plan.History{Profile: search.Profile, Task: cfg.Task, Metric: cfg.Metric, Folds: len(search.Folds), Seen: map[string]bool{}, Seed: cfg.Seed}
+	h := &plan.History{Profile: search.Profile, Task: cfg.Task, Metric: cfg.Metric, Folds: len(search.Folds), Seen: map[string]bool{}, Seed: cfg.Seed,
+		GBDTParams: cfg.gbdtParams()}
 	return &DryRunResult{Prompt: planner.BuildPrompt(h, llm.Proposals, llm.PromptTokens),
 		Sections: []string{"role", "reference", "models", "rules", "profile", "leaderboard", "recent", "notebook", "rejected", "failures", "ask"}}, nil
 }

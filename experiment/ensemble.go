@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -194,7 +195,8 @@ func selectEnsemble(metric string, y [][]float64, oof [][][]float64, init []int,
 func tiedWithLeader(metric string, cands []journal.Trial) []int {
 	init := make([]int, len(cands))
 	for c, t := range cands {
-		if c == 0 || !compareFolds(metric, cands[0].FoldScores, t.FoldScores, t.ID).Better {
+		// On the (split, fold) pairs both ran (raced specs pool splits).
+		if c == 0 || !plan.ComparePaired(metric, cands[0], t).Better {
 			init[c] = 1
 		}
 	}
@@ -253,30 +255,44 @@ func DescribeParts(parts []EnsemblePart) string {
 	return b.String()
 }
 
-// bag fits spec on each fold (Search.Bag); with keepOOF it also returns
-// each member's predictions on its own fold's validation rows.
-func (s *Search) bag(ctx context.Context, spec TrialSpec, threads int, keepOOF bool) (*Fitted, [][]float64, error) {
+// bag fits spec on each fold of each of the given fold splits (Search.Bag;
+// none: split 0), every member weighted alike; with keepOOF it also
+// returns each member's predictions on its own fold's validation rows, in
+// the members' order (split by split, fold by fold).
+func (s *Search) bag(ctx context.Context, spec TrialSpec, splits []int, threads int, keepOOF bool) (*Fitted, [][]float64, error) {
 	fs, err := s.featureSpec(spec.Features)
 	if err != nil {
 		return nil, nil, err
 	}
-	f := &Fitted{Spec: spec}
-	oof := make([][]float64, len(s.Folds))
-	trees := 0
-	for k := range s.Folds {
-		ff, err := s.fitFold(ctx, spec, fs, k, threads, map[string]float64{})
-		if err != nil {
-			return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
-		}
-		if keepOOF {
-			if oof[k], err = ff.validProba(); err != nil {
-				return nil, nil, fmt.Errorf("fold %d: %w", k+1, err)
-			}
-		}
-		ff.Weight = 1 / float64(len(s.Folds))
-		f.Members = append(f.Members, ff.Member)
-		trees += ff.bestIter
+	if len(splits) == 0 {
+		splits = []int{0}
 	}
-	f.Trees = int(math.Round(float64(trees) / float64(len(s.Folds)))) // 0 for a kind early stopping does not size
+	f := &Fitted{Spec: spec}
+	n := len(splits) * len(s.Folds)
+	oof := make([][]float64, 0, n)
+	trees := 0
+	for _, sp := range splits {
+		on, err := s.On(sp)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k := range on.Folds {
+			ff, err := on.fitFold(ctx, spec, fs, k, threads, map[string]float64{})
+			if err != nil {
+				return nil, nil, fmt.Errorf("split %d fold %d: %w", sp, k+1, err)
+			}
+			var p []float64
+			if keepOOF {
+				if p, err = ff.validProba(); err != nil {
+					return nil, nil, fmt.Errorf("split %d fold %d: %w", sp, k+1, err)
+				}
+			}
+			oof = append(oof, p)
+			ff.Weight = 1 / float64(n)
+			f.Members = append(f.Members, ff.Member)
+			trees += ff.bestIter
+		}
+	}
+	f.Trees = int(math.Round(float64(trees) / float64(n))) // 0 for a kind early stopping does not size
 	return f, oof, nil
 }

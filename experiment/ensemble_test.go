@@ -260,7 +260,7 @@ func TestEnsembleHoldoutOnCriteo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, o, err := s.bag(context.Background(), spec, 1, true)
+		f, o, err := s.bag(context.Background(), spec, nil, 1, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -162,8 +162,8 @@ func (s *Search) fitFold(ctx context.Context, spec TrialSpec, fs *dsl.Spec, k in
 
 	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads}
 	if trainDS == nil {
-		in.Train = trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Train, Memo: &s.memo}
-		in.Valid = &trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Valid, Memo: &s.memo}
+		in.Train = trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Train, Memo: s.memo}
+		in.Valid = &trainer.Part{Data: s.base, Labels: s.Y, Rows: fold.Valid, Memo: s.memo}
 		validDS = s.foldValid(k)
 	} else {
 		in.Train = trainer.Part{Data: trainDS, Labels: yTrain}

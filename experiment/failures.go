@@ -18,30 +18,10 @@ var ErrAllTrialsFailed = errors.New("every trial failed")
 // common errors counted, when the session ended trials and all of them
 // failed; else nil.
 func allFailed(study string, ended []journal.Trial) error {
-	if len(ended) == 0 {
+	fs := commonFailures(ended)
+	if fs == nil {
 		return nil
 	}
-	counts := map[string]int{}
-	for _, t := range ended {
-		if t.State != journal.TrialFailed {
-			return nil
-		}
-		counts[failureText(t.Error)]++
-	}
-	type failure struct {
-		msg string
-		n   int
-	}
-	var fs []failure
-	for m, n := range counts {
-		fs = append(fs, failure{m, n})
-	}
-	slices.SortFunc(fs, func(a, b failure) int {
-		if c := cmp.Compare(b.n, a.n); c != 0 {
-			return c
-		}
-		return strings.Compare(a.msg, b.msg)
-	})
 	var b strings.Builder
 	fmt.Fprintf(&b, "study %q: all %d trials this session ran failed; the most common errors:", study, len(ended))
 	for i, f := range fs {
@@ -53,6 +33,48 @@ func allFailed(study string, ended []journal.Trial) error {
 	}
 	fmt.Fprintf(&b, "\n(nightshift trials --study %s shows each trial's error)", study)
 	return fmt.Errorf("%w: %s", ErrAllTrialsFailed, b.String())
+}
+
+// allFailedReason is the one line a failed study's end event keeps:
+// "every trial failed: 3 × timed out after 1ns (--trial-timeout)", the
+// most common error counted ("" unless every ended trial failed).
+func allFailedReason(ended []journal.Trial) string {
+	fs := commonFailures(ended)
+	if fs == nil {
+		return ""
+	}
+	return fmt.Sprintf("%v: %d × %s", ErrAllTrialsFailed, fs[0].n, fs[0].msg)
+}
+
+type failure struct {
+	msg string
+	n   int
+}
+
+// commonFailures counts the ended trials' errors, most common first, when
+// there were some and every one failed; else nil.
+func commonFailures(ended []journal.Trial) []failure {
+	if len(ended) == 0 {
+		return nil
+	}
+	counts := map[string]int{}
+	for _, t := range ended {
+		if t.State != journal.TrialFailed {
+			return nil
+		}
+		counts[failureText(t.Error)]++
+	}
+	var fs []failure
+	for m, n := range counts {
+		fs = append(fs, failure{m, n})
+	}
+	slices.SortFunc(fs, func(a, b failure) int {
+		if c := cmp.Compare(b.n, a.n); c != 0 {
+			return c
+		}
+		return strings.Compare(a.msg, b.msg)
+	})
+	return fs
 }
 
 // failureText is an error's first line, clipped, so that the same failure

@@ -1,11 +1,8 @@
 package experiment
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,52 +102,5 @@ func TestFinalModelConformNamesTheMissingColumn(t *testing.T) {
 	}
 	if _, err := final.Read(dir); !errors.Is(err, final.ErrFormat) || !strings.Contains(err.Error(), "model.txt") {
 		t.Errorf("damaged model.txt: %v", err)
-	}
-}
-
-// TestPredictInBlocksWritesTheSameFile: scoring a block of 7 rows at a
-// time writes the same bytes as one block, and id values that need
-// quoting read back intact through encoding/csv.
-func TestPredictInBlocksWritesTheSameFile(t *testing.T) {
-	cfg := testConfig()
-	s := criteoSearch(t, cfg)
-	f, err := s.Bag(context.Background(), TrialSpec{Model: ModelLogreg, Params: plan.DefaultsFor(ModelLogreg), Features: "log1p(I5); count(C3)", Seed: 2}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := f.Final(s).Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	// An id column whose values need quoting.
-	src, err := os.ReadFile(shippedCriteo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(src)), "\n")
-	lines[0] = "name," + lines[0]
-	for i := 1; i < len(lines); i++ {
-		lines[i] = fmt.Sprintf(`"row %d, ""quoted""",`, i) + lines[i]
-	}
-	data := filepath.Join(dir, "data.csv")
-	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var one, blocks bytes.Buffer
-	if _, err := Predict(context.Background(), PredictOptions{VersionDir: dir, Data: data, IDCols: []string{"name"}}, &one); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Predict(context.Background(), PredictOptions{VersionDir: dir, Data: data, IDCols: []string{"name"}, BlockRows: 7}, &blocks); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(one.Bytes(), blocks.Bytes()) {
-		t.Fatal("blocks of 7 rows wrote a different file than one block")
-	}
-	recs, err := csv.NewReader(&one).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) != 201 || recs[0][0] != "name" || recs[0][1] != "score" || recs[3][0] != `row 3, "quoted"` {
-		t.Errorf("%d records, header %v, row 3 %v", len(recs), recs[0], recs[3])
 	}
 }

@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/design"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/learners"
-	"github.com/nightshift-ml/nightshift/trainer/linear"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 	"github.com/nightshift-ml/nightshift/trainer/split"
 )
@@ -65,7 +64,7 @@ type FitResult struct {
 
 	// Leaks say what was done with each column the training rows' profile
 	// flags as a leak (left out unless AllowLeaks keeps it).
-	Leaks []LeakDecision `json:"leaks"`
+	Leaks []features.LeakDecision `json:"leaks"`
 
 	// Predictions are the validation rows' probabilities, in input order.
 	Predictions []float64 `json:"-"`
@@ -139,7 +138,7 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	if res.Leaks, err = fitLeaks(tab, trainFrame, yTrain, cfg); err != nil {
 		return nil, err
 	}
-	leaks := droppedLeaks(res.Leaks)
+	leaks := features.DroppedLeaks(res.Leaks)
 
 	threads := cfg.Threads
 	if threads <= 0 {
@@ -217,18 +216,10 @@ func describeUnused(us []features.UnusedColumn) string {
 }
 
 // locateValueError turns a learner's complaint about one training value
-// into an error naming the file, line and column it came from. The design's
-// row i is fr's row rows[i] (fr's row i when rows is nil).
+// into an error naming the file, line and column it came from
+// (design.LocateValueError).
 func locateValueError(fr *features.Frame, rows []int, err error) error {
-	var ve *linear.ValueError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	row := ve.Row
-	if rows != nil && row < len(rows) {
-		row = rows[row]
-	}
-	return fr.ValueError(row, ve.Feature, fmt.Errorf("%v is not a value logistic regression can use (drop or cap the column, or use --model gbdt): %w", ve.Value, linear.ErrData))
+	return design.LocateValueError(fr, rows, err, "drop or cap the column, or use --model gbdt")
 }
 
 func takeFloats(v []float64, idx []int) []float64 {
@@ -266,7 +257,7 @@ func fitInput(params map[string]string, seed uint64, threads int) (trainer.FitIn
 
 // fitLeaks profiles the training rows as a study profiles its search part
 // and decides on each flagged leak column.
-func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]LeakDecision, error) {
+func fitLeaks(tab *Table, train *features.Frame, y []float64, cfg FitConfig) ([]features.LeakDecision, error) {
 	target := *tab.Target
 	target.Y, target.Positives = y, 0
 	for _, v := range y {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment/final"
@@ -46,9 +47,13 @@ const (
 // Bag fits spec on each fold exactly as Evaluate did (the pipeline on the
 // fold's training rows, GBDT early-stopping on its validation part) and
 // keeps the K models: their average is the model the CV score describes,
-// each member having seen (K-1)/K of the search part.
-func (s *Search) Bag(ctx context.Context, spec TrialSpec, threads int) (*Fitted, error) {
-	f, _, err := s.bag(ctx, spec, threads, false)
+// each member having seen (K-1)/K of the search part. A spec evaluated on
+// several fold splits (racing) is bagged over all of them
+// (studyview.SplitsOf its pooled trial: K models per split, equally
+// weighted), since its pooled CV score measured every one of those
+// models; no splits means split 0.
+func (s *Search) Bag(ctx context.Context, spec TrialSpec, threads int, splits ...int) (*Fitted, error) {
+	f, _, err := s.bag(ctx, spec, splits, threads, false)
 	return f, err
 }
 
@@ -78,7 +83,7 @@ func (s *Search) Refit(ctx context.Context, spec TrialSpec, bestIter []int, thre
 	}
 	in := trainer.FitInput{Params: spec.Params, Seed: spec.Seed, Threads: threads, Train: trainer.Part{Data: design, Labels: s.Y}}
 	if fs == nil {
-		in.Train.Memo = &s.memo
+		in.Train.Memo = s.memo
 	}
 	if it, ok := l.(trainer.Iterative); ok {
 		if len(bestIter) > 0 {
@@ -296,6 +301,9 @@ func openHoldoutAsOf(ctx context.Context, j *journal.Journal, study string, keep
 	for _, t := range trials {
 		h.trials[t.ID] = t
 	}
+	for _, t := range studyview.Pool(trials) {
+		h.trials[t.ID] = t // a raced spec's split-0 trial with its splits pooled
+	}
 	return h, nil
 }
 
@@ -372,7 +380,7 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 			if o.Final == FinalRefit {
 				f, err = s.Refit(ctx, spec, t.BestIteration, o.Threads)
 			} else {
-				f, err = s.Bag(ctx, spec, o.Threads)
+				f, err = s.Bag(ctx, spec, o.Threads, studyview.SplitsOf(t)...)
 			}
 			if err != nil {
 				return out, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)
@@ -409,7 +417,7 @@ func (h *holdoutRun) record(read *journal.HoldoutRead, role string, sc HoldoutSc
 		t := h.trials[p.Trial]
 		m.Parts = append(m.Parts, journal.HoldoutPart{Trial: p.Trial, SpecHash: t.SpecHash, Seed: t.Seed, Weight: p.Weight})
 	}
-	for k, v := range reportValues(sc.Holdout) {
+	for k, v := range MetricValues(sc.Holdout) {
 		m.Metrics[k] = journal.Figure{Value: v, SE: float64(sc.SE[k])}
 	}
 	read.Models = append(read.Models, m)
@@ -487,22 +495,38 @@ func (h *holdoutRun) buildEnsemble(ctx context.Context, cands []journal.Trial, o
 	s := h.s
 	var bags []bagged
 	var oof [][][]float64
+	// The weights are chosen on the fold splits every candidate ran on
+	// (split 0 at least), each (split, fold) pair a "fold" of the blend's
+	// score; each bag holds all of its own splits' fold models.
+	shared := sharedSplits(cands)
 	for _, t := range cands {
 		spec, err := trialSpec(t)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		tick := time.Now()
-		f, p, err := s.bag(ctx, spec, o.Threads, true)
+		own := studyview.SplitsOf(t)
+		f, p, err := s.bag(ctx, spec, own, o.Threads, true)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("trial %d: bag: %w", t.ID, err)
 		}
-		bags = append(bags, bagged{trial: t, fit: f, oof: p, seconds: time.Since(tick).Seconds()})
-		oof = append(oof, p)
+		var like [][]float64
+		for _, sp := range shared {
+			i := slices.Index(own, sp) * len(s.Folds)
+			like = append(like, p[i:i+len(s.Folds)]...)
+		}
+		bags = append(bags, bagged{trial: t, fit: f, oof: like, seconds: time.Since(tick).Seconds()})
+		oof = append(oof, like)
 	}
-	y := make([][]float64, len(s.Folds))
-	for k := range s.Folds {
-		y[k] = takeFloats(s.Y, s.Folds[k].Valid)
+	var y [][]float64
+	for _, sp := range shared {
+		on, err := s.On(sp)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for k := range on.Folds {
+			y = append(y, takeFloats(s.Y, on.Folds[k].Valid))
+		}
 	}
 	counts, foldScores, err := selectEnsemble(s.Metric, y, oof, tiedWithLeader(s.Metric, cands), o.Ensemble.withDefaults().Steps)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -62,7 +63,7 @@ type RunSummary struct {
 	// workers integrated over the time the scheduler waited for one.
 	PlannerWait time.Duration
 	// Leaks say what the study does with each flagged leak column.
-	Leaks []LeakDecision
+	Leaks []features.LeakDecision
 	// Journal is the journal's size before and after the compaction that
 	// ends a session (zero when it was not compacted).
 	Journal journal.CompactResult

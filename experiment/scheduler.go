@@ -28,6 +28,11 @@ type job struct {
 	hypothesis string
 	round      uint64
 	proposal   string // the proposal it tests or tunes (journal.Proposal.ID)
+	// split is the fold split it runs on; of, for split ≥ 1, the trial
+	// it re-evaluates; reason why it runs (journal.Trial.Reason).
+	split  int
+	of     uint64
+	reason string
 	// started is closed once the trial is numbered, in the session's
 	// trials (so the next planner call sees it: an LLM may name a running
 	// trial as a proposal's parent) and queued to be journaled running.
@@ -102,7 +107,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	var queue []job
 	for _, t := range s.requeue {
 		if spec, err := trialSpec(t); err == nil {
-			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round, proposal: t.Proposal})
+			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round, proposal: t.Proposal, split: t.Split, of: t.Of, reason: t.Reason})
 		}
 	}
 	issued := 0
@@ -231,12 +236,20 @@ loop:
 		endKind, state = journal.EventInterrupt, journal.StudyInterrupted
 	case reason == "budget exhausted":
 		endKind = journal.EventBudgetExhausted
+	case errors.Is(runErr, ErrAllTrialsFailed):
+		// A night that produced nothing is over, not cut short: it
+		// reads failed, with why (studyview.Status.Reason).
+		endKind, state = journal.EventError, journal.StudyFailed
 	case runErr != nil:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
 	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
-	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
-		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}}); err != nil {
+	details := map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
+		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}
+	if state == journal.StudyFailed {
+		details[journal.DetailFailure] = allFailedReason(s.ended)
+	}
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: details}); err != nil {
 		return sum, err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
@@ -272,7 +285,19 @@ func (s *session) compact(opts RunOptions, sum *RunSummary) {
 // happened, a fallback event says why, and the built-in planner proposes
 // instead. Only the built-in planner proposing nothing ends the search.
 func (s *session) plan(ctx context.Context, n int) ([]job, error) {
-	s.writer.flush()
+	if s.writer != nil { // nil before the run starts its workers
+		s.writer.flush()
+	}
+	if jb, events, ok := s.raceJob(time.Now()); ok || len(events) > 0 {
+		for _, e := range events {
+			if _, err := s.j.AddEvent(s.name, e); err != nil {
+				return nil, err
+			}
+		}
+		if ok {
+			return []job{jb}, nil
+		}
+	}
 	h := s.history()
 	res, err := s.planner.Propose(ctx, h, n)
 	jobs, jerr := s.journalRound(s.planner.Name(), res, err)
@@ -326,11 +351,14 @@ func (s *session) history() *plan.History {
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
 		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
-		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware}
+		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
+		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = make([]plan.HistoryTrial, 0, len(s.trials))
 	for _, t := range s.trials {
 		spec, ok := s.specOf[t.ID]
-		if !ok {
+		if !ok || t.Split != 0 {
+			// A re-evaluation is its spec once more: the planners
+			// see each spec once, on the study's own split.
 			continue
 		}
 		h.Trials = append(h.Trials, plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
@@ -428,7 +456,7 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 		s.seen[p.Spec.Hash()] = true
 		p.ID = journal.ProposalID(id, i)
 		s.proposals[p.ID] = p
-		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id, proposal: cmp.Or(p.Of, p.ID)})
+		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id, proposal: cmp.Or(p.Of, p.ID), reason: reasonOf(name, p)})
 	}
 	return jobs, nil
 }
@@ -536,6 +564,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		ID: jb.id, State: journal.TrialRunning, SpecHash: jb.spec.Hash(), Spec: jb.spec.CanonicalJSON(),
 		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
 		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Proposal: jb.proposal, Started: time.Now(),
+		Split: jb.split, Of: jb.of, Reason: jb.reason,
 	}
 	s.mu.Lock()
 	if t.ID == 0 {
@@ -562,15 +591,21 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	var screens []float64
 	if s.search.ScreenFrac > 0 {
 		for _, o := range s.trials {
-			if (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
+			// Like splits only: fold k of another split saw other rows.
+			if o.Split == t.Split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
 				screens = append(screens, *o.Screen)
 			}
 		}
 	}
 	s.mu.Unlock()
-	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt)}
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt(t.Split))}
 	if s.search.ScreenFrac > 0 {
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
+	}
+	if t.Split > 0 {
+		// A re-evaluation is of a leading spec: the race decides when it
+		// stops, not the median of its split's few other runs.
+		gates = Gates{}
 	}
 
 	// A trial ends at its timeout, or at the end of the budget plus the
@@ -592,7 +627,7 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	if !limit.IsZero() {
 		tctx, cancel = context.WithDeadline(ctx, limit)
 	}
-	out, err := s.evaluateSafely(tctx, jb.spec, gates, &t)
+	out, err := s.evaluateSafely(tctx, jb.spec, t.Split, gates, &t)
 	timedOut := tctx.Err() == context.DeadlineExceeded
 	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
 	cancel()
@@ -627,7 +662,16 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	newIncumbent := false
 	s.mu.Lock()
-	if t.State == journal.TrialDone {
+	switch {
+	case t.State == journal.TrialDone && t.Split > 0:
+		// The incumbent is the record of confirmed wins on the study's own
+		// split; a re-evaluation adds evidence to its spec's pooled score.
+		m0 := "-"
+		if at, ok := s.trialAt[t.Of]; ok {
+			m0 = fmt.Sprintf("%.4f", s.trials[at].Mean)
+		}
+		t.Verdict = fmt.Sprintf("re-evaluation of #%d on split %d: %.4f (split 0: %s)", t.Of, t.Split, t.Mean, m0)
+	case t.State == journal.TrialDone:
 		if s.incumbent == nil {
 			t.Verdict = "first finished trial: the incumbent"
 			inc := t
@@ -709,7 +753,15 @@ func (s *session) putTrialLocked(t journal.Trial) {
 	}
 	if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && len(t.FoldScores) > 0 {
 		if i, ok := s.trialAt[t.ID]; !ok || (s.trials[i].State != journal.TrialDone && s.trials[i].State != journal.TrialPruned) {
-			s.medians.add(t.FoldScores)
+			m, ok := s.medians[t.Split]
+			if !ok {
+				if s.medians == nil {
+					s.medians = map[int]*foldMedians{}
+				}
+				m = &foldMedians{}
+				s.medians[t.Split] = m
+			}
+			m.add(t.FoldScores)
 		}
 	}
 	if i, ok := s.trialAt[t.ID]; ok {
@@ -720,11 +772,19 @@ func (s *session) putTrialLocked(t journal.Trial) {
 	s.trials = append(s.trials, t)
 }
 
-// medianAt is the median pruner's view of the study (foldMedians.median).
-func (s *session) medianAt(k int) (float64, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.medians.median(k)
+// medianAt is the median pruner's view of the trials of one fold split
+// (foldMedians.median): like splits only, since fold k of another split
+// saw other rows.
+func (s *session) medianAt(split int) func(k int) (float64, int) {
+	return func(k int) (float64, int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		m, ok := s.medians[split]
+		if !ok {
+			return 0, 0
+		}
+		return m.median(k)
+	}
 }
 
 // journalVerdicts records each hypothesis's verdict once both its clean
@@ -778,7 +838,7 @@ const (
 	EventLLMRequest journal.EventKind = "llm_request"
 )
 
-func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t *journal.Trial) (out *Outcome, err error) {
+func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, split int, g Gates, t *journal.Trial) (out *Outcome, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -786,7 +846,11 @@ func (s *session) evaluateSafely(ctx context.Context, spec TrialSpec, g Gates, t
 			t.Stack = string(debug.Stack())
 		}
 	}()
-	return s.search.Evaluate(ctx, spec, s.threads, g)
+	on, err := s.search.On(split)
+	if err != nil {
+		return nil, err
+	}
+	return on.Evaluate(ctx, spec, s.threads, g)
 }
 
 // say writes msg to the run's progress when the scheduler has set where.

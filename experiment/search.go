@@ -33,7 +33,7 @@ type Search struct {
 	// passed through raw, never read by a transform); LeakDecisions say
 	// what was done with every flagged column (--allow-leak keeps one).
 	Leaks         []string
-	LeakDecisions []LeakDecision
+	LeakDecisions []features.LeakDecision
 	Profile       *features.Profile
 	Metric        string
 	Seed          uint64
@@ -50,7 +50,9 @@ type Search struct {
 	// fold that uses only base columns. Bin edges come from all search
 	// rows (features only, never labels), as LightGBM's own
 	// cross-validation does.
-	memo trainer.Memo
+	memo *trainer.Memo
+	// splits holds the views of the search on fold splits ≥ 1 (On).
+	splits *splitViews
 
 	// validOnce/validDS: each fold's validation rows of the base design,
 	// copied once and shared by every base-column trial (together one more
@@ -104,6 +106,8 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 		TimeCol: cfg.TimeCol,
 		Metric:  cfg.Metric,
 		Seed:    cfg.Seed,
+		memo:    new(trainer.Memo),
+		splits:  &splitViews{views: map[int]*Search{}},
 	}
 	s.Y = takeFloats(tab.Target.Y, rows)
 	var err error
@@ -134,7 +138,7 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	if s.LeakDecisions, err = leakDecisions(s.Profile, s.Frame, cfg.AllowLeaks); err != nil {
 		return nil, err
 	}
-	s.Leaks = droppedLeaks(s.LeakDecisions)
+	s.Leaks = features.DroppedLeaks(s.LeakDecisions)
 	s.label = features.Target{Name: tab.Target.Name, Positive: tab.Target.Positive, Negative: tab.Target.Negative}
 	s.missing = cfg.Load.Missing
 	s.hidden = append([]string{}, s.Leaks...)
@@ -148,6 +152,9 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 // foldValid returns fold k's validation rows of the base design (k ==
 // len(Folds): the screening rung's).
 func (s *Search) foldValid(k int) *trainer.Dataset {
+	if s.validOnce == nil { // a view on a further split: not cached
+		return s.base.Take(s.fold(k).Valid)
+	}
 	s.validOnce[k].Do(func() { s.validDS[k] = s.base.Take(s.fold(k).Valid) })
 	return s.validDS[k]
 }

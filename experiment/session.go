@@ -49,11 +49,11 @@ type session struct {
 	trialAt map[uint64]int
 	specOf  map[uint64]TrialSpec
 	ran     map[string]bool
-	// medians are the ended trials' running means per fold count (the
-	// median pruner's), lastID the highest trial ID handed out: the
+	// medians are the ended trials' running means per fold split and
+	// fold count (the median pruner's), lastID the highest trial ID handed out: the
 	// session numbers its trials (it is the journal's one writer) so
 	// that journaling a trial running does not hold up its worker.
-	medians foldMedians
+	medians map[int]*foldMedians // by fold split
 	lastID  uint64
 	// writer journals trial records in batches (writer.go).
 	writer *trialWriter
@@ -68,6 +68,7 @@ type session struct {
 	judged       map[string]bool          // proposals whose verdict is journaled
 	tokens       int                      // LLM tokens the journal records
 	incumbent    *journal.Trial
+	race         raceState
 	// improved is when the incumbent last changed in this session (the
 	// session's start until it does): --patience counts from it, adding
 	// waited, the search time earlier sessions spent since the incumbent
@@ -91,8 +92,10 @@ type session struct {
 }
 
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
+	var fp journal.Fingerprint // the data file's, when the study exists
 	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
-		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{}}
+		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{},
+		race: raceState{reserved: map[[2]uint64]bool{}, dropped: map[uint64]bool{}}}
 	st, err := j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
@@ -105,17 +108,11 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if opts.Config.Data != "" && !samePath(opts.Config.Data, s.cfg.Data) {
 			return nil, fmt.Errorf("study %q was started on %s, not %s; name another study", opts.Study, s.cfg.Data, opts.Config.Data)
 		}
-		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
-		if err != nil {
+		if fp, err = journal.FingerprintFile(ctx, s.cfg.Data); err != nil {
 			return nil, fmt.Errorf("study %q: %w", opts.Study, err)
 		}
-		if !fp.Equal(st.Data) {
-			if !opts.AllowDataChange {
-				return nil, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
-			}
-			if err := j.SetFingerprint(opts.Study, fp); err != nil {
-				return nil, err
-			}
+		if !fp.Equal(st.Data) && !opts.AllowDataChange {
+			return nil, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
 		}
 	case errors.Is(err, journal.ErrUnknownStudy):
 		if opts.Resume {
@@ -156,6 +153,17 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		// continued on changed data (--allow-data-change) keeps comparable
 		// fold scores.
 		s.cfg.Folds = resolveFolds(s.cfg.Folds, tab.Frame.Rows-len(s.cfg.HoldoutRows))
+		s.cfg.Rows, s.cfg.HoldoutDigest = tab.Frame.Rows, holdoutDigest(tab, s.cfg.HoldoutRows)
+	} else if !fp.Equal(st.Data) {
+		// --allow-data-change: the new fingerprint is stored only once
+		// the stored holdout still names the rows set aside, so a refused
+		// continuation leaves the study as it was.
+		if err := checkChangedData(tab, &s.cfg); err != nil {
+			return nil, err
+		}
+		if err := j.SetFingerprint(opts.Study, fp); err != nil {
+			return nil, err
+		}
 	}
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
 		return nil, err
@@ -241,7 +249,8 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 				// again, so a journaled reply is never requested twice.
 				s.seen[p.SpecHash] = true
 				s.requeue = append(s.requeue, journal.Trial{SpecHash: p.SpecHash, Spec: p.Spec, Model: spec.Model, Features: spec.Features,
-					Params: spec.Params, Round: r.ID, Hypothesis: p.Hypothesis, Proposal: proposalOf(p)})
+					Params: spec.Params, Round: r.ID, Hypothesis: p.Hypothesis, Proposal: proposalOf(p),
+					Reason: reasonOf(r.Planner, plan.Proposal{Parent: p.Parent, Of: p.Of})})
 			}
 		}
 	}
@@ -287,6 +296,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 				s.judged[e.Details["proposal"]] = true
 			}
 		}
+		s.race.dropped = racedFrom(events)
 		if s.maxTrial > 0 {
 			s.maxTrial -= countFinished(s.trials)
 		}

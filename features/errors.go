@@ -56,3 +56,12 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// ClipNames lists names for an error message: all of them when there are
+// at most n, else the first n and how many more.
+func ClipNames(names []string, n int) string {
+	if len(names) <= n {
+		return fmt.Sprint(names)
+	}
+	return fmt.Sprintf("%v … (%d more)", names[:n], len(names)-n)
+}

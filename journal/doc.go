@@ -17,8 +17,9 @@
 //	        ├── rounds/            big-endian ID → Round record (proposals' specs by hash)
 //	        ├── events/            big-endian ID → Event record
 //	        ├── holdout_reads/     big-endian ID → HoldoutRead record (schema 2)
-//	        └── spec_hashes/       spec hash → trial ID (no spec runs twice) and, from
-//	                               schema 3, the spec and its first hypothesis: the spec store
+//	        └── spec_hashes/       spec hash → trial ID (no spec runs twice on a split) and, from
+//	                               schema 3, the spec and its first hypothesis: the spec store;
+//	                               "hash@k" → the trial that re-evaluated it on fold split k ≥ 1
 //
 // IDs are the nested bucket's bbolt sequence (NextSequence), so they start at
 // 1, are never reused and sort numerically. Every record is JSON with a

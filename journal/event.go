@@ -21,6 +21,10 @@ const (
 	EventFinish          EventKind = "finish"
 )
 
+// DetailFailure is the detail of a failed study's end event that says why
+// it failed ("every trial failed: 3 × timed out after 1ns").
+const DetailFailure = "failure"
+
 // Event is one thing that happened to a study, in the order it happened.
 type Event struct {
 	ID      uint64 // 1, 2, … in the study; assigned by AddEvent

@@ -269,6 +269,31 @@ func (s specStore) setOwner(specHash string, id uint64) error {
 	return s.index.Put([]byte(specHash), x.encode())
 }
 
+// splitKey is the spec_hashes key that records which trial ran a spec on
+// fold split k ≥ 1 (a re-evaluation): the hash, "@", k. Its value is the
+// owner alone (8 bytes); the spec itself stays under the bare hash, which
+// also records the split-0 owner.
+func splitKey(specHash string, k int) string { return fmt.Sprintf("%s@%d", specHash, k) }
+
+// ownerOn returns the trial that ran (or runs) the spec on split k, 0 if
+// none.
+func (s specStore) ownerOn(specHash string, k int) (uint64, error) {
+	key := specHash
+	if k > 0 {
+		key = splitKey(specHash, k)
+	}
+	x, _, err := s.lookup(key)
+	return x.owner, err
+}
+
+// setOwnerOn records that trial id runs the spec on split k.
+func (s specStore) setOwnerOn(specHash string, k int, id uint64) error {
+	if k == 0 {
+		return s.setOwner(specHash, id)
+	}
+	return s.index.Put([]byte(splitKey(specHash, k)), specIndex{owner: id}.encode())
+}
+
 // specFields are the parts of a spec a trial record repeats for display.
 // The experiment package's spec JSON has these keys; a trial whose fields
 // equal them leaves them out and reads them back from its spec.

@@ -250,11 +250,26 @@ func TestOpensVersion2Journal(t *testing.T) {
 	if _, err := j.PutTrial("fx", again); !errors.Is(err, ErrDuplicateSpec) {
 		t.Fatalf("rerun of a migrated trial's spec: %v, want ErrDuplicateSpec", err)
 	}
+	// A journal from before fold splits reads every trial as split 0 and
+	// takes a re-evaluation of an old spec on a further split, once.
+	for _, tr := range got.Trials {
+		if tr.Split != 0 || tr.Of != 0 || tr.Reason != "" {
+			t.Fatalf("migrated trial %d: split %d of %d reason %q, want split 0", tr.ID, tr.Split, tr.Of, tr.Reason)
+		}
+	}
+	again.Split, again.Of, again.Reason = 1, want.Trials[3].ID, "race: re-evaluate"
+	reval, err := j.PutTrial("fx", again)
+	if err != nil || reval != 13 {
+		t.Fatalf("re-evaluation of a migrated trial's spec on split 1: id %d, %v; want 13", reval, err)
+	}
+	if _, err := j.PutTrial("fx", again); !errors.Is(err, ErrDuplicateSpec) {
+		t.Fatalf("second run of a (spec, split): %v, want ErrDuplicateSpec", err)
+	}
 	fresh := Trial{State: TrialRunning, SpecHash: "new", Spec: json.RawMessage(`{"features":"","model":"logreg","params":{"C":"2"},"seed":42}`),
 		Model: "logreg", Params: map[string]string{"C": "2"}, Seed: 42, Started: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}
 	id, err := j.PutTrial("fx", fresh)
-	if err != nil || id != 13 {
-		t.Fatalf("new trial after migration: id %d, %v; want 13", id, err)
+	if err != nil || id != 14 {
+		t.Fatalf("new trial after migration: id %d, %v; want 14", id, err)
 	}
 }
 

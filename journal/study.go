@@ -13,17 +13,20 @@ type StudyState string
 
 // Study states. A study is created, running while a process works on it,
 // interrupted when that process stopped early (signal, crash found on
-// reopen, error) and finished when its budget was spent.
+// reopen, error), failed when a session ended with every trial it ran
+// failed (a night that produced nothing; the session's end event says
+// why) and finished when its budget was spent.
 const (
 	StudyCreated     StudyState = "created"
 	StudyRunning     StudyState = "running"
 	StudyInterrupted StudyState = "interrupted"
+	StudyFailed      StudyState = "failed"
 	StudyFinished    StudyState = "finished"
 )
 
 func (s StudyState) valid() bool {
 	switch s {
-	case StudyCreated, StudyRunning, StudyInterrupted, StudyFinished:
+	case StudyCreated, StudyRunning, StudyInterrupted, StudyFailed, StudyFinished:
 		return true
 	}
 	return false

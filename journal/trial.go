@@ -69,6 +69,24 @@ type Trial struct {
 	Params   map[string]string
 	Seed     int64
 
+	// Split is the fold split the trial ran on: 0 is the study's own
+	// split (every trial before racing, and every journal written before
+	// splits existed); k ≥ 1 are further K-fold splits of the search part
+	// drawn from the study seed and k. A (spec, split) runs at most once.
+	Split int
+	// Of is, for a re-evaluation (Split ≥ 1), the trial that first ran
+	// the spec on split 0; 0 otherwise.
+	Of uint64
+	// Reason says why the trial ran: "builtin: search", "llm: hypothesis",
+	// "race: re-evaluate #12 on split 2", …; empty in journals written
+	// before reasons were recorded.
+	Reason string
+	// Splits is not stored: the read model (studyview.Pool) sets it on a
+	// spec's split-0 trial when it pools the spec's re-evaluations into
+	// it, naming the split of each run of len(FoldScores)/len(Splits)
+	// fold scores, in order. Nil: FoldScores are split Split's own.
+	Splits []int
+
 	Metric        string    // e.g. "auc"
 	FoldScores    []float64 // per completed fold, in fold order; NaN allowed
 	Mean, Std     float64   // over FoldScores
@@ -136,6 +154,9 @@ type trialRecord struct {
 	// features, parameters and seed it gives, are the spec store's entry
 	// SpecID (spec.go).
 	SpecID uint64 `json:"spec_id,omitempty"`
+	Split  int    `json:"split,omitempty"`
+	Of     uint64 `json:"of,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 func (t Trial) record() trialRecord {
@@ -147,6 +168,7 @@ func (t Trial) record() trialRecord {
 		Worker: t.Worker, Round: t.Round, Hypothesis: &t.Hypothesis, Proposal: t.Proposal, Verdict: t.Verdict,
 		Error: t.Error, Stack: t.Stack, Started: t.Started, Finished: t.Finished,
 		Holdout: toJSONFloatMap(t.Holdout), Screen: (*jsonFloat)(t.Screen),
+		Split: t.Split, Of: t.Of, Reason: t.Reason,
 	}
 }
 
@@ -208,6 +230,7 @@ func (r trialRecord) trial() Trial {
 		Worker: r.Worker, Round: r.Round, Hypothesis: deref(r.Hypothesis), Proposal: r.Proposal, Verdict: r.Verdict,
 		Error: r.Error, Stack: r.Stack, Started: r.Started, Finished: r.Finished,
 		Holdout: fromJSONFloatMap(r.Holdout), Screen: (*float64)(r.Screen),
+		Split: r.Split, Of: r.Of, Reason: r.Reason,
 	}
 }
 
@@ -369,18 +392,24 @@ func putTrial(tx *bolt.Tx, study string, t Trial) (uint64, error) {
 		if prev.SpecHash != "" && t.SpecHash != prev.SpecHash {
 			return fmt.Errorf("study %q trial %d: spec hash changed from %s to %s; a trial's spec is fixed: %w", study, t.ID, prev.SpecHash, t.SpecHash, ErrInvalidRecord)
 		}
+		if prev.State != "" && prev.Split != t.Split {
+			return fmt.Errorf("study %q trial %d: split changed from %d to %d; a trial's split is fixed: %w", study, t.ID, prev.Split, t.Split, ErrInvalidRecord)
+		}
+		if t.Split < 0 || (t.Split > 0 && (t.SpecHash == "" || t.Of == 0)) {
+			return fmt.Errorf("study %q trial %d: split %d needs a spec hash and the trial it re-evaluates (of): %w", study, t.ID, t.Split, ErrInvalidRecord)
+		}
 		if t.SpecHash != "" {
-			x, found, err := ss.lookup(t.SpecHash)
+			owner, err := ss.ownerOn(t.SpecHash, t.Split)
 			if err != nil {
 				return err
 			}
-			if found && x.owner != 0 && x.owner != t.ID {
-				other, found, err := readTrial(tb, ss, x.owner)
+			if owner != 0 && owner != t.ID {
+				other, found, err := readTrial(tb, ss, owner)
 				if err != nil {
 					return err
 				}
 				if found && other.State != TrialInterrupted {
-					return fmt.Errorf("study %q: spec %s of trial %d was already run as trial %d (%s): %w", study, t.SpecHash, t.ID, x.owner, other.State, ErrDuplicateSpec)
+					return fmt.Errorf("study %q: spec %s of trial %d was already run on split %d as trial %d (%s): %w", study, t.SpecHash, t.ID, t.Split, owner, other.State, ErrDuplicateSpec)
 				}
 			}
 		}
@@ -389,7 +418,7 @@ func putTrial(tx *bolt.Tx, study string, t Trial) (uint64, error) {
 			return err
 		}
 		if t.SpecHash != "" {
-			if err := ss.setOwner(t.SpecHash, t.ID); err != nil {
+			if err := ss.setOwnerOn(t.SpecHash, t.Split, t.ID); err != nil {
 				return err
 			}
 		}
@@ -464,6 +493,8 @@ type trialScore struct {
 	ID         uint64      `json:"id"`
 	State      TrialState  `json:"state"`
 	Round      uint64      `json:"round,omitempty"`
+	Split      int         `json:"split,omitempty"`
+	Of         uint64      `json:"of,omitempty"`
 	FoldScores []jsonFloat `json:"fold_scores,omitempty"`
 	Mean       jsonFloat   `json:"mean"`
 	Std        jsonFloat   `json:"std"`
@@ -476,7 +507,7 @@ func trialScores(tb *bolt.Bucket, study string) ([]Trial, error) {
 	var out []Trial
 	err := decodeAll(tb, study, "trial", func() record { return new(trialScore) }, func(v record) {
 		r := v.(*trialScore)
-		out = append(out, Trial{ID: r.ID, State: r.State, Round: r.Round, FoldScores: fromJSONFloats(r.FoldScores),
+		out = append(out, Trial{ID: r.ID, State: r.State, Round: r.Round, Split: r.Split, Of: r.Of, FoldScores: fromJSONFloats(r.FoldScores),
 			Mean: float64(r.Mean), Std: float64(r.Std), Screen: (*float64)(r.Screen), Started: r.Started, Finished: r.Finished})
 	})
 	return out, err

@@ -3,6 +3,7 @@ package journal
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -74,6 +75,66 @@ func TestPutTrialRefusesDuplicateSpecUnlessInterrupted(t *testing.T) {
 	}
 	if _, err := j.TrialBySpecHash("s", "never"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("TrialBySpecHash(never) err = %v", err)
+	}
+}
+
+// TestSplitIsPartOfATrialsIdentity: a spec runs once per fold split; the
+// split and the reason are read back, also by a scores-only snapshot, and
+// a trial's split never changes.
+func TestSplitIsPartOfATrialsIdentity(t *testing.T) {
+	j, _ := openTemp(t)
+	newStudy(t, j, "s")
+	spec := json.RawMessage(`{"features":"","model":"logreg","params":{"C":"1"},"seed":42}`)
+	base := Trial{State: TrialDone, SpecHash: "h", Spec: spec, Model: "logreg", Params: map[string]string{"C": "1"}, Seed: 42, Reason: "builtin: search"}
+	first, err := j.PutTrial("s", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := func(k int) Trial {
+		r := base
+		r.State, r.Split, r.Of, r.Reason = TrialRunning, k, first, fmt.Sprintf("race: re-evaluate #%d on split %d", first, k)
+		return r
+	}
+	tests := []struct {
+		name string
+		t    Trial
+		want error
+	}{
+		{"same spec, split 0 again", Trial{State: TrialRunning, SpecHash: "h"}, ErrDuplicateSpec},
+		{"split 1", on(1), nil},
+		{"split 1 again", on(1), ErrDuplicateSpec},
+		{"split 2", on(2), nil},
+		{"a split without the trial it re-evaluates", Trial{State: TrialRunning, SpecHash: "h", Split: 3}, ErrInvalidRecord},
+		{"a negative split", Trial{State: TrialRunning, SpecHash: "h", Split: -1, Of: first}, ErrInvalidRecord},
+	}
+	var ids []uint64
+	for _, tc := range tests {
+		id, err := j.PutTrial("s", tc.t)
+		if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+			t.Fatalf("%s: err = %v, want %v", tc.name, err, tc.want)
+		}
+		if err == nil {
+			ids = append(ids, id)
+		}
+	}
+	moved := on(1)
+	moved.ID, moved.Split = ids[0], 5
+	if _, err := j.PutTrial("s", moved); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("changing a trial's split: %v, want ErrInvalidRecord", err)
+	}
+	got, err := j.GetTrial("s", ids[1])
+	if err != nil || got.Split != 2 || got.Of != first || got.Reason != "race: re-evaluate #1 on split 2" || got.Model != "logreg" {
+		t.Fatalf("re-evaluation read back: %+v, %v", got, err)
+	}
+	snap, err := j.SnapshotWith("s", SnapshotOptions{ScoresOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := snap.Trials[2]; s.Split != 2 || s.Of != first {
+		t.Fatalf("scores-only read of the split-2 trial: split %d of %d", s.Split, s.Of)
+	}
+	if _, err := j.TrialBySpecHash("s", "h"); err != nil {
+		t.Fatalf("the split-0 trial is still found by its hash: %v", err)
 	}
 }
 

@@ -224,8 +224,15 @@ METRIC = export["metric"]
 created_ns = pd.Timestamp(export["created"]).value
 
 def std_err(t):
+    """None with fewer than two folds: one fold has no spread."""
     n = len(t["fold_scores"])
-    return t["std"] / math.sqrt(n) if n > 1 and t["std"] is not None else 0.0
+    return t["std"] / math.sqrt(n) if n > 1 and t["std"] is not None else None
+
+def f4(x):
+    return "–" if x is None else "%%.4f" %% x
+
+def pm(mean, se):
+    return f4(mean) + " ± " + f4(se)
 
 def show(df, data=None):
     """Display a table; data, when given, is what the report's test compares."""
@@ -373,6 +380,9 @@ func (b *builder) leaderboard() {
 		if tr.State == journal.TrialPruned {
 			verdict = tr.Error
 		}
+		if len(tr.Splits) > 1 {
+			verdict = fmt.Sprintf("score pools %d fold splits (racing); %s", len(tr.Splits), verdict)
+		}
 		tb.Rows = append(tb.Rows, []string{mark, "#" + strconv.FormatUint(tr.ID, 10), tr.Model, clip(orText(tr.Features, "(base columns)"), 160), clip(b.trialParams(tr), 120),
 			pm(tr.Mean, se), strconv.Itoa(len(tr.FoldScores)), clip(verdict, 140)})
 		tb.Mark = append(tb.Mark, pick)
@@ -386,7 +396,7 @@ def rank_key(t):
 board = sorted((t for t in trials if t["state"] in ("done", "pruned")), key=rank_key)  # stable: ties in ID order
 finished = [t for t in trials if t["state"] == "done" and t["fold_scores"] and t["mean"] is not None]
 # The pick: the best mean − SE (ties to the lower ID).
-pick = max(finished, key=lambda t: (sign * t["mean"] - std_err(t), -t["id"]))["id"] if finished else None
+pick = max(finished, key=lambda t: (sign * t["mean"] - (std_err(t) or 0.0), -t["id"]))["id"] if finished else None
 top = board[:20]
 # Key parameters: those that vary among the finished trials of the model kind (all when none does).
 values = {}
@@ -404,7 +414,7 @@ show(pd.DataFrame({
     "features": [t["features"] or "(base columns)" for t in top],
     "key parameters": [tuned_params(t) for t in top],
     "verdict": [t["error"] if t["state"] == "pruned" else t["verdict"] for t in top],
-    "CV mean ± SE": ["%.4f ± %.4f" % (t["mean"], std_err(t)) for t in top],
+    "CV mean ± SE": [pm(t["mean"], std_err(t)) for t in top],
     "folds": [len(t["fold_scores"]) for t in top],
 }), [{"trial": t["id"], "mean": t["mean"], "se": std_err(t), "pick": t["id"] == pick} for t in top])
 `, "leaderboard", Output{Table: tb, JSON: data})

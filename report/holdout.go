@@ -139,8 +139,6 @@ def parts(m):
 def fig(m, k):
     f = m["metrics"].get(k) or {"value": None, "se": None}
     return f["value"], f["se"]
-def f4(x):
-    return "–" if x is None else "%.4f" % x
 show(pd.DataFrame([{
     "model": (m["final"] or "model") + " of " + parts(m), "role": m["role"],
     "CV ± std": f4(m["cv"]) + " ± " + f4(m["cv_std"]),
@@ -180,7 +178,7 @@ by_id = {t["id"]: t for t in trials}
 final = verdict["models"][0]
 show(pd.DataFrame([{"trial": "#%d" % p["trial"], "weight": "%.2f" % p["weight"],
                     "model": by_id[p["trial"]]["model"], "features": by_id[p["trial"]]["features"] or "(base columns)",
-                    "CV mean ± SE": "%.4f ± %.4f" % (by_id[p["trial"]]["mean"], std_err(by_id[p["trial"]]))} for p in final["parts"]]))
+                    "CV mean ± SE": pm(by_id[p["trial"]]["mean"], std_err(by_id[p["trial"]]))} for p in final["parts"]]))
 `, "", Output{Table: tb})
 	b.curves(r, m)
 }

@@ -272,7 +272,7 @@ by_id = {t["id"]: t for t in trials}
 by_spec = {t["spec_hash"]: t["id"] for t in trials if t["spec_hash"]}
 def outcome(t):
     if t["state"] == "done":
-        return "%%.4f ± %%.4f: %%s" %% (t["mean"], std_err(t), t["verdict"] or "no verdict")
+        return "%%s: %%s" %% (pm(t["mean"], std_err(t)), t["verdict"] or "no verdict")
     if t["state"] == "pruned":
         return t["error"] or "pruned"
     return t["state"] + ": " + (t["error"] or "").split("\n")[0][:160]

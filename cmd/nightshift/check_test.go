@@ -279,3 +279,48 @@ func TestCheckEveryMutationExits3(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckJSONListsAreAlwaysThere: check --json has one shape for its
+// consumers: every list — the report's violations and skipped rules, a
+// violation's examples, an example's more lines — is [] when empty, never
+// absent (skipped, examples and more_lines were left out when empty).
+func TestCheckJSONListsAreAlwaysThere(t *testing.T) {
+	f := newCheckFixture(t)
+	raw, err := os.ReadFile(f.clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := filepath.Join(t.TempDir(), "renamed.csv") // a missing column: a violation without examples
+	if err := os.WriteFile(renamed, []byte(strings.Replace(string(raw), "I1", "i1", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	isList := func(m map[string]any, key string) []any {
+		l, ok := m[key].([]any)
+		if !ok {
+			t.Errorf("%q is %#v in %v, want a list", key, m[key], m)
+		}
+		return l
+	}
+	for _, c := range []struct {
+		name, data string
+		code       int
+	}{
+		{"clean", f.clean, 0},
+		{"a word in a numeric column", f.bad, exitContract},
+		{"a renamed column", renamed, exitContract},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, "check", "--model", "click", "--registry", f.registry, "--data", c.data, "--json")
+			var rep map[string]any
+			if code != c.code || json.Unmarshal([]byte(out), &rep) != nil {
+				t.Fatalf("exit %d, want %d: %s\n%s", code, c.code, errs, out)
+			}
+			isList(rep, "skipped")
+			for _, v := range isList(rep, "violations") {
+				for _, e := range isList(v.(map[string]any), "examples") {
+					isList(e.(map[string]any), "more_lines")
+				}
+			}
+		})
+	}
+}

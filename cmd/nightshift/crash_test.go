@@ -101,9 +101,27 @@ func finishedIn(s snapshot) int {
 // midRun polls the journal (a reader, as status is) until at least
 // finished trials have finished and one is running, and reports true; it
 // reports false when the session ends first (its result is then still in
+// done for the caller).
+func midRun(db string, finished int, done chan error) bool {
+	return pollTrials(db, "crash", done, func(trials []journal.Trial) bool {
+		n, running := 0, false
+		for _, tr := range trials {
+			switch tr.State {
+			case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
+				n++
+			case journal.TrialRunning:
+				running = true
+			}
+		}
+		return n >= finished && running
+	})
+}
+
+// pollTrials reads the study's trials every 10 ms until ok says true of
+// them (true) or the session ends (false; its result is then still in
 // done for the caller). A journal that does not open yet (the first
 // session is creating it) is polled again.
-func midRun(db string, finished int, done chan error) bool {
+func pollTrials(db, study string, done chan error, ok func([]journal.Trial) bool) bool {
 	for {
 		select {
 		case err := <-done:
@@ -115,21 +133,9 @@ func midRun(db string, finished int, done chan error) bool {
 		if err != nil {
 			continue
 		}
-		trials, err := j.ListTrials("crash")
+		trials, err := j.ListTrials(study)
 		j.Close()
-		if err != nil {
-			continue
-		}
-		n, running := 0, false
-		for _, tr := range trials {
-			switch tr.State {
-			case journal.TrialDone, journal.TrialFailed, journal.TrialPruned:
-				n++
-			case journal.TrialRunning:
-				running = true
-			}
-		}
-		if n >= finished && running {
+		if err == nil && ok(trials) {
 			return true
 		}
 	}
@@ -249,5 +255,57 @@ func TestStatusAndTrialsJSONKeys(t *testing.T) {
 	code, _, errs = runCmd(t, "status", "--study", "nope", "--db", db)
 	if code != exitFailure || !strings.Contains(errs, "nope") {
 		t.Errorf("unknown study: exit %d %q", code, errs)
+	}
+}
+
+// TestKilledSessionsTrialsAreNotRunning: after kill -9 of a run, status,
+// trials and export show the dead session's running trial as interrupted
+// (they showed "running" forever), and resume re-runs it under its id.
+func TestKilledSessionsTrialsAreNotRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	db := filepath.Join(t.TempDir(), "j.db")
+	cmd := nightshiftCmd(t, "run", "--data", shipped+"sms_spam.csv", "--target", "is_spam", "--study", "crash", "--db", db,
+		"--max-trials", "8", "--folds", "3", "--workers", "1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if !midRun(db, 1, done) {
+		t.Skip("the run finished before it could be killed")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	var killed []uint64
+	for id, tr := range readSnapshot(t, db) {
+		if tr.State == journal.TrialRunning {
+			killed = append(killed, id)
+		}
+	}
+	if len(killed) == 0 {
+		t.Fatal("no trial journaled running after the kill")
+	}
+	code, out, _ := runCmd(t, "status", "--study", "crash", "--db", db, "--json")
+	var st studyview.Status
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.State != "interrupted" || st.Trials.Running != 0 || st.Trials.Interrupted != len(killed) {
+		t.Errorf("status --json: exit %d, %s; want state interrupted, 0 running, %d interrupted", code, out, len(killed))
+	}
+	for _, args := range [][]string{{"trials", "--json"}, {"trials", "--json", "--top", "20"}, {"export", "--json"}} {
+		code, out, _ := runCmd(t, append(args, "--study", "crash", "--db", db)...)
+		out = strings.ReplaceAll(out, `": "`, `":"`) // indented or not
+		if code != 0 || strings.Contains(out, `"state":"running"`) || !strings.Contains(out, `"state":"interrupted"`) {
+			t.Errorf("%v: exit %d; want trials interrupted, none running:\n%s", args, code, out)
+		}
+	}
+	if code, _, errs := runCmd(t, "resume", "--study", "crash", "--db", db, "--max-trials", fmt.Sprint(len(killed))); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, errs)
+	}
+	after := readSnapshot(t, db)
+	for _, id := range killed {
+		if s := after[id].State; s != journal.TrialDone && s != journal.TrialPruned {
+			t.Errorf("trial %d is %s after resume, want it re-run", id, s)
+		}
 	}
 }

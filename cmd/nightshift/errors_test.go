@@ -4,15 +4,18 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -291,5 +294,125 @@ func TestSIGINTStopsGracefullyWithExit130(t *testing.T) {
 	code, _, errs := runCmd(t, "resume", "--study", "s", "--db", db, "--max-trials", "1")
 	if code != 0 {
 		t.Errorf("resume after SIGINT: exit %d %s", code, errs)
+	}
+}
+
+// TestInfiniteValueErrorsNameTheLine: logistic regression refuses ±Inf
+// wherever it meets one — scoring the holdout (a model's member) or
+// predicting a file with a promoted model — and the error names the file,
+// line and column, as the loader's do; it named "row 4", a row of the
+// rows being scored. criteo_200's data row 4 (file line 6) is in the
+// modulo holdout (row i when i % 5 == 4), so the search never reads it.
+func TestInfiniteValueErrorsNameTheLine(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile(shipped + "criteo_200.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	fields := strings.Split(lines[5], ",") // line 6: data row 4
+	fields[2] = "-inf"                     // I2
+	lines[5] = strings.Join(fields, ",")
+	bad := filepath.Join(dir, "inf.csv")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, reg := filepath.Join(dir, "j.db"), filepath.Join(dir, "models")
+	// A logistic regression promoted from the clean file, and a study of
+	// the file with the -inf in its holdout; both search the same 3 trials.
+	for _, s := range []struct{ study, data string }{{"clean", shipped + "criteo_200.csv"}, {"inf", bad}} {
+		if code, _, errs := runCmd(t, "run", "--data", s.data, "--target", "label", "--study", s.study, "--db", db,
+			"--max-trials", "3", "--folds", "3", "--holdout-split", "modulo"); code != 0 {
+			t.Fatalf("run %s: exit %d\n%s", s.study, code, errs)
+		}
+	}
+	_, out, _ := runCmd(t, "trials", "--study", "clean", "--db", db, "--json")
+	var rows []studyview.TrialRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	lr := slices.IndexFunc(rows, func(r studyview.TrialRow) bool { return r.Model == "logreg" && r.State == "done" })
+	if lr < 0 {
+		t.Fatalf("no finished logreg trial: %s", out)
+	}
+	if code, _, errs := runCmd(t, "promote", "--study", "clean", "--db", db, "--registry", reg, "--name", "lr", "--trial", fmt.Sprint(rows[lr].ID)); code != 0 {
+		t.Fatalf("promote: exit %d\n%s", code, errs)
+	}
+	want := bad + `: line 6 (field "I2"): -Inf is not a value logistic regression can use`
+	for _, c := range [][]string{
+		{"holdout", "--study", "inf", "--db", db, "--top", "3"},
+		{"predict", "--model", "lr", "--registry", reg, "--data", bad, "--out", filepath.Join(dir, "scores.csv")},
+	} {
+		if code, _, errs := runCmd(t, c...); code != exitFailure || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 saying %q", c[0], code, errs, want)
+		}
+	}
+}
+
+// TestAllowDataChangeKeepsTheHoldoutOrRefuses: a study stores its holdout
+// as row numbers, so --allow-data-change may continue it only when those
+// still name the rows set aside: rows appended at the end, or a value
+// edited outside the holdout. Rows deleted (it said "stored holdout row
+// 197 is outside the table's 195 rows", and had already stored the new
+// fingerprint), deleted and replaced (it went on, holding out other rows
+// and searching on held-out ones) or a held-out row edited are refused,
+// saying why, and the study is left as it was. criteo_200's modulo
+// holdout is data rows 4, 9, 14, …
+func TestAllowDataChangeKeepsTheHoldoutOrRefuses(t *testing.T) {
+	raw, err := os.ReadFile(shipped + "criteo_200.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	header, rows := lines[0], lines[1:len(lines)-1] // the last is empty
+	edit := func(rs []string, i int) []string {
+		rs = slices.Clone(rs)
+		f := strings.Split(rs[i], ",")
+		f[2] = "12345" // I2
+		rs[i] = strings.Join(f, ",")
+		return rs
+	}
+	deleted := "rows were deleted, so the 40 held-out rows, stored by row number, are no longer the rows set aside"
+	moved := "the 40 held-out rows, stored by row number, no longer hold the values they held"
+	cases := []struct {
+		name string
+		rows []string
+		want string // "" when the study goes on
+	}{
+		{"rows deleted", rows[5:], deleted},
+		{"rows deleted and as many appended", append(slices.Clone(rows[5:]), rows[:5]...), moved},
+		{"a held-out row edited", edit(rows, 4), moved},
+		{"rows appended", append(slices.Clone(rows), rows[:10]...), ""},
+		{"a search row edited", edit(rows, 3), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data, db := filepath.Join(dir, "d.csv"), filepath.Join(dir, "j.db")
+			if err := os.WriteFile(data, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, errs := runCmd(t, "run", "--data", data, "--target", "label", "--study", "s", "--db", db, "--max-trials", "1", "--folds", "3", "--holdout-split", "modulo"); code != 0 {
+				t.Fatalf("run: exit %d\n%s", code, errs)
+			}
+			if err := os.WriteFile(data, []byte(header+strings.Join(c.rows, "")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errs := runCmd(t, "resume", "--study", "s", "--db", db, "--max-trials", "1", "--allow-data-change")
+			if c.want == "" {
+				if code != 0 {
+					t.Errorf("resume --allow-data-change: exit %d, want 0\n%s", code, errs)
+				}
+				return
+			}
+			if code != exitFailure || !strings.Contains(errs, c.want) || !strings.Contains(errs, "start a new study on the changed file") {
+				t.Errorf("resume --allow-data-change: exit %d, stderr %q; want exit 1 saying %q", code, errs, c.want)
+			}
+			// Refused, the study keeps the fingerprint it had: holdout
+			// still refuses the changed file.
+			if code, _, errs := runCmd(t, "holdout", "--study", "s", "--db", db); code != exitFailure || !strings.Contains(errs, "data file changed since the study began (was") {
+				t.Errorf("holdout after the refusal: exit %d, %q; want the changed file refused", code, errs)
+			}
+		})
 	}
 }

@@ -38,6 +38,20 @@ func TestFlagErrorsExitTwoNamingTheFlag(t *testing.T) {
 		// These exited 1 (the name) and 0 (a negative count was taken).
 		{[]string{"promote", "--study", "s", "--db", db, "--name", "../evil"}, []string{`--name "../evil": not a valid name`}},
 		{[]string{"check", "--model", "m", "--data", data, "--examples", "-1"}, []string{`--examples -1: want the number of example values`}},
+		// Negative counts were taken (--threads -2 trained on every core,
+		// promote --ensemble -1 went on to the gate) and zero LLM counts
+		// became the defaults.
+		{[]string{"fit", "--data", data, "--target", "label", "--threads", "-2"}, []string{`--threads -2: want 0 (all cores) or a number of threads`}},
+		{[]string{"holdout", "--study", "s", "--db", db, "--threads", "-3"}, []string{`--threads -3: want 0 (all cores)`}},
+		{[]string{"promote", "--study", "s", "--db", db, "--threads", "-1"}, []string{`--threads -1: want 0 (all cores)`}},
+		{[]string{"promote", "--study", "s", "--db", db, "--ensemble", "-1"}, []string{`--ensemble -1: want at least 1 candidate`}},
+		{[]string{"promote", "--study", "s", "--db", db, "--ensemble-cost", "-0.5"}, []string{`--ensemble-cost -0.5: want a share above 0`}},
+		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--max-trials", "-1"}, []string{`--max-trials -1: want a number of trials (0 = no limit)`}},
+		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--max-trials", "1", "--memory-mb", "-5"}, []string{`--memory-mb -5: want 0 (half of the machine's memory) or a number of MiB`}},
+		{[]string{"resume", "--study", "s", "--db", db, "--max-trials", "-1"}, []string{`--max-trials -1: want a number of trials (0 = what is left)`}},
+		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--planner", "llm", "--llm-model", "m", "--dry-run", "--llm-max-tokens", "0"}, []string{`--llm-max-tokens 0: want 1..200000`}},
+		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--planner", "llm", "--llm-model", "m", "--dry-run", "--llm-proposals", "0"}, []string{`--llm-proposals 0: want 1..20`}},
+		{[]string{"run", "--data", data, "--target", "label", "--db", db, "--planner", "llm", "--llm-model", "m", "--dry-run", "--llm-tune-trials", "0"}, []string{`--llm-tune-trials 0: want 1..200`}},
 	}
 	for _, c := range cases {
 		code, _, errs := runCmd(t, c.args...)
@@ -70,6 +84,17 @@ func TestANightThatProducedNothingFails(t *testing.T) {
 			t.Errorf("run: exit %d, stderr %q; want exit 1 saying %q", code, errs, want)
 		}
 	}
+	// The study ended failed, not interrupted, and says why (it read
+	// "interrupted", as if a crash had cut it short).
+	reason := "every trial failed: 3 × timed out after 1ns (--trial-timeout)"
+	code, out, _ := runCmd(t, "status", "--study", "f", "--db", db, "--json")
+	var st struct{ State, Reason string }
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.State != "failed" || st.Reason != reason {
+		t.Errorf("status --json: exit %d, %s; want state failed, reason %q", code, out, reason)
+	}
+	if code, out, _ := runCmd(t, "status", "--study", "f", "--db", db); code != 0 || !strings.Contains(out, "f      failed") || !strings.Contains(out, "f: "+reason) {
+		t.Errorf("status: exit %d, %s; want state failed and %q", code, out, reason)
+	}
 	cases := []struct {
 		args []string
 		out  string
@@ -87,7 +112,7 @@ func TestANightThatProducedNothingFails(t *testing.T) {
 			t.Errorf("%v: stdout %q, want a JSON object with the reason", c.args, out)
 		}
 	}
-	code, out, _ := runCmd(t, "trials", "--study", "f", "--db", db, "--json")
+	code, out, _ = runCmd(t, "trials", "--study", "f", "--db", db, "--json")
 	var rows []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 3 {
 		t.Fatalf("trials --json: exit %d, %s", code, out)

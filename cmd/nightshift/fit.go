@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/trainer"
 	"github.com/nightshift-ml/nightshift/trainer/learners"
 )
@@ -38,6 +39,9 @@ func runFit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := d.check(); err != nil {
+		return err
+	}
+	if err := checkThreads(*threads); err != nil {
 		return err
 	}
 	kv := map[string]string{}
@@ -111,7 +115,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 
 // printLeaks says what was done with each flagged leak column; fit and run
 // say it the same way.
-func printLeaks(w io.Writer, ds []experiment.LeakDecision) {
+func printLeaks(w io.Writer, ds []features.LeakDecision) {
 	for _, d := range ds {
 		fmt.Fprintf(w, "warning: %s\n", d)
 	}

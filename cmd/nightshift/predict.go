@@ -7,8 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/atomicfile"
+	"github.com/nightshift-ml/nightshift/experiment/promote"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 )
 
@@ -30,16 +30,16 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := experiment.PredictOptions{VersionDir: dir, Data: *data, AllowViolations: *allow}
+	o := promote.PredictOptions{VersionDir: dir, Data: *data, AllowViolations: *allow}
 	if *idCols != "" {
 		for _, c := range strings.Split(*idCols, ",") {
 			o.IDCols = append(o.IDCols, strings.TrimSpace(c))
 		}
 	}
-	var res *experiment.PredictResult
+	var res *promote.PredictResult
 	score := func(w io.Writer) error {
 		var err error
-		res, err = experiment.Predict(ctx, o, w)
+		res, err = promote.Predict(ctx, o, w)
 		return err
 	}
 	if *out != "" {
@@ -50,7 +50,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if res != nil && res.Report != nil && len(res.Report.Violations) > 0 {
 		res.Report.Print(e.stderr)
 	}
-	var cv *experiment.ContractViolation
+	var cv *promote.ContractViolation
 	if errors.As(err, &cv) {
 		return exitError{code: exitContract, err: cv}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/gate"
+	"github.com/nightshift-ml/nightshift/experiment/promote"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -51,7 +52,10 @@ func runPromote(ctx context.Context, e *env, args []string) error {
 	case *name != "" && registry.CheckName(*name) != nil:
 		return usagef("--name %v", registry.CheckName(*name))
 	}
-	if *threads <= 0 {
+	if err := checkFinalFlags(*threads, *cands, *share); err != nil {
+		return err
+	}
+	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
 	if err := mustExistJournal(*db); err != nil {
@@ -62,13 +66,13 @@ func runPromote(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	res, err := experiment.Promote(ctx, j, *study, experiment.PromoteOptions{
+	res, err := promote.Promote(ctx, j, *study, promote.Options{
 		Registry: registry.Open(*reg), Name: *name, Final: *final, Trial: *trial,
 		Ensemble: experiment.EnsembleOptions{Candidates: *cands, CostShare: *share}, Threads: *threads,
 		Gate: *gateName, Margin: *margin, Force: *force, Reason: strings.TrimSpace(*reason),
 		Command: commandLine("promote", args),
 	})
-	var refusal *experiment.GateRefusal
+	var refusal *promote.GateRefusal
 	if errors.As(err, &refusal) {
 		if *asJSON && res != nil {
 			writeJSON(e.stdout, map[string]any{"published": false, "result": res, "refused": refusal.Error()})
@@ -87,7 +91,7 @@ func runPromote(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func printPromotion(e *env, res *experiment.PromoteResult) {
+func printPromotion(e *env, res *promote.Result) {
 	h := res.Challenger.Holdout
 	fmt.Fprintf(e.stdout, "challenger: %s of %s — holdout AUC %.4f ± %.4f, PR AUC %.4f, log loss %.4f (%d rows)\n",
 		res.Challenger.Final, experiment.DescribeParts(res.Challenger.Parts), h.AUC, h.AUCStdErr, h.PRAUC, h.LogLoss, h.Rows)

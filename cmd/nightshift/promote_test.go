@@ -18,6 +18,7 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/design"
 	"github.com/nightshift-ml/nightshift/experiment/final"
+	"github.com/nightshift-ml/nightshift/experiment/promote"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/contract"
@@ -71,14 +72,14 @@ func readScores(t *testing.T, path string) ([]string, [][]string, []float64) {
 
 // inProcess rebuilds the model promote published (BuildFinal) and scores
 // the data file with it in process.
-func inProcess(t *testing.T, db, study string, o experiment.PromoteOptions, data string) (*final.Model, *features.Frame, []float64) {
+func inProcess(t *testing.T, db, study string, o promote.Options, data string) (*final.Model, *features.Frame, []float64) {
 	t.Helper()
 	j, err := journal.Open(db, journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	m, err := experiment.BuildFinal(context.Background(), j, study, o)
+	m, err := promote.BuildFinal(context.Background(), j, study, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,10 +139,10 @@ func TestRunPromotePredictEndToEnd(t *testing.T) {
 	cases := []struct {
 		name    string
 		promote []string
-		o       experiment.PromoteOptions
+		o       promote.Options
 	}{
-		{"cc", nil, experiment.PromoteOptions{}},
-		{"cc-gbdt", []string{"--trial", strconv.FormatUint(gbdtTrial, 10), "--final", "bag"}, experiment.PromoteOptions{Trial: gbdtTrial, Final: experiment.FinalBag}},
+		{"cc", nil, promote.Options{}},
+		{"cc-gbdt", []string{"--trial", strconv.FormatUint(gbdtTrial, 10), "--final", "bag"}, promote.Options{Trial: gbdtTrial, Final: experiment.FinalBag}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -159,7 +160,7 @@ func TestRunPromotePredictEndToEnd(t *testing.T) {
 				t.Logf("%s: %d members, %d rows, largest difference %g", c.name, len(m.Members), len(got), d)
 			}
 			vdir := filepath.Join(reg, c.name, "v1")
-			for _, f := range []string{"card.md", experiment.ContractFile, final.ManifestFile, final.SchemaFile, registry.MetaFile} {
+			for _, f := range []string{"card.md", promote.ContractFile, final.ManifestFile, final.SchemaFile, registry.MetaFile} {
 				if _, err := os.Stat(filepath.Join(vdir, f)); err != nil {
 					t.Errorf("version lacks %s: %v", f, err)
 				}
@@ -432,7 +433,7 @@ func TestSIGKILLDuringPromote(t *testing.T) {
 			if _, err := final.Read(v.Dir); err != nil {
 				t.Errorf("%s: %s is visible but incomplete: %v", when, v.Dir, err)
 			}
-			for _, f := range []string{"card.md", experiment.ContractFile} {
+			for _, f := range []string{"card.md", promote.ContractFile} {
 				if _, err := os.Stat(filepath.Join(v.Dir, f)); err != nil {
 					t.Errorf("%s: %s lacks %s", when, v.Dir, f)
 				}
@@ -542,7 +543,7 @@ func TestPromoteRefusesWhenTheChampionsContractRejectsTheData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Write(filepath.Join(reg, "g", "v1", experiment.ContractFile)); err != nil {
+	if err := c.Write(filepath.Join(reg, "g", "v1", promote.ContractFile)); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errs := runCmd(t, "promote", "--study", "g", "--db", db, "--registry", reg, "--gate", "not-worse")

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/planner"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
+	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
@@ -34,7 +36,8 @@ type runFlags struct {
 	maxTrials, workers, folds                                       int
 	holdout                                                         float64
 	seed                                                            uint64
-	allowDataChange, asJSON, dryRun, costAware                      bool
+	allowDataChange, asJSON, dryRun, costAware, gbdtQuantized       bool
+	racing                                                          bool
 	memoryMB                                                        int64
 	llm                                                             planner.LLMConfig
 	llmTimeout                                                      time.Duration
@@ -81,6 +84,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&r.workers, "workers", 0, "trials run at once (0 = one single-threaded trial per core while that many trials' estimated memory fits in --memory-mb, else fewer with the cores split between them)")
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
 	fs.BoolVar(&r.costAware, "cost-aware", false, "the builtin planner's TPE proposes by expected improvement per predicted second, its cost model learned from the study's trial times (off by default: not yet shown to help)")
+	fs.BoolVar(&r.racing, "racing", false, "once a quarter of the budget is used, spend up to 30% of the trial time re-evaluating the 5 leading specs on further fold splits (up to 4), dropping one once the leader is significantly better on the folds both ran; a spec's score pools its splits (off by default until an A/B shows it pays)")
+	fs.BoolVar(&r.gbdtQuantized, "gbdt-quantized", false, "every GBDT trial trains with quantized gradients (use_quantized_grad=true, in each trial's spec; the final model's members keep it); fixed at creation (off by default)")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
 	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
 	fs.IntVar(&r.folds, "folds", 0, "cross-validation folds on the search part (0 = 5, or 3 from 200,000 search rows up)")
@@ -98,6 +103,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := d.check(); err != nil {
 		return err
 	}
+	if err := r.checkCounts("no limit", true); err != nil {
+		return err
+	}
 	if r.study == "" {
 		r.study = defaultStudyName(d.data)
 	}
@@ -113,6 +121,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		MemoryBudget: memoryBudget(r.memoryMB), AllowLeaks: r.allowLeak,
 	}}
 	cfg.CostAware = r.costAware
+	cfg.Racing = r.racing
+	cfg.GBDTQuantized = r.gbdtQuantized
 	cfg.Patience = experiment.Duration(r.patience)
 	if r.planner == "llm" {
 		llm := r.llm
@@ -156,6 +166,9 @@ func runResume(ctx context.Context, e *env, args []string) error {
 	if r.study == "" {
 		return usagef("--study NAME is required")
 	}
+	if err := r.checkCounts("what is left", false); err != nil {
+		return err
+	}
 	if err := mustExistJournal(*db); err != nil {
 		return err
 	}
@@ -195,7 +208,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 		enc.SetIndent("", "  ")
 		leaks := sum.Leaks
 		if leaks == nil {
-			leaks = []experiment.LeakDecision{}
+			leaks = []features.LeakDecision{}
 		}
 		enc.Encode(map[string]any{"study": sum.Study, "stop_reason": sum.StopReason, "elapsed_seconds": sum.Elapsed.Seconds(),
 			"workers": sum.Workers, "threads": sum.Threads, "leaks": leaks, "trials": rows})
@@ -209,7 +222,7 @@ func printSummary(w io.Writer, db string, sum *experiment.RunSummary, asJSON boo
 // study's pick, marked *, also when it ranks below them by mean.
 func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams")
+	fmt.Fprintln(tw, "trial\tstate\tscore\t± std\tmodel\tseconds\tfeatures\tparams\twhy")
 	pick := false
 	for i, r := range rows {
 		if top > 0 && i >= top && !r.Pick {
@@ -217,7 +230,10 @@ func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 		}
 		score, std := "-", "-"
 		if r.ScoreFolds > 0 {
-			score, std = fmt.Sprintf("%.4f", float64(r.Score)), fmt.Sprintf("%.4f", float64(r.Std))
+			score = fmt.Sprintf("%.4f", float64(r.Score))
+			if !math.IsNaN(float64(r.Std)) { // one fold has no spread
+				std = fmt.Sprintf("%.4f", float64(r.Std))
+			}
 			if r.State == "pruned" {
 				score += fmt.Sprintf(" (%d folds)", r.ScoreFolds)
 			}
@@ -226,12 +242,25 @@ func printLeaderboard(w io.Writer, rows []studyview.TrialRow, top int) {
 		if r.Pick {
 			id, pick = id+" *", true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", id, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", id, r.State, score, std, r.Model, r.Seconds, clip(orNone(r.Features), 60), clip(paramsText(r.Params), 80), whyText(r))
 	}
 	tw.Flush()
 	if pick {
 		fmt.Fprintln(w, pickNote)
 	}
+}
+
+// whyText is why a trial ran, and for a spec whose score pools several
+// fold splits, how many ("-" for journals from before reasons).
+func whyText(r studyview.TrialRow) string {
+	why := r.Reason
+	if why == "" {
+		why = "-"
+	}
+	if r.Splits > 1 {
+		why += fmt.Sprintf(" [score pools %d splits]", r.Splits)
+	}
+	return why
 }
 
 // pickNote explains the * every leaderboard puts on the study's pick.
@@ -356,6 +385,9 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, s := range out {
+		if s.Reason != "" {
+			fmt.Fprintf(e.stdout, "%s: %s\n", s.Study, s.Reason)
+		}
 		if s.ImprovedAt != nil {
 			fmt.Fprintf(e.stdout, "%s: no significant improvement since %s\n", s.Study, s.ImprovedAt.Local().Format("15:04"))
 		}
@@ -437,13 +469,10 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 	if *top < 0 || (*top == 0 && *final != experiment.FinalEnsemble) {
 		return usagef("--top %d: want the number of best trials to score, at least 1 (0 only with --final ensemble: the ensemble alone)", *top)
 	}
-	if *cands < 1 {
-		return usagef("--ensemble %d: want at least 1 candidate", *cands)
+	if err := checkFinalFlags(*threads, *cands, *share); err != nil {
+		return err
 	}
-	if !(*share > 0 && *share <= 10) {
-		return usagef("--ensemble-cost %v: want a share above 0 (1 = as long as the search's trials took), at most 10", *share)
-	}
-	if *threads <= 0 {
+	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
 	}
 	if err := mustExistJournal(*db); err != nil {

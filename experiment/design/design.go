@@ -5,12 +5,14 @@
 package design
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/dsl"
 	"github.com/nightshift-ml/nightshift/trainer"
+	"github.com/nightshift-ml/nightshift/trainer/linear"
 )
 
 // FromFrame turns the usable columns of fr into a trainer.Dataset:
@@ -69,4 +71,22 @@ func FromOutput(o *dsl.Output) *trainer.Dataset {
 		d.Sparse = append(d.Sparse, trainer.SparseBlock{Name: sp.Name, Width: sp.Width, RowPtr: sp.RowPtr, Index: sp.Index, Value: sp.Value})
 	}
 	return d
+}
+
+// LocateValueError turns logistic regression's complaint about one value
+// (linear.ValueError: a design row and feature) into an error naming the
+// file, line and column it came from, with advice on what to do; any other
+// error is returned as it is. The design's row i is fr's row rows[i] (fr's
+// row i when rows is nil), so fr must be the frame the design was built
+// from, keeping its rows' file lines (Frame.Take does).
+func LocateValueError(fr *features.Frame, rows []int, err error, advice string) error {
+	var ve *linear.ValueError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	row := ve.Row
+	if rows != nil && row < len(rows) {
+		row = rows[row]
+	}
+	return fr.ValueError(row, ve.Feature, fmt.Errorf("%v is not a value logistic regression can use (%s): %w", ve.Value, advice, linear.ErrData))
 }

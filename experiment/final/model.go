@@ -111,6 +111,9 @@ func (m *Model) Predict(ctx context.Context, fr *features.Frame) ([]float64, err
 		}
 		p, err := mem.Model.PredictProba(d)
 		if err != nil {
+			// A row index is no use to whoever must fix the file: name
+			// its line and column, as the loader does.
+			err = design.LocateValueError(fr, nil, err, "this model's logistic regression cannot score it: cap or clear the value")
 			return nil, fmt.Errorf("member %d: %w", i+1, err)
 		}
 		for r, v := range p {

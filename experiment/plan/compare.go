@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
+	"github.com/nightshift-ml/nightshift/journal"
 )
 
 // Metrics a study may optimise (defined once, in the read model).
@@ -68,31 +69,77 @@ type Comparison struct {
 // between CV seeds against a plain standard error of 0.001).
 func CompareFolds(metric string, challenger, incumbent []float64, incID uint64) Comparison {
 	k := min(len(challenger), len(incumbent))
+	return compareDiffs(metric, pairedDiffs(metric, challenger[:k], incumbent[:k]), k, incID)
+}
+
+// ComparePaired is CompareFolds between two trials that may pool several
+// fold splits (studyview.Pool): only the (split, fold) pairs both have are
+// compared — fold k of split s saw the same rows in both — and the
+// Nadeau–Bengio correction is that of repeated CV over those n pairs with
+// k folds per split, s²·(1/n + 1/(k−1)) (Bouckaert and Frank 2004), which
+// for one shared split is CompareFolds'.
+func ComparePaired(metric string, challenger, incumbent journal.Trial) Comparison {
+	a, b := PairedScores(challenger, incumbent)
+	k := studyview.FoldsPerSplit(challenger)
+	if len(a) == 0 {
+		return Comparison{Verdict: fmt.Sprintf("not compared: #%d and #%d share no fold split", challenger.ID, incumbent.ID)}
+	}
+	return compareDiffs(metric, pairedDiffs(metric, a, b), k, incumbent.ID)
+}
+
+// PairedScores are the two trials' scores on the (split, fold) pairs both
+// have, in the challenger's order.
+func PairedScores(challenger, incumbent journal.Trial) (a, b []float64) {
+	ka, kb := studyview.FoldsPerSplit(challenger), studyview.FoldsPerSplit(incumbent)
+	at := map[int]int{} // split → its first fold's index in incumbent.FoldScores
+	for i, sp := range studyview.SplitsOf(incumbent) {
+		at[sp] = i * kb
+	}
+	for i, sp := range studyview.SplitsOf(challenger) {
+		j, ok := at[sp]
+		if !ok {
+			continue
+		}
+		n := min(ka, kb, len(challenger.FoldScores)-i*ka, len(incumbent.FoldScores)-j)
+		a = append(a, challenger.FoldScores[i*ka:i*ka+n]...)
+		b = append(b, incumbent.FoldScores[j:j+n]...)
+	}
+	return a, b
+}
+
+func pairedDiffs(metric string, challenger, incumbent []float64) []float64 {
 	sign := 1.0
 	if !HigherIsBetter(metric) {
 		sign = -1
 	}
-	if k < 2 {
-		return Comparison{Verdict: "not compared: fewer than 2 folds"}
-	}
-	d := make([]float64, k)
+	d := make([]float64, len(challenger))
 	for i := range d {
 		d[i] = sign * (challenger[i] - incumbent[i])
 	}
+	return d
+}
+
+// compareDiffs tests the oriented paired differences d, from splits of
+// k folds each.
+func compareDiffs(metric string, d []float64, k int, incID uint64) Comparison {
+	n := len(d)
+	if n < 2 || k < 2 {
+		return Comparison{Verdict: "not compared: fewer than 2 folds"}
+	}
 	m, s := MeanStd(d)
-	c := Comparison{Diff: m, Crit: tCrit90[min(k-2, len(tCrit90)-1)]}
+	c := Comparison{Diff: m, Crit: tCrit90[min(n-2, len(tCrit90)-1)]}
 	switch {
 	case s == 0 && m > 0:
 		c.T = math.Inf(1)
 	case s == 0:
 		c.T = 0
 	default:
-		c.T = m / (s * math.Sqrt(1/float64(k)+1/float64(k-1)))
+		c.T = m / (s * math.Sqrt(1/float64(n)+1/float64(k-1)))
 	}
 	c.Better = m > 0 && c.T > c.Crit
 	switch {
 	case c.Better:
-		c.Verdict = fmt.Sprintf("new incumbent: %+.4f %s over #%d (corrected paired t=%.2f > %.2f, %d folds)", m, metric, incID, c.T, c.Crit, k)
+		c.Verdict = fmt.Sprintf("new incumbent: %+.4f %s over #%d (corrected paired t=%.2f > %.2f, %d folds)", m, metric, incID, c.T, c.Crit, n)
 	case m > 0:
 		c.Verdict = fmt.Sprintf("not significantly better than #%d: %+.4f %s (corrected paired t=%.2f ≤ %.2f)", incID, m, metric, c.T, c.Crit)
 	default:

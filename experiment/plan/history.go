@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"time"
 
@@ -89,6 +90,11 @@ type History struct {
 	// CostAware makes the builtin planner's TPE choose by expected
 	// improvement per predicted second (the study's --cost-aware).
 	CostAware bool
+	// GBDTParams are set on every GBDT spec Accept takes, over what the
+	// planner proposed (the study's --gbdt-quantized sets
+	// use_quantized_grad=true): they are part of the spec, so of its hash,
+	// and the final model's members keep them.
+	GBDTParams map[string]string
 }
 
 // Orient turns a score into "higher is better".
@@ -130,9 +136,17 @@ func (h *History) Trial(id uint64) (HistoryTrial, bool) {
 	return HistoryTrial{}, false
 }
 
-// Accept normalises spec, checks it with the study's validator and keeps
+// Accept sets the study's GBDTParams on a GBDT spec, normalises it, checks it with the study's validator and keeps
 // it when it is new, marking it seen. The reason is "" when accepted.
 func (h *History) Accept(spec TrialSpec) (TrialSpec, string) {
+	if spec.Model == ModelGBDT && len(h.GBDTParams) > 0 {
+		params := maps.Clone(spec.Params)
+		if params == nil {
+			params = map[string]string{}
+		}
+		maps.Copy(params, h.GBDTParams)
+		spec.Params = params
+	}
 	norm, err := spec.Normalize()
 	if err != nil {
 		return spec, err.Error()

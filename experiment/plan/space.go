@@ -13,6 +13,10 @@ type Dim struct {
 	Log     bool    // searched on a log scale
 	Int     bool
 	Choices []string // categorical dim when not empty
+	// ZeroOK: 0 is a valid value of the parameter, below a log range
+	// that cannot reach it (lambda_l2=0 is LightGBM's default, no L2). A
+	// proposal may pin it; the tuner searches [Lo, Hi].
+	ZeroOK bool
 }
 
 // gbdtSpace is what the planners search for the GBDT; everything else stays
@@ -22,11 +26,11 @@ var gbdtSpace = []Dim{
 	{Name: "learning_rate", Lo: 0.01, Hi: 0.3, Log: true},
 	{Name: "num_leaves", Lo: 4, Hi: 255, Log: true, Int: true},
 	{Name: "min_data_in_leaf", Lo: 2, Hi: 200, Log: true, Int: true},
-	{Name: "min_sum_hessian_in_leaf", Lo: 1e-3, Hi: 10, Log: true},
-	{Name: "lambda_l2", Lo: 1e-3, Hi: 100, Log: true},
+	{Name: "min_sum_hessian_in_leaf", Lo: 1e-3, Hi: 10, Log: true, ZeroOK: true},
+	{Name: "lambda_l2", Lo: 1e-3, Hi: 100, Log: true, ZeroOK: true},
 	{Name: "feature_fraction", Lo: 0.4, Hi: 1},
 	{Name: "bagging_fraction", Lo: 0.5, Hi: 1},
-	{Name: "cat_smooth", Lo: 1, Hi: 100, Log: true},
+	{Name: "cat_smooth", Lo: 1, Hi: 100, Log: true, ZeroOK: true},
 }
 
 // fixedGBDT are set on every searched GBDT trial.

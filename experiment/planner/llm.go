@@ -483,7 +483,8 @@ func dimNames(ds []plan.Dim) string {
 	return strings.Join(names, ", ")
 }
 
-// inRange checks a pinned value against the searched range.
+// inRange checks a pinned value against the searched range, or 0 where
+// the parameter takes it (plan.Dim.ZeroOK).
 func inRange(d plan.Dim, v string) string {
 	if len(d.Choices) > 0 {
 		if !slices.Contains(d.Choices, v) {
@@ -495,7 +496,13 @@ func inRange(d plan.Dim, v string) string {
 	if err != nil {
 		return "is not a number"
 	}
+	if x == 0 && d.ZeroOK {
+		return ""
+	}
 	if x < d.Lo || x > d.Hi || math.IsNaN(x) {
+		if d.ZeroOK {
+			return fmt.Sprintf("is outside the range [%g, %g] (or 0)", d.Lo, d.Hi)
+		}
 		return fmt.Sprintf("is outside the range [%g, %g]", d.Lo, d.Hi)
 	}
 	return ""

@@ -220,6 +220,40 @@ func TestToProposalBuildsOnTheParent(t *testing.T) {
 	}
 }
 
+// TestPinnedParamsAreCheckedAgainstTheirValidBounds: a proposal may pin a
+// parameter anywhere in its searched range, or at 0 where the parameter
+// takes 0 below a log range the tuner cannot reach: lambda_l2=0 is
+// LightGBM's default (no L2) and was refused as "outside the range
+// [0.001, 100]", twice, so the whole round fell back to the builtin
+// planner.
+func TestPinnedParamsAreCheckedAgainstTheirValidBounds(t *testing.T) {
+	h := &plan.History{Seen: map[string]bool{}}
+	cases := []struct {
+		model, name, value string
+		why                string // "" when accepted
+	}{
+		{plan.ModelGBDT, "lambda_l2", "0", ""},
+		{plan.ModelGBDT, "lambda_l2", "100", ""},
+		{plan.ModelGBDT, "lambda_l2", "0.0005", "params: lambda_l2=0.0005 is outside the range [0.001, 100] (or 0)"},
+		{plan.ModelGBDT, "lambda_l2", "-1", "params: lambda_l2=-1 is outside the range [0.001, 100] (or 0)"},
+		{plan.ModelGBDT, "min_sum_hessian_in_leaf", "0", ""},
+		{plan.ModelGBDT, "cat_smooth", "0", ""},
+		{plan.ModelGBDT, "learning_rate", "0", "params: learning_rate=0 is outside the range [0.01, 0.3]"},
+		{plan.ModelGBDT, "num_leaves", "0", "params: num_leaves=0 is outside the range [4, 255]"},
+		{plan.ModelLogreg, "C", "0", "params: C=0 is outside the range [0.001, 100]"},
+	}
+	for _, c := range cases {
+		lp := llmProposal{Hypothesis: "pin " + c.name, Model: c.model, Params: []llmParam{{Name: c.name, Value: flexValue(c.value)}}}
+		p, why := toProposal(h, lp)
+		if why != c.why {
+			t.Errorf("%s %s=%s: reason %q, want %q", c.model, c.name, c.value, why, c.why)
+		}
+		if c.why == "" && p.Spec.Params[c.name] != c.value {
+			t.Errorf("%s %s=%s: spec params %v", c.model, c.name, c.value, p.Spec.Params)
+		}
+	}
+}
+
 // FuzzParseReply: any text either fails with an error or yields proposals
 // that survive a JSON round trip unchanged in number.
 func FuzzParseReply(f *testing.F) {

@@ -160,6 +160,9 @@ func systemParts(h *plan.History) [][2]string {
 				if d.Log {
 					scale = ", log scale"
 				}
+				if d.ZeroOK {
+					scale += "; 0 may be pinned"
+				}
 				kind := "real"
 				if d.Int {
 					kind = "integer"

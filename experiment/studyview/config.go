@@ -47,6 +47,12 @@ type Config struct {
 	TrialTimeout Duration             `json:"trial_timeout"`
 	MemoryBudget int64                `json:"memory_budget_bytes"`
 	HoldoutRows  []int                `json:"holdout_rows"`
+	// Rows is the table's row count at creation and HoldoutDigest a
+	// digest of the held-out rows' values: a study continued on a changed
+	// file (--allow-data-change) checks that its row numbers still name
+	// the rows set aside. Empty in studies from before they were stored.
+	Rows          int    `json:"rows,omitempty"`
+	HoldoutDigest string `json:"holdout_digest,omitempty"`
 	// AllowLeaks are flagged leak columns the user keeps as features
 	// (--allow-leak); the others are left out.
 	AllowLeaks []string `json:"allow_leaks,omitempty"`

@@ -277,7 +277,7 @@ func exportPoints(ps []journal.CurvePoint) [][2]Num {
 
 func exportTrial(t journal.Trial) ExportTrial {
 	x := ExportTrial{ID: t.ID, State: string(t.State), SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features,
-		Params: t.Params, Seed: t.Seed, Metric: t.Metric, FoldScores: []Num{}, Mean: Num(t.Mean), Std: Num(t.Std), SE: Num(math.NaN()),
+		Params: t.Params, Seed: t.Seed, Metric: t.Metric, FoldScores: []Num{}, Mean: Num(t.Mean), Std: Num(FoldStd(t)), SE: Num(StdErr(t)),
 		BestIteration: t.BestIteration, Timings: map[string]Num{}, Worker: t.Worker, Round: t.Round, Proposal: t.Proposal,
 		Hypothesis: t.Hypothesis, Verdict: t.Verdict, Error: t.Error}
 	if len(x.Spec) == 0 {
@@ -292,8 +292,8 @@ func exportTrial(t journal.Trial) ExportTrial {
 	for _, f := range t.FoldScores {
 		x.FoldScores = append(x.FoldScores, Num(f))
 	}
-	if len(t.FoldScores) > 0 {
-		x.SE = Num(StdErr(t))
+	if len(t.FoldScores) == 0 { // never scored: its mean was never set
+		x.Mean = Num(math.NaN())
 	}
 	if t.Screen != nil {
 		v := Num(*t.Screen)

@@ -11,8 +11,11 @@ import (
 
 // Status is `status --study NAME --json` (design.md's stable keys).
 type Status struct {
-	Study  string       `json:"study"`
-	State  string       `json:"state"`
+	Study string `json:"study"`
+	State string `json:"state"`
+	// Reason is why a failed study failed ("every trial failed: 3 ×
+	// timed out after 1ns (--trial-timeout)"), from its last end event.
+	Reason string       `json:"reason,omitempty"`
 	Trials StatusCounts `json:"trials"`
 	Best   *StatusBest  `json:"best"`
 	// Planner and the LLM tokens spent (in + out).
@@ -77,6 +80,9 @@ func (s *Study) Status() *Status {
 		if e.Kind == EventCircuit {
 			st.LLMCircuit = e.Time.UTC().Format(time.RFC3339) + " " + e.Message
 		}
+		if f := e.Details[journal.DetailFailure]; f != "" && st.State == string(journal.StudyFailed) {
+			st.Reason = f
+		}
 		if e.Kind == EventIncumbent {
 			at := e.Time.UTC()
 			st.ImprovedAt = &at
@@ -127,10 +133,16 @@ func ReadTopTrials(j *journal.Journal, name string, top int) ([]TrialRow, error)
 	for i, t := range ordered {
 		ids[i] = t.ID
 	}
-	if ordered, err = j.Trials(name, ids); err != nil {
+	full, err := j.Trials(name, ids)
+	if err != nil {
 		return nil, err
 	}
-	return s.rows(ordered), nil
+	for i := range full {
+		// A pooled spec's scores are the ranking's, not its split-0 record's.
+		p := ordered[i]
+		full[i].FoldScores, full[i].Mean, full[i].Std, full[i].Splits, full[i].Timings, full[i].BestIteration = p.FoldScores, p.Mean, p.Std, p.Splits, p.Timings, p.BestIteration
+	}
+	return s.rows(s.abandon(full)), nil
 }
 
 // TrialRow is one entry of `trials --json`.
@@ -140,7 +152,9 @@ type TrialRow struct {
 	// Score is the mean over the folds the trial ran (ScoreFolds of
 	// them: all for a done trial, the first few for a pruned one); null
 	// for a failed, running or interrupted trial, which has no score.
-	Score      Num   `json:"score"`
+	Score Num `json:"score"`
+	// Std is the standard deviation over those folds: null with fewer
+	// than two, which have no spread.
 	Std        Num   `json:"std"`
 	ScoreFolds int   `json:"score_folds"`
 	FoldScores []Num `json:"fold_scores"`
@@ -158,8 +172,14 @@ type TrialRow struct {
 	Proposal string  `json:"proposal,omitempty"`
 	Planner  string  `json:"planner,omitempty"`
 	Seconds  float64 `json:"seconds"`
-	Verdict  string  `json:"verdict,omitempty"`
-	Error    string  `json:"error,omitempty"`
+	// Split is the fold split the trial ran on (0: the study's own);
+	// Splits, on a spec's split-0 row, how many splits its score pools
+	// (0 or 1: one); Reason why the trial ran (empty in older journals).
+	Split   int    `json:"split"`
+	Splits  int    `json:"splits,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Verdict string `json:"verdict,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // Ranked is every trial: the leaderboard (finished ones best first), then
@@ -199,9 +219,9 @@ func (s *Study) rows(ordered []journal.Trial) []TrialRow {
 
 // NewTrialRow is one trial's row.
 func NewTrialRow(t journal.Trial) TrialRow {
-	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(t.Std), FoldScores: []Num{},
+	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(FoldStd(t)), FoldScores: []Num{},
 		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal,
-		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error}
+		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error, Split: t.Split, Splits: len(t.Splits), Reason: t.Reason}
 	for _, f := range t.FoldScores {
 		r.FoldScores = append(r.FoldScores, Num(f))
 	}

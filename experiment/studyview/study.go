@@ -1,6 +1,7 @@
 package studyview
 
 import (
+	"slices"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/journal"
@@ -29,13 +30,45 @@ func ReadWith(j *journal.Journal, name string, opts journal.SnapshotOptions) (*S
 	return FromSnapshot(snap)
 }
 
-// FromSnapshot decodes a snapshot's config.
+// FromSnapshot decodes a snapshot's config. The trials of a session that
+// died are read as it left them: see abandon.
 func FromSnapshot(snap journal.Snapshot) (*Study, error) {
 	s := &Study{Snapshot: snap}
 	if err := DecodeConfig(snap.Study, &s.Config); err != nil {
 		return nil, err
 	}
+	s.Trials = s.abandon(s.Trials)
 	return s, nil
+}
+
+// live tells whether a live process runs this study's trials: it holds
+// the journal's run lock (the kernel drops it when the process dies, even
+// by kill -9) and runs or resumes this study, or has not said yet what it
+// does. The one writer may be running another study, or scoring this
+// one's holdout, which runs no trial.
+func (s *Study) live() bool {
+	w := s.Writer
+	return s.WriterRunning && (w.Study == "" || w.Study == s.Study.Name) &&
+		(w.Command == "" || w.Command == "run" || w.Command == "resume")
+}
+
+// abandon returns ts with every trial journaled running read as
+// interrupted when no live process runs the study: the session that ran
+// it died (kill -9, a crash, power loss) and will never finish it, and
+// resume re-runs it, journaling it interrupted first. Without this a dead
+// session's trials read "running" forever. The journal is not written (a
+// reader never writes); ts is copied when a trial changes.
+func (s *Study) abandon(ts []journal.Trial) []journal.Trial {
+	if s.live() || !slices.ContainsFunc(ts, func(t journal.Trial) bool { return t.State == journal.TrialRunning }) {
+		return ts
+	}
+	ts = slices.Clone(ts)
+	for i := range ts {
+		if ts[i].State == journal.TrialRunning {
+			ts[i].State = journal.TrialInterrupted
+		}
+	}
+	return ts
 }
 
 // OpenReadOnly opens a journal for status, trials, export and the report:
@@ -88,7 +121,7 @@ func (s *Study) Elapsed() time.Duration { return Elapsed(s.Events, s.Trials) }
 // reads interrupted. running tells whether a live process works on it.
 func (s *Study) State() (state journal.StudyState, running bool) {
 	if s.Study.State == journal.StudyRunning {
-		if s.WriterRunning {
+		if s.live() {
 			return journal.StudyRunning, true
 		}
 		return journal.StudyInterrupted, false

@@ -43,6 +43,22 @@ func newStudy(t *testing.T, cfg Config, state journal.StudyState, trials []journ
 	return j
 }
 
+// readBack opens the journal at path read-only, as status does, and
+// reads study "s"; the journal closes with the test.
+func readBack(t *testing.T, path string) (*Study, *journal.Journal) {
+	t.Helper()
+	r, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	s, err := Read(r, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, r
+}
+
 func done(id uint64, folds ...float64) journal.Trial {
 	m, s := 0.0, 0.0
 	for _, f := range folds {
@@ -110,15 +126,7 @@ func TestReadWhileStudyRuns(t *testing.T) {
 	running := journal.Trial{ID: 3, State: journal.TrialRunning, Model: "logreg", Started: t0.Add(3 * time.Minute)}
 	w := newStudy(t, cfg, journal.StudyRunning, []journal.Trial{done(1, 0.7, 0.72, 0.71), done(2, 0.8, 0.82, 0.81), running},
 		[]journal.Event{{Kind: journal.EventStart, Time: t0}})
-	r, err := OpenReadOnly(w.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	s, err := Read(r, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := readBack(t, w.Path())
 	if s.Config.Budget != Duration(time.Hour) || s.Config.Folds != 3 {
 		t.Errorf("config decoded as %+v", s.Config)
 	}
@@ -147,15 +155,7 @@ func TestDeadWriterReadsInterrupted(t *testing.T) {
 	w := newStudy(t, Config{Metric: MetricAUC}, journal.StudyRunning, nil, nil)
 	path := w.Path()
 	w.Close()
-	r, err := OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	s, err := Read(r, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := readBack(t, path)
 	if st := s.Status(); st.State != "interrupted" || st.Best != nil || st.Writer != "" {
 		t.Errorf("status %+v, want interrupted with no best and no writer", st)
 	}
@@ -233,5 +233,57 @@ func TestExportHasTimesRoundsEventsAndHoldoutReads(t *testing.T) {
 	auc := got.HoldoutReads[0].Models[0].Metrics["auc"]
 	if auc.Value == nil || *auc.Value != 0.79 || auc.SE != nil {
 		t.Errorf("auc figure %+v, want 0.79 with a null SE", auc)
+	}
+}
+
+// A trial journaled running reads interrupted unless a live process runs
+// its study: a session killed by kill -9 never finishes its trials, and
+// they read "running" forever. The run lock tells who is alive and what
+// it does; every reader (status, trials, trials --top, export) agrees.
+func TestDeadSessionsTrialsReadInterrupted(t *testing.T) {
+	cases := []struct {
+		name           string
+		study, command string // what the live writer announced
+		closed         bool   // the writer is gone (kill -9 drops its lock)
+		want           journal.TrialState
+	}{
+		{"this study's run is alive", "s", "run", false, journal.TrialRunning},
+		{"this study's resume is alive", "s", "resume", false, journal.TrialRunning},
+		{"the writer has not announced yet", "", "", false, journal.TrialRunning},
+		{"the writer is dead", "s", "run", true, journal.TrialInterrupted},
+		{"the writer runs another study", "other", "run", false, journal.TrialInterrupted},
+		{"the writer scores this study's holdout", "s", "holdout", false, journal.TrialInterrupted},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			running := journal.Trial{ID: 2, State: journal.TrialRunning, Model: "logreg", Started: t0.Add(3 * time.Minute)}
+			w := newStudy(t, Config{Metric: MetricAUC}, journal.StudyRunning, []journal.Trial{done(1, 0.7, 0.72, 0.71), running}, nil)
+			if c.study != "" {
+				if err := w.Announce(c.study, c.command); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.closed {
+				w.Close()
+			}
+			s, r := readBack(t, w.Path())
+			want := StatusCounts{Done: 1, Running: 1}
+			if c.want == journal.TrialInterrupted {
+				want = StatusCounts{Done: 1, Interrupted: 1}
+			}
+			if got := s.Status().Trials; got != want {
+				t.Errorf("status counts %+v, want %+v", got, want)
+			}
+			if rows := s.TrialRows(); len(rows) != 2 || rows[1].State != string(c.want) {
+				t.Errorf("trials rows %+v, want trial 2 %s", rows, c.want)
+			}
+			top, err := ReadTopTrials(r, "s", 2)
+			if err != nil || len(top) != 2 || top[1].State != string(c.want) {
+				t.Errorf("trials --top: %+v, %v; want trial 2 %s", top, err, c.want)
+			}
+			if x := s.Export(); len(x.Trials) != 2 || x.Trials[1].State != string(c.want) {
+				t.Errorf("export trials %+v, want trial 2 %s", x.Trials, c.want)
+			}
+		})
 	}
 }

@@ -32,7 +32,7 @@ func Check(ctx context.Context, c *Contract, in *Input, opt CheckOptions) (*Repo
 		opt.Examples = 5
 	}
 	fr := in.Frame
-	rep := &Report{Contract: c.Name + " " + c.Version, File: in.Path, Rows: fr.Rows, Violations: []Violation{}}
+	rep := &Report{Contract: c.Name + " " + c.Version, File: in.Path, Rows: fr.Rows, Violations: []Violation{}, Skipped: []string{}}
 	ck := &checker{c: c, in: in, fr: fr, rep: rep, opt: opt}
 	obj := c.Object()
 	target, _ := c.Target()

@@ -15,7 +15,9 @@ type Report struct {
 	Violations []Violation `json:"violations"`
 	// Skipped names the rules of the contract that nightshift does not run
 	// (another engine's, SQL, free text, unsupported metrics), and why.
-	Skipped []string `json:"skipped,omitempty"`
+	// Every list of the report is [] when empty, never absent, so that
+	// consumers of check --json see one shape.
+	Skipped []string `json:"skipped"`
 	Errors  int      `json:"errors"`
 	// Warnings counts the violations of severity warning or info.
 	Warnings int `json:"warnings"`
@@ -39,7 +41,7 @@ type Violation struct {
 	Observed float64   `json:"observed"`
 	Limit    string    `json:"limit,omitempty"`
 	Message  string    `json:"message"`
-	Examples []Example `json:"examples,omitempty"`
+	Examples []Example `json:"examples"`
 }
 
 // Example is one offending value and where it is: Line in the file (CSV;
@@ -52,13 +54,21 @@ type Example struct {
 	Count int    `json:"count,omitempty"`
 	// MoreLines are the next few lines (rows, without lines) holding the
 	// same value, when Count > 1.
-	MoreLines []int `json:"more_lines,omitempty"`
+	MoreLines []int `json:"more_lines"`
 }
 
 // Failed reports whether a rule of severity error failed.
 func (r *Report) Failed() bool { return r.Errors > 0 }
 
 func (r *Report) add(v Violation) {
+	if v.Examples == nil {
+		v.Examples = []Example{}
+	}
+	for i := range v.Examples {
+		if v.Examples[i].MoreLines == nil {
+			v.Examples[i].MoreLines = []int{}
+		}
+	}
 	r.Violations = append(r.Violations, v)
 	if v.Severity == SeverityError {
 		r.Errors++

@@ -25,6 +25,7 @@ type learner struct {
 	gh      [][2]float32 // per dataset row: gradient, hessian
 	idx     []int32      // rows of the current bag, partitioned by leaf
 	tmp     []int32      // partition buffer for the right side
+	leafOf  []uint8      // per dataset row: its leaf in the last tree (updateScores)
 	ordered [][2]float32 // gradients of the leaf being built, in idx order
 
 	hists      [][]gradPair // per leaf id: 256 bins per feature (nil until needed)
@@ -59,6 +60,7 @@ func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
 		gh:         make([][2]float32, data.rows),
 		idx:        make([]int32, maxRows),
 		tmp:        make([]int32, maxRows),
+		leafOf:     make([]uint8, data.rows),
 		leafBegin:  make([]int, L),
 		leafCount:  make([]int, L),
 		leafDepth:  make([]int, L),
@@ -114,10 +116,7 @@ func (l *learner) grow(bag []int32) *tree {
 	n := copy(l.idx, bag)
 	var g, h float64
 	if z := l.quant; z != nil {
-		var sum int64
-		for _, r := range bag {
-			sum += z.q[r]
-		}
+		sum := l.packedSum(bag)
 		l.leafQ[0], l.leafWide[0] = sum, z.wide(n)
 		g, h = z.floats(sum)
 	} else {
@@ -158,6 +157,28 @@ func (l *learner) grow(bag []int32) *tree {
 		l.renewLeaves(t)
 	}
 	return t
+}
+
+// packedSum is the sum of the packed pairs of bag's rows, one chunk per
+// thread (integer sums do not depend on the order: the root of every tree
+// pays this: 800k rows on the benchmark, 1.6% of its CPU profile, on one
+// core).
+func (l *learner) packedSum(bag []int32) int64 {
+	q := l.quant.q
+	var sums [maxThreads]int64
+	size := max((len(bag)+l.threads-1)/l.threads, 1)
+	parallelRows(len(bag), l.threads, func(lo, hi int) {
+		var s int64
+		for _, r := range bag[lo:hi] {
+			s += q[r]
+		}
+		sums[lo/size] = s
+	})
+	var sum int64
+	for _, s := range sums[:l.threads] {
+		sum += s
+	}
+	return sum
 }
 
 // split applies best[leaf]: the left child keeps the leaf id, the right

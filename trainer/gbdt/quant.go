@@ -123,28 +123,36 @@ func (z *quantizer) discretize(gh [][2]float32, iter, threads int, findMax bool)
 	}
 	key := mix64(z.seed ^ mix64(uint64(iter)+0x632be59bd9b4e019))
 	q := z.q[:len(gh)]
-	stochastic := z.stochastic
-	half, hmax := int64(z.bins/2), int64(z.bins)
 	parallelRows(len(gh), threads, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ug, uh := 0.5, 0.5
-			if stochastic {
-				r := mix64(key + uint64(i+1)*0x9e3779b97f4a7c15)
-				ug = float64(uint32(r>>32)) * 0x1p-32
-				uh = float64(uint32(r)) * 0x1p-32
-			}
-			g := float64(gh[i][0]) * ig
-			if g >= 0 {
-				g += ug
-			} else {
-				g -= ug
-			}
-			// clamped: g*ig may exceed bins/2 by an ulp (and u add one)
-			gi := min(max(int64(g), -half), half)
-			hi := min(int64(float64(gh[i][1])*ih+uh), hmax)
-			q[i] = gi<<32 + hi
-		}
+		discretizeRows(q[lo:hi], gh[lo:hi], key+uint64(lo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
 	})
+}
+
+// rowStride is the step between rows' hash inputs (2^64 / golden ratio).
+const rowStride = 0x9e3779b97f4a7c15
+
+// discretizeRows quantizes one chunk of rows: row i's uniforms come from
+// mix64(h + i*rowStride), i.e. mix64(key + (row+1)*rowStride) for the
+// row's index in the training rows, whatever the chunk.
+func discretizeRows(q []int64, gh [][2]float32, h uint64, ig, ih float64, stochastic bool, half, hmax int64) {
+	q = q[:len(gh)]
+	for i, p := range gh {
+		ug, uh := 0.5, 0.5
+		if stochastic {
+			r := mix64(h)
+			ug = float64(uint32(r>>32)) * 0x1p-32
+			uh = float64(uint32(r)) * 0x1p-32
+		}
+		h += rowStride
+		// away from zero by u: truncation then rounds g stochastically
+		// (-0 gives -u, which truncates to 0 as +u does)
+		g := float64(p[0]) * ig
+		g += math.Copysign(ug, g)
+		// clamped: g*ig may exceed bins/2 by an ulp (and u add one)
+		gi := min(max(int64(g), -half), half)
+		hi := min(int64(float64(p[1])*ih+uh), hmax)
+		q[i] = gi<<32 + hi
+	}
 }
 
 // qhist32 is the int32 view of feature f's bins in a leaf's int64 buffer:

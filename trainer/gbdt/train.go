@@ -346,27 +346,58 @@ func (b *booster) sampleFeatures(rng *rand.Rand) []int {
 	return out
 }
 
-// updateScores adds the (shrunk) tree to the training scores: rows in the
-// bag by their leaf ranges, out-of-bag rows by walking the tree.
+// updateScores adds the (shrunk) tree to the training scores. Each row's
+// leaf is first written as a byte (bag rows from the leaves' row ranges,
+// out-of-bag rows by walking the tree): 800k rows' leaves fit in L2, where
+// adding the leaf value in the leaves' row order scattered 8-byte
+// read-modify-writes over the whole score array (3 ns a row on the
+// benchmark). Then one forward pass adds each row's leaf value. Trees of
+// more than 256 leaves add in the leaves' order.
 func (b *booster) updateScores(t *tree, oob []int) {
 	l := b.l
 	n := l.leafBegin[0] + l.leafCount[0]
 	for k := 1; k < t.numLeaves; k++ {
 		n = max(n, l.leafBegin[k]+l.leafCount[k])
 	}
+	cols := b.data.cols
+	if t.numLeaves > 256 {
+		parallelRows(n, b.threads, func(lo, hi int) {
+			for k := 0; k < t.numLeaves; k++ {
+				b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
+				v := t.leafValue[k]
+				for _, r := range l.idx[b0:max(b0, b1)] {
+					b.score[r] += v
+				}
+			}
+		})
+		parallelRows(len(oob), b.threads, func(lo, hi int) {
+			for _, r := range oob[lo:hi] {
+				b.score[r] += t.leafValue[t.leafOfBinned(cols, r)]
+			}
+		})
+		return
+	}
+	leafOf := l.leafOf
 	parallelRows(n, b.threads, func(lo, hi int) {
 		for k := 0; k < t.numLeaves; k++ {
 			b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
-			v := t.leafValue[k]
 			for _, r := range l.idx[b0:max(b0, b1)] {
-				b.score[r] += v
+				leafOf[r] = uint8(k)
 			}
 		}
 	})
-	cols := b.data.cols
 	parallelRows(len(oob), b.threads, func(lo, hi int) {
 		for _, r := range oob[lo:hi] {
-			b.score[r] += t.leafValue[t.leafOfBinned(cols, r)]
+			leafOf[r] = uint8(t.leafOfBinned(cols, r))
+		}
+	})
+	var value [256]float64
+	copy(value[:], t.leafValue)
+	score := b.score[:len(b.rows)]
+	leafOf = leafOf[:len(score)]
+	parallelRows(len(score), b.threads, func(lo, hi int) {
+		for i, k := range leafOf[lo:hi] {
+			score[lo+i] += value[k]
 		}
 	})
 }

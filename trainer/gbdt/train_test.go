@@ -51,10 +51,16 @@ func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
 	// chunks, 3 threads give uneven chunks
 	ds, y := synthetic(100000, 3)
 	train, valid := splitRows(ds.Rows)
-	for _, quant := range []bool{false, true} {
+	// without bagging every row's score is updated from the leaves' rows,
+	// with it the out-of-bag rows' by walking the tree (updateScores)
+	for _, c := range []struct {
+		quant   bool
+		bagging float64
+	}{{false, 0.9}, {true, 0.9}, {false, 1}, {true, 1}} {
+		quant := c.quant
 		p := DefaultParams()
 		p.NumIterations = 8
-		p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = 0.9, 2, 0.75, 11
+		p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = c.bagging, 2, 0.75, 11
 		p.UseQuantizedGrad = quant
 		var first []byte
 		for _, threads := range []int{1, 2, 3, 1} {
@@ -63,13 +69,13 @@ func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
 			if first == nil {
 				first = text
 			} else if !bytes.Equal(first, text) {
-				t.Fatalf("use_quantized_grad=%v, num_threads=%d: model file differs from the first run", quant, threads)
+				t.Fatalf("use_quantized_grad=%v, bagging_fraction=%v, num_threads=%d: model file differs from the first run", quant, c.bagging, threads)
 			}
 		}
 		p.Seed = 12
 		_, other := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
 		if bytes.Equal(first, other) {
-			t.Fatalf("use_quantized_grad=%v: a different seed with bagging gave the same model", quant)
+			t.Fatalf("use_quantized_grad=%v, bagging_fraction=%v: a different seed (bagging, feature_fraction) gave the same model", quant, c.bagging)
 		}
 	}
 }

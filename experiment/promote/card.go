@@ -1,4 +1,4 @@
-package experiment
+package promote
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 )
 
@@ -16,17 +17,17 @@ const CardFile = "card.md"
 
 // writeCard writes card.md: what the version is, how good, from what data
 // and trials, why it was published, and the commands that reproduce it.
-func writeCard(dir string, h *holdoutRun, o PromoteOptions, f *Fitted, sc HoldoutScore, res *PromoteResult, meta registry.Meta) error {
+func writeCard(dir string, h *run, o Options, f *experiment.Fitted, sc experiment.HoldoutScore, res *Result, meta registry.Meta) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", o.Name)
 	fmt.Fprintf(&b, "Study `%s`, final model `%s` of %d member(s) from trial(s) %s; published %s.\n\n",
-		h.study.Name, o.Final, len(f.Members), DescribeParts(f.Parts), meta.Created.Format("2006-01-02 15:04:05 MST"))
+		h.study.Name, o.Final, len(f.Members), experiment.DescribeParts(f.Parts), meta.Created.Format("2006-01-02 15:04:05 MST"))
 	b.WriteString("## Holdout metrics\n\n")
 	fmt.Fprintf(&b, "On the study's %d holdout rows (%d positive), which no search, early stopping or ensemble selection saw; ± is one standard error. The study optimised `%s` (cross-validated %.4f ± %.4f).\n\n",
 		sc.Holdout.Rows, sc.Holdout.Positives, h.cfg.Metric, float64(sc.CV), float64(sc.CVStd))
 	b.WriteString("| metric | holdout | SE |\n|---|---|---|\n")
-	for _, k := range []string{MetricAUC, MetricPRAUC, MetricLogLoss, "brier"} {
-		fmt.Fprintf(&b, "| %s | %.4f | %.4f |\n", k, reportValues(sc.Holdout)[k], float64(sc.SE[k]))
+	for _, k := range []string{experiment.MetricAUC, experiment.MetricPRAUC, experiment.MetricLogLoss, "brier"} {
+		fmt.Fprintf(&b, "| %s | %.4f | %.4f |\n", k, experiment.MetricValues(sc.Holdout)[k], float64(sc.SE[k]))
 	}
 	b.WriteString("\n## Promotion\n\n")
 	switch {
@@ -45,7 +46,7 @@ func writeCard(dir string, h *holdoutRun, o PromoteOptions, f *Fitted, sc Holdou
 	}
 	b.WriteString("\n\n## Data\n\n")
 	fmt.Fprintf(&b, "- file: `%s`\n- fingerprint: %s\n- target `%s`, positive class `%s`\n- holdout: %d rows, recorded in `%s`\n",
-		h.cfg.Data, h.study.Data, h.cfg.Target, h.s.label.Positive, len(h.cfg.HoldoutRows), registry.MetaFile)
+		h.cfg.Data, h.study.Data, h.cfg.Target, h.h.Positive(), len(h.cfg.HoldoutRows), registry.MetaFile)
 	fmt.Fprintf(&b, "- input schema: `%s`; data contract: `contract.odcs.yaml` (check new data with `nightshift check --model %s --data FILE`)\n", "schema.json", o.Name)
 	b.WriteString("\n## Trials\n\n")
 	seen := map[uint64]bool{}
@@ -54,8 +55,8 @@ func writeCard(dir string, h *holdoutRun, o PromoteOptions, f *Fitted, sc Holdou
 			continue
 		}
 		seen[p.Trial] = true
-		t := h.trials[p.Trial]
-		spec, err := trialSpec(t)
+		t := h.h.Trial(p.Trial)
+		spec, err := experiment.SpecOf(t)
 		if err != nil {
 			return err
 		}

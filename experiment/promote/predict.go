@@ -1,4 +1,4 @@
-package experiment
+package promote
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/contract"
@@ -209,7 +210,7 @@ func idColumns(fr *features.Frame, m *final.Model, names []string, file string) 
 	for _, n := range names {
 		c := fr.Col(n)
 		if c == nil {
-			return nil, &OptionError{Flag: "id-col", Err: fmt.Errorf("--id-col %q is not a column of %s (columns: %s): %w", n, file, clipList(fr.Names(), 8), features.ErrUnknownColumn)}
+			return nil, &experiment.OptionError{Flag: "id-col", Err: fmt.Errorf("--id-col %q is not a column of %s (columns: %s): %w", n, file, features.ClipNames(fr.Names(), 8), features.ErrUnknownColumn)}
 		}
 		out = append(out, c)
 	}

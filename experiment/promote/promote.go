@@ -1,4 +1,9 @@
-package experiment
+// Package promote builds a study's final model, gates it against the
+// registry's champion on the holdout rows neither trained on, publishes it
+// (the final model, its data contract and card) and scores new files with
+// a published version. It takes what it needs of a study through
+// experiment.Holdout; experiment never imports it.
+package promote
 
 import (
 	"context"
@@ -9,17 +14,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment"
 	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/gate"
 	"github.com/nightshift-ml/nightshift/experiment/registry"
 	"github.com/nightshift-ml/nightshift/features"
 	"github.com/nightshift-ml/nightshift/features/contract"
 	"github.com/nightshift-ml/nightshift/journal"
-	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
 
-// PromoteOptions say what to promote, where, and how strictly.
-type PromoteOptions struct {
+// Options say what to promote, where, and how strictly.
+type Options struct {
 	Registry *registry.Registry
 	Name     string // default: the study's name
 	// Final and Trial choose the challenger as holdout does: the study's
@@ -27,7 +32,7 @@ type PromoteOptions struct {
 	// refit with FinalRefit).
 	Final    string
 	Trial    uint64
-	Ensemble EnsembleOptions
+	Ensemble experiment.EnsembleOptions
 	Threads  int
 	// Gate is gate.Better (default) or gate.NotWorse with Margin.
 	Gate   string
@@ -41,13 +46,13 @@ type PromoteOptions struct {
 	Command string
 }
 
-// PromoteResult is what a promotion did.
-type PromoteResult struct {
+// Result is what a promotion did.
+type Result struct {
 	Name    string `json:"name"`
 	Version string `json:"version,omitempty"` // "v3"; empty when refused
 	Dir     string `json:"dir,omitempty"`
 	// Challenger is the promoted model's holdout score.
-	Challenger HoldoutScore `json:"challenger"`
+	Challenger experiment.HoldoutScore `json:"challenger"`
 	// Champion is the version that held the champion alias ("" for a
 	// first version) and Gate the comparison with it.
 	Champion string       `json:"champion,omitempty"`
@@ -79,16 +84,16 @@ func (e *GateRefusal) Error() string {
 // champion of the registry name on the holdout rows neither trained on,
 // and publishes it as a new version with the champion alias when the gate
 // passes (or when forced). A refusal is a *GateRefusal.
-func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOptions) (*PromoteResult, error) {
+func Promote(ctx context.Context, j *journal.Journal, study string, o Options) (*Result, error) {
 	explicit := o.Final != "" || o.Trial != 0
 	if err := o.normalize(study); err != nil {
 		return nil, err
 	}
-	h, err := openHoldout(ctx, j, study)
+	h, err := open(ctx, j, study)
 	if err != nil {
 		return nil, err
 	}
-	res := &PromoteResult{Name: o.Name}
+	res := &Result{Name: o.Name}
 	f, pred, err := h.scoreChallenger(ctx, j, o, explicit, res)
 	if err != nil {
 		return nil, err
@@ -100,17 +105,17 @@ func Promote(ctx context.Context, j *journal.Journal, study string, o PromoteOpt
 }
 
 // defaultFinal: the study's ensemble, or with --trial that trial's bag.
-func (o *PromoteOptions) defaultFinal() {
+func (o *Options) defaultFinal() {
 	if o.Final == "" {
-		o.Final = FinalEnsemble
+		o.Final = experiment.FinalEnsemble
 		if o.Trial != 0 {
-			o.Final = FinalBag
+			o.Final = experiment.FinalBag
 		}
 	}
 }
 
 // normalize checks o and fills its defaults.
-func (o *PromoteOptions) normalize(study string) error {
+func (o *Options) normalize(study string) error {
 	if o.Registry == nil {
 		return fmt.Errorf("promote: no registry")
 	}
@@ -124,10 +129,10 @@ func (o *PromoteOptions) normalize(study string) error {
 		return fmt.Errorf("--name: %w", err)
 	}
 	o.defaultFinal()
-	if o.Final != FinalEnsemble && o.Final != FinalBag && o.Final != FinalRefit {
-		return fmt.Errorf("--final %q: want %s, %s or %s", o.Final, FinalEnsemble, FinalBag, FinalRefit)
+	if o.Final != experiment.FinalEnsemble && o.Final != experiment.FinalBag && o.Final != experiment.FinalRefit {
+		return fmt.Errorf("--final %q: want %s, %s or %s", o.Final, experiment.FinalEnsemble, experiment.FinalBag, experiment.FinalRefit)
 	}
-	if o.Trial != 0 && o.Final == FinalEnsemble {
+	if o.Trial != 0 && o.Final == experiment.FinalEnsemble {
 		return fmt.Errorf("--trial %d names one trial: want --final bag or refit with it (an ensemble is chosen from the study's best trials)", o.Trial)
 	}
 	return nil
@@ -137,7 +142,7 @@ func (o *PromoteOptions) normalize(study string) error {
 // journals that read, noting in res when its figures are optimistic (a
 // model chosen after earlier reads, a re-read). It returns the model and
 // its holdout predictions.
-func (h *holdoutRun) scoreChallenger(ctx context.Context, j *journal.Journal, o PromoteOptions, explicit bool, res *PromoteResult) (*Fitted, []float64, error) {
+func (h *run) scoreChallenger(ctx context.Context, j *journal.Journal, o Options, explicit bool, res *Result) (*experiment.Fitted, []float64, error) {
 	study := h.study.Name
 	earlier, err := j.ListHoldoutReads(study)
 	if err != nil {
@@ -147,19 +152,18 @@ func (h *holdoutRun) scoreChallenger(ctx context.Context, j *journal.Journal, o 
 		res.Notes = append(res.Notes, fmt.Sprintf("--final %s%s was chosen after %d earlier holdout read(s) of this study: its holdout figures are optimistic", o.Final, trialWords(o.Trial), len(earlier)))
 	}
 	start := time.Now()
-	f, sc, err := h.challenger(ctx, o)
+	f, sc, err := h.h.Build(ctx, o.choice())
 	if err != nil {
 		return nil, nil, err
 	}
-	pred, rep, se, err := h.predict(ctx, f)
+	pred, err := h.h.Score(ctx, f, &sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	sc.Holdout, sc.SE, sc.Seconds = rep, se, time.Since(start).Seconds()
-	sc.curves, sc.importance = holdoutCurves(h.y, pred), finalImportance(f)
+	sc.Seconds = time.Since(start).Seconds()
 	res.Challenger = sc
-	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Metric: h.cfg.Metric, Rows: len(h.y), Positives: rep.Positives}
-	h.record(&read, "final", sc)
+	read := journal.HoldoutRead{Command: o.Command, Final: o.Final, Metric: h.cfg.Metric, Rows: len(h.y), Positives: sc.Holdout.Positives}
+	h.h.Record(&read, "final", sc)
 	stored, err := j.AddHoldoutRead(study, read)
 	if err != nil {
 		return nil, nil, err
@@ -177,7 +181,7 @@ func (h *holdoutRun) scoreChallenger(ctx context.Context, j *journal.Journal, o 
 // gate compares the challenger's holdout predictions with the current
 // champion's on rows neither trained on (nothing to do for a first
 // version). A refusal is returned unless o.Force, which records it.
-func (h *holdoutRun) gate(ctx context.Context, o PromoteOptions, pred []float64, res *PromoteResult) error {
+func (h *run) gate(ctx context.Context, o Options, pred []float64, res *Result) error {
 	aliases, err := o.Registry.Aliases(o.Name)
 	if err != nil {
 		return err
@@ -205,7 +209,7 @@ func (h *holdoutRun) gate(ctx context.Context, o PromoteOptions, pred []float64,
 
 // publish writes the version (the final model, its data contract, its
 // card, version.json) and then moves the champion alias: the commit point.
-func (h *holdoutRun) publish(ctx context.Context, o PromoteOptions, f *Fitted, res *PromoteResult) error {
+func (h *run) publish(ctx context.Context, o Options, f *experiment.Fitted, res *Result) error {
 	sc := res.Challenger
 	meta := h.versionMeta(o, f, sc)
 	meta.Forced = res.Forced
@@ -240,17 +244,39 @@ func (h *holdoutRun) publish(ctx context.Context, o PromoteOptions, f *Fitted, r
 // o.Ensemble, o.Threads) and returns it in process, standing alone,
 // without reading the holdout or touching a registry: the reference that
 // a promoted version's predictions are compared with.
-func BuildFinal(ctx context.Context, j *journal.Journal, study string, o PromoteOptions) (*final.Model, error) {
+func BuildFinal(ctx context.Context, j *journal.Journal, study string, o Options) (*final.Model, error) {
 	o.defaultFinal()
-	h, err := openHoldout(ctx, j, study)
+	h, err := experiment.OpenHoldout(ctx, j, study)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := h.challenger(ctx, o)
+	f, _, err := h.Build(ctx, o.choice())
 	if err != nil {
 		return nil, err
 	}
-	return f.Final(h.s), nil
+	return f.Final(h.Search()), nil
+}
+
+// choice is the final model o promotes.
+func (o Options) choice() experiment.FinalChoice {
+	return experiment.FinalChoice{Final: o.Final, Trial: o.Trial, Ensemble: o.Ensemble, Threads: o.Threads}
+}
+
+// run is one promotion's study, opened for its holdout read.
+type run struct {
+	h     *experiment.Holdout
+	s     *experiment.Search
+	study journal.Study
+	cfg   experiment.StudyConfig
+	y     []float64 // the holdout rows' labels
+}
+
+func open(ctx context.Context, j *journal.Journal, study string) (*run, error) {
+	h, err := experiment.OpenHoldout(ctx, j, study)
+	if err != nil {
+		return nil, err
+	}
+	return &run{h: h, s: h.Search(), study: h.Study(), cfg: h.Config(), y: h.Labels()}, nil
 }
 
 func trialWords(id uint64) string {
@@ -260,50 +286,11 @@ func trialWords(id uint64) string {
 	return fmt.Sprintf(" --trial %d", id)
 }
 
-// challenger fits the model to promote: the study's final model as
-// holdout builds it, or one trial's bag or refit.
-func (h *holdoutRun) challenger(ctx context.Context, o PromoteOptions) (*Fitted, HoldoutScore, error) {
-	if o.Final == FinalEnsemble {
-		cands := ensembleCandidates(h.board, h.all, o.Ensemble.withDefaults())
-		f, _, foldScores, err := h.buildEnsemble(ctx, cands, HoldoutOptions{Threads: o.Threads, Ensemble: o.Ensemble})
-		if err != nil {
-			return nil, HoldoutScore{}, err
-		}
-		mean, std := meanStd(foldScores)
-		return f, HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts}, nil
-	}
-	t := h.board[0]
-	if o.Trial != 0 {
-		var ok bool
-		if t, ok = h.trials[o.Trial]; !ok || t.State != journal.TrialDone {
-			return nil, HoldoutScore{}, fmt.Errorf("--trial %d: not a finished trial of study %q (the leader is trial %d)", o.Trial, h.study.Name, h.board[0].ID)
-		}
-	}
-	spec, err := trialSpec(t)
-	if err != nil {
-		return nil, HoldoutScore{}, err
-	}
-	var f *Fitted
-	if o.Final == FinalRefit {
-		f, err = h.s.Refit(ctx, spec, t.BestIteration, o.Threads)
-	} else {
-		f, err = h.s.Bag(ctx, spec, o.Threads)
-	}
-	if err != nil {
-		return nil, HoldoutScore{}, fmt.Errorf("trial %d: %s: %w", t.ID, o.Final, err)
-	}
-	for i := range f.Members {
-		f.Members[i].Trial = t.ID
-	}
-	f.Parts = []EnsemblePart{{Trial: t.ID, Weight: 1}}
-	return f, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Trees: f.Trees, Final: o.Final, Parts: f.Parts}, nil
-}
-
 // compare scores the champion version on the holdout rows it never
 // trained on and applies the gate. It returns the gate's result (nil when
 // no comparison could be made), a note for the user, and a refusal when
 // the promotion must not go ahead unforced.
-func (h *holdoutRun) compare(ctx context.Context, o PromoteOptions, champ string, pred []float64) (*gate.Result, string, *GateRefusal) {
+func (h *run) compare(ctx context.Context, o Options, champ string, pred []float64) (*gate.Result, string, *GateRefusal) {
 	refuse := func(why string) *GateRefusal { return &GateRefusal{Name: o.Name, Champion: champ, Why: why} }
 	dir, err := o.Registry.Resolve(o.Name + "/" + champ)
 	if err != nil {
@@ -391,7 +378,7 @@ func predictRows(ctx context.Context, m *final.Model, path string, rows []int) (
 }
 
 // versionMeta is the version.json of the promoted model.
-func (h *holdoutRun) versionMeta(o PromoteOptions, f *Fitted, sc HoldoutScore) registry.Meta {
+func (h *run) versionMeta(o Options, f *experiment.Fitted, sc experiment.HoldoutScore) registry.Meta {
 	meta := registry.Meta{
 		Command: o.Command, Study: h.study.Name, Final: o.Final, Metric: h.cfg.Metric,
 		Data: fingerprintText(h.study.Data), DataPath: h.cfg.Data, HoldoutRows: h.cfg.HoldoutRows,
@@ -400,15 +387,11 @@ func (h *holdoutRun) versionMeta(o PromoteOptions, f *Fitted, sc HoldoutScore) r
 	for _, p := range f.Parts {
 		meta.Trials = append(meta.Trials, p.Trial)
 	}
-	values := reportValues(sc.Holdout)
+	values := experiment.MetricValues(sc.Holdout)
 	for k, v := range values {
 		meta.Metrics[k] = registry.Figure{Value: v, SE: float64(sc.SE[k])}
 	}
 	return meta
-}
-
-func reportValues(rep metrics.Report) map[string]float64 {
-	return map[string]float64{MetricAUC: rep.AUC, MetricPRAUC: rep.PRAUC, MetricLogLoss: rep.LogLoss, "brier": rep.Brier}
 }
 
 // IsGateRefusal reports whether err is a promotion the gate refused.
@@ -422,7 +405,7 @@ const ContractFile = "contract.odcs.yaml"
 
 // writeContract writes the version's data contract, generated from the
 // search part (never the holdout) and its profile.
-func (h *holdoutRun) writeContract(dir, name string, version int, created time.Time) error {
+func (h *run) writeContract(dir, name string, version int, created time.Time) error {
 	c, err := contract.Generate(h.s.Frame, h.s.Profile, contract.Options{
 		Name: name, Version: fmt.Sprintf("%d.0.0", version), Created: created, Missing: h.cfg.Load.Missing,
 		Purpose:    fmt.Sprintf("inputs of model %s %s (study %s)", name, registry.VersionName(version), h.study.Name),
@@ -438,7 +421,7 @@ func (h *holdoutRun) writeContract(dir, name string, version int, created time.T
 // championContract checks the study's data file against the champion's
 // data contract; it returns why the comparison cannot be made (the
 // violations), or "" when the file passes or the champion has no contract.
-func (h *holdoutRun) championContract(ctx context.Context, dir, champ string) string {
+func (h *run) championContract(ctx context.Context, dir, champ string) string {
 	path := filepath.Join(dir, ContractFile)
 	if _, err := os.Stat(path); err != nil {
 		return ""

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
+	"github.com/nightshift-ml/nightshift/journal"
+)
+
+// headOf writes the header and the first n rows of a shared data file to
+// dir and returns the copy's path.
+func headOf(t *testing.T, rel, dir string, n int) string {
+	t.Helper()
+	f, err := os.Open(sharedFile(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	sc := bufio.NewScanner(f)
+	for i := 0; i <= n && sc.Scan(); i++ {
+		b.WriteString(sc.Text() + "\n")
+	}
+	out := filepath.Join(dir, filepath.Base(rel))
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestRacingReEvaluatesOnFurtherSplitsAndSurvivesAKill: `run --racing` on
+// 3,000 rows of creditcard_10k re-evaluates leading specs on splits ≥ 1,
+// journaling why each trial ran; it is killed while a re-evaluation runs,
+// and resume runs that one again under its ID, never a (spec, split)
+// twice. The pick and `trials` pool a raced spec's splits, and holdout
+// scores the pick with the pooled CV.
+func TestRacingReEvaluatesOnFurtherSplitsAndSurvivesAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end racing test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	data := headOf(t, "fraud/creditcard_10k.csv", dir, 3000)
+	db := filepath.Join(dir, "race.db")
+	cmd := nightshiftCmd(t, "run", "--data", data, "--target", "Class", "--study", "race", "--db", db, "--max-trials", "24", "--racing", "--workers", "2")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	killedID := uint64(0)
+	reEvaluating := func(trials []journal.Trial) bool {
+		for _, tr := range trials {
+			if tr.Split > 0 && tr.State == journal.TrialRunning {
+				killedID = tr.ID
+			}
+		}
+		return killedID != 0
+	}
+	if !pollTrials(db, "race", done, reEvaluating) {
+		t.Fatalf("the session ended (%v) before a re-evaluation ran\n%s", <-done, errb.String())
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	mustRun(t, "resume", "--study", "race", "--db", db)
+
+	j, err := studyview.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := j.ListTrials("race")
+	j.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]uint64{}
+	raced := 0
+	for _, tr := range trials {
+		key := fmt.Sprintf("%s@%d", tr.SpecHash, tr.Split)
+		if other, dup := ran[key]; dup {
+			t.Fatalf("trials #%d and #%d both ran spec %s on split %d", other, tr.ID, tr.SpecHash, tr.Split)
+		}
+		ran[key] = tr.ID
+		switch {
+		case tr.Split > 0:
+			if want := fmt.Sprintf("race: re-evaluate #%d on split %d", tr.Of, tr.Split); tr.Reason != want {
+				t.Errorf("trial #%d on split %d: reason %q, want %q", tr.ID, tr.Split, tr.Reason, want)
+			}
+			if tr.State == journal.TrialDone {
+				raced++
+			}
+			if tr.ID == killedID && tr.State != journal.TrialDone {
+				t.Errorf("the re-evaluation killed mid-run, #%d, is %s after resume; want it run again and done", tr.ID, tr.State)
+			}
+		case !strings.HasPrefix(tr.Reason, "builtin: "):
+			t.Errorf("trial #%d: reason %q, want the builtin planner's", tr.ID, tr.Reason)
+		}
+	}
+	if raced == 0 {
+		t.Fatal("no re-evaluation finished")
+	}
+
+	var rows []studyview.TrialRow
+	if err := json.Unmarshal([]byte(mustRun(t, "trials", "--study", "race", "--db", db, "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	lead, _ := studyview.Leader("auc", trials)
+	pooled := 0
+	for _, r := range rows {
+		if r.Pick != (r.ID == lead.ID) {
+			t.Errorf("row #%d: pick %v, but the pooled leader is #%d", r.ID, r.Pick, lead.ID)
+		}
+		if r.Splits < 2 {
+			continue
+		}
+		pooled++
+		sum := 0.0
+		for _, f := range r.FoldScores {
+			sum += float64(f)
+		}
+		if len(r.FoldScores) != 5*r.Splits || math.Abs(sum/float64(len(r.FoldScores))-float64(r.Score)) > 1e-12 {
+			t.Errorf("row #%d pools %d splits: %d fold scores with mean %v, score %v", r.ID, r.Splits, len(r.FoldScores), sum/float64(len(r.FoldScores)), r.Score)
+		}
+	}
+	if pooled == 0 {
+		t.Fatal("no trials row pools splits")
+	}
+	if out := mustRun(t, "trials", "--study", "race", "--db", db); !strings.Contains(out, "race: re-evaluate #") || !strings.Contains(out, "splits]") {
+		t.Errorf("trials does not say why re-evaluations ran:\n%s", out)
+	}
+	var read struct {
+		Scores []struct {
+			Trial uint64  `json:"trial"`
+			CV    float64 `json:"cv"`
+			Pick  bool    `json:"pick"`
+		} `json:"scores"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "holdout", "--study", "race", "--db", db, "--final", "bag", "--top", "1", "--json")), &read); err != nil {
+		t.Fatal(err)
+	}
+	if len(read.Scores) == 0 || read.Scores[0].Trial != lead.ID || math.Abs(read.Scores[0].CV-lead.Mean) > 1e-12 {
+		t.Fatalf("holdout scored %+v, want the pick #%d with its pooled CV %v", read.Scores, lead.ID, lead.Mean)
+	}
+}
