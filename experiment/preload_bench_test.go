@@ -128,3 +128,50 @@ func TestPreloadJournal(t *testing.T) {
 	}
 	t.Logf("%s: %d trials added to study %q (%d before)", path, n, study, len(trials))
 }
+
+// BenchmarkPlanOnPreload times one planner round of the builtin planner
+// on a grown study (NIGHTSHIFT_PRELOAD, a copy is used): the session's
+// history, the proposal and the journaled round, as the scheduler asks
+// for one whenever its queue runs dry.
+//
+//	NIGHTSHIFT_PRELOAD=FILE go test -tags bench -run '^$' -bench PlanOnPreload ./experiment/
+func BenchmarkPlanOnPreload(b *testing.B) {
+	src := os.Getenv("NIGHTSHIFT_PRELOAD")
+	if src == "" {
+		b.Skip("NIGHTSHIFT_PRELOAD names a grown journal")
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := b.TempDir() + "/j.db"
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	j, err := journal.Open(path, journal.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	s, err := openSession(b.Context(), j, RunOptions{Study: "flat", Resume: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("history", func(b *testing.B) {
+		for b.Loop() {
+			s.history()
+		}
+	})
+	b.Run("propose", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.planner.Propose(b.Context(), s.history(), 4); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	res, err := s.planner.Propose(b.Context(), s.history(), 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d trials, %d in the history; %s", len(s.trials), len(s.history().Trials), res.Prompt)
+}

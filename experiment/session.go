@@ -57,9 +57,14 @@ type session struct {
 	lastID  uint64
 	// writer journals trial records in batches (writer.go).
 	writer *trialWriter
-	ended  []journal.Trial // the trials this session ended, in the order they ended
-	seen   map[string]bool
-	round  int
+	// hist is the planners' view of trials (putHistoryLocked), histAt
+	// each one's position; histShared says a History holds hist.
+	hist       []plan.HistoryTrial
+	histAt     map[uint64]int
+	histShared bool
+	ended      []journal.Trial // the trials this session ended, in the order they ended
+	seen       map[string]bool
+	round      int
 	// roundPlanner names the planner of each journaled round; rejected
 	// are the rejected proposals of all rounds, oldest first.
 	roundPlanner map[uint64]string
@@ -253,6 +258,10 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 					Reason: reasonOf(r.Planner, plan.Proposal{Parent: p.Parent, Of: p.Of})})
 			}
 		}
+	}
+	// The trials were read before their rounds: name each one's planner.
+	for i := range s.hist {
+		s.hist[i].Planner = s.roundPlanner[s.hist[i].Round]
 	}
 	getenv := opts.Getenv
 	if getenv == nil {

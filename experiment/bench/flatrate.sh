@@ -77,6 +77,13 @@ run() {
   wait "$pid" || true
   wait "$sampler" || true
   "$bin" export --study "$STUDY" --db "$db" --json > "$OUT/$side.json"
+  summarize "$side"
+}
+
+# summarize SIDE: one JSON line from OUT/SIDE.json (the exported study),
+# OUT/SIDE.cpu (the CPU samples) and the profiles.
+summarize() {
+  local side=$1
   # Each profile's CPU seconds and the share inside the trials
   # (Search.Evaluate): the rest is the scheduler, planner, journal and GC.
   for w in early late; do
@@ -88,7 +95,7 @@ run() {
   python3 - "$side" "$OUT/$side.json" "$OUT/$side.cpu" "$segment_s" "$cores" "$tck" "$OUT" <<'PY'
 import json, os, sys
 from datetime import datetime
-side, path, cpu, seg, cores, tck, out = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+side, path, cpu, seg, cores, tck, outdir = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
 ex = json.load(open(path))
 samples = [tuple(map(float, l.split())) for l in open(cpu) if l.strip()]
 t0, tend = samples[0][0], samples[-1][0]
@@ -116,7 +123,7 @@ for a, b in segs:
         "cpu_ms_per_trial": round(1000 * c / n, 1) if n else None})
 out["profiles"] = []
 for w in ("early", "late"):
-    share, window = os.path.join(out, f"{side}-{w}.share"), os.path.join(out, f"{side}-{w}.window")
+    share, window = os.path.join(outdir, f"{side}-{w}.share"), os.path.join(outdir, f"{side}-{w}.window")
     if not (os.path.exists(share) and os.path.exists(window)):
         continue
     _, total, inside = open(share).read().split()
@@ -133,7 +140,13 @@ PY
 }
 
 results=$OUT/flatrate.jsonl
-: > "$results"
+if [ -n "${SUMMARIZE:-}" ]; then # SUMMARIZE="before after": the table again from OUT's files
+  : > "$results"
+  for side in $SUMMARIZE; do summarize "$side" >> "$results"; done
+  BEFORE= AFTER=0
+else
+  : > "$results"
+fi
 if [ -n "${BEFORE:-}" ]; then
   wt=$OUT/before-src
   [ -d "$wt" ] || git worktree add --detach "$wt" "$BEFORE" > /dev/null
