@@ -280,6 +280,9 @@ func (s *session) compact(opts RunOptions, sum *RunSummary) {
 		return
 	}
 	sum.Journal = res
+	if res.Kept { // compacted, it would not have been smaller
+		return
+	}
 	s.progressf(opts, true, "study %s: journal compacted from %.1f to %.1f MiB", s.name, float64(res.Before)/(1<<20), float64(res.After)/(1<<20))
 }
 

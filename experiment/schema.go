@@ -9,52 +9,23 @@ import (
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
-// StudySchema is how a study reads its table, fixed when the study is
-// created: every column's kind and a categorical column's categories in
-// code order, as they were loaded then. Resume, holdout (and promote, the
-// report) read the file through it, so a study keeps its kinds and codes
-// even when nightshift's inference rules change; a column the file no
-// longer has, or can no longer be read as its kind, is an error naming it.
-type StudySchema struct {
-	Columns []SchemaColumn `json:"columns"`
-}
+// A study's schema (features.Schema, journaled as the study's Schema) is
+// how it reads its table, fixed when the study is created: every column's
+// kind and a categorical column's categories in code order, as they were
+// loaded then. Resume, holdout (and promote, the report) read the file
+// through it, so a study keeps its kinds and codes even when nightshift's
+// inference rules change; a column the file no longer has, or can no longer
+// be read as its kind, is an error naming it.
 
-// SchemaColumn is one column of a StudySchema.
-type SchemaColumn struct {
-	Name string `json:"name"`
-	Kind string `json:"kind"`
-	// Categories are a categorical column's levels in code order (text
-	// and identifier columns keep whatever values they have).
-	Categories []string `json:"categories,omitempty"`
-}
+// schemaOf is the schema a new study journals: how its table was read.
+func schemaOf(fr *features.Frame) features.Schema { return features.SchemaOf(fr) }
 
-// schemaOf records how fr was read.
-func schemaOf(fr *features.Frame) StudySchema {
-	var s StudySchema
-	for _, c := range fr.Columns {
-		sc := SchemaColumn{Name: c.Name, Kind: c.Kind.String()}
-		if c.Kind == features.Categorical {
-			sc.Categories = append([]string{}, c.Levels...)
-		}
-		s.Columns = append(s.Columns, sc)
-	}
-	return s
-}
-
-// load reads spec's file with every column forced to its stored kind, then
-// gives categorical columns the stored codes (a category the study did not
-// see at creation becomes missing, as for any new data).
-func (s StudySchema) load(spec TableSpec, study string) (*Table, error) {
-	kinds := make([]features.ColumnSchema, len(s.Columns))
-	ref := &features.Frame{}
-	for i, c := range s.Columns {
-		kinds[i] = features.ColumnSchema{Name: c.Name, Kind: c.Kind}
-		if c.Kind == features.Categorical.String() {
-			ref.Columns = append(ref.Columns, &features.Column{Name: c.Name, Kind: features.Categorical, Levels: c.Categories})
-		}
-	}
+// loadWithSchema reads spec's file with every column forced to its stored
+// kind, then gives categorical columns the stored codes (a category the
+// study did not see at creation becomes missing, as for any new data).
+func loadWithSchema(s features.Schema, spec TableSpec, study string) (*Table, error) {
 	forced := spec
-	forced.Load = features.ForceKinds(spec.Load, kinds)
+	forced.Load = features.ForceKinds(spec.Load, s.Columns)
 	tab, err := LoadTable(forced)
 	if errors.Is(err, features.ErrUnknownColumn) {
 		// A stored column is not in the header; the loader's message
@@ -76,31 +47,31 @@ func (s StudySchema) load(spec TableSpec, study string) (*Table, error) {
 			return nil, fmt.Errorf("%s: column %q reads as %s, but study %q was created with it as %s (a study's kinds are fixed at creation)", spec.Path, c.Name, got.Kind, study, c.Kind)
 		}
 	}
-	if err := tab.Frame.AlignTo(ref); err != nil {
+	if err := tab.Frame.AlignTo(s.Dictionaries()); err != nil {
 		return nil, fmt.Errorf("%s: study %q: %w", spec.Path, study, err)
 	}
 	return tab, nil
 }
 
 // LoadStudyTable reads a study's data file as the study was created
-// reading it (StudySchema). A study created before its schema was stored
+// reading it (its features.Schema). A study created before its schema was stored
 // has it derived from this read and, when j is writable, stored, so that
 // from then on it stays fixed.
 func LoadStudyTable(j *journal.Journal, st journal.Study, cfg StudyConfig) (*Table, error) {
 	spec := TableSpec{Path: cfg.Data, Target: cfg.Target, Positive: cfg.Positive, Load: cfg.Load}
 	if len(st.Schema) > 0 {
-		var s StudySchema
+		var s features.Schema
 		if err := json.Unmarshal(st.Schema, &s); err != nil {
 			return nil, fmt.Errorf("study %q: stored schema unreadable: %w", st.Name, err)
 		}
-		return s.load(spec, st.Name)
+		return loadWithSchema(s, spec, st.Name)
 	}
 	tab, err := LoadTable(spec)
 	if err != nil {
 		return nil, err
 	}
 	if !j.ReadOnly() {
-		raw, err := json.Marshal(schemaOf(tab.Frame))
+		raw, err := json.Marshal(features.SchemaOf(tab.Frame))
 		if err != nil {
 			return nil, err
 		}

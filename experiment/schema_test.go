@@ -35,7 +35,7 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stored StudySchema
+	var stored features.Schema
 	if err := json.Unmarshal(st.Schema, &stored); err != nil {
 		t.Fatalf("stored schema: %v (%s)", err, st.Schema)
 	}
@@ -51,15 +51,15 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 	}
 	reversed := slices.Clone(asCat.Frame.Col("I2").Levels)
 	slices.Reverse(reversed)
-	edit := func(fn func(s *StudySchema)) StudySchema {
-		var s StudySchema
+	edit := func(fn func(s *features.Schema)) features.Schema {
+		var s features.Schema
 		json.Unmarshal(st.Schema, &s)
 		fn(&s)
 		return s
 	}
 	cases := []struct {
 		name   string
-		schema StudySchema
+		schema features.Schema
 		check  func(t *testing.T, tab *Table)
 		err    string
 	}{
@@ -68,10 +68,10 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 				t.Errorf("read back %+v", schemaOf(tab.Frame))
 			}
 		}, ""},
-		{"kinds and categories from the schema", edit(func(s *StudySchema) {
+		{"kinds and categories from the schema", edit(func(s *features.Schema) {
 			for i := range s.Columns {
 				if s.Columns[i].Name == "I2" {
-					s.Columns[i] = SchemaColumn{Name: "I2", Kind: "categorical", Categories: reversed}
+					s.Columns[i] = features.ColumnSchema{Name: "I2", Kind: "categorical", Levels: reversed}
 				}
 			}
 		}), func(t *testing.T, tab *Table) {
@@ -84,11 +84,11 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 				t.Errorf("row 1: I2 = %q, want 3", got)
 			}
 		}, ""},
-		{"a column that no longer reads as its kind", edit(func(s *StudySchema) {
+		{"a column that no longer reads as its kind", edit(func(s *features.Schema) {
 			s.Columns[0].Kind = "datetime"
 		}), nil, `criteo_200.csv: column "I1" reads as numeric, but study "s" was created with it as datetime (a study's kinds are fixed at creation)`},
-		{"a column gone from the file", edit(func(s *StudySchema) {
-			s.Columns = append(s.Columns, SchemaColumn{Name: "C27", Kind: "categorical"})
+		{"a column gone from the file", edit(func(s *features.Schema) {
+			s.Columns = append(s.Columns, features.ColumnSchema{Name: "C27", Kind: "categorical"})
 		}), nil, `criteo_200.csv: column "C27" of study "s" is not in the file any more`},
 	}
 	for _, c := range cases {
@@ -109,6 +109,19 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 			c.check(t, tab)
 		})
 	}
+	// A study journaled its schema's dictionaries as "categories" before
+	// features.Schema served studies and models (features/testdata/schema):
+	// it reads the same.
+	t.Run("journaled with categories", func(t *testing.T) {
+		raw, _ := json.Marshal(cases[1].schema)
+		st := st
+		st.Schema = []byte(strings.ReplaceAll(string(raw), `"levels"`, `"categories"`))
+		tab, err := LoadStudyTable(j, st, scfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[1].check(t, tab)
+	})
 
 	// A study an older nightshift created has no schema: a reader leaves it
 	// so, the first read-write open stores the one it read.
@@ -137,7 +150,7 @@ func TestStudyReadsItsTableThroughTheSchemaItWasCreatedWith(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := j.GetStudy("old")
-	var derived StudySchema
+	var derived features.Schema
 	if err := json.Unmarshal(got.Schema, &derived); err != nil || !reflect.DeepEqual(derived, stored) {
 		t.Errorf("resume of a study without a schema stored %s (%v), want the table as loaded", got.Schema, err)
 	}

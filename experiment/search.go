@@ -197,6 +197,6 @@ func (s *Search) featureSpec(features string) (*dsl.Spec, error) {
 // schema is the input schema of the study's final models: the search
 // part's columns (the table's but the target) with their kinds and
 // dictionaries.
-func (s *Search) schema() final.Schema {
+func (s *Search) schema() features.Schema {
 	return final.SchemaOf(s.Frame, &s.label, s.missing, s.hidden)
 }

@@ -1,11 +1,91 @@
 package features
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
-// ColumnSchema is one column's name and kind.
+// Schema is how a table was read: every column's kind and a categorical
+// column's dictionary in code order, and for a model's input the label
+// and the values read as missing. One type serves a study, which journals
+// the kinds its table was created with (so resume, holdout and promote
+// read the file the same way after the inference rules change), and a
+// promoted model, whose schema.json is all it needs to read new data.
+type Schema struct {
+	// Target, Positive and Negative: the label column and its classes (a
+	// model's input; empty in a study's schema, whose config has them).
+	Target   string `json:"target,omitempty"`
+	Positive string `json:"positive,omitempty"` // the label value whose probability is predicted
+	Negative string `json:"negative,omitempty"`
+	// Missing lists the field values read as missing (nil: the loader's
+	// defaults).
+	Missing []string       `json:"missing,omitempty"`
+	Columns []ColumnSchema `json:"columns"`
+	// Hidden columns are never raw features (leaks the profile flagged,
+	// the time column); transforms may still read them.
+	Hidden []string `json:"hidden,omitempty"`
+}
+
+// ColumnSchema is one column's name and kind and, for a categorical
+// column in a Schema, its dictionary.
 type ColumnSchema struct {
 	Name string `json:"name"`
-	Kind string `json:"kind"`
+	Kind string `json:"kind"` // Kind's name: numeric, categorical, text, identifier, datetime
+	// Levels is a categorical column's dictionary in code order: the codes
+	// a study's trials and a model's base-column members were fitted on.
+	// (Text and identifier columns keep whatever values they have.)
+	Levels []string `json:"levels,omitempty"`
+}
+
+// UnmarshalJSON reads a column as written today ("levels") and as studies
+// journaled it before Schema served both ("categories").
+func (c *ColumnSchema) UnmarshalJSON(b []byte) error {
+	type plain ColumnSchema
+	var v struct {
+		plain
+		Categories []string `json:"categories"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = ColumnSchema(v.plain)
+	if c.Levels == nil {
+		c.Levels = v.Categories
+	}
+	return nil
+}
+
+// SchemaOf records how fr was read: its columns in order, kinds, and a
+// copy of every categorical column's dictionary.
+func SchemaOf(fr *Frame) Schema {
+	var s Schema
+	for _, c := range fr.Columns {
+		col := ColumnSchema{Name: c.Name, Kind: c.Kind.String()}
+		if c.Kind == Categorical {
+			col.Levels = append([]string{}, c.Levels...)
+		}
+		s.Columns = append(s.Columns, col)
+	}
+	return s
+}
+
+// LoadOptions read a file as the schema's table was read: every column
+// forced to its kind (datetime columns are inferred, as they were), the
+// schema's missing values, the target kept as text when present.
+func (s *Schema) LoadOptions() LoadOptions {
+	return ForceKinds(LoadOptions{Target: s.Target, Missing: s.Missing}, s.Columns)
+}
+
+// Dictionaries is a frame of the schema's categorical columns with their
+// levels and no rows: the reference AlignTo re-codes a fresh read to.
+func (s *Schema) Dictionaries() *Frame {
+	ref := &Frame{}
+	for _, c := range s.Columns {
+		if c.Kind == Categorical.String() {
+			ref.Columns = append(ref.Columns, &Column{Name: c.Name, Kind: Categorical, Levels: c.Levels})
+		}
+	}
+	return ref
 }
 
 // Schema lists a frame's columns and kinds, in order.

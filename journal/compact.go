@@ -13,6 +13,10 @@ import (
 // CompactResult says what a compaction did.
 type CompactResult struct {
 	Before, After int64 // file size in bytes
+	// Kept: the compacted file was not smaller (a small journal written
+	// in smaller pages than compaction's), so the journal was left as it
+	// was and After is Before.
+	Kept bool
 }
 
 // compactSuffix names the new file while it is being written, beside the
@@ -65,6 +69,15 @@ func (j *Journal) Compact() (CompactResult, error) {
 			return res, fmt.Errorf("journal %s: compact: the disk is full (%v); the journal is unchanged: %w", j.path, err, ErrDiskFull)
 		}
 		return res, fmt.Errorf("journal %s: compact into %s: %w; the journal is unchanged", j.path, tmp, err)
+	}
+	if size >= res.Before {
+		// Compaction is for giving pages back; a new file that is not
+		// smaller would only grow the journal.
+		if err := os.Remove(tmp); err != nil {
+			return res, fmt.Errorf("journal %s: compact: remove %s: %w; the journal is unchanged", j.path, tmp, err)
+		}
+		res.After, res.Kept = res.Before, true
+		return res, nil
 	}
 	if err := os.Rename(tmp, j.path); err != nil {
 		os.Remove(tmp)

@@ -105,6 +105,51 @@ func TestCompactKeepsEverythingAndShrinks(t *testing.T) {
 	}
 }
 
+// TestCompactNeverGrowsTheJournal: a compaction whose new file is not
+// smaller than the journal (a tiny journal in 4 KiB pages, rewritten in 16
+// KiB ones, grew from 131,072 to 163,840 bytes) leaves the journal as it
+// was and says so; a larger one still shrinks it. Either way the study
+// reads back the same and no temporary file is left.
+func TestCompactNeverGrowsTheJournal(t *testing.T) {
+	cases := []struct {
+		trials int
+		kept   bool // the journal is left as it was
+	}{
+		{0, true},
+		{1, true},
+		{60, false},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.trials, " trials"), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.db")
+			want := compactFixture(t, path, c.trials)
+			j, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			before, _ := os.ReadFile(path)
+			res, err := j.Compact()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fi, _ := os.Stat(path)
+			if res.Kept != c.kept || res.After != fi.Size() || res.After > res.Before || res.Kept != (res.After == res.Before) {
+				t.Fatalf("compact: %+v, file now %d bytes; want kept %v, never larger", res, fi.Size(), c.kept)
+			}
+			if after, _ := os.ReadFile(path); c.kept && string(after) != string(before) {
+				t.Fatal("a kept journal was rewritten")
+			}
+			j.Close()
+			want.Writer, want.WriterRunning = Holder{}, false
+			sameSnapshot(t, path, want, "after compaction")
+			if _, err := os.Stat(path + compactSuffix); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("temporary file left behind: %v", err)
+			}
+		})
+	}
+}
+
 // TestCompactionKilledLosesNothing SIGKILLs a process compacting the
 // journal at moments spread over a compaction, and checks after each kill
 // that the journal opens and reads back exactly as before.

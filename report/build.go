@@ -224,9 +224,59 @@ METRIC = export["metric"]
 created_ns = pd.Timestamp(export["created"]).value
 
 def std_err(t):
-    """None with fewer than two folds: one fold has no spread."""
+    """None with fewer than two folds: one fold has no spread. A spec pooled
+    over r splits of k folds (racing): its split-0 spread, scaled as
+    repeated CV shrinks the variance of the mean (Bouckaert & Frank 2004)."""
     n = len(t["fold_scores"])
-    return t["std"] / math.sqrt(n) if n > 1 and t["std"] is not None else None
+    if n < 2 or t["std"] is None:
+        return None
+    r = len(t.get("splits", [0]))
+    k = n // r
+    if r < 2 or k < 2:
+        return t["std"] / math.sqrt(n)
+    return t["split0_std"] / math.sqrt(k) * math.sqrt((1 / (r * k) + 1 / (k - 1)) / (1 / k + 1 / (k - 1)))
+
+def mean_std(xs):
+    m = sum(xs) / len(xs)
+    return m, (math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0)
+
+def pool(trials):
+    """Each spec's re-evaluations on further fold splits (racing) folded into
+    its split-0 trial, split k's scores less its offset: the mean, over the
+    specs that ran both, of (mean on k - mean on 0). As studyview.Pool."""
+    if not any(t.get("split", 0) for t in trials):
+        return trials
+    done = lambda t: t["state"] == "done" and len(t["fold_scores"]) > 0
+    extra = {}
+    for t in trials:
+        if t.get("split", 0) and done(t):
+            extra.setdefault(t["of"], []).append(t)
+    diffs = {}
+    for t in trials:
+        if not t.get("split", 0) and done(t):
+            m0 = mean_std(t["fold_scores"])[0]
+            for r in extra.get(t["id"], []):
+                diffs.setdefault(r["split"], []).append(mean_std(r["fold_scores"])[0] - m0)
+    offset = {k: sum(v) / len(v) for k, v in diffs.items()}
+    out = []
+    for t in trials:
+        if t.get("split", 0):
+            continue
+        rs = sorted(extra.get(t["id"], []), key=lambda r: r["split"])
+        if rs and done(t):
+            k = len(t["fold_scores"])
+            t = dict(t, splits=[0], fold_scores=list(t["fold_scores"]), split0_std=t["std"])
+            for r in rs:
+                if len(r["fold_scores"]) == k and r["split"] not in t["splits"]:
+                    t["splits"].append(r["split"])
+                    t["fold_scores"] += [x - offset.get(r["split"], 0.0) for x in r["fold_scores"]]
+            if len(t["splits"]) == 1:
+                del t["splits"]
+            t["mean"], t["std"] = mean_std(t["fold_scores"])
+        out.append(t)
+    return out
+
+pooled = pool(trials)
 
 def f4(x):
     return "–" if x is None else "%%.4f" %% x
@@ -393,8 +443,9 @@ def rank_key(t):
     m = t["mean"]
     return (t["state"] != "done", m is None, 0 if m is None else -sign * m)
 
-board = sorted((t for t in trials if t["state"] in ("done", "pruned")), key=rank_key)  # stable: ties in ID order
-finished = [t for t in trials if t["state"] == "done" and t["fold_scores"] and t["mean"] is not None]
+# A raced spec's re-evaluations are pooled into its split-0 trial (pool, above).
+board = sorted((t for t in pooled if t["state"] in ("done", "pruned")), key=rank_key)  # stable: ties in ID order
+finished = [t for t in pooled if t["state"] == "done" and t["fold_scores"] and t["mean"] is not None]
 # The pick: the best mean − SE (ties to the lower ID).
 pick = max(finished, key=lambda t: (sign * t["mean"] - (std_err(t) or 0.0), -t["id"]))["id"] if finished else None
 top = board[:20]
@@ -413,7 +464,8 @@ show(pd.DataFrame({
     "model": [t["model"] for t in top],
     "features": [t["features"] or "(base columns)" for t in top],
     "key parameters": [tuned_params(t) for t in top],
-    "verdict": [t["error"] if t["state"] == "pruned" else t["verdict"] for t in top],
+    "verdict": [t["error"] if t["state"] == "pruned" else
+                ("score pools %d fold splits (racing); " % len(t["splits"]) if "splits" in t else "") + t["verdict"] for t in top],
     "CV mean ± SE": [pm(t["mean"], std_err(t)) for t in top],
     "folds": [len(t["fold_scores"]) for t in top],
 }), [{"trial": t["id"], "mean": t["mean"], "se": std_err(t), "pick": t["id"] == pick} for t in top])

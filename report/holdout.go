@@ -174,7 +174,7 @@ func (b *builder) finalModel() {
 		tb.Rows = append(tb.Rows, row)
 	}
 	b.codeCell(`
-by_id = {t["id"]: t for t in trials}
+by_id = {t["id"]: t for t in pooled}
 final = verdict["models"][0]
 show(pd.DataFrame([{"trial": "#%d" % p["trial"], "weight": "%.2f" % p["weight"],
                     "model": by_id[p["trial"]]["model"], "features": by_id[p["trial"]]["features"] or "(base columns)",

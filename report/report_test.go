@@ -93,6 +93,18 @@ func fixture(t *testing.T, running bool) (path string, writer *journal.Journal) 
 		trial(7, journal.TrialDone, "gbdt", "", lr("0.05"), []float64{0.81, 0.815, 0.82}, "slower"),
 		trial(8, journal.TrialDone, "gbdt", "", lr("0.2"), []float64{0.79, 0.80, 0.80}, "faster"),
 	}
+	// Racing re-evaluated #3 on splits 1 and 2, and #6 on split 1: their
+	// rows pool the splits (split 1 is 0.01 harder for both, split 2 for #3 alone).
+	reeval := func(id, of uint64, split int, folds []float64) journal.Trial {
+		r := trial(id, journal.TrialDone, trials[of-1].Model, trials[of-1].Features, trials[of-1].Params, folds, trials[of-1].Hypothesis)
+		r.SpecHash, r.Split, r.Of, r.Round = trials[of-1].SpecHash, split, of, 0
+		r.Reason = fmt.Sprintf("race: re-evaluate #%d on split %d", of, split)
+		return r
+	}
+	trials = append(trials,
+		reeval(10, 3, 1, []float64{0.82, 0.835, 0.81}),
+		reeval(11, 6, 1, []float64{0.85, 0.79, 0.88}),
+		reeval(12, 3, 2, []float64{0.815, 0.83, 0.825}))
 	trials[3].Error = "pruned after 1 folds: running mean 0.7000 is worse than the median 0.8100 of 3 earlier trials at that fold"
 	trials[4].Error = "features: column \"merchant\": <b>bad</b>\nstack follows"
 	trials[2].Verdict = "new incumbent: +0.0200 auc over #1 (corrected paired t=2.10 > 1.53, 3 folds)"

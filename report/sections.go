@@ -159,9 +159,14 @@ func (b *builder) keep(err error) {
 	}
 }
 
+// trialByID is every trial by ID, a raced spec's split-0 trial with its
+// splits pooled (studyview.Pool).
 func (b *builder) trialByID() map[uint64]journal.Trial {
 	m := make(map[uint64]journal.Trial, len(b.s.Trials))
 	for _, tr := range b.s.Trials {
+		m[tr.ID] = tr
+	}
+	for _, tr := range studyview.Pool(b.s.Trials) {
 		m[tr.ID] = tr
 	}
 	return m
@@ -268,8 +273,8 @@ func (b *builder) planner() {
 		outs = append(outs, Output{Table: nb})
 	}
 	b.codeCell(fmt.Sprintf(`
-by_id = {t["id"]: t for t in trials}
-by_spec = {t["spec_hash"]: t["id"] for t in trials if t["spec_hash"]}
+by_id = {**{t["id"]: t for t in trials}, **{t["id"]: t for t in pooled}}
+by_spec = {t["spec_hash"]: t["id"] for t in trials if t["spec_hash"] and not t.get("split", 0)}
 def outcome(t):
     if t["state"] == "done":
         return "%%s: %%s" %% (pm(t["mean"], std_err(t)), t["verdict"] or "no verdict")

@@ -28,6 +28,10 @@ func runCompact(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if res.Kept {
+		fmt.Fprintf(e.stdout, "%s: %d bytes (%.1f MiB), left as it was: compacted it would not be smaller\n", *db, res.Before, float64(res.Before)/(1<<20))
+		return j.Close()
+	}
 	fmt.Fprintf(e.stdout, "%s: %d → %d bytes (%.1f → %.1f MiB)\n", *db, res.Before, res.After, float64(res.Before)/(1<<20), float64(res.After)/(1<<20))
 	return j.Close()
 }

@@ -7,7 +7,7 @@
 // On disk (Write, Read) a model is a directory:
 //
 //	final.json              format, version, members (kind, weight, trial, files)
-//	schema.json             the input schema (Schema)
+//	schema.json             the input schema (features.Schema)
 //	members/NN/model.txt    a GBDT member: LightGBM v3 text (loads in LightGBM and leaves)
 //	members/NN/model.json   a logistic regression member
 //	members/NN/pipeline.json the member's fitted feature pipeline, when it has one
@@ -31,7 +31,7 @@ import (
 // Model is a final model: the members' probabilities averaged with their
 // weights.
 type Model struct {
-	Schema  Schema
+	Schema  features.Schema
 	Members []Member
 }
 
@@ -46,46 +46,15 @@ type Member struct {
 	Model    trainer.Model
 }
 
-// Schema is what a final model needs of its input: the study's columns
-// (every column of the data but the target) with their kinds and, for
-// string columns, the dictionary whose codes the models and pipelines were
-// fitted on.
-type Schema struct {
-	Target   string `json:"target"`
-	Positive string `json:"positive"` // the label value whose probability is predicted
-	Negative string `json:"negative"`
-	// Missing lists the field values read as missing (nil: the loader's
-	// defaults).
-	Missing []string `json:"missing,omitempty"`
-	Columns []Column `json:"columns"`
-	// Hidden columns are never raw features (leaks the profile flagged,
-	// the time column); transforms may still read them.
-	Hidden []string `json:"hidden,omitempty"`
-}
-
-// Column is one input column.
-type Column struct {
-	Name string `json:"name"`
-	Kind string `json:"kind"` // features.Kind's name: numeric, categorical, text, identifier, datetime
-	// Levels is a categorical column's dictionary in code order: the codes
-	// base-column members were trained on. (Pipelines map categories by
-	// their text, and text and identifier columns are never raw features.)
-	Levels []string `json:"levels,omitempty"`
-}
-
 // SchemaOf records fr's columns (the study's search part: every column but
-// the target) as a Schema.
-func SchemaOf(fr *features.Frame, target *features.Target, missing, hidden []string) Schema {
-	s := Schema{Missing: missing, Hidden: hidden}
+// the target) as a final model's input schema (features.Schema: the kinds
+// and dictionaries, the label's classes, the missing values, the hidden
+// columns).
+func SchemaOf(fr *features.Frame, target *features.Target, missing, hidden []string) features.Schema {
+	s := features.SchemaOf(fr)
+	s.Missing, s.Hidden = missing, hidden
 	if target != nil {
 		s.Target, s.Positive, s.Negative = target.Name, target.Positive, target.Negative
-	}
-	for _, c := range fr.Columns {
-		col := Column{Name: c.Name, Kind: c.Kind.String()}
-		if c.Kind == features.Categorical {
-			col.Levels = c.Levels
-		}
-		s.Columns = append(s.Columns, col)
 	}
 	return s
 }

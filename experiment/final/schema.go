@@ -7,19 +7,6 @@ import (
 	"github.com/nightshift-ml/nightshift/features"
 )
 
-// LoadOptions are the options that read a data file as the study read its
-// own: every schema column forced to its kind (datetime columns are
-// inferred, as they were), the study's missing values, the target kept as
-// text when present.
-func (s *Schema) LoadOptions() features.LoadOptions {
-	cols := make([]features.ColumnSchema, len(s.Columns))
-	for i, c := range s.Columns {
-		cols[i] = features.ColumnSchema{Name: c.Name, Kind: c.Kind}
-	}
-	opt := features.ForceKinds(features.LoadOptions{Target: s.Target, Missing: s.Missing}, cols)
-	return opt
-}
-
 // Needed lists the schema columns the model reads: with a base-column
 // member every numeric, categorical and datetime column that is not
 // hidden; with a pipeline the columns it passes through or reads.

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nightshift-ml/nightshift/experiment"
+	"github.com/nightshift-ml/nightshift/experiment/final"
 	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 )
@@ -82,5 +84,35 @@ func TestPredictInBlocksWritesTheSameFile(t *testing.T) {
 	}
 	if len(recs) != 201 || recs[0][0] != "name" || recs[0][1] != "score" || recs[3][0] != `row 3, "quoted"` {
 		t.Errorf("%d records, header %v, row 3 %v", len(recs), recs[0], recs[3])
+	}
+}
+
+// TestPredictReadsAVersionAnEarlierNightshiftPublished: a version published
+// before the model's schema became features.Schema (testdata/registry-5eb9fe2)
+// still loads, passes its contract and scores its data file to the same
+// bytes that version's predict wrote.
+func TestPredictReadsAVersionAnEarlierNightshiftPublished(t *testing.T) {
+	dir := filepath.Join("testdata", "registry-5eb9fe2")
+	want, err := os.ReadFile(filepath.Join(dir, "scores.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	res, err := Predict(context.Background(), PredictOptions{VersionDir: filepath.Join(dir, "fx", "v1"), Data: filepath.Join(dir, "small.csv")}, &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 200 || res.Report == nil || res.Report.Failed() {
+		t.Errorf("%d rows scored, contract report %+v", res.Rows, res.Report)
+	}
+	m, err := final.Read(filepath.Join(dir, "fx", "v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Schema.Columns[2]; c.Name != "C6" || !slices.Equal(c.Levels, []string{"3bf701e7", "fbad5c96", "7e0ccccf", "fe6b92e5", "6f6d9be8", "13718bbd"}) || m.Schema.Positive != "1" {
+		t.Errorf("schema read back: %+v", m.Schema)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("scores differ from those the publishing version wrote:\n got %.200s\nwant %.200s", got.Bytes(), want)
 	}
 }

@@ -140,11 +140,17 @@ type ExportTrial struct {
 	Round         uint64            `json:"round"`
 	Proposal      string            `json:"proposal"` // the LLM proposal it tests or tunes ("round.index")
 	Hypothesis    string            `json:"hypothesis"`
-	Verdict       string            `json:"verdict"`
-	Error         string            `json:"error"`
-	Started       *time.Time        `json:"started"`
-	Finished      *time.Time        `json:"finished"`
-	Holdout       map[string]Num    `json:"holdout,omitempty"` // per-trial holdout figures of older nightshifts
+	// Split is the fold split the trial ran on, Of the split-0 trial a
+	// re-evaluation re-evaluates, Reason why it ran (absent: split 0,
+	// none, or a journal from before reasons).
+	Split    int            `json:"split,omitempty"`
+	Of       uint64         `json:"of,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	Verdict  string         `json:"verdict"`
+	Error    string         `json:"error"`
+	Started  *time.Time     `json:"started"`
+	Finished *time.Time     `json:"finished"`
+	Holdout  map[string]Num `json:"holdout,omitempty"` // per-trial holdout figures of older nightshifts
 }
 
 // ExportRound is one planner round.
@@ -279,7 +285,7 @@ func exportTrial(t journal.Trial) ExportTrial {
 	x := ExportTrial{ID: t.ID, State: string(t.State), SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features,
 		Params: t.Params, Seed: t.Seed, Metric: t.Metric, FoldScores: []Num{}, Mean: Num(t.Mean), Std: Num(FoldStd(t)), SE: Num(StdErr(t)),
 		BestIteration: t.BestIteration, Timings: map[string]Num{}, Worker: t.Worker, Round: t.Round, Proposal: t.Proposal,
-		Hypothesis: t.Hypothesis, Verdict: t.Verdict, Error: t.Error}
+		Hypothesis: t.Hypothesis, Verdict: t.Verdict, Error: t.Error, Split: t.Split, Of: t.Of, Reason: t.Reason}
 	if len(x.Spec) == 0 {
 		x.Spec = json.RawMessage("null")
 	}

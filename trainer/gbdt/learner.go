@@ -341,7 +341,7 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	size := (count + chunks - 1) / chunks
 	nls, rightAt := l.partNL[:chunks], l.partAt[:chunks]
 	parallelChunks(count, size, func(lo, hi int) {
-		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, &left)
+		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, &left, binLeft)
 	})
 	// Join: the lefts of every chunk, in order (one after the other: a
 	// chunk's lefts may move over the previous chunk's), then the rights of
@@ -364,13 +364,18 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	return nl
 }
 
-// partitionChunk moves the rows going left (left[bin] == 1) to the front
+// partitionChunkGo moves the rows going left (left[bin] == 1) to the front
 // of rows and the others to the front of tmp, both in order; it returns the
-// left count.
-func partitionChunk(rows, tmp []int32, col []uint8, left *[maxBins]uint8) int {
+// left count. It is the portable partitionChunk.
+func partitionChunkGo(rows, tmp []int32, col []uint8, left *[maxBins]uint8) int {
+	return partitionRest(rows, tmp, col, left, 0, 0)
+}
+
+// partitionRest is partitionChunkGo for the rows after the first nl+nr,
+// which are already in rows[:nl] (left) and tmp[:nr].
+func partitionRest(rows, tmp []int32, col []uint8, left *[maxBins]uint8, nl, nr int) int {
 	tmp = tmp[:len(rows)]
-	nl, nr := 0, 0
-	for _, r := range rows {
+	for _, r := range rows[nl+nr:] {
 		bit := int(left[col[r]])
 		rows[nl] = r
 		tmp[nr] = r

@@ -124,7 +124,7 @@ func (z *quantizer) discretize(gh [][2]float32, iter, threads int, findMax bool)
 	key := mix64(z.seed ^ mix64(uint64(iter)+0x632be59bd9b4e019))
 	q := z.q[:len(gh)]
 	parallelRows(len(gh), threads, func(lo, hi int) {
-		discretizeRows(q[lo:hi], gh[lo:hi], key+uint64(lo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
+		discretizeChunk(q[lo:hi], gh[lo:hi], key+uint64(lo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
 	})
 }
 
@@ -133,7 +133,9 @@ const rowStride = 0x9e3779b97f4a7c15
 
 // discretizeRows quantizes one chunk of rows: row i's uniforms come from
 // mix64(h + i*rowStride), i.e. mix64(key + (row+1)*rowStride) for the
-// row's index in the training rows, whatever the chunk.
+// row's index in the training rows, whatever the chunk. It is the portable
+// discretizeChunk: each product and sum is rounded on its own (the float64
+// conversions forbid fused multiply-adds), as in the amd64 kernel.
 func discretizeRows(q []int64, gh [][2]float32, h uint64, ig, ih float64, stochastic bool, half, hmax int64) {
 	q = q[:len(gh)]
 	for i, p := range gh {
@@ -146,11 +148,11 @@ func discretizeRows(q []int64, gh [][2]float32, h uint64, ig, ih float64, stocha
 		h += rowStride
 		// away from zero by u: truncation then rounds g stochastically
 		// (-0 gives -u, which truncates to 0 as +u does)
-		g := float64(p[0]) * ig
+		g := float64(float64(p[0]) * ig)
 		g += math.Copysign(ug, g)
 		// clamped: g*ig may exceed bins/2 by an ulp (and u add one)
 		gi := min(max(int64(g), -half), half)
-		hi := min(int64(float64(p[1])*ih+uh), hmax)
+		hi := min(int64(float64(float64(p[1])*ih)+uh), hmax)
 		q[i] = gi<<32 + hi
 	}
 }

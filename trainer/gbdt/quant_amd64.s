@@ -204,3 +204,119 @@ loop:
 	JLT  loop
 done:
 	RET
+
+// The even and odd float32 lanes of 8 (gradient, hessian) pairs.
+DATA evenodd<>+0(SB)/4, $0
+DATA evenodd<>+4(SB)/4, $2
+DATA evenodd<>+8(SB)/4, $4
+DATA evenodd<>+12(SB)/4, $6
+DATA evenodd<>+16(SB)/4, $8
+DATA evenodd<>+20(SB)/4, $10
+DATA evenodd<>+24(SB)/4, $12
+DATA evenodd<>+28(SB)/4, $14
+DATA evenodd<>+32(SB)/4, $0
+DATA evenodd<>+36(SB)/4, $0
+DATA evenodd<>+40(SB)/4, $0
+DATA evenodd<>+44(SB)/4, $0
+DATA evenodd<>+48(SB)/4, $0
+DATA evenodd<>+52(SB)/4, $0
+DATA evenodd<>+56(SB)/4, $0
+DATA evenodd<>+60(SB)/4, $0
+DATA evenodd<>+64(SB)/4, $1
+DATA evenodd<>+68(SB)/4, $3
+DATA evenodd<>+72(SB)/4, $5
+DATA evenodd<>+76(SB)/4, $7
+DATA evenodd<>+80(SB)/4, $9
+DATA evenodd<>+84(SB)/4, $11
+DATA evenodd<>+88(SB)/4, $13
+DATA evenodd<>+92(SB)/4, $15
+DATA evenodd<>+96(SB)/4, $0
+DATA evenodd<>+100(SB)/4, $0
+DATA evenodd<>+104(SB)/4, $0
+DATA evenodd<>+108(SB)/4, $0
+DATA evenodd<>+112(SB)/4, $0
+DATA evenodd<>+116(SB)/4, $0
+DATA evenodd<>+120(SB)/4, $0
+DATA evenodd<>+124(SB)/4, $0
+GLOBL evenodd<>(SB), RODATA|NOPTR, $128
+
+// func discretizeAVX512(q *int64, gh *[2]float32, n int, a *discretizeArgs)
+// discretizeRows with stochastic rounding, 8 rows per pass (n a multiple
+// of 8): splitmix64's finaliser of each row's hash input, its high and low
+// 32 bits as uniforms, gradient*ig plus the uniform with the gradient's
+// sign, hessian*ih plus the other, each product and sum rounded on its own
+// (no FMA), truncated, clamped and packed.
+TEXT ·discretizeAVX512(SB), NOSPLIT, $0-32
+	MOVQ q+0(FP), DI
+	MOVQ gh+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ a+24(FP), AX
+	TESTQ CX, CX
+	JLE  ddone
+	VMOVDQU64    0(AX), Z0  // hash inputs
+	VPBROADCASTQ 64(AX), Z1 // ig
+	VPBROADCASTQ 72(AX), Z2 // ih
+	VPBROADCASTQ 80(AX), Z3 // half
+	VPXORQ       Z4, Z4, Z4
+	VPSUBQ       Z3, Z4, Z4 // -half
+	VPBROADCASTQ 88(AX), Z5 // hmax
+	VPBROADCASTQ 96(AX), Z6 // 8 * rowStride
+	MOVQ         $0xbf58476d1ce4e5b9, BX
+	VPBROADCASTQ BX, Z7
+	MOVQ         $0x94d049bb133111eb, BX
+	VPBROADCASTQ BX, Z8
+	MOVQ         $0x3df0000000000000, BX // 2^-32
+	VPBROADCASTQ BX, Z9
+	MOVQ         $0x8000000000000000, BX // float64 sign
+	VPBROADCASTQ BX, Z10
+	MOVQ         $0xffffffff, BX
+	VPBROADCASTQ BX, Z11
+	VMOVDQU32    evenodd<>+0(SB), Z12
+	VMOVDQU32    evenodd<>+64(SB), Z13
+dloop:
+	// r = mix64(hash input)
+	VPSRLQ  $30, Z0, Z14
+	VPXORQ  Z0, Z14, Z14
+	VPMULLQ Z7, Z14, Z14
+	VPSRLQ  $27, Z14, Z15
+	VPXORQ  Z14, Z15, Z14
+	VPMULLQ Z8, Z14, Z14
+	VPSRLQ  $31, Z14, Z15
+	VPXORQ  Z14, Z15, Z14
+	VPADDQ  Z6, Z0, Z0
+	// ug = float64(r>>32) * 2^-32, uh = float64(uint32(r)) * 2^-32
+	VPSRLQ    $32, Z14, Z15
+	VCVTQQ2PD Z15, Z15
+	VMULPD    Z9, Z15, Z15
+	VPANDQ    Z11, Z14, Z14
+	VCVTQQ2PD Z14, Z14
+	VMULPD    Z9, Z14, Z14
+	// the 8 gradients and hessians as float64
+	VMOVUPS   (SI), Z16
+	VPERMD    Z16, Z12, Z17
+	VCVTPS2PD Y17, Z17
+	VPERMD    Z16, Z13, Z18
+	VCVTPS2PD Y18, Z18
+	// gradient: trunc(g*ig + copysign(ug, g*ig)), clamped to [-half, half]
+	VMULPD     Z1, Z17, Z17
+	VPANDQ     Z10, Z17, Z19
+	VPORQ      Z19, Z15, Z15
+	VADDPD     Z15, Z17, Z17
+	VCVTTPD2QQ Z17, Z17
+	VPMAXSQ    Z4, Z17, Z17
+	VPMINSQ    Z3, Z17, Z17
+	VPSLLQ     $32, Z17, Z17
+	// hessian: min(trunc(h*ih + uh), hmax)
+	VMULPD     Z2, Z18, Z18
+	VADDPD     Z14, Z18, Z18
+	VCVTTPD2QQ Z18, Z18
+	VPMINSQ    Z5, Z18, Z18
+	VPADDQ     Z18, Z17, Z17
+	VMOVDQU64  Z17, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ  dloop
+	VZEROUPPER
+ddone:
+	RET

@@ -9,3 +9,7 @@ func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []in
 }
 
 func contigQ(hs *[4]*[maxBins]int64, cols *[4][]uint8, k int, q []int64) { contigQGo(hs, cols, k, q) }
+
+func discretizeChunk(q []int64, gh [][2]float32, h uint64, ig, ih float64, stochastic bool, half, hmax int64) {
+	discretizeRows(q, gh, h, ig, ih, stochastic, half, hmax)
+}

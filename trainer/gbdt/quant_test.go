@@ -336,3 +336,41 @@ func TestRenewedLeavesUseTheExactGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscretizeKernelMatchesGo: discretizeChunk (the AVX-512 kernel where
+// the CPU has it) gives discretizeRows' bits, on real gradients and on
+// edge values (signed zeros, values a step apart, the largest), for chunk
+// lengths around the kernel's 8 rows, any hash start, a zero scale.
+func TestDiscretizeKernelMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	edge := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.5, -0.5, 0.25, 1e-30, -1e-30, 0.999999, -0.999999}
+	gh := make([][2]float32, 1037)
+	for i := range gh {
+		if i < len(edge)*len(edge) {
+			gh[i] = [2]float32{edge[i%len(edge)], float32(math.Abs(float64(edge[i/len(edge)])))}
+			continue
+		}
+		gh[i] = gradientRow(rng.NormFloat64()*3, float64(rng.IntN(2)), 1, 1+rng.Float64())
+	}
+	for _, bins := range []int{2, 4, 16, 127} {
+		for _, scale := range [][2]float64{{1, 0.25}, {0.7, 0.19}, {0, 0}} {
+			ig, ih := 0.0, 0.0
+			if scale[0] > 0 {
+				ig, ih = float64(bins/2)/scale[0], float64(bins)/scale[1]
+			}
+			for _, n := range []int{0, 1, 7, 8, 9, 16, 23, len(gh)} {
+				h := rng.Uint64()
+				want, got := make([]int64, n), make([]int64, n)
+				discretizeRows(want, gh[:n], h, ig, ih, true, int64(bins/2), int64(bins))
+				discretizeChunk(got, gh[:n], h, ig, ih, true, int64(bins/2), int64(bins))
+				for i := range want {
+					if got[i] != want[i] {
+						g, hh := unpack(got[i])
+						wg, wh := unpack(want[i])
+						t.Fatalf("bins %d, scale %v, n %d: row %d (%v) gives (%d, %d), want (%d, %d)", bins, scale, n, i, gh[i], g, hh, wg, wh)
+					}
+				}
+			}
+		}
+	}
+}
