@@ -101,3 +101,43 @@ func TestPatienceCountsSearchTimeOverSessions(t *testing.T) {
 		t.Errorf("without events: %s, %s; want trial 1's end and no search time after it", last, waited)
 	}
 }
+
+// A study from before incumbent events gets its replayed incumbent
+// journaled when it is resumed, stamped when that trial ended, so status
+// says since when nothing improved; a study that has the events gets none.
+func TestResumeBackfillsTheIncumbentOfAnOlderStudy(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.CreateStudy(journal.Study{Name: "old", ConfigVersion: ConfigVersion, Config: []byte(`{"metric":"auc"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	ended := time.Date(2026, 12, 6, 22, 17, 0, 0, time.UTC)
+	inc := journal.Trial{ID: 3, State: journal.TrialDone, Finished: ended}
+	events := []journal.Event{{Kind: journal.EventStart}, {Kind: journal.EventFinish}}
+	if err := backfillIncumbent(j, "old", events, &inc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.ListEvents("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Kind != EventIncumbent || !got[0].Time.Equal(ended) || got[0].Details["trial"] != "3" {
+		t.Fatalf("events after the backfill: %+v", got)
+	}
+	st, err := studyview.ReadStatus(j, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ImprovedAt == nil || !st.ImprovedAt.Equal(ended) {
+		t.Errorf("status improved_at %v, want %v", st.ImprovedAt, ended)
+	}
+	if err := backfillIncumbent(j, "old", got, &inc); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := j.ListEvents("old"); len(again) != 1 {
+		t.Errorf("%d events after a second resume, want the one backfilled", len(again))
+	}
+}

@@ -300,6 +300,9 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		}
 		s.budget -= spentBefore(events, s.trials)
 		s.lastImproved, s.waited = patienceSpent(events, s.trials, s.incumbent)
+		if err := backfillIncumbent(j, opts.Study, events, s.incumbent); err != nil {
+			return nil, err
+		}
 		for _, e := range events {
 			if e.Kind == EventVerdict {
 				s.judged[e.Details["proposal"]] = true
@@ -376,6 +379,25 @@ func patienceSpent(events []journal.Event, trials []journal.Trial, incumbent *jo
 		return at, studyview.Elapsed(events, trials)
 	}
 	return at, studyview.SearchTimeSince(events, trials, at)
+}
+
+// backfillIncumbent journals the incumbent of a study from before
+// incumbent events (replayed from its trials), stamped when that trial
+// ended, so that status says "no significant improvement since" for it
+// too.
+func backfillIncumbent(j *journal.Journal, study string, events []journal.Event, incumbent *journal.Trial) error {
+	if incumbent == nil {
+		return nil
+	}
+	for _, e := range events {
+		if e.Kind == EventIncumbent {
+			return nil
+		}
+	}
+	_, err := j.AddEvent(study, journal.Event{Kind: EventIncumbent, Time: incumbent.Finished,
+		Message: fmt.Sprintf("trial #%d is the incumbent (replayed from the trials on resume: the study predates incumbent events)", incumbent.ID),
+		Details: map[string]string{"trial": fmt.Sprint(incumbent.ID), "replayed": "true"}})
+	return err
 }
 
 // accountWaitLocked adds the idle workers' time since the last mark to
