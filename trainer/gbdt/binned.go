@@ -80,6 +80,24 @@ func (m *binMapper) numericBin(v float64) uint8 {
 	return uint8(lo)
 }
 
+// numericBin4 is numericBin for four values, none NaN, the four searches
+// interleaved: each halving step waits on a load and a subtraction, and
+// four independent chains keep the core busy (binning 800k rows x 30
+// columns took 0.43 CPU s one value at a time).
+func (m *binMapper) numericBin4(v *[4]float64) [4]uint8 {
+	u := m.upper
+	l0, l1, l2, l3 := 0, 0, 0, 0
+	for n := len(u); n > 1; {
+		half := n >> 1
+		l0 += half & -int(math.Float64bits(u[l0+half-1]-v[0])>>63)
+		l1 += half & -int(math.Float64bits(u[l1+half-1]-v[1])>>63)
+		l2 += half & -int(math.Float64bits(u[l2+half-1]-v[2])>>63)
+		l3 += half & -int(math.Float64bits(u[l3+half-1]-v[3])>>63)
+		n -= half
+	}
+	return [4]uint8{uint8(l0), uint8(l1), uint8(l2), uint8(l3)}
+}
+
 func (m *binMapper) categoryBin(v float64) uint8 {
 	if v != v || v < 0 || v >= maxCategoryCode {
 		return 0
@@ -403,8 +421,20 @@ func binColumn(m *binMapper, vals []float64) []uint8 {
 		}
 		return col
 	}
-	for i, v := range vals {
-		col[i] = m.numericBin(v)
+	i := 0
+	for ; i+4 <= len(vals); i += 4 {
+		w := (*[4]float64)(vals[i : i+4])
+		if w[0] != w[0] || w[1] != w[1] || w[2] != w[2] || w[3] != w[3] {
+			for k, v := range w {
+				col[i+k] = m.numericBin(v)
+			}
+			continue
+		}
+		b := m.numericBin4(w)
+		copy(col[i:i+4], b[:])
+	}
+	for ; i < len(vals); i++ {
+		col[i] = m.numericBin(vals[i])
 	}
 	return col
 }
