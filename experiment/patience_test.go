@@ -141,3 +141,24 @@ func TestResumeBackfillsTheIncumbentOfAnOlderStudy(t *testing.T) {
 		t.Errorf("%d events after a second resume, want the one backfilled", len(again))
 	}
 }
+
+// The planners' history shares the session's trials (copy on write) but
+// not its seen hashes: History.Accept adds every spec it accepts, and a
+// shared map made the session count specs its own check then rejected as
+// run, and made each call's first choices look taken to the next.
+func TestHistoryIsACopyWhereThePlannerWrites(t *testing.T) {
+	s := &session{cfg: testConfig(), search: &Search{}, seen: map[string]bool{"a": true}, trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{}}
+	s.putTrialLocked(journal.Trial{ID: 1, State: journal.TrialRunning, Spec: []byte(`{"features":"","model":"logreg","params":{"C":"1"},"seed":7}`)})
+	h := s.history()
+	h.Seen["b"] = true
+	if s.seen["b"] {
+		t.Error("a spec the planner accepted is in the session's seen hashes")
+	}
+	s.putTrialLocked(journal.Trial{ID: 1, State: journal.TrialDone, Mean: 0.9, Spec: []byte(`{"features":"","model":"logreg","params":{"C":"1"},"seed":7}`)})
+	if h.Trials[0].State != journal.TrialRunning {
+		t.Errorf("the history handed out changed under the planner: %s", h.Trials[0].State)
+	}
+	if h2 := s.history(); len(h2.Trials) != 1 || h2.Trials[0].State != journal.TrialDone {
+		t.Errorf("the next history: %+v", h2.Trials)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -356,14 +357,15 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 // session's state instead of copying the study per call (issue 20: at
 // 20,000 trials the copies cost more than the proposal): the trials are
 // hist, which putTrialLocked clones before changing an entry a History
-// holds; the seen hashes, proposals and rejections are written only by
-// journalRound, in the goroutine that calls the planner, after the call
-// returns — planners keep nothing of a History between calls.
+// holds; the proposals and rejections are written only by journalRound,
+// in the goroutine that calls the planner, after the call returns —
+// planners keep nothing of a History between calls. Seen is a copy:
+// History.Accept adds each spec it accepts.
 func (s *session) history() *plan.History {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
-		Seen: s.seen, Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
+		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
 		Proposals: s.proposals, TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
 		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = s.hist[:len(s.hist):len(s.hist)]
