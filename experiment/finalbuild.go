@@ -3,7 +3,9 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"math"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer/metrics"
 )
@@ -66,7 +68,7 @@ func (o *Holdout) Build(ctx context.Context, c FinalChoice) (*Fitted, HoldoutSco
 			return nil, HoldoutScore{}, err
 		}
 		mean, std := meanStd(foldScores)
-		return f, HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts}, nil
+		return f, HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), CVSE: Num(std / math.Sqrt(float64(len(foldScores)))), Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts}, nil
 	}
 	t := h.board[0]
 	if c.Trial != 0 {
@@ -92,7 +94,7 @@ func (o *Holdout) Build(ctx context.Context, c FinalChoice) (*Fitted, HoldoutSco
 		f.Members[i].Trial = t.ID
 	}
 	f.Parts = []EnsemblePart{{Trial: t.ID, Weight: 1}}
-	return f, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Trees: f.Trees, Final: c.Final, Parts: f.Parts}, nil
+	return f, HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), CVSE: Num(studyview.StdErr(t)), Trees: f.Trees, Final: c.Final, Parts: f.Parts}, nil
 }
 
 // Score predicts the holdout rows with f and fills sc's holdout figures,

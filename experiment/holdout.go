@@ -123,9 +123,13 @@ func (f *Fitted) Predict(ctx context.Context, s *Search, fr *features.Frame) ([]
 // the ensemble's own out-of-fold score over the same folds, Parts its
 // trials and weights).
 type HoldoutScore struct {
-	Trial   uint64         `json:"trial"`
-	CV      Num            `json:"cv"`
-	CVStd   Num            `json:"cv_std"`
+	Trial uint64 `json:"trial"`
+	CV    Num    `json:"cv"`
+	CVStd Num    `json:"cv_std"`
+	// CVSE is the CV mean's standard error: a trial's studyview.StdErr
+	// (for a spec pooled over fold splits, the repeated-CV one), the
+	// ensemble's std over its (split, fold) scores / √their number.
+	CVSE    Num            `json:"cv_se"`
 	Holdout metrics.Report `json:"holdout"`
 	// SE are the holdout figures' standard errors by metric name
 	// (holdoutFigures).
@@ -396,7 +400,7 @@ func (h *holdoutRun) scoreAll(ctx context.Context, board, trials []journal.Trial
 		}
 		// Seconds: the fit and the scoring (a bag reused from the ensemble: its fit then).
 		secs := time.Since(start).Seconds() + bags[t.ID].seconds
-		sc := HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), Holdout: rep, SE: se, Trees: f.Trees, Final: final,
+		sc := HoldoutScore{Trial: t.ID, CV: Num(t.Mean), CVStd: Num(t.Std), CVSE: Num(studyview.StdErr(t)), Holdout: rep, SE: se, Trees: f.Trees, Final: final,
 			Parts: []EnsemblePart{{Trial: t.ID, Weight: 1}}, Pick: t.ID == pick, Seconds: secs, curves: curves}
 		role := "trial"
 		if o.Final != FinalEnsemble && i == 0 {
@@ -548,7 +552,7 @@ func (h *holdoutRun) ensemble(ctx context.Context, cands []journal.Trial, o Hold
 		return HoldoutScore{}, nil, nil, fmt.Errorf("ensemble: %w", err)
 	}
 	mean, std := meanStd(foldScores)
-	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds(), curves: curves}
+	sc := HoldoutScore{Trial: f.Parts[0].Trial, CV: Num(mean), CVStd: Num(std), CVSE: Num(std / math.Sqrt(float64(len(foldScores)))), Holdout: rep, SE: se, Trees: f.Trees, Final: FinalEnsemble, Parts: f.Parts, Seconds: time.Since(start).Seconds(), curves: curves}
 	return sc, bags, f, nil
 }
 

@@ -58,7 +58,9 @@ pick = next(s for s in r["scores"] if s.get("pick"))
 h = pick["holdout"]["auc"]
 hse = pick["holdout_se"]["auc"]
 cv, cvstd = pick["cv"], pick["cv_std"]
-cvse = cvstd / math.sqrt(int(folds))
+# cv_se: the pick's own SE (a spec raced over several fold splits pools them);
+# older nightshifts: std / √folds.
+cvse = pick.get("cv_se", cvstd / math.sqrt(int(folds)))
 print(json.dumps({
     "dataset": d, "seed": int(seed), "at": asof if at == "asof" else budget,
     "as_of": at == "asof", "standing": r["standing"], "trials": r["trials"],
