@@ -412,3 +412,23 @@ func TestQuantizedCategoricalLeavesAddCatL2(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxAbsKernelMatchesGo: maxAbsBits (AVX-512 where the CPU has it)
+// finds maxAbsBitsGo's largest |gradient| and |hessian| bits, for any
+// length and a running maximum that is or is not already the largest.
+func TestMaxAbsKernelMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	gh := make([][2]float32, 300)
+	for i := range gh {
+		gh[i] = [2]float32{float32(rng.NormFloat64()), float32(rng.ExpFloat64()) * float32(1-2*rng.IntN(2))}
+	}
+	gh[211] = [2]float32{-7, 0.5}   // the largest |gradient| is negative
+	gh[97] = [2]float32{0.1, -9.25} // and the largest |hessian|
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 98, 212, len(gh)} {
+		for _, m0 := range [][2]uint32{{}, {math.Float32bits(100), math.Float32bits(1)}, {math.Float32bits(1), math.Float32bits(100)}} {
+			if got, want := maxAbsBits(gh[:n], m0), maxAbsBitsGo(gh[:n], m0); got != want {
+				t.Fatalf("n %d, m %v: %v, want %v", n, m0, got, want)
+			}
+		}
+	}
+}
