@@ -383,23 +383,10 @@ func TestDiscretizeKernelMatchesGo(t *testing.T) {
 // exact fit instead of LightGBM's 0.0075.) With a huge cat_l2 the outputs
 // all but vanish.
 func TestQuantizedCategoricalLeavesAddCatL2(t *testing.T) {
-	ds, y := synthetic(30000, 23)
-	ds.Features = ds.Features[2:3] // c2: 40 categories, beyond max_cat_to_onehot
 	for _, quant := range []bool{false, true} {
 		p := DefaultParams()
-		p.NumIterations, p.NumLeaves, p.UseQuantizedGrad, p.CatL2 = 1, 2, quant, 1e9
-		bd, err := NewBinnedDataset(context.Background(), ds, p.MaxBin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := m.trees[0]
-		if tr.numLeaves != 2 || tr.decisionType[0]&dtCategorical == 0 {
-			t.Fatalf("use_quantized_grad=%v: want one categorical split, got %d leaves", quant, tr.numLeaves)
-		}
+		p.UseQuantizedGrad, p.CatL2 = quant, 1e9
+		tr, _, y := categoricalStump(t, p)
 		pos := 0
 		for _, v := range y {
 			pos += int(v)

@@ -1,7 +1,6 @@
 package gbdt
 
 import (
-	"context"
 	"math"
 	"testing"
 )
@@ -12,24 +11,11 @@ import (
 // FindBestThresholdCategoricalInner computes it without path smoothing
 // (the parent at lambda_l2 + cat_l2 favoured categorical splits).
 func TestCategoricalSplitGainSubtractsTheParentAtLambdaL2(t *testing.T) {
-	ds, y := synthetic(30000, 23)
-	ds.Features = ds.Features[2:3] // c2: 40 categories, beyond max_cat_to_onehot
 	p := DefaultParams()
 	// no boost_from_average: the root's gradient sum is far from 0, so the
 	// parent's gain tells the two l2 apart
-	p.NumIterations, p.NumLeaves, p.BoostFromAverage, p.LambdaL2, p.CatL2 = 1, 2, false, 1, 10
-	bd, err := NewBinnedDataset(context.Background(), ds, p.MaxBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := m.trees[0]
-	if tr.numLeaves != 2 || tr.decisionType[0]&dtCategorical == 0 {
-		t.Fatalf("want one categorical split, got %d leaves", tr.numLeaves)
-	}
+	p.BoostFromAverage, p.LambdaL2, p.CatL2 = false, 1, 10
+	tr, bd, y := categoricalStump(t, p)
 	var g, h [2]float64
 	for r := range y {
 		k := tr.leafOfBinned(bd.cols, r)
