@@ -11,7 +11,7 @@ RACE_PKGS  := ./features ./journal/... ./experiment/... ./trainer/gbdt/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e '/features$$' -e /journal -e /experiment -e /trainer/gbdt)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test demo bench bench-search bench-overnight lint clean
+.PHONY: build test demo bench bench-search bench-overnight bench-flat lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/nightshift
@@ -58,6 +58,14 @@ bench-search:
 # full: holdout AUC ± SE, the pick's CV-to-holdout gap, trials, journal size.
 bench-overnight:
 	experiment/bench/overnight.sh
+
+# The flat trial rate (issue 20): one study on creditcard_10k, trials/min,
+# CPU share and CPU per trial in its first and last SEGMENT, with CPU
+# profiles of both ends; BEFORE=REF runs that commit first, same settings.
+# PRELOAD=FILE resumes a grown journal (go test -tags bench -run
+# TestPreloadJournal ./experiment/) to see the late regime at once.
+bench-flat:
+	BUDGET=$${BUDGET:-60m} SEGMENT=$${SEGMENT:-10m} experiment/bench/flatrate.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

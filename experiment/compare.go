@@ -59,26 +59,17 @@ const (
 	pruneWarmup  = 1
 )
 
-func medianPrune(metric string, done [][]float64) PruneFunc {
+// median(k) gives the median running mean at k folds of the trials to
+// compare with, and their number (foldMedians.median).
+func medianPrune(metric string, median func(k int) (float64, int)) PruneFunc {
 	return func(scores []float64) (bool, string) {
 		k := len(scores)
 		if k < pruneWarmup {
 			return false, ""
 		}
-		var others []float64
-		for _, fs := range done {
-			if len(fs) >= k {
-				m, _ := meanStd(fs[:k])
-				others = append(others, m)
-			}
-		}
-		if len(others) < pruneStartup {
+		med, n := median(k)
+		if n < pruneStartup {
 			return false, ""
-		}
-		sort.Float64s(others)
-		med := others[len(others)/2]
-		if len(others)%2 == 0 {
-			med = (others[len(others)/2-1] + others[len(others)/2]) / 2
 		}
 		m, _ := meanStd(scores)
 		worse := m < med
@@ -86,7 +77,7 @@ func medianPrune(metric string, done [][]float64) PruneFunc {
 			worse = m > med
 		}
 		if worse {
-			return true, fmt.Sprintf("pruned after %d folds: running mean %.4f is worse than the median %.4f of %d earlier trials at that fold", k, m, med, len(others))
+			return true, fmt.Sprintf("pruned after %d folds: running mean %.4f is worse than the median %.4f of %d earlier trials at that fold", k, m, med, n)
 		}
 		return false, ""
 	}

@@ -7,6 +7,9 @@ import (
 	"github.com/nightshift-ml/nightshift/journal"
 )
 
+// liveInterval is the shortest time between two redraws of the live line.
+const liveInterval = 250 * time.Millisecond
+
 // progressf writes a progress line: always when force, else at most every
 // Interval (a live redraw on a terminal).
 func (s *session) progressf(opts RunOptions, force bool, format string, a ...any) {
@@ -27,7 +30,12 @@ func (s *session) progressf(opts RunOptions, force bool, format string, a ...any
 	if interval <= 0 {
 		interval = 30 * time.Second
 	}
-	if !opts.Live && !force && now.Sub(s.lastLine) < interval {
+	if opts.Live {
+		// A redraw reads the whole study (the leader): at most a few a
+		// second, not one per trial (issue 20: nothing O(n) per trial).
+		interval = liveInterval
+	}
+	if !force && now.Sub(s.lastLine) < interval {
 		return
 	}
 	s.lastLine = now

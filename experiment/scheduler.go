@@ -33,9 +33,9 @@ type job struct {
 	split  int
 	of     uint64
 	reason string
-	// started is closed once the trial is journaled running and in the
-	// session's trials, so the next planner call sees it (an LLM may name
-	// a running trial as a proposal's parent).
+	// started is closed once the trial is numbered, in the session's
+	// trials (so the next planner call sees it: an LLM may name a running
+	// trial as a proposal's parent) and queued to be journaled running.
 	started chan struct{}
 }
 
@@ -90,6 +90,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 		}
 	}()
 
+	s.writer = newTrialWriter(s.j, s.name, s.fail)
 	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for w := 1; w <= s.workers; w++ {
@@ -111,11 +112,16 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 	}
 	issued := 0
 	var runErr error
-	// Planner calls run beside the loop: the LLM planner's next call
-	// starts while the workers still run the current proposals (when
-	// fewer are queued than there are workers), so its latency does not
-	// idle the cores. The built-in planner is called only when the queue
-	// is empty: it is instant, and later calls see more results.
+	// Planner calls run beside the loop: the next call starts while the
+	// workers still run the current proposals (when fewer are queued
+	// than there are workers), so its latency does not idle the cores.
+	// The built-in planner is not instant on a long study (its proposal,
+	// the flush of the trial writer before it and the journaled round
+	// after: tens of milliseconds at 20,000 trials against trials of
+	// 100-300 ms on a small table; issue 20), so it runs ahead too —
+	// but with one worker it is called only when the queue is empty, so
+	// a single-worker study stays reproducible (each call sees every
+	// earlier trial's result).
 	s.notify = func(msg string) { s.progressf(opts, true, "study %s: %s", s.name, msg) }
 	planCtx, cancelPlan := context.WithCancel(hard)
 	var pending chan planned
@@ -127,7 +133,7 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 			ch <- planned{jobs, err}
 		}()
 	}
-	prefetch := s.planner.Name() != planner.Builtin().Name()
+	prefetch := s.planner.Name() != planner.Builtin().Name() || s.workers > 1
 loop:
 	for {
 		if s.hasBudget && !time.Now().Before(deadline) {
@@ -201,6 +207,7 @@ loop:
 	}
 	close(jobs)
 	wg.Wait()
+	s.writer.close()
 
 	s.mu.Lock()
 	wasInterrupted := interrupted
@@ -286,6 +293,9 @@ func (s *session) compact(opts RunOptions, sum *RunSummary) {
 // happened, a fallback event says why, and the built-in planner proposes
 // instead. Only the built-in planner proposing nothing ends the search.
 func (s *session) plan(ctx context.Context, n int) ([]job, error) {
+	if s.writer != nil { // nil before the run starts its workers
+		s.writer.flush()
+	}
 	if jb, events, ok := s.raceJob(time.Now()); ok || len(events) > 0 {
 		for _, e := range events {
 			if _, err := s.j.AddEvent(s.name, e); err != nil {
@@ -343,26 +353,23 @@ func (s *session) plan(ctx context.Context, n int) ([]job, error) {
 	return jobs, nil
 }
 
-// history is what the planners see of the study now.
+// history is what the planners see of the study now. It shares the
+// session's state instead of copying the study per call (issue 20: at
+// 20,000 trials the copies cost more than the proposal): the trials are
+// hist, which putTrialLocked clones before changing an entry a History
+// holds; the proposals and rejections are written only by journalRound,
+// in the goroutine that calls the planner, after the call returns —
+// planners keep nothing of a History between calls. Seen is a copy:
+// History.Accept adds each spec it accepts.
 func (s *session) history() *plan.History {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
-		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: slices.Clone(s.rejected),
-		Proposals: maps.Clone(s.proposals), TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
+		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
+		Proposals: s.proposals, TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
 		GBDTParams: s.cfg.gbdtParams()}
-	h.Trials = make([]plan.HistoryTrial, 0, len(s.trials))
-	for _, t := range s.trials {
-		spec, ok := s.specOf[t.ID]
-		if !ok || t.Split != 0 {
-			// A re-evaluation is its spec once more: the planners
-			// see each spec once, on the study's own split.
-			continue
-		}
-		h.Trials = append(h.Trials, plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
-			FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal,
-			Seconds: t.Timings[journal.PhaseTotal]})
-	}
+	h.Trials = s.hist[:len(s.hist):len(s.hist)]
+	s.histShared = true
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		h.Incumbent = lead.ID
 	}
@@ -370,19 +377,25 @@ func (s *session) history() *plan.History {
 }
 
 // outOfPatience says whether --patience ends the session: the incumbent
-// has not changed for that long of this session's time.
+// has not changed for that long of the study's search time, this
+// session's and the earlier ones' since the change (a resumed study that
+// had already plateaued waits only what is left of its patience).
 func (s *session) outOfPatience(now time.Time) (string, bool) {
 	p := time.Duration(s.cfg.Patience)
 	if p <= 0 {
 		return "", false
 	}
 	s.mu.Lock()
-	since := s.improved
+	since, waited, last := s.improved, s.waited, s.lastImproved
 	s.mu.Unlock()
-	if now.Sub(since) < p {
+	if now.Sub(since)+waited < p {
 		return "", false
 	}
-	return fmt.Sprintf("no significant improvement for %s (--patience; the incumbent last changed at %s)", p, since.Local().Format("15:04:05")), true
+	changed := "never"
+	if !last.IsZero() {
+		changed = "at " + last.Local().Format("15:04:05")
+	}
+	return fmt.Sprintf("no significant improvement for %s (--patience, search time over the study's sessions; the incumbent last changed %s)", p, changed), true
 }
 
 // planned is a planner call's outcome.
@@ -558,25 +571,21 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Proposal: jb.proposal, Started: time.Now(),
 		Split: jb.split, Of: jb.of, Reason: jb.reason,
 	}
-	id, err := s.j.PutTrial(s.name, t)
-	if err != nil {
-		close(jb.started)
-		s.fail(err)
-		return
-	}
-	t.ID = id
 	s.mu.Lock()
+	if t.ID == 0 {
+		s.lastID++
+		t.ID = s.lastID
+	}
 	s.putTrialLocked(t)
 	prop, isProposal := s.proposals[jb.proposal]
 	s.mu.Unlock()
-	close(jb.started)
-	clean := isProposal && prop.Spec.Hash() == jb.spec.Hash()
-	if clean && jb.id == 0 {
-		if err := s.j.LinkProposal(s.name, jb.round, jb.proposal, id); err != nil {
-			s.fail(err)
-			return
-		}
+	start := trialWrite{trial: t}
+	if isProposal && prop.Spec.Hash() == jb.spec.Hash() && jb.id == 0 {
+		// The trial that ran the proposal's own spec: its clean trial.
+		start.link = &journal.Link{Round: jb.round, Proposal: jb.proposal, Trial: t.ID}
 	}
+	s.writer.add(start)
+	close(jb.started)
 	s.mu.Lock()
 	s.accountWaitLocked(time.Now())
 	s.running++
@@ -584,19 +593,17 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	// ones included (as Optuna's MedianPruner uses all intermediate values):
 	// finished trials alone are the survivors, and their median would prune
 	// nearly everything.
-	var doneScores [][]float64
 	var screens []float64
-	for _, o := range s.trials {
-		// Like splits only: fold k of another split saw other rows.
-		if o.Split == t.Split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) {
-			doneScores = append(doneScores, o.FoldScores)
-			if o.Screen != nil {
+	if s.search.ScreenFrac > 0 {
+		for _, o := range s.trials {
+			// Like splits only: fold k of another split saw other rows.
+			if o.Split == t.Split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
 				screens = append(screens, *o.Screen)
 			}
 		}
 	}
 	s.mu.Unlock()
-	gates := Gates{Prune: medianPrune(s.cfg.Metric, doneScores)}
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt(t.Split))}
 	if s.search.ScreenFrac > 0 {
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
 	}
@@ -673,35 +680,36 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		if s.incumbent == nil {
 			t.Verdict = "first finished trial: the incumbent"
 			inc := t
-			s.incumbent, s.improved, newIncumbent = &inc, t.Finished, true
+			s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 		} else {
 			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
 			t.Verdict = c.Verdict
 			if c.Better {
 				inc := t
-				s.incumbent, s.improved, newIncumbent = &inc, t.Finished, true
+				s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 			}
 		}
 	}
 	s.mu.Unlock()
-	if _, err := s.j.PutTrial(s.name, t); err != nil {
-		s.fail(fmt.Errorf("trial %d: %w", t.ID, err))
-	} else if newIncumbent {
-		// status says "no significant improvement since" the last of these.
-		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventIncumbent, Message: fmt.Sprintf("trial #%d is the incumbent: %s", t.ID, t.Verdict),
-			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}); err != nil {
-			s.fail(err)
+	end := trialWrite{trial: t, after: func() {
+		s.mu.Lock()
+		s.putTrialLocked(t)
+		s.ended = append(s.ended, t)
+		s.mu.Unlock()
+		if t.State == journal.TrialDone {
+			s.journalVerdicts()
 		}
+	}}
+	if newIncumbent {
+		// status says "no significant improvement since" the last of these.
+		end.events = []journal.Event{{Kind: EventIncumbent, Message: fmt.Sprintf("trial #%d is the incumbent: %s", t.ID, t.Verdict),
+			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}}
 	}
+	s.writer.add(end)
 	s.mu.Lock()
 	s.accountWaitLocked(time.Now())
 	s.running--
-	s.putTrialLocked(t)
-	s.ended = append(s.ended, t)
 	s.mu.Unlock()
-	if t.State == journal.TrialDone {
-		s.journalVerdicts()
-	}
 	s.progressf(opts, false, "")
 }
 
@@ -748,12 +756,69 @@ func (s *session) putTrialLocked(t journal.Trial) {
 	if t.SpecHash != "" {
 		s.ran[t.SpecHash] = true
 	}
+	if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && len(t.FoldScores) > 0 {
+		if i, ok := s.trialAt[t.ID]; !ok || (s.trials[i].State != journal.TrialDone && s.trials[i].State != journal.TrialPruned) {
+			m, ok := s.medians[t.Split]
+			if !ok {
+				if s.medians == nil {
+					s.medians = map[int]*foldMedians{}
+				}
+				m = &foldMedians{}
+				s.medians[t.Split] = m
+			}
+			m.add(t.FoldScores)
+		}
+	}
+	s.putHistoryLocked(t)
 	if i, ok := s.trialAt[t.ID]; ok {
 		s.trials[i] = t
 		return
 	}
 	s.trialAt[t.ID] = len(s.trials)
 	s.trials = append(s.trials, t)
+}
+
+// putHistoryLocked keeps hist, the planners' view of the trials: each
+// trial of the study's own split whose spec reads (a re-evaluation is
+// its spec once more: the planners see each spec once), in ID order. An
+// entry a History may hold is never changed: hist is cloned first.
+func (s *session) putHistoryLocked(t journal.Trial) {
+	spec, ok := s.specOf[t.ID]
+	if !ok || t.Split != 0 {
+		return
+	}
+	ht := plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
+		FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal,
+		Seconds: t.Timings[journal.PhaseTotal]}
+	if s.histAt == nil {
+		s.histAt = map[uint64]int{}
+	}
+	i, ok := s.histAt[t.ID]
+	if !ok {
+		s.histAt[t.ID] = len(s.hist)
+		s.hist = append(s.hist, ht)
+		return
+	}
+	if s.histShared {
+		s.hist = slices.Clone(s.hist)
+		s.histShared = false
+	}
+	s.hist[i] = ht
+}
+
+// medianAt is the median pruner's view of the trials of one fold split
+// (foldMedians.median): like splits only, since fold k of another split
+// saw other rows.
+func (s *session) medianAt(split int) func(k int) (float64, int) {
+	return func(k int) (float64, int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		m, ok := s.medians[split]
+		if !ok {
+			return 0, 0
+		}
+		return m.median(k)
+	}
 }
 
 // journalVerdicts records each hypothesis's verdict once both its clean

@@ -49,9 +49,22 @@ type session struct {
 	trialAt map[uint64]int
 	specOf  map[uint64]TrialSpec
 	ran     map[string]bool
-	ended   []journal.Trial // the trials this session ended, in the order they ended
-	seen    map[string]bool
-	round   int
+	// medians are the ended trials' running means per fold split and
+	// fold count (the median pruner's), lastID the highest trial ID handed out: the
+	// session numbers its trials (it is the journal's one writer) so
+	// that journaling a trial running does not hold up its worker.
+	medians map[int]*foldMedians // by fold split
+	lastID  uint64
+	// writer journals trial records in batches (writer.go).
+	writer *trialWriter
+	// hist is the planners' view of trials (putHistoryLocked), histAt
+	// each one's position; histShared says a History holds hist.
+	hist       []plan.HistoryTrial
+	histAt     map[uint64]int
+	histShared bool
+	ended      []journal.Trial // the trials this session ended, in the order they ended
+	seen       map[string]bool
+	round      int
 	// roundPlanner names the planner of each journaled round; rejected
 	// are the rejected proposals of all rounds, oldest first.
 	roundPlanner map[uint64]string
@@ -62,9 +75,15 @@ type session struct {
 	incumbent    *journal.Trial
 	race         raceState
 	// improved is when the incumbent last changed in this session (the
-	// session's start until it does): --patience counts from it.
-	improved time.Time
-	running  int
+	// session's start until it does): --patience counts from it, adding
+	// waited, the search time earlier sessions spent since the incumbent
+	// last changed (zero once it changes in this one): the patience is
+	// the study's, not the session's. lastImproved is when it last
+	// changed, in whichever session (zero: never).
+	improved     time.Time
+	waited       time.Duration
+	lastImproved time.Time
+	running      int
 	// planWait integrates the idle workers over the time the scheduler
 	// waits for a planner call (worker-time lost to planner latency):
 	// waiting is set during such a wait, waitMark is the last update.
@@ -190,6 +209,9 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	for _, t := range trials {
 		s.putTrialLocked(t)
 	}
+	if s.lastID, err = j.LastTrialID(opts.Study); err != nil {
+		return nil, err
+	}
 	var requeue []journal.Trial
 	for _, t := range s.trials {
 		s.seen[t.SpecHash] = true
@@ -237,6 +259,10 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 			}
 		}
 	}
+	// The trials were read before their rounds: name each one's planner.
+	for i := range s.hist {
+		s.hist[i].Planner = s.roundPlanner[s.hist[i].Round]
+	}
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -273,6 +299,10 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 			return nil, err
 		}
 		s.budget -= spentBefore(events, s.trials)
+		s.lastImproved, s.waited = patienceSpent(events, s.trials, s.incumbent)
+		if err := backfillIncumbent(j, opts.Study, events, s.incumbent); err != nil {
+			return nil, err
+		}
 		for _, e := range events {
 			if e.Kind == EventVerdict {
 				s.judged[e.Details["proposal"]] = true
@@ -330,6 +360,44 @@ func countFinished(ts []journal.Trial) int {
 // figure status shows).
 func spentBefore(events []journal.Event, trials []journal.Trial) time.Duration {
 	return studyview.Elapsed(events, trials)
+}
+
+// patienceSpent is when the incumbent last changed (its last incumbent
+// event; in a study from before those events, the replayed incumbent's
+// end) and the search time the study's sessions spent since.
+func patienceSpent(events []journal.Event, trials []journal.Trial, incumbent *journal.Trial) (time.Time, time.Duration) {
+	var at time.Time
+	for _, e := range events {
+		if e.Kind == EventIncumbent {
+			at = e.Time
+		}
+	}
+	if at.IsZero() && incumbent != nil {
+		at = incumbent.Finished
+	}
+	if at.IsZero() {
+		return at, studyview.Elapsed(events, trials)
+	}
+	return at, studyview.SearchTimeSince(events, trials, at)
+}
+
+// backfillIncumbent journals the incumbent of a study from before
+// incumbent events (replayed from its trials), stamped when that trial
+// ended, so that status says "no significant improvement since" for it
+// too.
+func backfillIncumbent(j *journal.Journal, study string, events []journal.Event, incumbent *journal.Trial) error {
+	if incumbent == nil {
+		return nil
+	}
+	for _, e := range events {
+		if e.Kind == EventIncumbent {
+			return nil
+		}
+	}
+	_, err := j.AddEvent(study, journal.Event{Kind: EventIncumbent, Time: incumbent.Finished,
+		Message: fmt.Sprintf("trial #%d is the incumbent (replayed from the trials on resume: the study predates incumbent events)", incumbent.ID),
+		Details: map[string]string{"trial": fmt.Sprint(incumbent.ID), "replayed": "true"}})
+	return err
 }
 
 // accountWaitLocked adds the idle workers' time since the last mark to

@@ -84,7 +84,10 @@
 // Each state change is its own read-write transaction, committed with
 // fsync (bbolt's NoSync is never set): a trial is written running before it
 // starts and done, failed or pruned after; when PutTrial returns nil the
-// record is on disk. bbolt commits by writing a new meta page last, so a
+// record is on disk. Commit writes a Batch — several trials' states,
+// proposal links and events — in one such transaction, all or nothing:
+// the study's writer gathers the records of trials ending together there,
+// since a commit costs its fsyncs, not its size. bbolt commits by writing a new meta page last, so a
 // SIGKILL or power loss mid-commit leaves the previous state. A commit that
 // fails (ENOSPC, EFBIG, EDQUOT) is rolled back and reported as ErrDiskFull;
 // nothing committed earlier is touched.

@@ -59,17 +59,32 @@ func validKind(k EventKind) bool {
 // its ID. Kind must be 1 to 64 characters from [a-z_]; a zero Time is
 // stamped with the journal's clock.
 func (j *Journal) AddEvent(study string, e Event) (uint64, error) {
+	e, err := j.checkEvent(study, e)
+	if err != nil {
+		return 0, err
+	}
+	err = j.appendRecord(study, bucketEvents, eventBuilder(&e))
+	return e.ID, err
+}
+
+// checkEvent refuses an event of a malformed kind and stamps a zero Time.
+func (j *Journal) checkEvent(study string, e Event) (Event, error) {
 	if !validKind(e.Kind) {
-		return 0, fmt.Errorf("study %q event: kind %q, want 1 to 64 characters from a-z and _ (e.g. %s): %w", study, e.Kind, EventStart, ErrInvalidRecord)
+		return e, fmt.Errorf("study %q event: kind %q, want 1 to 64 characters from a-z and _ (e.g. %s): %w", study, e.Kind, EventStart, ErrInvalidRecord)
 	}
 	if e.Time.IsZero() {
 		e.Time = j.opts.Now().UTC()
 	}
-	err := j.appendRecord(study, bucketEvents, func(id uint64) any {
+	return e, nil
+}
+
+// eventBuilder is the record of *e under the ID appendTx gives it, which
+// it also sets in *e.
+func eventBuilder(e *Event) func(id uint64) any {
+	return func(id uint64) any {
 		e.ID = id
 		return eventRecord{versioned: current(), ID: id, Kind: e.Kind, Time: e.Time, Message: e.Message, Details: e.Details}
-	})
-	return e.ID, err
+	}
 }
 
 // ListEvents returns the study's events in order.

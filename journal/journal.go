@@ -311,21 +311,24 @@ func isDiskFull(err error) bool {
 // appendRecord stores the record build(id) under the next sequence number of
 // the study's nested bucket, in one transaction.
 func (j *Journal) appendRecord(study string, bucket []byte, build func(id uint64) any) error {
-	return j.update(func(tx *bolt.Tx) error {
-		nb, err := studyNested(tx, study, bucket)
-		if err != nil {
-			return err
-		}
-		id, err := nb.NextSequence()
-		if err != nil {
-			return err
-		}
-		data, err := encodeRecord(fmt.Sprintf("study %q %s %d", study, bucket, id), build(id))
-		if err != nil {
-			return err
-		}
-		return nb.Put(seqKey(id), data)
-	})
+	return j.update(func(tx *bolt.Tx) error { return appendTx(tx, study, bucket, build) })
+}
+
+// appendTx is appendRecord in tx.
+func appendTx(tx *bolt.Tx, study string, bucket []byte, build func(id uint64) any) error {
+	nb, err := studyNested(tx, study, bucket)
+	if err != nil {
+		return err
+	}
+	id, err := nb.NextSequence()
+	if err != nil {
+		return err
+	}
+	data, err := encodeRecord(fmt.Sprintf("study %q %s %d", study, bucket, id), build(id))
+	if err != nil {
+		return err
+	}
+	return nb.Put(seqKey(id), data)
 }
 
 // scan decodes every record of a study's nested bucket in key order into a

@@ -294,34 +294,37 @@ func (j *Journal) TokensSpent(study string) (in, out int, err error) {
 // LinkProposal records that the accepted proposal id of round became
 // trial, in one transaction. The round is otherwise unchanged.
 func (j *Journal) LinkProposal(study string, round uint64, id string, trial uint64) error {
-	return j.update(func(tx *bolt.Tx) error {
-		nb, err := studyNested(tx, study, bucketRounds)
-		if err != nil {
-			return err
+	return j.update(func(tx *bolt.Tx) error { return linkProposal(tx, study, round, id, trial) })
+}
+
+// linkProposal is LinkProposal in tx.
+func linkProposal(tx *bolt.Tx, study string, round uint64, id string, trial uint64) error {
+	nb, err := studyNested(tx, study, bucketRounds)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("study %q round %d", study, round)
+	data := nb.Get(seqKey(round))
+	if data == nil {
+		return fmt.Errorf("%s: no such round: %w", what, ErrInvalidRecord)
+	}
+	var r roundRecord
+	if err := decodeRecord(what, data, &r); err != nil {
+		return err
+	}
+	found := false
+	for i := range r.Accepted {
+		if r.Accepted[i].ID == id {
+			r.Accepted[i].TrialID, found = trial, true
 		}
-		what := fmt.Sprintf("study %q round %d", study, round)
-		data := nb.Get(seqKey(round))
-		if data == nil {
-			return fmt.Errorf("%s: no such round: %w", what, ErrInvalidRecord)
-		}
-		var r roundRecord
-		if err := decodeRecord(what, data, &r); err != nil {
-			return err
-		}
-		found := false
-		for i := range r.Accepted {
-			if r.Accepted[i].ID == id {
-				r.Accepted[i].TrialID, found = trial, true
-			}
-		}
-		if !found {
-			return fmt.Errorf("%s: no accepted proposal %q: %w", what, id, ErrInvalidRecord)
-		}
-		r.versioned = current()
-		out, err := encodeRecord(what, r)
-		if err != nil {
-			return err
-		}
-		return nb.Put(seqKey(round), out)
-	})
+	}
+	if !found {
+		return fmt.Errorf("%s: no accepted proposal %q: %w", what, id, ErrInvalidRecord)
+	}
+	r.versioned = current()
+	out, err := encodeRecord(what, r)
+	if err != nil {
+		return err
+	}
+	return nb.Put(seqKey(round), out)
 }

@@ -337,17 +337,37 @@ func (j *Journal) NextTrialID(study string) (uint64, error) {
 // nil the state is on disk; when it returns an error nothing of this call
 // was written.
 func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
+	if err := checkTrial(study, t); err != nil {
+		return 0, err
+	}
+	err := j.update(func(tx *bolt.Tx) (err error) {
+		t.ID, err = putTrial(tx, study, t)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}
+
+// checkTrial refuses a trial no transaction should see.
+func checkTrial(study string, t Trial) error {
 	if !t.State.valid() {
-		return 0, fmt.Errorf("study %q trial %d: state %q is not one of running, done, failed, pruned, interrupted: %w", study, t.ID, t.State, ErrInvalidRecord)
+		return fmt.Errorf("study %q trial %d: state %q is not one of running, done, failed, pruned, interrupted: %w", study, t.ID, t.State, ErrInvalidRecord)
 	}
 	if !validRaw(t.Spec) {
-		return 0, fmt.Errorf("study %q trial %d: spec is not valid JSON: %w", study, t.ID, ErrInvalidRecord)
+		return fmt.Errorf("study %q trial %d: spec is not valid JSON: %w", study, t.ID, ErrInvalidRecord)
 	}
-	err := j.update(func(tx *bolt.Tx) error {
-		tb, ss, err := trialBuckets(tx, study)
-		if err != nil {
-			return err
-		}
+	return nil
+}
+
+// putTrial writes t in tx as PutTrial describes and returns its ID.
+func putTrial(tx *bolt.Tx, study string, t Trial) (uint64, error) {
+	tb, ss, err := trialBuckets(tx, study)
+	if err != nil {
+		return 0, err
+	}
+	err = func() error {
 		var prev Trial
 		if t.ID == 0 {
 			if t.ID, err = tb.NextSequence(); err != nil {
@@ -407,11 +427,8 @@ func (j *Journal) PutTrial(study string, t Trial) (uint64, error) {
 			return err
 		}
 		return tb.Put(seqKey(t.ID), data)
-	})
-	if err != nil {
-		return 0, err
-	}
-	return t.ID, nil
+	}()
+	return t.ID, err
 }
 
 func stateName(s TrialState) string {

@@ -76,6 +76,20 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 			return plan.Result{Proposals: out, Prompt: fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves))}, nil
 		}
 	}
+	// Each model kind's observations are read from the history once per
+	// call, not once per try: a try read them twice (its own kind's and,
+	// for otherKindOdds, the other's), each a pass over the whole study
+	// (issue 20: the proposal's cost grew with the study).
+	byKind := map[string][]observation{}
+	obsOf := func(model string) []observation {
+		obs, ok := byKind[model]
+		if !ok {
+			obs = observations(h, model)
+			byKind[model] = obs
+		}
+		return obs
+	}
+	odds := otherKindOdds(h, best, haveBest, obsOf)
 	featureTries, tpeTries := 0, 0
 	for tries := 0; len(out) < n && tries < 40*n; tries++ {
 		i := len(h.Trials) + len(out)
@@ -91,14 +105,14 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 		if haveBest {
 			model, feats = best.Spec.Model, best.Spec.Features
 		}
-		if rng.IntN(otherKindOdds(h, best, haveBest)) == 0 {
+		if rng.IntN(odds) == 0 {
 			if model == plan.ModelGBDT {
 				model, feats = plan.ModelLogreg, addLinearMoves(feats, moves)
 			} else {
 				model, feats = plan.ModelGBDT, dropLinearMoves(feats, moves)
 			}
 		}
-		obs := observations(h, model)
+		obs := obsOf(model)
 		params, costAware := proposeParams(h, model, obs, rng)
 		if nearDuplicate(h, model, feats, params) || nearDuplicate(&plan.History{Trials: pendingTrials(out)}, model, feats, params) {
 			// TPE converging on a point it already measured: a trial that
@@ -308,7 +322,7 @@ func sameItems(a, b map[string]bool) bool {
 
 // otherKindOdds is N in "1 in N proposals tries the model kind the leader
 // does not use".
-func otherKindOdds(h *plan.History, best plan.HistoryTrial, haveBest bool) int {
+func otherKindOdds(h *plan.History, best plan.HistoryTrial, haveBest bool, obsOf func(model string) []observation) int {
 	if !haveBest {
 		return 5
 	}
@@ -316,7 +330,7 @@ func otherKindOdds(h *plan.History, best plan.HistoryTrial, haveBest bool) int {
 	if best.Spec.Model == plan.ModelGBDT {
 		other = plan.ModelLogreg
 	}
-	obs := observations(h, other)
+	obs := obsOf(other)
 	if len(obs) < tpeStartup {
 		return 5
 	}

@@ -133,12 +133,25 @@ func (s *Study) State() (state journal.StudyState, running bool) {
 // to the session's last event, or, for a session that died, to the last
 // trial it finished.
 func Elapsed(events []journal.Event, trials []journal.Trial) time.Duration {
+	return SearchTimeSince(events, trials, time.Time{})
+}
+
+// SearchTimeSince adds up the sessions' wall time after the moment at, as
+// Elapsed does: the search time the study has spent since then, however
+// many sessions it took (what --patience counts).
+func SearchTimeSince(events []journal.Event, trials []journal.Trial, at time.Time) time.Duration {
 	var total time.Duration
 	for i, e := range events {
 		if e.Kind != journal.EventStart && e.Kind != journal.EventResume {
 			continue
 		}
-		total += sessionEnd(events[i+1:], trials, e.Time).Sub(e.Time)
+		from, end := e.Time, sessionEnd(events[i+1:], trials, e.Time)
+		if at.After(from) {
+			from = at
+		}
+		if end.After(from) {
+			total += end.Sub(from)
+		}
 	}
 	return total
 }
