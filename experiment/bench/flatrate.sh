@@ -84,13 +84,17 @@ run() {
 # OUT/SIDE.cpu (the CPU samples) and the profiles.
 summarize() {
   local side=$1
-  # Each profile's CPU seconds and the share inside the trials
-  # (Search.Evaluate): the rest is the scheduler, planner, journal and GC.
+  # Each profile's CPU seconds, and those outside the trials: samples with
+  # no frame in Search.Evaluate, trainer/ or features/ (the scheduler,
+  # planner, journal, GC). Samples the unwinder cut short in the
+  # trainers (an asyncPreempt leaf, or no caller above a trainer frame)
+  # would otherwise read as overhead.
   for w in early late; do
     [ -s "$OUT/$side-$w.pprof" ] || continue
-    go tool pprof -top -cum -nodecount=400 "$OUT/$side-$w.pprof" 2>/dev/null |
-      awk -v w="$w" '/Total samples/ { for (i = 1; i <= NF; i++) if ($i == "=") { tot = $(i+1) } }
-        /\(\*Search\)\.Evaluate$/ { ev = $4 } END { sub(/s$/, "", tot); sub(/s$/, "", ev); print w, tot + 0, ev + 0 }' > "$OUT/$side-$w.share"
+    total=$(go tool pprof -top -nodecount=1 "$OUT/$side-$w.pprof" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m*\)s.*/\1 \2/p')
+    outside=$(go tool pprof -top -nodefraction=0 -nodecount=100000 -ignore 'Search\)\.Evaluate|asyncPreempt|/trainer/|/features/' "$OUT/$side-$w.pprof" 2>/dev/null |
+      sed -n 's/.*Showing nodes accounting for \([0-9.]*\)\(m*\)s.*/\1 \2/p')
+    echo "$w $total $outside" | awk '{ t = $2; if ($3 == "m") t /= 1000; o = $3 == "m" ? $4 : $3; u = $3 == "m" ? $5 : $4; if (u == "m") o /= 1000; print $1, t, t - o }' > "$OUT/$side-$w.share"
   done
   python3 - "$side" "$OUT/$side.json" "$OUT/$side.cpu" "$segment_s" "$cores" "$tck" "$OUT" <<'PY'
 import json, os, sys
