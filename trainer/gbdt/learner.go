@@ -248,8 +248,11 @@ func (l *learner) split(t *tree, leaf int) {
 		l.leafWide[leaf], l.leafWide[newLeaf] = z.wide(nLeft), z.wide(count-nLeft)
 		l.leafG[leaf], l.leafH[leaf] = z.floats(leftQ)
 		l.leafG[newLeaf], l.leafH[newLeaf] = z.floats(rightQ)
-		l.leafOut[leaf] = leafOutput(l.leafG[leaf], l.leafH[leaf], l.p.LambdaL1, l.p.LambdaL2)
-		l.leafOut[newLeaf] = leafOutput(l.leafG[newLeaf], l.leafH[newLeaf], l.p.LambdaL1, l.p.LambdaL2)
+		// with the split's own lambda_l2: a many-vs-many categorical
+		// split's outputs add cat_l2, as LightGBM's integer search does
+		// (FindBestThresholdCategoricalIntInner)
+		l.leafOut[leaf] = leafOutput(l.leafG[leaf], l.leafH[leaf], l.p.LambdaL1, s.l2)
+		l.leafOut[newLeaf] = leafOutput(l.leafG[newLeaf], l.leafH[newLeaf], l.p.LambdaL1, s.l2)
 	}
 
 	if t.numLeaves == l.p.NumLeaves {

@@ -14,6 +14,9 @@ import (
 func qgather64x4(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
 
 //go:noescape
+func qgather64x3(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
+
+//go:noescape
 func qgather64x2(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
 
 //go:noescape
@@ -23,6 +26,9 @@ func qgather64x1(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int
 func qgather32x4(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
 
 //go:noescape
+func qgather32x3(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
+
+//go:noescape
 func qgather32x2(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
 
 //go:noescape
@@ -30,6 +36,9 @@ func qgather32x1(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int
 
 //go:noescape
 func qcontig64x4(hs *[4]*[maxBins]int64, cols *[4]*uint8, vals *int64, n int)
+
+//go:noescape
+func qcontig64x3(hs *[4]*[maxBins]int64, cols *[4]*uint8, vals *int64, n int)
 
 //go:noescape
 func qcontig64x2(hs *[4]*[maxBins]int64, cols *[4]*uint8, vals *int64, n int)
@@ -49,7 +58,6 @@ func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []in
 	for j := range k {
 		p[j] = &cols[j][0]
 	}
-	var h [4]*[maxBins]T
 	switch any(oq).(type) {
 	case []int64:
 		h64 := (*[4]*[maxBins]int64)(unsafe.Pointer(hs))
@@ -58,9 +66,7 @@ func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []in
 		case 4:
 			qgather64x4(h64, &p, &rows[0], v, n)
 		case 3:
-			qgather64x2(h64, &p, &rows[0], v, n)
-			h[0], p[0] = hs[2], p[2]
-			qgather64x1((*[4]*[maxBins]int64)(unsafe.Pointer(&h)), &p, &rows[0], v, n)
+			qgather64x3(h64, &p, &rows[0], v, n)
 		case 2:
 			qgather64x2(h64, &p, &rows[0], v, n)
 		case 1:
@@ -73,9 +79,7 @@ func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []in
 		case 4:
 			qgather32x4(h32, &p, &rows[0], v, n)
 		case 3:
-			qgather32x2(h32, &p, &rows[0], v, n)
-			h[0], p[0] = hs[2], p[2]
-			qgather32x1((*[4]*[maxBins]int32)(unsafe.Pointer(&h)), &p, &rows[0], v, n)
+			qgather32x3(h32, &p, &rows[0], v, n)
 		case 2:
 			qgather32x2(h32, &p, &rows[0], v, n)
 		case 1:
@@ -100,10 +104,7 @@ func contigQ(hs *[4]*[maxBins]int64, cols *[4][]uint8, k int, q []int64) {
 	case 4:
 		qcontig64x4(hs, &p, &q[0], n)
 	case 3:
-		qcontig64x2(hs, &p, &q[0], n)
-		h := [4]*[maxBins]int64{hs[2]}
-		p[0] = p[2]
-		qcontig64x1(&h, &p, &q[0], n)
+		qcontig64x3(hs, &p, &q[0], n)
 	case 2:
 		qcontig64x2(hs, &p, &q[0], n)
 	case 1:

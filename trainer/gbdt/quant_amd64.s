@@ -4,7 +4,7 @@
 
 // The quantized histogram kernels (quant.go): a bin is a packed integer
 // pair (gradient high, hessian low) and a row adds its packed pair with one
-// integer ADD to memory, for k = 1, 2 or 4 features per pass over the rows.
+// integer ADD to memory, for k = 1, 2, 3 or 4 features per pass over the rows.
 // Integer sums do not depend on the order of the adds, so these give the
 // same bins as gatherQGo and contigQGo.
 //
@@ -15,6 +15,10 @@
 #define LOADK4 \
 	MOVQ hs+0(FP), AX; MOVQ 0(AX), DI; MOVQ 8(AX), R13; MOVQ 16(AX), R14; MOVQ 24(AX), R15; \
 	MOVQ cols+8(FP), AX; MOVQ 0(AX), SI; MOVQ 8(AX), R10; MOVQ 16(AX), R11; MOVQ 24(AX), R12
+
+#define LOADK3 \
+	MOVQ hs+0(FP), AX; MOVQ 0(AX), DI; MOVQ 8(AX), R13; MOVQ 16(AX), R14; \
+	MOVQ cols+8(FP), AX; MOVQ 0(AX), SI; MOVQ 8(AX), R10; MOVQ 16(AX), R11
 
 #define LOADK2 \
 	MOVQ hs+0(FP), AX; MOVQ 0(AX), DI; MOVQ 8(AX), R13; \
@@ -199,6 +203,67 @@ TEXT ·qcontig64x1(SB), NOSPLIT, $0-32
 loop:
 	MOVQ (R9)(AX*8), DX
 	ADD64(SI, DI)
+	INCQ AX
+	CMPQ AX, CX
+	JLT  loop
+done:
+	RET
+
+// func qgather64x3(hs *[4]*[256]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
+TEXT ·qgather64x3(SB), NOSPLIT, $0-40
+	LOADK3
+	MOVQ rows+16(FP), R8
+	MOVQ vals+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JLE  done
+loop:
+	MOVLQSX (R8), AX
+	MOVQ    (R9), DX
+	ADD64(SI, DI)
+	ADD64(R10, R13)
+	ADD64(R11, R14)
+	ADDQ $4, R8
+	ADDQ $8, R9
+	DECQ CX
+	JNZ  loop
+done:
+	RET
+
+// func qgather32x3(hs *[4]*[256]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
+TEXT ·qgather32x3(SB), NOSPLIT, $0-40
+	LOADK3
+	MOVQ rows+16(FP), R8
+	MOVQ vals+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JLE  done
+loop:
+	MOVLQSX (R8), AX
+	MOVL    (R9), DX
+	ADD32(SI, DI)
+	ADD32(R10, R13)
+	ADD32(R11, R14)
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ  loop
+done:
+	RET
+
+// func qcontig64x3(hs *[4]*[256]int64, cols *[4]*uint8, vals *int64, n int)
+TEXT ·qcontig64x3(SB), NOSPLIT, $0-32
+	LOADK3
+	MOVQ vals+16(FP), R9
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JLE  done
+	XORQ AX, AX
+loop:
+	MOVQ (R9)(AX*8), DX
+	ADD64(SI, DI)
+	ADD64(R10, R13)
+	ADD64(R11, R14)
 	INCQ AX
 	CMPQ AX, CX
 	JLT  loop

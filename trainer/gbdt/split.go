@@ -20,6 +20,7 @@ type split struct {
 	rightH      float64
 	leftOut     float64
 	rightOut    float64
+	l2          float64 // the lambda_l2 of the outputs (cat_l2 added after a many-vs-many categorical split)
 }
 
 func noSplit() split { return split{feature: -1, gain: math.Inf(-1)} }
@@ -161,6 +162,7 @@ func (l *learner) bestNumeric(f int, hist []gradPair, st leafStats, out *split) 
 	if out.feature == f {
 		out.leftOut = leafOutput(out.leftG, out.leftH, p.LambdaL1, p.LambdaL2)
 		out.rightOut = leafOutput(out.rightG, out.rightH, p.LambdaL1, p.LambdaL2)
+		out.l2 = p.LambdaL2
 		out.binLeft = [4]uint64{}
 		for b := 0; b <= out.thr; b++ {
 			out.binLeft[b>>6] |= 1 << (b & 63)
@@ -208,6 +210,7 @@ func (l *learner) bestCategorical(f int, hist []gradPair, st leafStats, sc *spli
 			out.binLeft[best>>6] |= 1 << (best & 63)
 			out.leftOut = leafOutput(lg, lh, l1, l2)
 			out.rightOut = leafOutput(st.g-lg, st.h-lh, l1, l2)
+			out.l2 = l2
 		}
 		return
 	}
@@ -278,4 +281,5 @@ func (l *learner) bestCategorical(f int, hist []gradPair, st leafStats, sc *spli
 	}
 	out.leftOut = leafOutput(out.leftG, out.leftH, l1, l2)
 	out.rightOut = leafOutput(out.rightG, out.rightH, l1, l2)
+	out.l2 = l2
 }
