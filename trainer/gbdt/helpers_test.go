@@ -137,3 +137,26 @@ func splitRows(n int) (train, valid []int) {
 	}
 	return train, valid
 }
+
+// categoricalStump trains one two-leaf tree with p (NumIterations and
+// NumLeaves are set here) on synthetic rows' 40-category feature alone,
+// beyond max_cat_to_onehot, and fails unless its one split is categorical.
+func categoricalStump(t testing.TB, p Params) (*tree, *BinnedDataset, []float64) {
+	t.Helper()
+	ds, y := synthetic(30000, 23)
+	ds.Features = ds.Features[2:3]
+	p.NumIterations, p.NumLeaves = 1, 2
+	bd, err := NewBinnedDataset(context.Background(), ds, p.MaxBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := m.trees[0]
+	if tr.numLeaves != 2 || tr.decisionType[0]&dtCategorical == 0 {
+		t.Fatalf("use_quantized_grad=%v: want one categorical split, got %d leaves", p.UseQuantizedGrad, tr.numLeaves)
+	}
+	return tr, bd, y
+}

@@ -74,9 +74,9 @@ func mix64(z uint64) uint64 {
 	return z ^ z>>31
 }
 
-// maxAbsBits returns m raised to the largest |gradient| and |hessian| of
+// maxAbsBitsGo is the portable maxAbsBits: it returns m raised to the largest |gradient| and |hessian| of
 // gh, as float32 bits: for non-negative floats the bits order as the values.
-func maxAbsBits(gh [][2]float32, m [2]uint32) [2]uint32 {
+func maxAbsBitsGo(gh [][2]float32, m [2]uint32) [2]uint32 {
 	for _, p := range gh {
 		g := math.Float32bits(p[0]) &^ (1 << 31)
 		h := math.Float32bits(p[1]) &^ (1 << 31)

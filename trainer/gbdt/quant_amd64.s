@@ -385,3 +385,34 @@ dloop:
 	VZEROUPPER
 ddone:
 	RET
+
+// func maxAbsAVX512(gh *[2]float32, n int, m *[2]uint32)
+// m[0], m[1] raised to the largest gradient and hessian bits without the
+// sign over n (a multiple of 8) pairs: 16 lanes of unsigned maxima, even
+// lanes gradients and odd lanes hessians, folded at the end.
+TEXT ·maxAbsAVX512(SB), NOSPLIT, $0-24
+	MOVQ gh+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ m+16(FP), DI
+	VPBROADCASTQ (DI), Z0 // m[0], m[1] in every even and odd lane
+	MOVL         $0x7fffffff, BX
+	VPBROADCASTD BX, Z1
+	TESTQ CX, CX
+	JLE   mfold
+mloop:
+	VPANDD  (SI), Z1, Z2
+	VPMAXUD Z2, Z0, Z0
+	ADDQ    $64, SI
+	SUBQ    $8, CX
+	JNZ     mloop
+mfold:
+	// 16 lanes -> 2: halves folded (pairs stay in even/odd position)
+	VEXTRACTI64X4 $1, Z0, Y2
+	VPMAXUD       Y2, Y0, Y0
+	VEXTRACTI128  $1, Y0, X2
+	VPMAXUD       X2, X0, X0
+	VPSHUFD       $0x0e, X0, X2
+	VPMAXUD       X2, X0, X0
+	VMOVQ         X0, (DI)
+	VZEROUPPER
+	RET

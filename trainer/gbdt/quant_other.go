@@ -13,3 +13,5 @@ func contigQ(hs *[4]*[maxBins]int64, cols *[4][]uint8, k int, q []int64) { conti
 func discretizeChunk(q []int64, gh [][2]float32, h uint64, ig, ih float64, stochastic bool, half, hmax int64) {
 	discretizeRows(q, gh, h, ig, ih, stochastic, half, hmax)
 }
+
+func maxAbsBits(gh [][2]float32, m [2]uint32) [2]uint32 { return maxAbsBitsGo(gh, m) }

@@ -383,23 +383,10 @@ func TestDiscretizeKernelMatchesGo(t *testing.T) {
 // exact fit instead of LightGBM's 0.0075.) With a huge cat_l2 the outputs
 // all but vanish.
 func TestQuantizedCategoricalLeavesAddCatL2(t *testing.T) {
-	ds, y := synthetic(30000, 23)
-	ds.Features = ds.Features[2:3] // c2: 40 categories, beyond max_cat_to_onehot
 	for _, quant := range []bool{false, true} {
 		p := DefaultParams()
-		p.NumIterations, p.NumLeaves, p.UseQuantizedGrad, p.CatL2 = 1, 2, quant, 1e9
-		bd, err := NewBinnedDataset(context.Background(), ds, p.MaxBin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := m.trees[0]
-		if tr.numLeaves != 2 || tr.decisionType[0]&dtCategorical == 0 {
-			t.Fatalf("use_quantized_grad=%v: want one categorical split, got %d leaves", quant, tr.numLeaves)
-		}
+		p.UseQuantizedGrad, p.CatL2 = quant, 1e9
+		tr, _, y := categoricalStump(t, p)
 		pos := 0
 		for _, v := range y {
 			pos += int(v)
@@ -408,6 +395,26 @@ func TestQuantizedCategoricalLeavesAddCatL2(t *testing.T) {
 		for k := range tr.numLeaves {
 			if d := math.Abs(tr.leafValue[k] - init0); d > 1e-6 {
 				t.Errorf("use_quantized_grad=%v: leaf %d is %g from the init score with cat_l2 = 1e9", quant, k, d)
+			}
+		}
+	}
+}
+
+// TestMaxAbsKernelMatchesGo: maxAbsBits (AVX-512 where the CPU has it)
+// finds maxAbsBitsGo's largest |gradient| and |hessian| bits, for any
+// length and a running maximum that is or is not already the largest.
+func TestMaxAbsKernelMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	gh := make([][2]float32, 300)
+	for i := range gh {
+		gh[i] = [2]float32{float32(rng.NormFloat64()), float32(rng.ExpFloat64()) * float32(1-2*rng.IntN(2))}
+	}
+	gh[211] = [2]float32{-7, 0.5}   // the largest |gradient| is negative
+	gh[97] = [2]float32{0.1, -9.25} // and the largest |hessian|
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 98, 212, len(gh)} {
+		for _, m0 := range [][2]uint32{{}, {math.Float32bits(100), math.Float32bits(1)}, {math.Float32bits(1), math.Float32bits(100)}} {
+			if got, want := maxAbsBits(gh[:n], m0), maxAbsBitsGo(gh[:n], m0); got != want {
+				t.Fatalf("n %d, m %v: %v, want %v", n, m0, got, want)
 			}
 		}
 	}

@@ -214,8 +214,11 @@ func (l *learner) bestCategorical(f int, hist []gradPair, st leafStats, sc *spli
 		}
 		return
 	}
+	// The children's gains and outputs add cat_l2; the parent's gain, which
+	// a split must beat, does not (LightGBM's FindBestThresholdCategorical-
+	// Inner without path smoothing: "min_split_gain uses the original l2").
 	l2 := p.LambdaL2 + p.CatL2
-	shift := leafGain(st.g, st.h, l1, l2) + p.MinGainToSplit
+	shift := leafGain(st.g, st.h, l1, p.LambdaL2) + p.MinGainToSplit
 	keyed := sc.keyed[:0]
 	for b := 1; b < m.numBins; b++ {
 		h := hist[b][1]
