@@ -84,13 +84,17 @@ run() {
 # OUT/SIDE.cpu (the CPU samples) and the profiles.
 summarize() {
   local side=$1
-  # Each profile's CPU seconds and the share inside the trials
-  # (Search.Evaluate): the rest is the scheduler, planner, journal and GC.
+  # Each profile's CPU seconds, and those outside the trials: samples with
+  # no frame in Search.Evaluate, trainer/ or features/ (the scheduler,
+  # planner, journal, GC). Samples the unwinder cut short in the
+  # trainers (an asyncPreempt leaf, or no caller above a trainer frame)
+  # would otherwise read as overhead.
   for w in early late; do
     [ -s "$OUT/$side-$w.pprof" ] || continue
-    go tool pprof -top -cum -nodecount=400 "$OUT/$side-$w.pprof" 2>/dev/null |
-      awk -v w="$w" '/Total samples/ { for (i = 1; i <= NF; i++) if ($i == "=") { tot = $(i+1) } }
-        /\(\*Search\)\.Evaluate$/ { ev = $4 } END { sub(/s$/, "", tot); sub(/s$/, "", ev); print w, tot + 0, ev + 0 }' > "$OUT/$side-$w.share"
+    total=$(go tool pprof -top -nodecount=1 "$OUT/$side-$w.pprof" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m*\)s.*/\1 \2/p')
+    outside=$(go tool pprof -top -nodefraction=0 -nodecount=100000 -ignore 'Search\)\.Evaluate|asyncPreempt|/trainer/|/features/' "$OUT/$side-$w.pprof" 2>/dev/null |
+      sed -n 's/.*Showing nodes accounting for \([0-9.]*\)\(m*\)s.*/\1 \2/p')
+    echo "$w $total $outside" | awk '{ t = $2; if ($3 == "m") t /= 1000; o = $3 == "m" ? $4 : $3; u = $3 == "m" ? $5 : $4; if (u == "m") o /= 1000; print $1, t, t - o }' > "$OUT/$side-$w.share"
   done
   python3 - "$side" "$OUT/$side.json" "$OUT/$side.cpu" "$segment_s" "$cores" "$tck" "$OUT" <<'PY'
 import json, os, sys
@@ -114,13 +118,32 @@ ends = [ts(t["finished"]) for t in ex["trials"] if t.get("finished") and t["stat
 before = sum(1 for e in ends if e < t0)
 segs = [(t0 + 5, t0 + 5 + seg), (tend - 10 - seg, tend - 10)]  # skip the load; the end's grace
 out = {"side": side, "trials_before": before, "trials": len(ends), "wall_s": round(tend - t0, 1), "segments": []}
+# A worker's dead time per trial: from the trial's start to its
+# evaluation's start and from its end to the worker's next trial (the
+# journal's commits, the planner, the hand-off), i.e. the wall time of the
+# trial and the gap after it less the evaluation's own time (its timings'
+# total). Read from the journal, so it holds on a loaded machine too
+# (where the scheduler's delays add to both sides alike).
+by_worker = {}
+for t in ex["trials"]:
+    if t.get("started") and t.get("finished") and t.get("timings") and t["state"] in ("done", "pruned", "failed"):
+        by_worker.setdefault(t["worker"], []).append((ts(t["started"]), ts(t["finished"]), t["timings"].get("total", 0)))
+dead = []  # (start, seconds)
+for runs in by_worker.values():
+    runs.sort()
+    for (s0, f0, tot), (s1, _, _) in zip(runs, runs[1:]):
+        if s1 - f0 < 5:  # the next trial of the same session
+            dead.append((s0, (f0 - s0 - tot) + (s1 - f0)))
 for a, b in segs:
     n = sum(1 for e in ends if a <= e < b)
+    d = sorted(x for st, x in dead if a <= st < b)
     c = cpu_at(b) - cpu_at(a)
     done_before = sum(1 for e in ends if e < a)
     out["segments"].append({"from_s": round(a - t0), "to_s": round(b - t0), "trials_at_start": done_before, "trials": n,
         "per_min": round(n / (b - a) * 60, 1), "cpu_share": round(c / (b - a) / cores, 3),
-        "cpu_ms_per_trial": round(1000 * c / n, 1) if n else None})
+        "cpu_ms_per_trial": round(1000 * c / n, 1) if n else None,
+        "dead_ms_per_trial": round(1000 * sum(d) / len(d), 1) if d else None,
+        "dead_ms_median": round(1000 * d[len(d) // 2], 1) if d else None})
 out["profiles"] = []
 for w in ("early", "late"):
     share, window = os.path.join(outdir, f"{side}-{w}.share"), os.path.join(outdir, f"{side}-{w}.window")
@@ -163,12 +186,12 @@ python3 - "$results" "$SEGMENT" "$BUDGET" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(f"flat rate, {sys.argv[3]} study, segments of {sys.argv[2]} (first vs last; load on a shared machine moves trials/min, less so CPU ms/trial)")
-print("| side | trials | segment | trials at start | trials/min | CPU share | CPU ms/trial |")
-print("|---|---|---|---|---|---|---|")
+print("| side | trials | segment | trials at start | trials/min | CPU share | CPU ms/trial | worker dead ms/trial (mean, median) |")
+print("|---|---|---|---|---|---|---|---|")
 for r in rows:
     for name, s in zip(("first", "last"), r["segments"]):
-        print(f"| {r['side']} | {r['trials']} | {name} {s['from_s']}-{s['to_s']} s | {s['trials_at_start']} | {s['per_min']} | {100*s['cpu_share']:.0f}% | {s['cpu_ms_per_trial']} |")
-    print(f"| {r['side']} | | last/first rate | | {r['late_over_early_rate']} | | |")
+        print(f"| {r['side']} | {r['trials']} | {name} {s['from_s']}-{s['to_s']} s | {s['trials_at_start']} | {s['per_min']} | {100*s['cpu_share']:.0f}% | {s['cpu_ms_per_trial']} | {s.get('dead_ms_per_trial')}, {s.get('dead_ms_median')} |")
+    print(f"| {r['side']} | | last/first rate | | {r['late_over_early_rate']} | | | |")
 print()
 print("| side | profile window | trials | CPU s | share outside the trials | outside ms/trial |")
 print("|---|---|---|---|---|---|")

@@ -281,24 +281,21 @@ func nearDuplicate(h *plan.History, model, feats string, params map[string]strin
 		if !s {
 			continue
 		}
+		// The first dim apart settles it: parsing the rest of a long
+		// study's parameters was most of a proposal's cost.
 		close := true
 		for _, d := range plan.SpaceFor(model) {
 			a, b := params[d.Name], t.Spec.Params[d.Name]
 			if len(d.Choices) > 0 {
-				if a != b {
-					close = false
-				}
-				continue
+				close = a == b
+			} else {
+				x, okx := d.ToCoord(a)
+				y, oky := d.ToCoord(b)
+				lo, hi := d.Bounds()
+				close = okx == oky && (!okx || math.Abs(x-y) <= nearDupTolerance*(hi-lo))
 			}
-			x, okx := d.ToCoord(a)
-			y, oky := d.ToCoord(b)
-			if okx != oky {
-				close = false
-				continue
-			}
-			lo, hi := d.Bounds()
-			if okx && math.Abs(x-y) > nearDupTolerance*(hi-lo) {
-				close = false
+			if !close {
+				break
 			}
 		}
 		if close {
