@@ -17,6 +17,9 @@ func gather3Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]
 func gather4Asm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
 
 //go:noescape
+func gather4PfAsm(hs *[4]*[maxBins]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+
+//go:noescape
 func contig1Asm(h *[maxBins]gradPair, col *uint8, gh *[2]float32, n int)
 
 //go:noescape
@@ -61,7 +64,15 @@ func gatherK(hs *[4]*[maxBins]gradPair, cols *[4][]uint8, k int, rows []int32, o
 	case 3:
 		gather3Asm(hs, &p, &rows[0], &og[0], len(rows))
 	case 4:
-		gather4Asm(hs, &p, &rows[0], &og[0], len(rows))
+		// a sparse leaf prefetches its bins (as qgather32x4p); the rows are
+		// added in the same order either way
+		n := len(rows)
+		if m := n - prefetchAhead; m > 0 && sparse(rows) {
+			gather4PfAsm(hs, &p, &rows[0], &og[0], m)
+			gather4Asm(hs, &p, &rows[m], &og[m], prefetchAhead)
+		} else {
+			gather4Asm(hs, &p, &rows[0], &og[0], n)
+		}
 	}
 }
 

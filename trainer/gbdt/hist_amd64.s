@@ -194,6 +194,64 @@ g4row:
 g4done:
 	RET
 
+// func gather4PfAsm(hs *[4]*[256]gradPair, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
+// gather4Asm for sparse leaves: each row first prefetches the four bins of
+// the row 16 ahead (rows[i+16] must be readable; quant_amd64.go's
+// prefetchAhead and sparseLeaf). The adds are gather4Asm's, in order.
+TEXT ·gather4PfAsm(SB), NOSPLIT, $0-40
+	MOVQ hs+0(FP), AX
+	MOVQ 0(AX), DI
+	MOVQ 8(AX), R13
+	MOVQ 16(AX), R14
+	MOVQ 24(AX), R15
+	MOVQ cols+8(FP), AX
+	MOVQ 0(AX), SI
+	MOVQ 8(AX), R10
+	MOVQ 16(AX), R11
+	MOVQ 24(AX), R12
+	MOVQ rows+16(FP), R8
+	MOVQ og+24(FP), R9
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JLE  g4pdone
+
+g4prow:
+	MOVLQSX    64(R8), AX // the row 16 ahead
+	PREFETCHT0 (SI)(AX*1)
+	PREFETCHT0 (R10)(AX*1)
+	PREFETCHT0 (R11)(AX*1)
+	PREFETCHT0 (R12)(AX*1)
+	MOVLQSX  (R8), AX
+	MOVSD    (R9), X0
+	CVTPS2PD X0, X0
+	MOVBQZX  (SI)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (DI)(BX*1), X1
+	ADDPD    X0, X1
+	MOVUPD   X1, (DI)(BX*1)
+	MOVBQZX  (R10)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R13)(DX*1), X2
+	ADDPD    X0, X2
+	MOVUPD   X2, (R13)(DX*1)
+	MOVBQZX  (R11)(AX*1), BX
+	SHLQ     $4, BX
+	MOVUPD   (R14)(BX*1), X3
+	ADDPD    X0, X3
+	MOVUPD   X3, (R14)(BX*1)
+	MOVBQZX  (R12)(AX*1), DX
+	SHLQ     $4, DX
+	MOVUPD   (R15)(DX*1), X4
+	ADDPD    X0, X4
+	MOVUPD   X4, (R15)(DX*1)
+	ADDQ     $4, R8
+	ADDQ     $8, R9
+	DECQ     CX
+	JNZ      g4prow
+
+g4pdone:
+	RET
+
 // func contig1Asm(h *[256][2]float64, col *uint8, gh *[2]float32, n int)
 //
 // Contiguous rows (the root of a tree without bagging): for i in [0, n):

@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -45,7 +46,10 @@ func TestHistKernelsMatchPortableLoops(t *testing.T) {
 		og := make([][2]float32, n)
 		for i := range rows {
 			rows[i] = int32(rng.IntN(rowsN))
-			og[i] = in.gh[rows[i]]
+		}
+		slices.Sort(rows) // as a leaf's rows; n = 64 is sparse enough to prefetch
+		for i, r := range rows {
+			og[i] = in.gh[r]
 		}
 		var got, want [maxBins]gradPair
 		gather1(&got, in.cols[2], rows, og)

@@ -28,14 +28,22 @@ func qgather32x4(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int
 //go:noescape
 func qgather32x4p(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
 
-// prefetchAhead is how many rows ahead qgather32x4p prefetches; a leaf
-// holding fewer than 1 in sparseLeaf of the column's rows takes it
-// (measured on 800k rows, random leaves, four features: 0.5% of the rows
-// 0.77 -> 0.55 CPU ns an update, 2% 0.51 -> 0.47, 10% 0.25 -> 0.33).
+// prefetchAhead is how many rows ahead qgather32x4p and gather4PfAsm
+// prefetch; rows holding fewer than 1 in sparseLeaf of the rows they span
+// take them (measured on 800k rows, random leaves, four features: 0.5% of
+// the rows 0.77 -> 0.55 CPU ns an update, 2% 0.51 -> 0.47, 10% 0.25 ->
+// 0.33).
 const (
 	prefetchAhead = 16
 	sparseLeaf    = 32
 )
+
+// sparse reports whether rows (increasing, as a leaf's are) hold fewer
+// than 1 in sparseLeaf of the row ids they span.
+func sparse(rows []int32) bool {
+	n := len(rows)
+	return n > 0 && n*sparseLeaf < int(rows[n-1])-int(rows[0])+1
+}
 
 //go:noescape
 func qgather32x3(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
@@ -89,7 +97,7 @@ func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []in
 		v := (*int32)(unsafe.Pointer(&oq[0]))
 		switch k {
 		case 4:
-			if m := n - prefetchAhead; m > 0 && n*sparseLeaf < len(cols[0]) {
+			if m := n - prefetchAhead; m > 0 && sparse(rows) {
 				qgather32x4p(h32, &p, &rows[0], v, m)
 				qgather32x4(h32, &p, &rows[m], (*int32)(unsafe.Pointer(&oq[m])), prefetchAhead)
 			} else {
