@@ -39,7 +39,31 @@ type job struct {
 	started chan struct{}
 }
 
+// run is the session's outline: journal its start, watch for a stop,
+// start the worker pool and the trial writer, issue trials until
+// something stops the session, drain the pool, journal its end.
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
+	if err := s.begin(opts); err != nil {
+		return nil, err
+	}
+	deadline := s.started.Add(s.budget)
+	hard, cancelHard := context.WithCancel(ctx)
+	defer cancelHard()
+	st := &stopSignal{mu: &s.mu, issuing: make(chan struct{})}
+	go s.watchInterrupt(hard, cancelHard, st, opts)
+
+	s.writer = newTrialWriter(s.j, s.name, s.fail)
+	jobs, wg := s.startWorkers(hard, deadline, opts)
+	runErr := s.issue(hard, st, jobs, deadline, opts)
+	close(jobs)
+	wg.Wait()
+	s.writer.close()
+	return s.finish(opts, st, runErr)
+}
+
+// begin journals the session's start (or resume) and marks the study
+// running.
+func (s *session) begin(opts RunOptions) error {
 	s.started = time.Now()
 	s.improved = s.started
 	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, %s", s.workers, s.threads, s.budgetText())
@@ -48,49 +72,62 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 		msg = fmt.Sprintf("resume: %s re-queued; %d workers × %d threads, %s", s.requeueText(), s.workers, s.threads, s.budgetText())
 	}
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: msg}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.j.SetStudyState(s.name, journal.StudyRunning); err != nil {
-		return nil, err
+		return err
 	}
 	s.progressf(opts, true, "study %s: %s", s.name, msg)
+	return nil
+}
 
-	deadline := s.started.Add(s.budget)
-	hard, cancelHard := context.WithCancel(ctx)
-	defer cancelHard()
-	stopIssuing := make(chan struct{})
-	var stopOnce sync.Once
-	stopReason := ""
-	stop := func(why string) {
-		stopOnce.Do(func() {
-			s.mu.Lock()
-			stopReason = why
-			s.mu.Unlock()
-			close(stopIssuing)
-		})
-	}
-	interrupted := false
-	go func() {
+// stopSignal ends the issue loop once: the first reason given wins.
+// reason and interrupted are guarded by the session's mu.
+type stopSignal struct {
+	mu          *sync.Mutex
+	issuing     chan struct{} // closed at the stop
+	once        sync.Once
+	reason      string
+	interrupted bool
+}
+
+func (st *stopSignal) stop(why string) {
+	st.once.Do(func() {
+		st.mu.Lock()
+		st.reason = why
+		st.mu.Unlock()
+		close(st.issuing)
+	})
+}
+
+func (st *stopSignal) interrupt() {
+	st.mu.Lock()
+	st.interrupted = true
+	st.mu.Unlock()
+	st.stop("interrupted")
+}
+
+// watchInterrupt owns the session's interruption: opts.Stop stops the
+// issuing and, after the grace period, cancels the running trials (hard);
+// hard ending first (the caller's context) stops the issuing too. It
+// returns when hard is done.
+func (s *session) watchInterrupt(hard context.Context, cancelHard context.CancelFunc, st *stopSignal, opts RunOptions) {
+	select {
+	case <-opts.Stop:
+		st.interrupt()
 		select {
-		case <-opts.Stop:
-			s.mu.Lock()
-			interrupted = true
-			s.mu.Unlock()
-			stop("interrupted")
-			select {
-			case <-time.After(graceOf(opts)):
-				cancelHard()
-			case <-hard.Done():
-			}
+		case <-time.After(graceOf(opts)):
+			cancelHard()
 		case <-hard.Done():
-			s.mu.Lock()
-			interrupted = true
-			s.mu.Unlock()
-			stop("interrupted")
 		}
-	}()
+	case <-hard.Done():
+		st.interrupt()
+	}
+}
 
-	s.writer = newTrialWriter(s.j, s.name, s.fail)
+// startWorkers starts the pool: s.workers goroutines, each running the
+// jobs it receives until jobs is closed; wait on the group after closing it.
+func (s *session) startWorkers(ctx context.Context, deadline time.Time, opts RunOptions) (chan<- job, *sync.WaitGroup) {
 	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for w := 1; w <= s.workers; w++ {
@@ -98,85 +135,76 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 		go func(worker int) {
 			defer wg.Done()
 			for jb := range jobs {
-				s.runTrial(hard, worker, jb, deadline, opts)
+				s.runTrial(ctx, worker, jb, deadline, opts)
 			}
 		}(w)
 	}
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
+	return jobs, &wg
+}
+
+// requeued is the interrupted trials (and planned but never started
+// proposals) the session runs before asking its planner.
+func (s *session) requeued() []job {
 	var queue []job
 	for _, t := range s.requeue {
 		if spec, err := trialSpec(t); err == nil {
 			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round, proposal: t.Proposal, split: t.Split, of: t.Of, reason: t.Reason})
 		}
 	}
-	issued := 0
-	var runErr error
-	// Planner calls run beside the loop: the next call starts while the
-	// workers still run the current proposals (when fewer are queued
-	// than there are workers), so its latency does not idle the cores.
-	// The built-in planner is not instant on a long study (its proposal,
-	// the flush of the trial writer before it and the journaled round
-	// after: tens of milliseconds at 20,000 trials against trials of
-	// 100-300 ms on a small table; issue 20), so it runs ahead too —
-	// but with one worker it is called only when the queue is empty, so
-	// a single-worker study stays reproducible (each call sees every
-	// earlier trial's result).
-	s.notify = func(msg string) { s.progressf(opts, true, "study %s: %s", s.name, msg) }
-	planCtx, cancelPlan := context.WithCancel(hard)
-	var pending chan planned
-	startPlan := func() {
-		ch := make(chan planned, 1)
-		pending = ch
-		go func() {
-			jobs, err := s.plan(planCtx, 2*s.workers)
-			ch <- planned{jobs, err}
-		}()
+	return queue
+}
+
+// checkLimits stops the session when its budget, trial limit or patience
+// is spent.
+func (s *session) checkLimits(st *stopSignal, issued int, deadline time.Time) {
+	if s.hasBudget && !time.Now().Before(deadline) {
+		st.stop("budget exhausted")
 	}
-	prefetch := s.planner.Name() != planner.Builtin().Name() || s.workers > 1
-loop:
+	if s.hasLimit && issued >= s.maxTrial {
+		st.stop("trial limit reached")
+	}
+	if why, ok := s.outOfPatience(time.Now()); ok {
+		st.stop(why)
+	}
+}
+
+// issue is the issue loop: it hands the queued jobs to the workers one by
+// one, asks the planner for more when the queue runs dry, and returns when
+// the session stops (with the planner's error, if that stopped it). No
+// planner call outlives it.
+func (s *session) issue(ctx context.Context, st *stopSignal, jobs chan<- job, deadline time.Time, opts RunOptions) error {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	queue := s.requeued()
+	issued := 0
+	s.notify = func(msg string) { s.progressf(opts, true, "study %s: %s", s.name, msg) }
+	ahead := s.newPlanAhead(ctx)
+	// A call still in flight is cancelled and waited for: no goroutine
+	// outlives the run.
+	defer ahead.stop()
 	for {
-		if s.hasBudget && !time.Now().Before(deadline) {
-			stop("budget exhausted")
-		}
-		if s.hasLimit && issued >= s.maxTrial {
-			stop("trial limit reached")
-		}
-		if why, ok := s.outOfPatience(time.Now()); ok {
-			stop(why)
-		}
+		s.checkLimits(st, issued, deadline)
 		select {
-		case <-stopIssuing:
-			break loop
+		case <-st.issuing:
+			return nil
 		default:
 		}
 		if len(queue) == 0 {
-			if pending == nil {
-				startPlan()
-			}
-			var got planned
-			s.setWaiting(true)
-			select {
-			case got = <-pending:
-				pending = nil
-				s.setWaiting(false)
-			case <-stopIssuing:
-				s.setWaiting(false)
-				break loop
-			case <-ticker.C:
-				s.setWaiting(false)
-				s.progressf(opts, false, "")
+			got, w := s.awaitPlan(ahead, st, ticker.C, opts)
+			switch w {
+			case waitStopped:
+				return nil
+			case waitTick:
 				continue
 			}
 			if got.err != nil {
-				runErr = got.err
-				stop("planner failed")
-				break loop
+				st.stop("planner failed")
+				return got.err
 			}
 			queue = got.jobs
 			if len(queue) == 0 {
-				stop("search space exhausted: the planner has nothing new to propose")
-				break loop
+				st.stop("search space exhausted: the planner has nothing new to propose")
+				return nil
 			}
 		}
 		if queue[0].started == nil {
@@ -187,31 +215,108 @@ loop:
 			<-queue[0].started
 			queue = queue[1:]
 			issued++
-			if prefetch && pending == nil && len(queue) < s.workers && !(s.hasLimit && issued+len(queue) >= s.maxTrial) {
-				startPlan()
-			}
-		case <-stopIssuing:
-			break loop
+			ahead.runAhead(len(queue), issued)
+		case <-st.issuing:
+			return nil
 		case <-s.failed:
-			stop("journal write failed")
-			break loop
+			st.stop("journal write failed")
+			return nil
 		case <-ticker.C:
 			s.progressf(opts, false, "")
 		}
 	}
-	// A call still in flight is cancelled and waited for: no goroutine
-	// outlives the run.
-	cancelPlan()
-	if pending != nil {
-		<-pending
-	}
-	close(jobs)
-	wg.Wait()
-	s.writer.close()
+}
 
+// planAhead owns the planner calls made beside the issue loop, at most
+// one in flight (pending). The next call starts while the workers still
+// run the current proposals (when fewer are queued than there are
+// workers), so its latency does not idle the cores. The built-in planner
+// is not instant on a long study (its proposal, the flush of the trial
+// writer before it and the journaled round after: tens of milliseconds at
+// 20,000 trials against trials of 100-300 ms on a small table; issue 20),
+// so it runs ahead too — but with one worker it is called only when the
+// queue is empty, so a single-worker study stays reproducible (each call
+// sees every earlier trial's result).
+type planAhead struct {
+	s        *session
+	ctx      context.Context
+	cancel   context.CancelFunc
+	pending  chan planned
+	prefetch bool // calls may start before the queue is empty
+}
+
+func (s *session) newPlanAhead(ctx context.Context) *planAhead {
+	planCtx, cancel := context.WithCancel(ctx)
+	return &planAhead{s: s, ctx: planCtx, cancel: cancel,
+		prefetch: s.planner.Name() != planner.Builtin().Name() || s.workers > 1}
+}
+
+// start calls the planner for up to two proposals per worker.
+func (p *planAhead) start() {
+	ch := make(chan planned, 1)
+	p.pending = ch
+	go func() {
+		jobs, err := p.s.plan(p.ctx, 2*p.s.workers)
+		ch <- planned{jobs, err}
+	}()
+}
+
+// runAhead starts the next call early when prefetching, none is in
+// flight, fewer than a worker's share are queued and the trial limit
+// leaves room for more.
+func (p *planAhead) runAhead(queued, issued int) {
+	s := p.s
+	if p.prefetch && p.pending == nil && queued < s.workers && !(s.hasLimit && issued+queued >= s.maxTrial) {
+		p.start()
+	}
+}
+
+// stop cancels a call still in flight and waits for it.
+func (p *planAhead) stop() {
+	p.cancel()
+	if p.pending != nil {
+		<-p.pending
+	}
+}
+
+// waitEnd is how a wait for the planner ended.
+type waitEnd int
+
+const (
+	waitGot     waitEnd = iota // the call returned
+	waitStopped                // the session stopped first
+	waitTick                   // a progress tick came first; the call is still pending
+)
+
+// awaitPlan waits for the planner call in flight (starting one if none
+// is), counting the wait as planner wait (setWaiting).
+func (s *session) awaitPlan(ahead *planAhead, st *stopSignal, tick <-chan time.Time, opts RunOptions) (planned, waitEnd) {
+	if ahead.pending == nil {
+		ahead.start()
+	}
+	s.setWaiting(true)
+	select {
+	case got := <-ahead.pending:
+		ahead.pending = nil
+		s.setWaiting(false)
+		return got, waitGot
+	case <-st.issuing:
+		s.setWaiting(false)
+		return planned{}, waitStopped
+	case <-tick:
+		s.setWaiting(false)
+		s.progressf(opts, false, "")
+		return planned{}, waitTick
+	}
+}
+
+// finish ends the session once the pool is drained: it summarises the
+// session, journals its end and compacts the journal. runErr is what
+// stopped the issuing, if it failed.
+func (s *session) finish(opts RunOptions, st *stopSignal, runErr error) (*RunSummary, error) {
 	s.mu.Lock()
-	wasInterrupted := interrupted
-	reason := stopReason
+	wasInterrupted := st.interrupted
+	reason := st.reason
 	if s.journalErr != nil {
 		runErr = s.journalErr
 	}
@@ -220,6 +325,29 @@ loop:
 		// Writing the end-of-session records would fail the same way.
 		return &RunSummary{Study: s.name, StopReason: "journal write failed", Elapsed: time.Since(s.started)}, runErr
 	}
+	sum, err := s.summary(reason, wasInterrupted)
+	if err != nil {
+		return nil, err
+	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
+	}
+	if err := s.journalEnd(opts, sum, runErr); err != nil {
+		return sum, err
+	}
+	if runErr != nil {
+		return sum, runErr
+	}
+	s.compact(opts, sum)
+	if wasInterrupted {
+		return sum, ErrInterrupted
+	}
+	return sum, nil
+}
+
+// summary is the session's RunSummary: why it stopped, the study's trial
+// counts, the planner wait and the leader.
+func (s *session) summary(reason string, wasInterrupted bool) (*RunSummary, error) {
 	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted, Leaks: s.search.LeakDecisions}
 	counts, err := s.j.CountTrials(s.name)
 	if err != nil {
@@ -232,12 +360,16 @@ loop:
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
 	}
-	if runErr == nil && !wasInterrupted {
-		runErr = allFailed(s.name, s.ended)
-	}
+	return sum, nil
+}
+
+// journalEnd journals the session's end event and the study's state:
+// interrupted, out of budget, failed (every trial failed), or finished.
+func (s *session) journalEnd(opts RunOptions, sum *RunSummary, runErr error) error {
+	reason, counts := sum.StopReason, sum.Trials
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
-	case wasInterrupted:
+	case sum.Interrupted:
 		endKind, state = journal.EventInterrupt, journal.StudyInterrupted
 	case reason == "budget exhausted":
 		endKind = journal.EventBudgetExhausted
@@ -248,27 +380,20 @@ loop:
 	case runErr != nil:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
-	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
+	msg := fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
 	details := map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
 		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}
 	if state == journal.StudyFailed {
 		details[journal.DetailFailure] = allFailedReason(s.ended)
 	}
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: details}); err != nil {
-		return sum, err
+		return err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
-		return sum, err
+		return err
 	}
 	s.progressf(opts, true, "study %s: %s", s.name, msg)
-	if runErr != nil {
-		return sum, runErr
-	}
-	s.compact(opts, sum)
-	if wasInterrupted {
-		return sum, ErrInterrupted
-	}
-	return sum, nil
+	return nil
 }
 
 // compact gives the journal's free pages back at the end of a session
