@@ -480,15 +480,19 @@ func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, par
 	smallWide := l.leafWide[small]
 	contiguous := smallWide && count > 0 && int(rows[count-1]-rows[0]) == count-1
 	if !contiguous {
-		q := z.q
+		q, oq64, oq32 := z.q, l.oq64[:count], l.oq32[:count]
 		parallelRows(count, l.threads, func(lo, hi int) {
+			// local slices of the chunk: through l, every store reloaded
+			// the slice header and checked its bounds
 			if smallWide {
+				o := oq64[lo:hi]
 				for i, r := range rows[lo:hi] {
-					l.oq64[lo+i] = q[r]
+					o[i] = q[r]
 				}
 			} else {
+				o := oq32[lo:hi]
 				for i, r := range rows[lo:hi] {
-					l.oq32[lo+i] = narrow(q[r])
+					o[i] = narrow(q[r])
 				}
 			}
 		})
