@@ -26,6 +26,18 @@ func qgather64x1(hs *[4]*[maxBins]int64, cols *[4]*uint8, rows *int32, vals *int
 func qgather32x4(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
 
 //go:noescape
+func qgather32x4p(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
+
+// prefetchAhead is how many rows ahead qgather32x4p prefetches; a leaf
+// holding fewer than 1 in sparseLeaf of the column's rows takes it
+// (measured on 800k rows, random leaves, four features: 0.5% of the rows
+// 0.77 -> 0.55 CPU ns an update, 2% 0.51 -> 0.47, 10% 0.25 -> 0.33).
+const (
+	prefetchAhead = 16
+	sparseLeaf    = 32
+)
+
+//go:noescape
 func qgather32x3(hs *[4]*[maxBins]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
 
 //go:noescape
@@ -77,7 +89,12 @@ func gatherQ[T packedBin](hs *[4]*[maxBins]T, cols *[4][]uint8, k int, rows []in
 		v := (*int32)(unsafe.Pointer(&oq[0]))
 		switch k {
 		case 4:
-			qgather32x4(h32, &p, &rows[0], v, n)
+			if m := n - prefetchAhead; m > 0 && n*sparseLeaf < len(cols[0]) {
+				qgather32x4p(h32, &p, &rows[0], v, m)
+				qgather32x4(h32, &p, &rows[m], (*int32)(unsafe.Pointer(&oq[m])), prefetchAhead)
+			} else {
+				qgather32x4(h32, &p, &rows[0], v, n)
+			}
 		case 3:
 			qgather32x3(h32, &p, &rows[0], v, n)
 		case 2:
