@@ -687,9 +687,38 @@ func (s *session) fail(err error) {
 	}
 }
 
-// runTrial runs one trial and journals its states. A panic inside becomes
-// a failed trial with its stack.
+// runTrial runs one trial and journals its states: numbered and journaled
+// running, evaluated under its gates and time limit, judged against the
+// incumbent, journaled ended. A panic inside becomes a failed trial with
+// its stack.
 func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline time.Time, opts RunOptions) {
+	t := s.startTrial(worker, jb)
+	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
+	s.running++
+	screens := s.screensLocked(t.Split)
+	s.mu.Unlock()
+	gates := s.gatesOf(t.Split, screens)
+
+	clock := s.clockOf(t.Started, deadline, opts)
+	ev := s.evaluateWithin(ctx, jb.spec, gates, &t, clock)
+	settle(ctx, &t, ev, clock, opts)
+	s.mu.Lock()
+	newIncumbent := s.judgeLocked(&t)
+	s.mu.Unlock()
+	s.journalEnded(t, newIncumbent)
+	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
+	s.running--
+	s.mu.Unlock()
+	s.progressf(opts, false, "")
+}
+
+// startTrial numbers the job's trial (unless it is a re-queued one), puts
+// it in the session's trials, queues it to be journaled running (with the
+// link from its proposal when it runs the proposal's own spec) and closes
+// jb.started.
+func (s *session) startTrial(worker int, jb job) journal.Trial {
 	t := journal.Trial{
 		ID: jb.id, State: journal.TrialRunning, SpecHash: jb.spec.Hash(), Spec: jb.spec.CanonicalJSON(),
 		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
@@ -711,9 +740,12 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	s.writer.add(start)
 	close(jb.started)
-	s.mu.Lock()
-	s.accountWaitLocked(time.Now())
-	s.running++
+	return t
+}
+
+// screensLocked is the screening scores of split's trials that reported
+// folds, for the screening gate (none when screening is off).
+func (s *session) screensLocked(split int) []float64 {
 	// The pruner compares against every trial that reported folds, pruned
 	// ones included (as Optuna's MedianPruner uses all intermediate values):
 	// finished trials alone are the survivors, and their median would prune
@@ -722,46 +754,81 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	if s.search.ScreenFrac > 0 {
 		for _, o := range s.trials {
 			// Like splits only: fold k of another split saw other rows.
-			if o.Split == t.Split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
+			if o.Split == split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
 				screens = append(screens, *o.Screen)
 			}
 		}
 	}
-	s.mu.Unlock()
-	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt(t.Split))}
+	return screens
+}
+
+// gatesOf is the gates a trial on split runs under: the median pruner and,
+// when screening, the screening gate; none for a re-evaluation.
+func (s *session) gatesOf(split int, screens []float64) Gates {
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt(split))}
 	if s.search.ScreenFrac > 0 {
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
 	}
-	if t.Split > 0 {
+	if split > 0 {
 		// A re-evaluation is of a leading spec: the race decides when it
 		// stops, not the median of its split's few other runs.
 		gates = Gates{}
 	}
+	return gates
+}
 
-	// A trial ends at its timeout, or at the end of the budget plus the
-	// grace period, whichever comes first; one cut by the budget is
-	// journaled interrupted, so resume runs it again.
-	timeout := time.Duration(s.cfg.TrialTimeout)
-	var limit time.Time
-	if timeout > 0 {
-		limit = t.Started.Add(timeout)
+// trialClock is when a trial must end. A trial ends at its timeout, or at
+// the end of the budget plus the grace period (budgetEnd), whichever comes
+// first (limit; zero: never); one cut by the budget is journaled
+// interrupted, so resume runs it again.
+type trialClock struct {
+	timeout          time.Duration
+	limit, budgetEnd time.Time
+}
+
+func (s *session) clockOf(started, deadline time.Time, opts RunOptions) trialClock {
+	c := trialClock{timeout: time.Duration(s.cfg.TrialTimeout)}
+	if c.timeout > 0 {
+		c.limit = started.Add(c.timeout)
 	}
-	budgetEnd := time.Time{}
 	if s.hasBudget {
-		budgetEnd = deadline.Add(graceOf(opts))
-		if limit.IsZero() || budgetEnd.Before(limit) {
-			limit = budgetEnd
+		c.budgetEnd = deadline.Add(graceOf(opts))
+		if c.limit.IsZero() || c.budgetEnd.Before(c.limit) {
+			c.limit = c.budgetEnd
 		}
 	}
+	return c
+}
+
+// evaluation is a trial's evaluation as it ended: its outcome or error,
+// and whether its time limit cut it (by the budget, if cutByBudget).
+type evaluation struct {
+	out         *Outcome
+	err         error
+	timedOut    bool
+	cutByBudget bool
+}
+
+// evaluateWithin evaluates the trial under its clock's limit and sets
+// t.Finished.
+func (s *session) evaluateWithin(ctx context.Context, spec TrialSpec, gates Gates, t *journal.Trial, c trialClock) evaluation {
 	tctx, cancel := context.WithCancel(ctx)
-	if !limit.IsZero() {
-		tctx, cancel = context.WithDeadline(ctx, limit)
+	if !c.limit.IsZero() {
+		tctx, cancel = context.WithDeadline(ctx, c.limit)
 	}
-	out, err := s.evaluateSafely(tctx, jb.spec, t.Split, gates, &t)
-	timedOut := tctx.Err() == context.DeadlineExceeded
-	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
+	var ev evaluation
+	ev.out, ev.err = s.evaluateSafely(tctx, spec, t.Split, gates, t)
+	ev.timedOut = tctx.Err() == context.DeadlineExceeded
+	ev.cutByBudget = ev.timedOut && !c.budgetEnd.IsZero() && !time.Now().Before(c.budgetEnd)
 	cancel()
 	t.Finished = time.Now()
+	return ev
+}
+
+// settle sets the trial's end state, error and scores from its
+// evaluation; ctx is the run's (done: the run stopped).
+func settle(ctx context.Context, t *journal.Trial, ev evaluation, c trialClock, opts RunOptions) {
+	out, err, timeout := ev.out, ev.err, c.timeout
 	// The context's deadline fires from a timer, which a loaded machine can
 	// run late: a trial may finish past its --trial-timeout before its
 	// context says so. Such a trial ran longer than the timeout, so it
@@ -776,9 +843,9 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		t.State = journal.TrialDone
 	case ctx.Err() != nil:
 		t.State, t.Error = journal.TrialInterrupted, "interrupted: the run stopped before the trial finished"
-	case cutByBudget:
+	case ev.cutByBudget:
 		t.State, t.Error = journal.TrialInterrupted, fmt.Sprintf("the budget ran out (plus %s grace) before the trial finished; resume runs it again", graceOf(opts))
-	case timedOut:
+	case ev.timedOut:
 		t.State, t.Error = journal.TrialFailed, fmt.Sprintf("timed out after %s (--trial-timeout)", timeout)
 	default:
 		t.State = journal.TrialFailed
@@ -790,8 +857,12 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		t.FoldScores, t.BestIteration, t.Timings, t.Screen = out.FoldScores, out.BestIteration, out.Timings, out.Screen
 		t.Mean, t.Std = meanStd(out.FoldScores)
 	}
-	newIncumbent := false
-	s.mu.Lock()
+}
+
+// judgeLocked writes a finished trial's verdict and makes it the
+// incumbent when it is the first or a confirmed win on the study's own
+// split (newIncumbent).
+func (s *session) judgeLocked(t *journal.Trial) (newIncumbent bool) {
 	switch {
 	case t.State == journal.TrialDone && t.Split > 0:
 		// The incumbent is the record of confirmed wins on the study's own
@@ -804,18 +875,25 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	case t.State == journal.TrialDone:
 		if s.incumbent == nil {
 			t.Verdict = "first finished trial: the incumbent"
-			inc := t
+			inc := *t
 			s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 		} else {
 			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
 			t.Verdict = c.Verdict
 			if c.Better {
-				inc := t
+				inc := *t
 				s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 			}
 		}
 	}
-	s.mu.Unlock()
+	return newIncumbent
+}
+
+// journalEnded queues the ended trial to be journaled (with the incumbent
+// event when it is a new one); once written, it is put in the session's
+// trials and ended ones, and a finished trial's proposal verdicts are
+// journaled.
+func (s *session) journalEnded(t journal.Trial, newIncumbent bool) {
 	end := trialWrite{trial: t, after: func() {
 		s.mu.Lock()
 		s.putTrialLocked(t)
@@ -831,11 +909,6 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}}
 	}
 	s.writer.add(end)
-	s.mu.Lock()
-	s.accountWaitLocked(time.Now())
-	s.running--
-	s.mu.Unlock()
-	s.progressf(opts, false, "")
 }
 
 // budgetText says what limits the session: "budget 1m30s", or, when only
