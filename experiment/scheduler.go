@@ -39,7 +39,31 @@ type job struct {
 	started chan struct{}
 }
 
+// run is the session's outline: journal its start, watch for a stop,
+// start the worker pool and the trial writer, issue trials until
+// something stops the session, drain the pool, journal its end.
 func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error) {
+	if err := s.begin(opts); err != nil {
+		return nil, err
+	}
+	deadline := s.started.Add(s.budget)
+	hard, cancelHard := context.WithCancel(ctx)
+	defer cancelHard()
+	st := &stopSignal{mu: &s.mu, issuing: make(chan struct{})}
+	go s.watchInterrupt(hard, cancelHard, st, opts)
+
+	s.writer = newTrialWriter(s.j, s.name, s.fail)
+	jobs, wg := s.startWorkers(hard, deadline, opts)
+	runErr := s.issue(hard, st, jobs, deadline, opts)
+	close(jobs)
+	wg.Wait()
+	s.writer.close()
+	return s.finish(opts, st, runErr)
+}
+
+// begin journals the session's start (or resume) and marks the study
+// running.
+func (s *session) begin(opts RunOptions) error {
 	s.started = time.Now()
 	s.improved = s.started
 	kind, msg := journal.EventStart, fmt.Sprintf("run: %d workers × %d threads, %s", s.workers, s.threads, s.budgetText())
@@ -48,49 +72,62 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 		msg = fmt.Sprintf("resume: %s re-queued; %d workers × %d threads, %s", s.requeueText(), s.workers, s.threads, s.budgetText())
 	}
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: kind, Message: msg}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.j.SetStudyState(s.name, journal.StudyRunning); err != nil {
-		return nil, err
+		return err
 	}
 	s.progressf(opts, true, "study %s: %s", s.name, msg)
+	return nil
+}
 
-	deadline := s.started.Add(s.budget)
-	hard, cancelHard := context.WithCancel(ctx)
-	defer cancelHard()
-	stopIssuing := make(chan struct{})
-	var stopOnce sync.Once
-	stopReason := ""
-	stop := func(why string) {
-		stopOnce.Do(func() {
-			s.mu.Lock()
-			stopReason = why
-			s.mu.Unlock()
-			close(stopIssuing)
-		})
-	}
-	interrupted := false
-	go func() {
+// stopSignal ends the issue loop once: the first reason given wins.
+// reason and interrupted are guarded by the session's mu.
+type stopSignal struct {
+	mu          *sync.Mutex
+	issuing     chan struct{} // closed at the stop
+	once        sync.Once
+	reason      string
+	interrupted bool
+}
+
+func (st *stopSignal) stop(why string) {
+	st.once.Do(func() {
+		st.mu.Lock()
+		st.reason = why
+		st.mu.Unlock()
+		close(st.issuing)
+	})
+}
+
+func (st *stopSignal) interrupt() {
+	st.mu.Lock()
+	st.interrupted = true
+	st.mu.Unlock()
+	st.stop("interrupted")
+}
+
+// watchInterrupt owns the session's interruption: opts.Stop stops the
+// issuing and, after the grace period, cancels the running trials (hard);
+// hard ending first (the caller's context) stops the issuing too. It
+// returns when hard is done.
+func (s *session) watchInterrupt(hard context.Context, cancelHard context.CancelFunc, st *stopSignal, opts RunOptions) {
+	select {
+	case <-opts.Stop:
+		st.interrupt()
 		select {
-		case <-opts.Stop:
-			s.mu.Lock()
-			interrupted = true
-			s.mu.Unlock()
-			stop("interrupted")
-			select {
-			case <-time.After(graceOf(opts)):
-				cancelHard()
-			case <-hard.Done():
-			}
+		case <-time.After(graceOf(opts)):
+			cancelHard()
 		case <-hard.Done():
-			s.mu.Lock()
-			interrupted = true
-			s.mu.Unlock()
-			stop("interrupted")
 		}
-	}()
+	case <-hard.Done():
+		st.interrupt()
+	}
+}
 
-	s.writer = newTrialWriter(s.j, s.name, s.fail)
+// startWorkers starts the pool: s.workers goroutines, each running the
+// jobs it receives until jobs is closed; wait on the group after closing it.
+func (s *session) startWorkers(ctx context.Context, deadline time.Time, opts RunOptions) (chan<- job, *sync.WaitGroup) {
 	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for w := 1; w <= s.workers; w++ {
@@ -98,85 +135,76 @@ func (s *session) run(ctx context.Context, opts RunOptions) (*RunSummary, error)
 		go func(worker int) {
 			defer wg.Done()
 			for jb := range jobs {
-				s.runTrial(hard, worker, jb, deadline, opts)
+				s.runTrial(ctx, worker, jb, deadline, opts)
 			}
 		}(w)
 	}
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
+	return jobs, &wg
+}
+
+// requeued is the interrupted trials (and planned but never started
+// proposals) the session runs before asking its planner.
+func (s *session) requeued() []job {
 	var queue []job
 	for _, t := range s.requeue {
 		if spec, err := trialSpec(t); err == nil {
 			queue = append(queue, job{id: t.ID, spec: spec, hypothesis: t.Hypothesis, round: t.Round, proposal: t.Proposal, split: t.Split, of: t.Of, reason: t.Reason})
 		}
 	}
-	issued := 0
-	var runErr error
-	// Planner calls run beside the loop: the next call starts while the
-	// workers still run the current proposals (when fewer are queued
-	// than there are workers), so its latency does not idle the cores.
-	// The built-in planner is not instant on a long study (its proposal,
-	// the flush of the trial writer before it and the journaled round
-	// after: tens of milliseconds at 20,000 trials against trials of
-	// 100-300 ms on a small table; issue 20), so it runs ahead too —
-	// but with one worker it is called only when the queue is empty, so
-	// a single-worker study stays reproducible (each call sees every
-	// earlier trial's result).
-	s.notify = func(msg string) { s.progressf(opts, true, "study %s: %s", s.name, msg) }
-	planCtx, cancelPlan := context.WithCancel(hard)
-	var pending chan planned
-	startPlan := func() {
-		ch := make(chan planned, 1)
-		pending = ch
-		go func() {
-			jobs, err := s.plan(planCtx, 2*s.workers)
-			ch <- planned{jobs, err}
-		}()
+	return queue
+}
+
+// checkLimits stops the session when its budget, trial limit or patience
+// is spent.
+func (s *session) checkLimits(st *stopSignal, issued int, deadline time.Time) {
+	if s.hasBudget && !time.Now().Before(deadline) {
+		st.stop("budget exhausted")
 	}
-	prefetch := s.planner.Name() != planner.Builtin().Name() || s.workers > 1
-loop:
+	if s.hasLimit && issued >= s.maxTrial {
+		st.stop("trial limit reached")
+	}
+	if why, ok := s.outOfPatience(time.Now()); ok {
+		st.stop(why)
+	}
+}
+
+// issue is the issue loop: it hands the queued jobs to the workers one by
+// one, asks the planner for more when the queue runs dry, and returns when
+// the session stops (with the planner's error, if that stopped it). No
+// planner call outlives it.
+func (s *session) issue(ctx context.Context, st *stopSignal, jobs chan<- job, deadline time.Time, opts RunOptions) error {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	queue := s.requeued()
+	issued := 0
+	s.notify = func(msg string) { s.progressf(opts, true, "study %s: %s", s.name, msg) }
+	ahead := s.newPlanAhead(ctx)
+	// A call still in flight is cancelled and waited for: no goroutine
+	// outlives the run.
+	defer ahead.stop()
 	for {
-		if s.hasBudget && !time.Now().Before(deadline) {
-			stop("budget exhausted")
-		}
-		if s.hasLimit && issued >= s.maxTrial {
-			stop("trial limit reached")
-		}
-		if why, ok := s.outOfPatience(time.Now()); ok {
-			stop(why)
-		}
+		s.checkLimits(st, issued, deadline)
 		select {
-		case <-stopIssuing:
-			break loop
+		case <-st.issuing:
+			return nil
 		default:
 		}
 		if len(queue) == 0 {
-			if pending == nil {
-				startPlan()
-			}
-			var got planned
-			s.setWaiting(true)
-			select {
-			case got = <-pending:
-				pending = nil
-				s.setWaiting(false)
-			case <-stopIssuing:
-				s.setWaiting(false)
-				break loop
-			case <-ticker.C:
-				s.setWaiting(false)
-				s.progressf(opts, false, "")
+			got, w := s.awaitPlan(ahead, st, ticker.C, opts)
+			switch w {
+			case waitStopped:
+				return nil
+			case waitTick:
 				continue
 			}
 			if got.err != nil {
-				runErr = got.err
-				stop("planner failed")
-				break loop
+				st.stop("planner failed")
+				return got.err
 			}
 			queue = got.jobs
 			if len(queue) == 0 {
-				stop("search space exhausted: the planner has nothing new to propose")
-				break loop
+				st.stop("search space exhausted: the planner has nothing new to propose")
+				return nil
 			}
 		}
 		if queue[0].started == nil {
@@ -187,31 +215,108 @@ loop:
 			<-queue[0].started
 			queue = queue[1:]
 			issued++
-			if prefetch && pending == nil && len(queue) < s.workers && !(s.hasLimit && issued+len(queue) >= s.maxTrial) {
-				startPlan()
-			}
-		case <-stopIssuing:
-			break loop
+			ahead.runAhead(len(queue), issued)
+		case <-st.issuing:
+			return nil
 		case <-s.failed:
-			stop("journal write failed")
-			break loop
+			st.stop("journal write failed")
+			return nil
 		case <-ticker.C:
 			s.progressf(opts, false, "")
 		}
 	}
-	// A call still in flight is cancelled and waited for: no goroutine
-	// outlives the run.
-	cancelPlan()
-	if pending != nil {
-		<-pending
-	}
-	close(jobs)
-	wg.Wait()
-	s.writer.close()
+}
 
+// planAhead owns the planner calls made beside the issue loop, at most
+// one in flight (pending). The next call starts while the workers still
+// run the current proposals (when fewer are queued than there are
+// workers), so its latency does not idle the cores. The built-in planner
+// is not instant on a long study (its proposal, the flush of the trial
+// writer before it and the journaled round after: tens of milliseconds at
+// 20,000 trials against trials of 100-300 ms on a small table; issue 20),
+// so it runs ahead too — but with one worker it is called only when the
+// queue is empty, so a single-worker study stays reproducible (each call
+// sees every earlier trial's result).
+type planAhead struct {
+	s        *session
+	ctx      context.Context
+	cancel   context.CancelFunc
+	pending  chan planned
+	prefetch bool // calls may start before the queue is empty
+}
+
+func (s *session) newPlanAhead(ctx context.Context) *planAhead {
+	planCtx, cancel := context.WithCancel(ctx)
+	return &planAhead{s: s, ctx: planCtx, cancel: cancel,
+		prefetch: s.planner.Name() != planner.Builtin().Name() || s.workers > 1}
+}
+
+// start calls the planner for up to two proposals per worker.
+func (p *planAhead) start() {
+	ch := make(chan planned, 1)
+	p.pending = ch
+	go func() {
+		jobs, err := p.s.plan(p.ctx, 2*p.s.workers)
+		ch <- planned{jobs, err}
+	}()
+}
+
+// runAhead starts the next call early when prefetching, none is in
+// flight, fewer than a worker's share are queued and the trial limit
+// leaves room for more.
+func (p *planAhead) runAhead(queued, issued int) {
+	s := p.s
+	if p.prefetch && p.pending == nil && queued < s.workers && !(s.hasLimit && issued+queued >= s.maxTrial) {
+		p.start()
+	}
+}
+
+// stop cancels a call still in flight and waits for it.
+func (p *planAhead) stop() {
+	p.cancel()
+	if p.pending != nil {
+		<-p.pending
+	}
+}
+
+// waitEnd is how a wait for the planner ended.
+type waitEnd int
+
+const (
+	waitGot     waitEnd = iota // the call returned
+	waitStopped                // the session stopped first
+	waitTick                   // a progress tick came first; the call is still pending
+)
+
+// awaitPlan waits for the planner call in flight (starting one if none
+// is), counting the wait as planner wait (setWaiting).
+func (s *session) awaitPlan(ahead *planAhead, st *stopSignal, tick <-chan time.Time, opts RunOptions) (planned, waitEnd) {
+	if ahead.pending == nil {
+		ahead.start()
+	}
+	s.setWaiting(true)
+	select {
+	case got := <-ahead.pending:
+		ahead.pending = nil
+		s.setWaiting(false)
+		return got, waitGot
+	case <-st.issuing:
+		s.setWaiting(false)
+		return planned{}, waitStopped
+	case <-tick:
+		s.setWaiting(false)
+		s.progressf(opts, false, "")
+		return planned{}, waitTick
+	}
+}
+
+// finish ends the session once the pool is drained: it summarises the
+// session, journals its end and compacts the journal. runErr is what
+// stopped the issuing, if it failed.
+func (s *session) finish(opts RunOptions, st *stopSignal, runErr error) (*RunSummary, error) {
 	s.mu.Lock()
-	wasInterrupted := interrupted
-	reason := stopReason
+	wasInterrupted := st.interrupted
+	reason := st.reason
 	if s.journalErr != nil {
 		runErr = s.journalErr
 	}
@@ -220,6 +325,29 @@ loop:
 		// Writing the end-of-session records would fail the same way.
 		return &RunSummary{Study: s.name, StopReason: "journal write failed", Elapsed: time.Since(s.started)}, runErr
 	}
+	sum, err := s.summary(reason, wasInterrupted)
+	if err != nil {
+		return nil, err
+	}
+	if runErr == nil && !wasInterrupted {
+		runErr = allFailed(s.name, s.ended)
+	}
+	if err := s.journalEnd(opts, sum, runErr); err != nil {
+		return sum, err
+	}
+	if runErr != nil {
+		return sum, runErr
+	}
+	s.compact(opts, sum)
+	if wasInterrupted {
+		return sum, ErrInterrupted
+	}
+	return sum, nil
+}
+
+// summary is the session's RunSummary: why it stopped, the study's trial
+// counts, the planner wait and the leader.
+func (s *session) summary(reason string, wasInterrupted bool) (*RunSummary, error) {
 	sum := &RunSummary{Study: s.name, Created: s.created, StopReason: reason, Elapsed: time.Since(s.started), Workers: s.workers, Threads: s.threads, Interrupted: wasInterrupted, Leaks: s.search.LeakDecisions}
 	counts, err := s.j.CountTrials(s.name)
 	if err != nil {
@@ -232,12 +360,16 @@ loop:
 	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
 		sum.Best = &lead
 	}
-	if runErr == nil && !wasInterrupted {
-		runErr = allFailed(s.name, s.ended)
-	}
+	return sum, nil
+}
+
+// journalEnd journals the session's end event and the study's state:
+// interrupted, out of budget, failed (every trial failed), or finished.
+func (s *session) journalEnd(opts RunOptions, sum *RunSummary, runErr error) error {
+	reason, counts := sum.StopReason, sum.Trials
 	endKind, state := journal.EventFinish, journal.StudyFinished
 	switch {
-	case wasInterrupted:
+	case sum.Interrupted:
 		endKind, state = journal.EventInterrupt, journal.StudyInterrupted
 	case reason == "budget exhausted":
 		endKind = journal.EventBudgetExhausted
@@ -248,27 +380,20 @@ loop:
 	case runErr != nil:
 		endKind, state = journal.EventError, journal.StudyInterrupted
 	}
-	msg = fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
+	msg := fmt.Sprintf("%s after %s: %d done, %d failed, %d pruned", reason, sum.Elapsed.Round(time.Second), counts.Done, counts.Failed, counts.Pruned)
 	details := map[string]string{"elapsed_seconds": fmt.Sprintf("%.3f", sum.Elapsed.Seconds()),
 		"planner_wait_worker_seconds": fmt.Sprintf("%.3f", sum.PlannerWait.Seconds()), "reason": reason}
 	if state == journal.StudyFailed {
 		details[journal.DetailFailure] = allFailedReason(s.ended)
 	}
 	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: endKind, Message: msg, Details: details}); err != nil {
-		return sum, err
+		return err
 	}
 	if err := s.j.SetStudyState(s.name, state); err != nil {
-		return sum, err
+		return err
 	}
 	s.progressf(opts, true, "study %s: %s", s.name, msg)
-	if runErr != nil {
-		return sum, runErr
-	}
-	s.compact(opts, sum)
-	if wasInterrupted {
-		return sum, ErrInterrupted
-	}
-	return sum, nil
+	return nil
 }
 
 // compact gives the journal's free pages back at the end of a session
@@ -562,9 +687,38 @@ func (s *session) fail(err error) {
 	}
 }
 
-// runTrial runs one trial and journals its states. A panic inside becomes
-// a failed trial with its stack.
+// runTrial runs one trial and journals its states: numbered and journaled
+// running, evaluated under its gates and time limit, judged against the
+// incumbent, journaled ended. A panic inside becomes a failed trial with
+// its stack.
 func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline time.Time, opts RunOptions) {
+	t := s.startTrial(worker, jb)
+	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
+	s.running++
+	screens := s.screensLocked(t.Split)
+	s.mu.Unlock()
+	gates := s.gatesOf(t.Split, screens)
+
+	clock := s.clockOf(t.Started, deadline, opts)
+	ev := s.evaluateWithin(ctx, jb.spec, gates, &t, clock)
+	settle(ctx, &t, ev, clock, opts)
+	s.mu.Lock()
+	newIncumbent := s.judgeLocked(&t)
+	s.mu.Unlock()
+	s.journalEnded(t, newIncumbent)
+	s.mu.Lock()
+	s.accountWaitLocked(time.Now())
+	s.running--
+	s.mu.Unlock()
+	s.progressf(opts, false, "")
+}
+
+// startTrial numbers the job's trial (unless it is a re-queued one), puts
+// it in the session's trials, queues it to be journaled running (with the
+// link from its proposal when it runs the proposal's own spec) and closes
+// jb.started.
+func (s *session) startTrial(worker int, jb job) journal.Trial {
 	t := journal.Trial{
 		ID: jb.id, State: journal.TrialRunning, SpecHash: jb.spec.Hash(), Spec: jb.spec.CanonicalJSON(),
 		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
@@ -586,9 +740,12 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	}
 	s.writer.add(start)
 	close(jb.started)
-	s.mu.Lock()
-	s.accountWaitLocked(time.Now())
-	s.running++
+	return t
+}
+
+// screensLocked is the screening scores of split's trials that reported
+// folds, for the screening gate (none when screening is off).
+func (s *session) screensLocked(split int) []float64 {
 	// The pruner compares against every trial that reported folds, pruned
 	// ones included (as Optuna's MedianPruner uses all intermediate values):
 	// finished trials alone are the survivors, and their median would prune
@@ -597,46 +754,81 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	if s.search.ScreenFrac > 0 {
 		for _, o := range s.trials {
 			// Like splits only: fold k of another split saw other rows.
-			if o.Split == t.Split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
+			if o.Split == split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
 				screens = append(screens, *o.Screen)
 			}
 		}
 	}
-	s.mu.Unlock()
-	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt(t.Split))}
+	return screens
+}
+
+// gatesOf is the gates a trial on split runs under: the median pruner and,
+// when screening, the screening gate; none for a re-evaluation.
+func (s *session) gatesOf(split int, screens []float64) Gates {
+	gates := Gates{Prune: medianPrune(s.cfg.Metric, s.medianAt(split))}
 	if s.search.ScreenFrac > 0 {
 		gates.Screen = screenGate(s.cfg.Metric, screens, s.search.ScreenFrac)
 	}
-	if t.Split > 0 {
+	if split > 0 {
 		// A re-evaluation is of a leading spec: the race decides when it
 		// stops, not the median of its split's few other runs.
 		gates = Gates{}
 	}
+	return gates
+}
 
-	// A trial ends at its timeout, or at the end of the budget plus the
-	// grace period, whichever comes first; one cut by the budget is
-	// journaled interrupted, so resume runs it again.
-	timeout := time.Duration(s.cfg.TrialTimeout)
-	var limit time.Time
-	if timeout > 0 {
-		limit = t.Started.Add(timeout)
+// trialClock is when a trial must end. A trial ends at its timeout, or at
+// the end of the budget plus the grace period (budgetEnd), whichever comes
+// first (limit; zero: never); one cut by the budget is journaled
+// interrupted, so resume runs it again.
+type trialClock struct {
+	timeout          time.Duration
+	limit, budgetEnd time.Time
+}
+
+func (s *session) clockOf(started, deadline time.Time, opts RunOptions) trialClock {
+	c := trialClock{timeout: time.Duration(s.cfg.TrialTimeout)}
+	if c.timeout > 0 {
+		c.limit = started.Add(c.timeout)
 	}
-	budgetEnd := time.Time{}
 	if s.hasBudget {
-		budgetEnd = deadline.Add(graceOf(opts))
-		if limit.IsZero() || budgetEnd.Before(limit) {
-			limit = budgetEnd
+		c.budgetEnd = deadline.Add(graceOf(opts))
+		if c.limit.IsZero() || c.budgetEnd.Before(c.limit) {
+			c.limit = c.budgetEnd
 		}
 	}
+	return c
+}
+
+// evaluation is a trial's evaluation as it ended: its outcome or error,
+// and whether its time limit cut it (by the budget, if cutByBudget).
+type evaluation struct {
+	out         *Outcome
+	err         error
+	timedOut    bool
+	cutByBudget bool
+}
+
+// evaluateWithin evaluates the trial under its clock's limit and sets
+// t.Finished.
+func (s *session) evaluateWithin(ctx context.Context, spec TrialSpec, gates Gates, t *journal.Trial, c trialClock) evaluation {
 	tctx, cancel := context.WithCancel(ctx)
-	if !limit.IsZero() {
-		tctx, cancel = context.WithDeadline(ctx, limit)
+	if !c.limit.IsZero() {
+		tctx, cancel = context.WithDeadline(ctx, c.limit)
 	}
-	out, err := s.evaluateSafely(tctx, jb.spec, t.Split, gates, &t)
-	timedOut := tctx.Err() == context.DeadlineExceeded
-	cutByBudget := timedOut && !budgetEnd.IsZero() && !time.Now().Before(budgetEnd)
+	var ev evaluation
+	ev.out, ev.err = s.evaluateSafely(tctx, spec, t.Split, gates, t)
+	ev.timedOut = tctx.Err() == context.DeadlineExceeded
+	ev.cutByBudget = ev.timedOut && !c.budgetEnd.IsZero() && !time.Now().Before(c.budgetEnd)
 	cancel()
 	t.Finished = time.Now()
+	return ev
+}
+
+// settle sets the trial's end state, error and scores from its
+// evaluation; ctx is the run's (done: the run stopped).
+func settle(ctx context.Context, t *journal.Trial, ev evaluation, c trialClock, opts RunOptions) {
+	out, err, timeout := ev.out, ev.err, c.timeout
 	// The context's deadline fires from a timer, which a loaded machine can
 	// run late: a trial may finish past its --trial-timeout before its
 	// context says so. Such a trial ran longer than the timeout, so it
@@ -651,9 +843,9 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		t.State = journal.TrialDone
 	case ctx.Err() != nil:
 		t.State, t.Error = journal.TrialInterrupted, "interrupted: the run stopped before the trial finished"
-	case cutByBudget:
+	case ev.cutByBudget:
 		t.State, t.Error = journal.TrialInterrupted, fmt.Sprintf("the budget ran out (plus %s grace) before the trial finished; resume runs it again", graceOf(opts))
-	case timedOut:
+	case ev.timedOut:
 		t.State, t.Error = journal.TrialFailed, fmt.Sprintf("timed out after %s (--trial-timeout)", timeout)
 	default:
 		t.State = journal.TrialFailed
@@ -665,8 +857,12 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 		t.FoldScores, t.BestIteration, t.Timings, t.Screen = out.FoldScores, out.BestIteration, out.Timings, out.Screen
 		t.Mean, t.Std = meanStd(out.FoldScores)
 	}
-	newIncumbent := false
-	s.mu.Lock()
+}
+
+// judgeLocked writes a finished trial's verdict and makes it the
+// incumbent when it is the first or a confirmed win on the study's own
+// split (newIncumbent).
+func (s *session) judgeLocked(t *journal.Trial) (newIncumbent bool) {
 	switch {
 	case t.State == journal.TrialDone && t.Split > 0:
 		// The incumbent is the record of confirmed wins on the study's own
@@ -679,18 +875,25 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 	case t.State == journal.TrialDone:
 		if s.incumbent == nil {
 			t.Verdict = "first finished trial: the incumbent"
-			inc := t
+			inc := *t
 			s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 		} else {
 			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
 			t.Verdict = c.Verdict
 			if c.Better {
-				inc := t
+				inc := *t
 				s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
 			}
 		}
 	}
-	s.mu.Unlock()
+	return newIncumbent
+}
+
+// journalEnded queues the ended trial to be journaled (with the incumbent
+// event when it is a new one); once written, it is put in the session's
+// trials and ended ones, and a finished trial's proposal verdicts are
+// journaled.
+func (s *session) journalEnded(t journal.Trial, newIncumbent bool) {
 	end := trialWrite{trial: t, after: func() {
 		s.mu.Lock()
 		s.putTrialLocked(t)
@@ -706,11 +909,6 @@ func (s *session) runTrial(ctx context.Context, worker int, jb job, deadline tim
 			Details: map[string]string{"trial": fmt.Sprint(t.ID)}}}
 	}
 	s.writer.add(end)
-	s.mu.Lock()
-	s.accountWaitLocked(time.Now())
-	s.running--
-	s.mu.Unlock()
-	s.progressf(opts, false, "")
 }
 
 // budgetText says what limits the session: "budget 1m30s", or, when only

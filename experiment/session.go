@@ -96,36 +96,92 @@ type session struct {
 	lastLine   time.Time
 }
 
+// openSession opens the study opts names (creating it when it is new),
+// loads its table through the stored schema, builds its search, replays
+// its journal into the session and chooses its planner and pool.
 func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*session, error) {
-	var fp journal.Fingerprint // the data file's, when the study exists
-	s := &session{j: j, name: opts.Study, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
+	s := newSession(j, opts.Study)
+	st, fp, err := s.openStudy(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	tab, err := s.loadTable(st, opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.created {
+		if err := s.fixAtCreation(tab); err != nil {
+			return nil, err
+		}
+	} else if !fp.Equal(st.Data) {
+		if err := s.acceptDataChange(tab, fp); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.buildSearch(tab, opts); err != nil {
+		return nil, err
+	}
+	if s.created {
+		if err := s.createStudy(ctx, tab); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.replayTrials(); err != nil {
+		return nil, err
+	}
+	rounds, err := j.ListRounds(opts.Study)
+	if err != nil {
+		return nil, err
+	}
+	replies, path := s.replayRounds(rounds)
+	if s.planner, err = s.openPlanner(opts, rounds, replies, path); err != nil {
+		return nil, err
+	}
+	if err := s.resumeBudget(opts); err != nil {
+		return nil, err
+	}
+	s.workers, s.threads = poolShape(s.cfg.Workers, runtime.GOMAXPROCS(0), s.trialMemory(0), s.cfg.MemoryBudget)
+	return s, nil
+}
+
+// newSession is an empty session of study name, its maps made.
+func newSession(j *journal.Journal, name string) *session {
+	return &session{j: j, name: name, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
 		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{},
 		race: raceState{reserved: map[[2]uint64]bool{}, dropped: map[uint64]bool{}}}
-	st, err := j.GetStudy(opts.Study)
+}
+
+// openStudy reads the study's config, or validates opts.Config for a new
+// one (s.created). For a stored study it checks that this nightshift reads
+// its config and that it runs on the same data file, unchanged unless
+// opts.AllowDataChange; fp is that file's fingerprint now (zero for a new
+// study).
+func (s *session) openStudy(ctx context.Context, opts RunOptions) (st journal.Study, fp journal.Fingerprint, err error) {
+	st, err = s.j.GetStudy(opts.Study)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(st.Config, &s.cfg); err != nil {
-			return nil, fmt.Errorf("study %q: stored config unreadable: %w", opts.Study, err)
+			return st, fp, fmt.Errorf("study %q: stored config unreadable: %w", opts.Study, err)
 		}
 		if st.ConfigVersion > ConfigVersion {
-			return nil, fmt.Errorf("study %q: config version %d is newer than this nightshift (%d): %w", opts.Study, st.ConfigVersion, ConfigVersion, journal.ErrNewerSchema)
+			return st, fp, fmt.Errorf("study %q: config version %d is newer than this nightshift (%d): %w", opts.Study, st.ConfigVersion, ConfigVersion, journal.ErrNewerSchema)
 		}
 		if opts.Config.Data != "" && !samePath(opts.Config.Data, s.cfg.Data) {
-			return nil, fmt.Errorf("study %q was started on %s, not %s; name another study", opts.Study, s.cfg.Data, opts.Config.Data)
+			return st, fp, fmt.Errorf("study %q was started on %s, not %s; name another study", opts.Study, s.cfg.Data, opts.Config.Data)
 		}
 		if fp, err = journal.FingerprintFile(ctx, s.cfg.Data); err != nil {
-			return nil, fmt.Errorf("study %q: %w", opts.Study, err)
+			return st, fp, fmt.Errorf("study %q: %w", opts.Study, err)
 		}
 		if !fp.Equal(st.Data) && !opts.AllowDataChange {
-			return nil, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
+			return st, fp, fmt.Errorf("%s: %w (was %s, now %s); run with --allow-data-change to continue on the new data", s.cfg.Data, ErrDataChanged, st.Data, fp)
 		}
 	case errors.Is(err, journal.ErrUnknownStudy):
 		if opts.Resume {
-			return nil, err
+			return st, fp, err
 		}
 		s.cfg = opts.Config
 		if err := s.cfg.Validate(); err != nil {
-			return nil, err
+			return st, fp, err
 		}
 		// Resume may run from another directory: keep the data's absolute path.
 		if abs, err := filepath.Abs(s.cfg.Data); err == nil {
@@ -133,13 +189,21 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		}
 		s.created = true
 	default:
-		return nil, err
+		return st, fp, err
 	}
+	return st, fp, nil
+}
+
+// loadTable loads the study's table: a new study's from its config, a
+// stored one's through its stored schema. Loading warnings go to
+// opts.Progress.
+func (s *session) loadTable(st journal.Study, opts RunOptions) (*Table, error) {
 	var tab *Table
+	var err error
 	if s.created {
 		tab, err = LoadTable(TableSpec{Path: s.cfg.Data, Target: s.cfg.Target, Positive: s.cfg.Positive, Load: s.cfg.Load})
 	} else {
-		tab, err = LoadStudyTable(j, st, s.cfg)
+		tab, err = LoadStudyTable(s.j, st, s.cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -149,68 +213,91 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 			fmt.Fprintf(opts.Progress, "warning: %s\n", w.Message)
 		}
 	}
-	if s.created {
-		s.cfg.Positive = tab.Target.Positive
-		if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.HoldoutSplit, s.cfg.Seed); err != nil {
-			return nil, err
-		}
-		// The number of folds is fixed at creation, so that a study
-		// continued on changed data (--allow-data-change) keeps comparable
-		// fold scores.
-		s.cfg.Folds = resolveFolds(s.cfg.Folds, tab.Frame.Rows-len(s.cfg.HoldoutRows))
-		s.cfg.Rows, s.cfg.HoldoutDigest = tab.Frame.Rows, holdoutDigest(tab, s.cfg.HoldoutRows)
-	} else if !fp.Equal(st.Data) {
-		// --allow-data-change: the new fingerprint is stored only once
-		// the stored holdout still names the rows set aside, so a refused
-		// continuation leaves the study as it was.
-		if err := checkChangedData(tab, &s.cfg); err != nil {
-			return nil, err
-		}
-		if err := j.SetFingerprint(opts.Study, fp); err != nil {
-			return nil, err
-		}
+	return tab, nil
+}
+
+// fixAtCreation fixes what a new study keeps for its life: the positive
+// class, the holdout rows and digest, the number of folds and rows.
+func (s *session) fixAtCreation(tab *Table) error {
+	var err error
+	s.cfg.Positive = tab.Target.Positive
+	if s.cfg.HoldoutRows, err = HoldoutRows(tab, s.cfg.Holdout, s.cfg.TimeCol, s.cfg.HoldoutSplit, s.cfg.Seed); err != nil {
+		return err
 	}
+	// The number of folds is fixed at creation, so that a study
+	// continued on changed data (--allow-data-change) keeps comparable
+	// fold scores.
+	s.cfg.Folds = resolveFolds(s.cfg.Folds, tab.Frame.Rows-len(s.cfg.HoldoutRows))
+	s.cfg.Rows, s.cfg.HoldoutDigest = tab.Frame.Rows, holdoutDigest(tab, s.cfg.HoldoutRows)
+	return nil
+}
+
+// acceptDataChange continues a study on changed data (--allow-data-change):
+// the new fingerprint fp is stored only once the stored holdout still
+// names the rows set aside, so a refused continuation leaves the study as
+// it was.
+func (s *session) acceptDataChange(tab *Table, fp journal.Fingerprint) error {
+	if err := checkChangedData(tab, &s.cfg); err != nil {
+		return err
+	}
+	return s.j.SetFingerprint(s.name, fp)
+}
+
+// buildSearch builds the study's search over tab; its leakage decisions
+// go to opts.Progress as warnings.
+func (s *session) buildSearch(tab *Table, opts RunOptions) error {
+	var err error
 	if s.search, err = NewSearch(tab, s.cfg.HoldoutRows, &s.cfg); err != nil {
-		return nil, err
+		return err
 	}
 	if opts.Progress != nil {
 		for _, d := range s.search.LeakDecisions {
 			fmt.Fprintf(opts.Progress, "warning: %s\n", d)
 		}
 	}
-	if s.created {
-		fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
-		if err != nil {
-			return nil, err
-		}
-		cfgJSON, err := json.Marshal(s.cfg)
-		if err != nil {
-			return nil, err
-		}
-		profJSON, err := json.Marshal(s.search.Profile)
-		if err != nil {
-			return nil, err
-		}
-		schemaJSON, err := json.Marshal(schemaOf(tab.Frame))
-		if err != nil {
-			return nil, err
-		}
-		if _, err := j.CreateStudy(journal.Study{Name: opts.Study, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON, Schema: schemaJSON}); err != nil {
-			return nil, err
-		}
-	}
-	if s.requeue, err = j.MarkStaleRunningInterrupted(opts.Study); err != nil {
-		return nil, err
-	}
-	trials, err := j.ListTrials(opts.Study)
+	return nil
+}
+
+// createStudy journals a new study: its config, data fingerprint, profile
+// and schema.
+func (s *session) createStudy(ctx context.Context, tab *Table) error {
+	fp, err := journal.FingerprintFile(ctx, s.cfg.Data)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	cfgJSON, err := json.Marshal(s.cfg)
+	if err != nil {
+		return err
+	}
+	profJSON, err := json.Marshal(s.search.Profile)
+	if err != nil {
+		return err
+	}
+	schemaJSON, err := json.Marshal(schemaOf(tab.Frame))
+	if err != nil {
+		return err
+	}
+	_, err = s.j.CreateStudy(journal.Study{Name: s.name, ConfigVersion: ConfigVersion, Config: cfgJSON, Data: fp, Profile: profJSON, Schema: schemaJSON})
+	return err
+}
+
+// replayTrials reads the study's trials into the session: trials a dead
+// run left running become interrupted and are re-queued, the highest
+// trial ID and the incumbent are restored.
+func (s *session) replayTrials() error {
+	var err error
+	if s.requeue, err = s.j.MarkStaleRunningInterrupted(s.name); err != nil {
+		return err
+	}
+	trials, err := s.j.ListTrials(s.name)
+	if err != nil {
+		return err
 	}
 	for _, t := range trials {
 		s.putTrialLocked(t)
 	}
-	if s.lastID, err = j.LastTrialID(opts.Study); err != nil {
-		return nil, err
+	if s.lastID, err = s.j.LastTrialID(s.name); err != nil {
+		return err
 	}
 	var requeue []journal.Trial
 	for _, t := range s.trials {
@@ -223,13 +310,16 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	if inc, ok := incumbentOf(s.cfg.Metric, s.trials); ok {
 		s.incumbent = &inc
 	}
-	rounds, err := j.ListRounds(opts.Study)
-	if err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// replayRounds reads the study's planner rounds into the session: their
+// planners, tokens, rejected and accepted proposals; a proposal planned
+// but never started is re-queued. replies are the journaled LLM replies
+// by request hash, path the last round's planner path.
+func (s *session) replayRounds(rounds []journal.Round) (replies map[string]string, path string) {
 	s.round = len(rounds)
-	replies := map[string]string{}
-	path := ""
+	replies = map[string]string{}
 	for _, r := range rounds {
 		if r.Path != "" {
 			path = r.Path
@@ -263,13 +353,20 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	for i := range s.hist {
 		s.hist[i].Planner = s.roundPlanner[s.hist[i].Round]
 	}
+	return replies, path
+}
+
+// openPlanner makes the study's planner. An LLM request journaled as
+// sent but with no round (the run died waiting for the reply) is in
+// flight: the planner knows not to count on a reply to it.
+func (s *session) openPlanner(opts RunOptions, rounds []journal.Round, replies map[string]string, path string) (plan.Planner, error) {
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	inFlight := map[string]bool{}
 	if !s.created {
-		events, err := j.ListEvents(opts.Study)
+		events, err := s.j.ListEvents(opts.Study)
 		if err != nil {
 			return nil, err
 		}
@@ -283,25 +380,28 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		}
 	}
 	sending := func(hash string) error {
-		_, err := j.AddEvent(opts.Study, journal.Event{Kind: EventLLMRequest, Details: map[string]string{"request_hash": hash}})
+		_, err := s.j.AddEvent(opts.Study, journal.Event{Kind: EventLLMRequest, Details: map[string]string{"request_hash": hash}})
 		return err
 	}
-	if s.planner, err = planner.NewPlanner(planner.Config{Name: s.cfg.Planner, LLM: s.cfg.LLM},
-		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path, Sending: sending, InFlight: inFlight}); err != nil {
-		return nil, err
-	}
+	return planner.NewPlanner(planner.Config{Name: s.cfg.Planner, LLM: s.cfg.LLM},
+		planner.Env{Getenv: getenv, Replies: replies, RetryBase: opts.LLMRetryBase, Path: path, Sending: sending, InFlight: inFlight})
+}
 
-	// This session's budget: a new one when given, else what is left.
+// resumeBudget sets this session's budget and trial limit: new ones when
+// given, else what earlier sessions left; a resumed session also restores
+// the patience spent, the judged proposals and the race's dropped trials
+// from the journal's events.
+func (s *session) resumeBudget(opts RunOptions) error {
 	s.budget, s.maxTrial = time.Duration(s.cfg.Budget), s.cfg.MaxTrials
 	if !s.created {
-		events, err := j.ListEvents(opts.Study)
+		events, err := s.j.ListEvents(opts.Study)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.budget -= spentBefore(events, s.trials)
 		s.lastImproved, s.waited = patienceSpent(events, s.trials, s.incumbent)
-		if err := backfillIncumbent(j, opts.Study, events, s.incumbent); err != nil {
-			return nil, err
+		if err := backfillIncumbent(s.j, opts.Study, events, s.incumbent); err != nil {
+			return err
 		}
 		for _, e := range events {
 			if e.Kind == EventVerdict {
@@ -321,8 +421,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 	}
 	s.hasBudget = s.cfg.Budget > 0 || opts.Budget > 0
 	s.hasLimit = s.cfg.MaxTrials > 0 || opts.MaxTrials > 0
-	s.workers, s.threads = poolShape(s.cfg.Workers, runtime.GOMAXPROCS(0), s.trialMemory(0), s.cfg.MemoryBudget)
-	return s, nil
+	return nil
 }
 
 // poolShape chooses how to use the cores: one single-threaded trial per
