@@ -142,6 +142,15 @@ g3row:
 g3done:
 	RET
 
+// GATHER4: row AX's gradient pair (R9) added to the bins of its four
+// features (columns SI, R10, R11, R12; histograms DI, R13, R14, R15).
+#define GATHER4 \
+	MOVSD (R9), X0; CVTPS2PD X0, X0; \
+	MOVBQZX (SI)(AX*1), BX; SHLQ $4, BX; MOVUPD (DI)(BX*1), X1; ADDPD X0, X1; MOVUPD X1, (DI)(BX*1); \
+	MOVBQZX (R10)(AX*1), DX; SHLQ $4, DX; MOVUPD (R13)(DX*1), X2; ADDPD X0, X2; MOVUPD X2, (R13)(DX*1); \
+	MOVBQZX (R11)(AX*1), BX; SHLQ $4, BX; MOVUPD (R14)(BX*1), X3; ADDPD X0, X3; MOVUPD X3, (R14)(BX*1); \
+	MOVBQZX (R12)(AX*1), DX; SHLQ $4, DX; MOVUPD (R15)(DX*1), X4; ADDPD X0, X4; MOVUPD X4, (R15)(DX*1)
+
 // func gather4Asm(hs *[4]*[256][2]float64, cols *[4]*uint8, rows *int32, og *[2]float32, n int)
 //
 // For i in [0, n) and k in [0, 4): hs[k][cols[k][rows[i]]] += og[i].
@@ -164,28 +173,7 @@ TEXT ·gather4Asm(SB), NOSPLIT, $0-40
 
 g4row:
 	MOVLQSX  (R8), AX
-	MOVSD    (R9), X0
-	CVTPS2PD X0, X0
-	MOVBQZX  (SI)(AX*1), BX
-	SHLQ     $4, BX
-	MOVUPD   (DI)(BX*1), X1
-	ADDPD    X0, X1
-	MOVUPD   X1, (DI)(BX*1)
-	MOVBQZX  (R10)(AX*1), DX
-	SHLQ     $4, DX
-	MOVUPD   (R13)(DX*1), X2
-	ADDPD    X0, X2
-	MOVUPD   X2, (R13)(DX*1)
-	MOVBQZX  (R11)(AX*1), BX
-	SHLQ     $4, BX
-	MOVUPD   (R14)(BX*1), X3
-	ADDPD    X0, X3
-	MOVUPD   X3, (R14)(BX*1)
-	MOVBQZX  (R12)(AX*1), DX
-	SHLQ     $4, DX
-	MOVUPD   (R15)(DX*1), X4
-	ADDPD    X0, X4
-	MOVUPD   X4, (R15)(DX*1)
+	GATHER4
 	ADDQ     $4, R8
 	ADDQ     $8, R9
 	DECQ     CX
@@ -222,28 +210,7 @@ g4prow:
 	PREFETCHT0 (R11)(AX*1)
 	PREFETCHT0 (R12)(AX*1)
 	MOVLQSX  (R8), AX
-	MOVSD    (R9), X0
-	CVTPS2PD X0, X0
-	MOVBQZX  (SI)(AX*1), BX
-	SHLQ     $4, BX
-	MOVUPD   (DI)(BX*1), X1
-	ADDPD    X0, X1
-	MOVUPD   X1, (DI)(BX*1)
-	MOVBQZX  (R10)(AX*1), DX
-	SHLQ     $4, DX
-	MOVUPD   (R13)(DX*1), X2
-	ADDPD    X0, X2
-	MOVUPD   X2, (R13)(DX*1)
-	MOVBQZX  (R11)(AX*1), BX
-	SHLQ     $4, BX
-	MOVUPD   (R14)(BX*1), X3
-	ADDPD    X0, X3
-	MOVUPD   X3, (R14)(BX*1)
-	MOVBQZX  (R12)(AX*1), DX
-	SHLQ     $4, DX
-	MOVUPD   (R15)(DX*1), X4
-	ADDPD    X0, X4
-	MOVUPD   X4, (R15)(DX*1)
+	GATHER4
 	ADDQ     $4, R8
 	ADDQ     $8, R9
 	DECQ     CX
