@@ -203,20 +203,34 @@ func (s *session) raceJob(now time.Time) (job, []journal.Event, bool) {
 // raceFieldOf is the race's field: the raceField best specs by pooled
 // mean − SE, the leader first, leaving out dropped ones.
 func raceFieldOf(metric string, trials []journal.Trial, dropped map[uint64]bool) []journal.Trial {
-	var done []journal.Trial
+	// A bounded insertion keeps the raceField best, each spec's lower bound
+	// computed once: the field is asked for before every planner call, and
+	// sorting every finished spec of a long night each time grew with it.
+	type entry struct {
+		t  journal.Trial
+		lb float64
+	}
+	ahead := func(a, b entry) bool { return a.lb > b.lb || (a.lb == b.lb && a.t.ID < b.t.ID) }
+	field := make([]entry, 0, raceField+1)
 	for _, t := range studyview.Pool(trials) {
-		if t.State == journal.TrialDone && len(t.FoldScores) > 1 && !dropped[t.ID] {
-			done = append(done, t)
+		if t.State != journal.TrialDone || len(t.FoldScores) <= 1 || dropped[t.ID] {
+			continue
+		}
+		e := entry{t, studyview.LowerBound(metric, t)}
+		if len(field) == raceField && !ahead(e, field[len(field)-1]) {
+			continue
+		}
+		i := sort.Search(len(field), func(i int) bool { return ahead(e, field[i]) })
+		field = slices.Insert(field, i, e)
+		if len(field) > raceField {
+			field = field[:raceField]
 		}
 	}
-	sort.SliceStable(done, func(a, b int) bool {
-		la, lb := studyview.LowerBound(metric, done[a]), studyview.LowerBound(metric, done[b])
-		if la != lb {
-			return la > lb
-		}
-		return done[a].ID < done[b].ID
-	})
-	return done[:min(raceField, len(done))]
+	out := make([]journal.Trial, len(field))
+	for i, e := range field {
+		out[i] = e.t
+	}
+	return out
 }
 
 // pairsOf is the number of (split, fold) pairs a and b share.
