@@ -71,7 +71,7 @@ func run() error {
 	positive := flag.String("positive", "", "the target value that counts as 1 (default: 1/true/yes, as features.ParseTarget)")
 	waitQuiet := flag.Float64("wait-quiet", 0, "wait up to this many seconds for other processes to go idle before fitting (as fit_peer.py --wait-quiet)")
 	drop := flag.String("drop", "", "comma-separated columns to drop")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of binning and training")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the design conversion, binning and training")
 	out := flag.String("out", "", "write the model (LightGBM text) here")
 	predictions := flag.String("predictions", "", "write the test rows' probabilities here (one per line)")
 	testCSV := flag.String("test-csv", "", "write the test rows as a numeric CSV (label first, categorical codes) for the LightGBM CLI")
@@ -101,8 +101,12 @@ func run() error {
 		return err
 	}
 	loadRSS := peakRSSMB()
+	// the loader's garbage goes back before anything else is allocated:
+	// left to the collector's pace, the allocations below came on top of it
+	debug.FreeOSMemory()
 	y := tg.Y
-	var train, test []int
+	train := make([]int, 0, fr.Rows-fr.Rows/5)
+	test := make([]int, 0, fr.Rows/5)
 	for i := range fr.Rows {
 		if i%5 == 4 {
 			test = append(test, i)
@@ -120,15 +124,8 @@ func run() error {
 	// Training sees only its rows (as the peers do), and the scored rows
 	// are kept aside for prediction.
 	trainY, scoreY := pick(y, train), pick(y, scored)
-	trainDS, scoreDS := splitFrame(fr, *target, train, scored)
-	fr = nil
-	if *trainCSV != "" {
-		if err := writeTrainCSV(*trainCSV, trainDS, trainY); err != nil {
-			return err
-		}
-	}
 	waited := waitQuietCPU(*waitQuiet)
-	busy0, own0 := busyCPUSeconds(), ownCPUSeconds()
+	busy0, all0 := busyCPUSeconds(), ownCPUSeconds()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -140,16 +137,20 @@ func run() error {
 		}
 	}
 	ctx := context.Background()
-	t0 := time.Now()
-	bd, err := gbdt.NewBinnedDataset(ctx, trainDS, p.MaxBin)
+	sp, err := splitFrame(ctx, fr, *target, train, scored, p.MaxBin, *trainCSV != "")
 	if err != nil {
 		return err
 	}
-	binS := time.Since(t0).Seconds()
-	// Boosting needs only the bins (LightGBM, too, keeps no raw training
-	// values): the training design goes back to the OS, outside the timing.
-	trainDS = nil
+	fr = nil
+	scoreDS, bd, binS, own := sp.scored, sp.binned, sp.binSeconds, sp.binCPU
+	if *trainCSV != "" {
+		if err := writeTrainCSV(*trainCSV, sp.train, trainY); err != nil {
+			return err
+		}
+	}
+	sp = nil
 	debug.FreeOSMemory()
+	own0 := ownCPUSeconds()
 	t1 := time.Now()
 	m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: bd, Labels: trainY}, nil)
 	if err != nil {
@@ -160,8 +161,8 @@ func run() error {
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
-	own := ownCPUSeconds() - own0
-	other := (busyCPUSeconds() - busy0) - own
+	own += ownCPUSeconds() - own0
+	other := (busyCPUSeconds() - busy0) - (ownCPUSeconds() - all0)
 	bd = nil
 	t1 = time.Now()
 	prob, err := m.PredictProba(scoreDS)
@@ -232,31 +233,68 @@ func run() error {
 
 func round(s float64) float64 { return math.Round(s*100) / 100 }
 
-// splitFrame turns fr into the design of rows train and of rows scored,
-// one column at a time (experiment.DesignFromFrame on that column alone,
-// as nightshift converts it), dropping each column of fr once copied and
-// handing freed pages back every few columns, so the process holds about
-// one table, not two (a user's peak RSS, as LightGBM's is measured).
-func splitFrame(fr *features.Frame, target string, train, scored []int) (*trainer.Dataset, *trainer.Dataset) {
-	tr := &trainer.Dataset{Rows: len(train)}
-	sc := &trainer.Dataset{Rows: len(scored)}
-	debug.FreeOSMemory() // the loader's garbage first
+// split is a frame cut into the design of its scored rows and the bins of
+// its training rows.
+type split struct {
+	scored     *trainer.Dataset
+	binned     *gbdt.BinnedDataset
+	train      *trainer.Dataset // the training design, only when asked to keep it
+	binSeconds float64          // wall time of binning the training rows
+	binCPU     float64          // this process's CPU seconds in it
+}
+
+// splitFrame turns fr into the design of rows scored and the bins of rows
+// train, one column at a time (experiment.DesignFromFrame on that column
+// alone, as nightshift converts it): each training column is binned as
+// soon as it is made and its float64 values dropped (LightGBM keeps no raw
+// training values either), and each column of fr is dropped once copied,
+// freed pages handed back every few columns, so the process never holds
+// the training design whole (a user's peak RSS, as LightGBM's is
+// measured). With keepTrain the training design is kept too (for
+// -train-csv). Only the binning is timed.
+func splitFrame(ctx context.Context, fr *features.Frame, target string, train, scored []int, maxBin int, keepTrain bool) (*split, error) {
+	out := &split{scored: &trainer.Dataset{Rows: len(scored)}}
+	if keepTrain {
+		out.train = &trainer.Dataset{Rows: len(train)}
+	}
+	bn, err := gbdt.NewBinner(len(train), maxBin)
+	if err != nil {
+		return nil, err
+	}
+	// Add keeps no values: one buffer takes every training column in turn
+	buf := make([]float64, len(train))
 	for i, c := range fr.Columns {
 		one := &features.Frame{Columns: []*features.Column{c}, Rows: fr.Rows, Source: fr.Source}
 		d, _ := experiment.DesignFromFrame(one, target)
 		for _, f := range d.Features {
 			t, s := f, f
-			t.Values, s.Values = pick(f.Values, train), pick(f.Values, scored)
-			tr.Features = append(tr.Features, t)
-			sc.Features = append(sc.Features, s)
+			t.Values, s.Values = buf, pick(f.Values, scored)
+			if keepTrain {
+				t.Values = make([]float64, len(train))
+			}
+			for k, r := range train {
+				t.Values[k] = f.Values[r]
+			}
+			t0, cpu0 := time.Now(), ownCPUSeconds()
+			if err := bn.Add(ctx, t); err != nil {
+				return nil, err
+			}
+			out.binSeconds += time.Since(t0).Seconds()
+			out.binCPU += ownCPUSeconds() - cpu0
+			out.scored.Features = append(out.scored.Features, s)
+			if keepTrain {
+				out.train.Features = append(out.train.Features, t)
+			}
 		}
 		fr.Columns[i] = nil
 		if i%4 == 3 {
 			debug.FreeOSMemory()
 		}
 	}
-	debug.FreeOSMemory()
-	return tr, sc
+	if out.binned, err = bn.Dataset(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func positives(y []float64) int {

@@ -344,22 +344,18 @@ type BinnedDataset struct {
 // NewBinnedDataset bins every feature of ds (sparse blocks are ignored) into
 // at most maxBin bins (2..255). Numeric bounds come from at most 200,000
 // sampled rows; categorical features keep their maxBin-1 most frequent codes.
+// A Binner gives the same dataset from the features one at a time.
 func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*BinnedDataset, error) {
-	if maxBin < 2 || maxBin > 255 {
-		return nil, fmt.Errorf("gbdt: parameter max_bin = %d out of range, valid: 2..255", maxBin)
+	if err := checkMaxBin(maxBin); err != nil {
+		return nil, err
 	}
 	if err := ds.Validate(); err != nil {
 		return nil, fmt.Errorf("gbdt: %w", err)
 	}
 	if len(ds.Features) == 0 {
-		return nil, fmt.Errorf("gbdt: dataset has no dense features")
+		return nil, errNoFeatures
 	}
-	var sample []int
-	if ds.Rows > binSampleRows {
-		rng := rand.New(rand.NewPCG(1, 2))
-		sample = rng.Perm(ds.Rows)[:binSampleRows]
-		slices.Sort(sample)
-	}
+	sample := binSample(ds.Rows)
 	b := &BinnedDataset{rows: ds.Rows, maxBin: maxBin,
 		names:   make([]string, len(ds.Features)),
 		mappers: make([]binMapper, len(ds.Features)),
@@ -379,22 +375,114 @@ func NewBinnedDataset(ctx context.Context, ds *trainer.Dataset, maxBin int) (*Bi
 				return err
 			}
 			f := &ds.Features[j]
-			m := &b.mappers[j]
-			if f.Categorical {
-				*m = newCategoricalMapper(f, maxBin)
-			} else {
-				sc := <-scratch
-				*m = newNumericMapper(f.Values, sample, maxBin, sc)
-				scratch <- sc
-			}
+			sc := <-scratch
+			b.mappers[j], b.cols[j] = binFeature(f, sample, maxBin, sc, 1)
+			scratch <- sc
 			b.names[j] = f.Name
-			b.cols[j] = binColumn(m, f.Values)
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	return b, nil
+}
+
+var errNoFeatures = fmt.Errorf("gbdt: dataset has no dense features")
+
+func checkMaxBin(maxBin int) error {
+	if maxBin < 2 || maxBin > 255 {
+		return fmt.Errorf("gbdt: parameter max_bin = %d out of range, valid: 2..255", maxBin)
+	}
+	return nil
+}
+
+// binSample is the sorted rows whose values set numeric bin bounds for a
+// dataset of rows rows (LightGBM's bin_construct_sample_cnt); nil: all.
+// It depends on rows only, so every feature, binned at once or one at a
+// time, sees the same sample.
+func binSample(rows int) []int {
+	if rows <= binSampleRows {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	sample := rng.Perm(rows)[:binSampleRows]
+	slices.Sort(sample)
+	return sample
+}
+
+// binFeature builds f's mapper and bins its values, the bins cut into
+// threads chunks of rows.
+func binFeature(f *trainer.Feature, sample []int, maxBin int, sc *binScratch, threads int) (binMapper, []uint8) {
+	var m binMapper
+	if f.Categorical {
+		m = newCategoricalMapper(f, maxBin)
+	} else {
+		m = newNumericMapper(f.Values, sample, maxBin, sc)
+	}
+	col := make([]uint8, len(f.Values))
+	parallelRows(len(col), threads, func(lo, hi int) { binInto(&m, f.Values[lo:hi], col[lo:hi]) })
+	return m, col
+}
+
+// A Binner builds a BinnedDataset from its features one at a time, so a
+// caller can drop each feature's float64 values once they are binned (a
+// byte a value) instead of holding the whole design until binning ends:
+// on 800,000 rows of 22 features that design is 141 MB, its bins 18 MB.
+// Features added in ds's order give the same dataset as
+// NewBinnedDataset(ctx, ds, maxBin).
+type Binner struct {
+	b       *BinnedDataset // nil after Dataset
+	sample  []int
+	scratch binScratch
+}
+
+// NewBinner starts a dataset of rows rows binned into at most maxBin bins
+// per feature (2..255).
+func NewBinner(rows, maxBin int) (*Binner, error) {
+	if err := checkMaxBin(maxBin); err != nil {
+		return nil, err
+	}
+	if rows < 0 {
+		return nil, fmt.Errorf("gbdt: a binned dataset of %d rows", rows)
+	}
+	return &Binner{b: &BinnedDataset{rows: rows, maxBin: maxBin}, sample: binSample(rows)}, nil
+}
+
+// Add bins f as the next feature; its values are not kept (the caller may
+// reuse or drop them when Add returns). The bins of one feature are
+// computed on GOMAXPROCS goroutines.
+func (bn *Binner) Add(ctx context.Context, f trainer.Feature) error {
+	if bn.b == nil {
+		return fmt.Errorf("gbdt: Binner.Add after Binner.Dataset")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	one := trainer.Dataset{Rows: bn.b.rows, Features: []trainer.Feature{f}}
+	if err := one.Validate(); err != nil {
+		return fmt.Errorf("gbdt: %w", err)
+	}
+	m, col := binFeature(&f, bn.sample, bn.b.maxBin, &bn.scratch, runtime.GOMAXPROCS(0))
+	bn.b.names = append(bn.b.names, f.Name)
+	bn.b.mappers = append(bn.b.mappers, m)
+	bn.b.cols = append(bn.b.cols, col)
+	return nil
+}
+
+// Dataset returns the features added so far as a dataset and ends the
+// Binner.
+func (bn *Binner) Dataset() (*BinnedDataset, error) {
+	b := bn.b
+	if b == nil {
+		return nil, fmt.Errorf("gbdt: Binner.Dataset called twice")
+	}
+	if len(b.mappers) == 0 {
+		return nil, errNoFeatures
+	}
+	bn.b, bn.scratch = nil, binScratch{}
+	// no spare capacity: a dataset's slices are never appended to again
+	b.names, b.mappers, b.cols = slices.Clip(b.names), slices.Clip(b.mappers), slices.Clip(b.cols)
 	return b, nil
 }
 
@@ -415,11 +503,18 @@ func (b *BinnedDataset) rowMajorBins() []uint8 {
 
 func binColumn(m *binMapper, vals []float64) []uint8 {
 	col := make([]uint8, len(vals))
+	binInto(m, vals, col)
+	return col
+}
+
+// binInto writes the bins of vals into col (of the same length).
+func binInto(m *binMapper, vals []float64, col []uint8) {
+	col = col[:len(vals)]
 	if m.categorical {
 		for i, v := range vals {
 			col[i] = m.categoryBin(v)
 		}
-		return col
+		return
 	}
 	i := 0
 	for ; i+4 <= len(vals); i += 4 {
@@ -436,7 +531,6 @@ func binColumn(m *binMapper, vals []float64) []uint8 {
 	for ; i < len(vals); i++ {
 		col[i] = m.numericBin(vals[i])
 	}
-	return col
 }
 
 // Bin bins another dataset with the same columns (for example a validation

@@ -1,10 +1,17 @@
 package gbdt
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/nightshift-ml/nightshift/trainer"
 )
 
 // TestSortFloatsMatchesSlicesSort: the radix sort gives slices.Sort's
@@ -82,5 +89,85 @@ func TestBinColumnMatchesOneValueAtATime(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBinnerGivesNewBinnedDatasetsBins: features added one at a time to a
+// Binner (each binned on two goroutines) give the bins, mappers and names
+// of NewBinnedDataset on the whole design, on shared data with categorical
+// columns and on creditcard_10k stacked 21 times, past the 200,000 rows
+// from which numeric bounds come from a sample of the rows.
+func TestBinnerGivesNewBinnedDatasetsBins(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		set   sharedSet
+		times int
+	}{
+		{sharedSets[1], 1}, // vehicle_claims: categorical columns, NaN
+		{sharedSets[2], 1}, // criteo_5k: wide categorical columns
+		{sharedSets[0], 21},
+	} {
+		t.Run(filepath.Base(c.set.file), func(t *testing.T) {
+			one, _ := loadShared(t, c.set)
+			ds := &trainer.Dataset{Rows: one.Rows * c.times}
+			for _, f := range one.Features {
+				f.Values = slices.Repeat(f.Values, c.times)
+				ds.Features = append(ds.Features, f)
+			}
+			want, err := NewBinnedDataset(ctx, ds, 255)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+			bn, err := NewBinner(ds.Rows, 255)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range ds.Features {
+				if err := bn.Add(ctx, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := bn.Dataset()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.rows != want.rows || !slices.Equal(got.names, want.names) || !reflect.DeepEqual(got.mappers, want.mappers) {
+				t.Fatalf("rows, names or bin mappers differ from NewBinnedDataset's")
+			}
+			for j := range want.cols {
+				if !slices.Equal(got.cols[j], want.cols[j]) {
+					t.Fatalf("feature %q: bins differ from NewBinnedDataset's", want.names[j])
+				}
+			}
+			if err := bn.Add(ctx, ds.Features[0]); err == nil {
+				t.Fatalf("Add after Dataset: no error")
+			}
+		})
+	}
+}
+
+// TestBinnerNamesTheBadFeature: a feature of the wrong length or with a
+// code outside its categories is refused with its name, and a Binner
+// given no feature has no dataset.
+func TestBinnerNamesTheBadFeature(t *testing.T) {
+	ctx := context.Background()
+	bn, err := NewBinner(3, 255)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []trainer.Feature{
+		{Name: "short", Values: []float64{1, 2}},
+		{Name: "code", Categorical: true, NumCategories: 2, Values: []float64{0, 1, 2}},
+	} {
+		if err := bn.Add(ctx, f); err == nil || !strings.Contains(err.Error(), f.Name) {
+			t.Errorf("feature %q: error %v, want one naming it", f.Name, err)
+		}
+	}
+	if _, err := bn.Dataset(); err == nil {
+		t.Errorf("a Binner with no feature gave a dataset")
+	}
+	if _, err := NewBinner(10, 256); err == nil || !strings.Contains(err.Error(), "max_bin") {
+		t.Errorf("max_bin 256: error %v, want one naming max_bin", err)
 	}
 }

@@ -7,9 +7,11 @@
 //   - BinnedDataset: a trainer.Dataset quantised once to at most max_bin
 //     bins per feature (uint8, column-major; NaN gets its own bin;
 //     categorical codes get one bin each, most frequent first, bin 0 for
-//     NaN/rare/unseen). Build it with NewBinnedDataset(ctx, ds, maxBin) and
-//     reuse it for every trial and fold; BinnedDataset.Bin(ctx, other) bins a
-//     separate validation Dataset with the same bounds.
+//     NaN/rare/unseen). Build it with NewBinnedDataset(ctx, ds, maxBin), or
+//     feature by feature with a Binner (NewBinner, Add, Dataset: the same
+//     bins, and each feature's float64 values can be dropped once binned),
+//     and reuse it for every trial and fold; BinnedDataset.Bin(ctx, other)
+//     bins a separate validation Dataset with the same bounds.
 //   - Params: LightGBM's parameter names, aliases and defaults
 //     (DefaultParams, ParseParams(map[string]string)).
 //   - Train(ctx, params, Data{Binned, Labels, Rows}, *Data) grows trees
