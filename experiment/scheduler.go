@@ -1001,7 +1001,7 @@ func (s *session) putHistoryLocked(t journal.Trial) {
 	}
 	ht := plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
 		FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal,
-		Seconds: t.Timings[journal.PhaseTotal]}
+		Seconds: t.Timings[journal.PhaseTotal], Data: t.Data}
 	if s.histAt == nil {
 		s.histAt = map[uint64]int{}
 	}
