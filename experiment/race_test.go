@@ -464,3 +464,32 @@ func TestAppendedRowsKeepEveryEarlierRowsFold(t *testing.T) {
 		t.Errorf("an earlier search row's label changed: %v", err)
 	}
 }
+
+// BenchmarkRaceJob is the race's whole decision before a planner call (the
+// field, the drops, the next re-evaluation) and the study's leader (the
+// planners' incumbent) in a raced study of 1,000 and of 20,000 trials.
+func BenchmarkRaceJob(b *testing.B) {
+	for _, n := range []int{1000, 20000} {
+		s := raceSession(MetricAUC, 0)
+		growRace(s, n, rand.New(rand.NewPCG(7, 11)), func(*session) {})
+		b.Run(fmt.Sprintf("raceJob/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(s.race.reserved)
+				s.raceJob(s.started)
+			}
+		})
+		b.Run(fmt.Sprintf("leader/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s.poolLocked().Leader()
+			}
+		})
+		b.Run(fmt.Sprintf("leader-by-pool/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				studyview.Leader(MetricAUC, s.trials)
+			}
+		})
+	}
+}
