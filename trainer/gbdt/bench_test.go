@@ -69,12 +69,16 @@ func benchTrain(b *testing.B, rowWise, quant bool) {
 	p.NumIterations, p.NumThreads, p.ForceRowWise, p.UseQuantizedGrad = 20, 2, rowWise, quant
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
+	sections := 0
 	for range b.N {
-		if _, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil); err != nil {
+		m, err := Train(context.Background(), p, Data{Binned: bd, Labels: y}, nil)
+		if err != nil {
 			b.Fatal(err)
 		}
+		sections += m.sections
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(sections)/float64(b.N), "sections/op")
 }
 
 // cpuSeconds is the process's user+system CPU time: on a shared machine a

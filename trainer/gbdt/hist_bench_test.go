@@ -93,7 +93,7 @@ func BenchmarkDiscretize(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
 	for i := range b.N {
-		z.discretize(gh, i, 1, true)
+		z.discretize(gh, i, newTeam(1), true)
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N)/n, "cpu-ns/row")
 }

@@ -1,9 +1,6 @@
 package gbdt
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // gradPair is one histogram bin: sum of gradients and sum of hessians.
 type gradPair [2]float64
@@ -19,6 +16,7 @@ type learner struct {
 	p       Params
 	data    *BinnedDataset
 	threads int
+	team    *team // runs the parallel sections (Train's)
 	active  []int // features this tree may split on, increasing
 	rowWise bool  // build histograms from the row-major bins
 
@@ -52,11 +50,12 @@ type learner struct {
 	oq32     []int32   // the same memory, for int32 bins
 }
 
-func newLearner(p Params, data *BinnedDataset, maxRows, threads int) *learner {
+func newLearner(p Params, data *BinnedDataset, maxRows int, tm *team) *learner {
 	nf := len(data.mappers)
 	L := p.NumLeaves
+	threads := tm.size
 	l := &learner{
-		p: p, data: data, threads: threads, rowWise: p.ForceRowWise,
+		p: p, data: data, threads: threads, team: tm, rowWise: p.ForceRowWise,
 		gh:         make([][2]float32, data.rows),
 		idx:        make([]int32, maxRows),
 		tmp:        make([]int32, maxRows),
@@ -167,7 +166,7 @@ func (l *learner) packedSum(bag []int32) int64 {
 	q := l.quant.q
 	var sums [maxThreads]int64
 	size := max((len(bag)+l.threads-1)/l.threads, 1)
-	parallelRows(len(bag), l.threads, func(lo, hi int) {
+	l.team.rows(len(bag), func(lo, hi int) {
 		var s int64
 		for _, r := range bag[lo:hi] {
 			s += q[r]
@@ -343,7 +342,7 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	}
 	size := (count + chunks - 1) / chunks
 	nls, rightAt := l.partNL[:chunks], l.partAt[:chunks]
-	parallelChunks(count, size, func(lo, hi int) {
+	l.team.chunks(count, size, func(lo, hi int) {
 		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, &left, binLeft)
 	})
 	// Join: the lefts of every chunk, in order (one after the other: a
@@ -360,7 +359,7 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 		rightAt[c] = at
 		at += min(size, count-c*size) - nls[c]
 	}
-	parallelChunks(count, size, func(lo, hi int) {
+	l.team.chunks(count, size, func(lo, hi int) {
 		c := lo / size
 		copy(rows[rightAt[c]:], tmp[lo:hi-nls[c]])
 	})
@@ -401,7 +400,7 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 	// A contiguous run of rows (the root, unless bagging) is summed straight
 	// from the gradients; other leaves gather theirs first.
 	contiguous := count > 0 && int(rows[count-1]-rows[0]) == count-1
-	parallelRows(count, l.threads, func(lo, hi int) {
+	l.team.rows(count, func(lo, hi int) {
 		if contiguous {
 			return
 		}
@@ -449,24 +448,15 @@ func (l *learner) histAndSearch(small, large int, searchSmall, searchLarge bool)
 	}
 }
 
-// onWorkers runs work(w, workers) for each worker w, on one goroutine each
-// unless a leaf of count rows is too little work to share.
+// onWorkers runs work(w, workers) for each worker w of the team unless a
+// leaf of count rows is too little work to share.
 func (l *learner) onWorkers(count int, work func(w, workers int)) {
 	workers := min(l.threads, len(l.active))
 	if workers <= 1 || count*len(l.active) < parallelMinWork {
 		work(0, 1)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(w, workers)
-		}()
-	}
-	work(0, workers)
-	wg.Wait()
+	l.team.onEach(workers, work)
 }
 
 // histAndSearchQ is histAndSearch with quantized gradients (quant.go):
@@ -481,7 +471,7 @@ func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, par
 	contiguous := smallWide && count > 0 && int(rows[count-1]-rows[0]) == count-1
 	if !contiguous {
 		q, oq64, oq32 := z.q, l.oq64[:count], l.oq32[:count]
-		parallelRows(count, l.threads, func(lo, hi int) {
+		l.team.rows(count, func(lo, hi int) {
 			// local slices of the chunk: through l, every store reloaded
 			// the slice header and checked its bounds
 			if smallWide {

@@ -10,7 +10,8 @@ import (
 // or auc (ties averaged). The log loss is summed in fixed blocks of
 // metricBlock rows, the blocks on up to threads goroutines and their sums
 // added in order: the same value at any thread count.
-func evalMetric(metric string, raw, labels []float64, rows []int, threads int) float64 {
+func evalMetric(metric string, raw, labels []float64, rows []int, tm *team) float64 {
+	threads := tm.size
 	if metric == "auc" {
 		return aucOf(raw, labels, rows)
 	}
@@ -33,7 +34,7 @@ func evalMetric(metric string, raw, labels []float64, rows []int, threads int) f
 	if threads <= 1 || blocks < 2 {
 		work(0, blocks)
 	} else {
-		parallelChunks(blocks, (blocks+threads-1)/threads, work)
+		tm.chunks(blocks, (blocks+threads-1)/threads, work)
 	}
 	var sum float64
 	for _, v := range sums {

@@ -25,6 +25,7 @@ type Model struct {
 	validMetric   []float64
 	metric        string
 	validRaw      []float64 // the validation rows' raw scores under the returned trees
+	sections      int       // parallel sections the fit ran (team.sections), for benchmarks
 }
 
 func newModel(d *BinnedDataset) *Model {

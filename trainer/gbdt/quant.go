@@ -90,7 +90,7 @@ func maxAbsBitsGo(gh [][2]float32, m [2]uint32) [2]uint32 {
 	return m
 }
 
-// chunkMax records the maxima of the parallelRows chunk starting at lo (of
+// chunkMax records the maxima of the team.rows chunk starting at lo (of
 // n rows cut for threads).
 func (z *quantizer) chunkMax(lo, n, threads int, m [2]uint32) {
 	size := max((n+threads-1)/threads, 1)
@@ -100,10 +100,11 @@ func (z *quantizer) chunkMax(lo, n, threads int, m [2]uint32) {
 // discretize quantizes gh (training rows 0..len(gh)-1) for iteration iter,
 // with the scales from the chunk maxima gradients recorded (chunkMax), or
 // from a pass of its own when findMax.
-func (z *quantizer) discretize(gh [][2]float32, iter, threads int, findMax bool) {
+func (z *quantizer) discretize(gh [][2]float32, iter int, tm *team, findMax bool) {
+	threads := tm.size
 	if findMax {
 		clear(z.maxs[:])
-		parallelRows(len(gh), threads, func(lo, hi int) {
+		tm.rows(len(gh), func(lo, hi int) {
 			z.chunkMax(lo, len(gh), threads, maxAbsBits(gh[lo:hi], [2]uint32{}))
 		})
 	}
@@ -123,7 +124,7 @@ func (z *quantizer) discretize(gh [][2]float32, iter, threads int, findMax bool)
 	}
 	key := mix64(z.seed ^ mix64(uint64(iter)+0x632be59bd9b4e019))
 	q := z.q[:len(gh)]
-	parallelRows(len(gh), threads, func(lo, hi int) {
+	tm.rows(len(gh), func(lo, hi int) {
 		discretizeChunk(q[lo:hi], gh[lo:hi], key+uint64(lo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
 	})
 }

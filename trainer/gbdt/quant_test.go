@@ -177,7 +177,9 @@ func TestDiscretizeIsBoundedUnbiasedAndThreadFree(t *testing.T) {
 			var first []int64
 			for _, threads := range []int{1, 2, 3} {
 				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n)}
-				z.discretize(gh, 7, threads, true)
+				tm := newTeam(threads)
+				z.discretize(gh, 7, tm, true)
+				tm.close()
 				if first == nil {
 					first = z.q
 					var qsum, sd float64

@@ -126,7 +126,8 @@ func Train(ctx context.Context, p Params, train Data, valid *Data) (*Model, erro
 			rows[i] = i
 		}
 	}
-	b := &booster{p: p, data: data, labels: labels, rows: rows, threads: threads}
+	b := &booster{p: p, data: data, labels: labels, rows: rows, threads: threads, team: newTeam(threads)}
+	defer b.team.close()
 	b.init(pos)
 	return b.run(ctx, valid, vrows)
 }
@@ -143,6 +144,7 @@ type booster struct {
 	labels  []float64
 	rows    []int
 	threads int
+	team    *team // runs the parallel sections
 
 	init0       float64
 	labelWeight [2]float64
@@ -218,7 +220,7 @@ func (b *booster) gradients() {
 	gh := b.l.gh
 	w0, w1 := b.labelWeight[0], b.labelWeight[1]
 	z := b.l.quant
-	parallelRows(len(b.rows), b.threads, func(lo, hi int) {
+	b.team.rows(len(b.rows), func(lo, hi int) {
 		if z == nil {
 			gradients(b.score[lo:hi], b.labels[lo:hi], gh[lo:hi], w0, w1)
 			return
@@ -239,7 +241,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 	for _, r := range b.rows {
 		b.score[r] = b.init0
 	}
-	b.l = newLearner(*p, b.data, len(b.rows), b.threads)
+	b.l = newLearner(*p, b.data, len(b.rows), b.team)
 	bagRng := rand.New(rand.NewPCG(uint64(p.Seed), 0x9e3779b97f4a7c15))
 	featRng := rand.New(rand.NewPCG(uint64(p.Seed), 0xc2b2ae3d27d4eb4f))
 	bagging := p.BaggingFreq > 0 && p.BaggingFraction < 1
@@ -264,7 +266,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 		}
 		b.gradients()
 		if z := b.l.quant; z != nil {
-			z.discretize(b.l.gh[:len(b.rows)], iter, b.threads, false)
+			z.discretize(b.l.gh[:len(b.rows)], iter, b.team, false)
 		}
 		if bagging && iter%p.BaggingFreq == 0 {
 			bag, oob = bag[:0], oob[:0]
@@ -300,12 +302,12 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 		m.trees = append(m.trees, t)
 		if valid != nil && len(vrows) > 0 {
 			cols := valid.Binned.cols
-			parallelRows(len(vrows), b.threads, func(lo, hi int) {
+			b.team.rows(len(vrows), func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					vscore[i] += t.leafValue[t.leafOfBinned(cols, vrows[i])]
 				}
 			})
-			metric := evalMetric(p.Metric, vscore, valid.Labels, vrows, b.threads)
+			metric := evalMetric(p.Metric, vscore, valid.Labels, vrows, b.team)
 			m.validMetric = append(m.validMetric, metric)
 			if bestIter < 0 || betterMetric(p.Metric, metric, bestMetric) {
 				bestIter, bestMetric = iter, metric
@@ -327,6 +329,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 	}
 	m.validRaw = vscore
 	m.metric = p.Metric
+	m.sections = b.team.sections
 	return m, nil
 }
 
@@ -361,7 +364,7 @@ func (b *booster) updateScores(t *tree, oob []int) {
 	}
 	cols := b.data.cols
 	if t.numLeaves > 256 {
-		parallelRows(n, b.threads, func(lo, hi int) {
+		b.team.rows(n, func(lo, hi int) {
 			for k := 0; k < t.numLeaves; k++ {
 				b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
 				v := t.leafValue[k]
@@ -370,7 +373,7 @@ func (b *booster) updateScores(t *tree, oob []int) {
 				}
 			}
 		})
-		parallelRows(len(oob), b.threads, func(lo, hi int) {
+		b.team.rows(len(oob), func(lo, hi int) {
 			for _, r := range oob[lo:hi] {
 				b.score[r] += t.leafValue[t.leafOfBinned(cols, r)]
 			}
@@ -378,7 +381,7 @@ func (b *booster) updateScores(t *tree, oob []int) {
 		return
 	}
 	leafOf := l.leafOf
-	parallelRows(n, b.threads, func(lo, hi int) {
+	b.team.rows(n, func(lo, hi int) {
 		for k := 0; k < t.numLeaves; k++ {
 			b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
 			for _, r := range l.idx[b0:max(b0, b1)] {
@@ -386,7 +389,7 @@ func (b *booster) updateScores(t *tree, oob []int) {
 			}
 		}
 	})
-	parallelRows(len(oob), b.threads, func(lo, hi int) {
+	b.team.rows(len(oob), func(lo, hi int) {
 		for _, r := range oob[lo:hi] {
 			leafOf[r] = uint8(t.leafOfBinned(cols, r))
 		}
@@ -395,7 +398,7 @@ func (b *booster) updateScores(t *tree, oob []int) {
 	copy(value[:], t.leafValue)
 	score := b.score[:len(b.rows)]
 	leafOf = leafOf[:len(score)]
-	parallelRows(len(score), b.threads, func(lo, hi int) {
+	b.team.rows(len(score), func(lo, hi int) {
 		for i, k := range leafOf[lo:hi] {
 			score[lo+i] += value[k]
 		}

@@ -149,7 +149,7 @@ func TestEarlyStoppingKeepsBestIteration(t *testing.T) {
 	for i, r := range valid {
 		vr[i] = raw[r]
 	}
-	if got := evalMetric("binary_logloss", vr, y, valid, 1); math.Abs(got-hist[best-1]) > 1e-12 {
+	if got := evalMetric("binary_logloss", vr, y, valid, newTeam(1)); math.Abs(got-hist[best-1]) > 1e-12 {
 		t.Fatalf("kept model logloss %g, recorded best %g", got, hist[best-1])
 	}
 	// the scores kept for early stopping are the kept model's, bit for bit
@@ -171,7 +171,7 @@ func TestLogLossIsTheSameAtAnyThreadCount(t *testing.T) {
 			y[i] = 1
 		}
 	}
-	want, sum := evalMetric("binary_logloss", raw, y, rows, 1), 0.0
+	want, sum := evalMetric("binary_logloss", raw, y, rows, newTeam(1)), 0.0
 	for i, row := range rows {
 		p := math.Min(math.Max(sigmoid(raw[i]), 1e-15), 1-1e-15)
 		if y[row] == 1 {
@@ -184,7 +184,10 @@ func TestLogLossIsTheSameAtAnyThreadCount(t *testing.T) {
 		t.Fatalf("block sum %v, row-by-row sum %v", want, sum/float64(n))
 	}
 	for _, threads := range []int{2, 3, 8} {
-		if got := evalMetric("binary_logloss", raw, y, rows, threads); got != want {
+		tm := newTeam(threads)
+		got := evalMetric("binary_logloss", raw, y, rows, tm)
+		tm.close()
+		if got != want {
 			t.Fatalf("log loss %v on %d threads, %v on 1", got, threads, want)
 		}
 	}
@@ -216,7 +219,7 @@ func TestValidationFileBinnedWithSameBins(t *testing.T) {
 	for i := range rows {
 		rows[i] = i
 	}
-	if got, want := evalMetric("binary_logloss", raw, vy, rows, 1), m.ValidMetric()[39]; math.Abs(got-want) > 1e-12 {
+	if got, want := evalMetric("binary_logloss", raw, vy, rows, newTeam(1)), m.ValidMetric()[39]; math.Abs(got-want) > 1e-12 {
 		t.Fatalf("raw scoring logloss %v, binned validation logloss %v", got, want)
 	}
 	validDS.Features[0].Name = "renamed"
