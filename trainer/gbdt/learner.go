@@ -345,6 +345,9 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	l.team.chunks(count, size, func(lo, hi int) {
 		nls[lo/size] = partitionChunk(rows[lo:hi], tmp[lo:hi], col, &left, binLeft)
 	})
+	if chunks == 2 && count > size {
+		return l.joinTwo(rows, tmp, size, nls[0], nls[1])
+	}
 	// Join: the lefts of every chunk, in order (one after the other: a
 	// chunk's lefts may move over the previous chunk's), then the rights of
 	// every chunk from tmp, each chunk's to its own place, in parallel.
@@ -362,6 +365,32 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 	l.team.chunks(count, size, func(lo, hi int) {
 		c := lo / size
 		copy(rows[rightAt[c]:], tmp[lo:hi-nls[c]])
+	})
+	return nl
+}
+
+// joinTwo is partition's join of two chunks (two threads) in one section,
+// with no serial move: rows holds chunk 0's nl0 lefts at 0 and chunk 1's
+// nl1 lefts at size, tmp their rights at 0 and at size. The lefts end at
+// 0 and nl0, the rights at nl = nl0+nl1 and nl+nr0. Only chunk 0's rights
+// can land on chunk 1's lefts before they have moved (when nl+nr0 > size),
+// so worker 1 moves those lefts and then writes that part of chunk 0's
+// rights, while worker 0 writes the rest of the rights, all below size or
+// past size+nl1: the two write disjoint rows and neither writes what the
+// other reads.
+func (l *learner) joinTwo(rows, tmp []int32, size, nl0, nl1 int) int {
+	nl := nl0 + nl1
+	nr0 := size - nl0
+	cut := max(size-nl, 0) // chunk 0's rights that land below size
+	l.team.onEach(2, func(w, workers int) {
+		if w == 0 {
+			copy(rows[nl:nl+cut], tmp[:cut])
+			copy(rows[size+nl1:], tmp[size:len(rows)-nl1]) // chunk 1's rights
+		}
+		if w == 1 || workers == 1 {
+			copy(rows[nl0:nl], rows[size:size+nl1]) // chunk 1's lefts
+			copy(rows[nl+cut:size+nl1], tmp[cut:nr0])
+		}
 	})
 	return nl
 }

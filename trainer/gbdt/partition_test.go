@@ -59,3 +59,65 @@ func TestPartitionKernelMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionIsTheSameAtAnyThreadCount partitions leaves large enough
+// to be cut into one chunk per thread (partitionParallelRows), at any
+// offset in idx, with splits sending no row, every row, and shares whose
+// lefts end before and after the middle of the leaf (the two cases of
+// joinTwo), on teams of 1 to 4 workers: every team must give the stable
+// partition.
+func TestPartitionIsTheSameAtAnyThreadCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 3 * partitionParallelRows
+	col := make([]uint8, n)
+	for i := range col {
+		col[i] = uint8(rng.IntN(256))
+	}
+	data := &BinnedDataset{rows: n, cols: [][]uint8{col}}
+	for _, threads := range []int{1, 2, 3, 4} {
+		tm := newTeam(threads)
+		l := &learner{data: data, threads: threads, team: tm, idx: make([]int32, n), tmp: make([]int32, n),
+			partNL: make([]int, threads), partAt: make([]int, threads)}
+		for _, c := range []struct{ begin, count int }{
+			{0, n}, {5, partitionParallelRows}, {100, partitionParallelRows + 1}, {777, 2*partitionParallelRows + 3},
+		} {
+			for _, share := range []float64{0, 0.2, 0.5, 0.8, 1} {
+				for i := range l.idx {
+					l.idx[i] = int32(i)
+				}
+				var binLeft [4]uint64
+				for b := range maxBins {
+					if rng.Float64() < share {
+						binLeft[b>>6] |= 1 << (b & 63)
+					}
+				}
+				var want []int32
+				for pass := range 2 {
+					for r := c.begin; r < c.begin+c.count; r++ {
+						if goesLeft := binLeft[col[r]>>6]>>(col[r]&63)&1 == 1; goesLeft == (pass == 0) {
+							want = append(want, int32(r))
+						}
+					}
+				}
+				wantLeft := 0
+				for _, r := range want {
+					if binLeft[col[r]>>6]>>(col[r]&63)&1 == 1 {
+						wantLeft++
+					}
+				}
+				nl := l.partition(c.begin, c.count, 0, &binLeft)
+				got := l.idx[c.begin : c.begin+c.count]
+				if nl != wantLeft || !slices.Equal(got, want) {
+					t.Fatalf("%d threads, rows %d..%d, share %v: %d left, want %d; rows differ: %v",
+						threads, c.begin, c.begin+c.count, share, nl, wantLeft, !slices.Equal(got, want))
+				}
+				for i, r := range l.idx {
+					if (i < c.begin || i >= c.begin+c.count) && r != int32(i) {
+						t.Fatalf("%d threads, rows %d..%d: idx[%d] outside the leaf became %d", threads, c.begin, c.begin+c.count, i, r)
+					}
+				}
+			}
+		}
+		tm.close()
+	}
+}

@@ -154,9 +154,11 @@ func TestTrainLeavesNoGoroutines(t *testing.T) {
 func BenchmarkForkJoin(b *testing.B) {
 	const n = 2
 	var sink [n * 16]int64 // one cache line per worker
-	work := func(lo, hi int) {
+	work := func(lo, hi int) { // some microseconds, as a leaf's gather
 		for i := lo; i < hi; i++ {
-			sink[i*16]++
+			for j := range 4000 {
+				sink[i*16] += int64(j)
+			}
 		}
 	}
 	serial := func() {
