@@ -153,7 +153,7 @@ func TestTrainLeavesNoGoroutines(t *testing.T) {
 // alone for about a microsecond, as between two sections of a tree.
 func BenchmarkForkJoin(b *testing.B) {
 	const n = 2
-	var sink [n * 16]int64 // one cache line per worker
+	var sink [n * 16]int64     // one cache line per worker
 	work := func(lo, hi int) { // some microseconds, as a leaf's gather
 		for i := lo; i < hi; i++ {
 			for j := range 4000 {
