@@ -17,7 +17,8 @@ func compareFolds(metric string, challenger, incumbent []float64, incID uint64) 
 
 // incumbentOf replays the finished trials in the order they finished and
 // returns the incumbent: the first finished trial, replaced only by a
-// trial that beats it by compareFolds.
+// trial that beats it by compareFolds, or by the first to finish on a
+// changed version of the data.
 func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
 	var done []journal.Trial
 	for _, t := range trials {
@@ -37,7 +38,9 @@ func incumbentOf(metric string, trials []journal.Trial) (journal.Trial, bool) {
 	}
 	inc := done[0]
 	for _, t := range done[1:] {
-		if compareFolds(metric, t.FoldScores, inc.FoldScores, inc.ID).Better {
+		// A trial on a newer version of the data is the first on its rows
+		// (session.judgeLocked): no fold pairs with the incumbent's.
+		if t.Data != inc.Data || compareFolds(metric, t.FoldScores, inc.FoldScores, inc.ID).Better {
 			inc = t
 		}
 	}

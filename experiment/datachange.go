@@ -16,6 +16,16 @@ import (
 // held-out ones into the search. So the study stores, at creation, the
 // table's row count and a digest of its held-out rows' values, and a
 // changed file is continued only when both still hold.
+//
+// Its folds are drawn from the search rows' labels: on a grown file the
+// rows it had keep their fold on every split and appended rows are dealt
+// after them (split.StratifiedKFoldAppended), so it stores a digest of
+// those labels too, and refuses a file that changed them. Even so, a fold
+// after the change holds more rows (or other values) than before: each
+// continuation is a new version of the data (journal.Trial.Data, an
+// EventDataChange), and the fold-paired comparisons — the median pruner,
+// the incumbent's test, plan.ComparePaired (the race, the ensemble), the
+// hypotheses' verdicts — never pair trials of different versions.
 
 // holdoutDigest is a SHA-256 over the label and every column's value of
 // the given rows, in order: a value is its float64 bits (NaN as one NaN)
@@ -51,6 +61,25 @@ func holdoutDigest(tab *Table, rows []int) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// searchLabelsDigest is a SHA-256 over the labels of the table's first n
+// rows that are not held out, in order: the labels the study's folds were
+// drawn from.
+func searchLabelsDigest(tab *Table, holdout []int, n int) string {
+	held := make(map[int]bool, len(holdout))
+	for _, r := range holdout {
+		held[r] = true
+	}
+	h := sha256.New()
+	var b [8]byte
+	for r := range min(n, len(tab.Target.Y)) {
+		if !held[r] {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(tab.Target.Y[r]))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // checkChangedData refuses to continue a study on a changed data file
 // whose stored holdout row numbers no longer name the rows set aside
 // (see above). Studies from before the count and the digest were stored
@@ -73,6 +102,12 @@ func checkChangedData(tab *Table, cfg *StudyConfig) error {
 	if holdoutDigest(tab, cfg.HoldoutRows) != cfg.HoldoutDigest {
 		return fmt.Errorf("%s: %w: the %d held-out rows, stored by row number, no longer hold the values they held: rows were deleted, inserted or reordered before them, or held-out rows edited, so they are no longer the rows set aside (continuing would let held-out rows into the search); --allow-data-change continues only on rows appended at the end or values edited outside the holdout: %s",
 			cfg.Data, ErrDataChanged, len(cfg.HoldoutRows), fresh)
+	}
+	// Every earlier row keeps its fold (split.StratifiedKFoldAppended)
+	// only if the labels the folds were drawn from still hold.
+	if cfg.SearchLabels != "" && searchLabelsDigest(tab, cfg.HoldoutRows, cfg.Rows) != cfg.SearchLabels {
+		return fmt.Errorf("%s: %w: labels of the %d search rows the study was created with changed: its folds were drawn from those labels, so those rows could not keep the folds earlier trials were scored on; --allow-data-change continues only on rows appended at the end or values other than labels edited outside the holdout: %s",
+			cfg.Data, ErrDataChanged, cfg.Rows-len(cfg.HoldoutRows), fresh)
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func (s *session) progressf(opts RunOptions, force bool, format string, a ...any
 		rate = fmt.Sprintf("%.1f", float64(done+failed+pruned)/elapsed.Minutes())
 	}
 	best := "-"
-	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
+	if lead, ok := s.poolLocked().Leader(); ok {
 		best = fmt.Sprintf("%.4f ± %.4f (#%d)", lead.Mean, lead.Std, lead.ID)
 	}
 	left := "no time limit" // only --max-trials bounds the session

@@ -3,7 +3,6 @@ package experiment
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -55,8 +54,9 @@ func splitSeed(seed uint64, k int) uint64 {
 
 // On is the search on fold split k: the same rows, design and caches, the
 // folds of split k (k = 0: s itself). Split k ≥ 1 is a stratified K-fold
-// split of the search part drawn with splitSeed(seed, k), K as split 0's;
-// it has no screening rung. A time-ordered study has one split only.
+// split of the search part drawn with splitSeed(seed, k), K as split 0's
+// (rows appended since the study's creation dealt after the others', as
+// on split 0); it has no screening rung. A time-ordered study has one split only.
 func (s *Search) On(k int) (*Search, error) {
 	if k == 0 {
 		return s, nil
@@ -72,7 +72,7 @@ func (s *Search) On(k int) (*Search, error) {
 	if v, ok := s.splits.views[k]; ok {
 		return v, nil
 	}
-	folds, err := split.StratifiedKFold(s.Y, len(s.Folds), splitSeed(s.Seed, k))
+	folds, err := split.StratifiedKFoldAppended(s.Y, len(s.Folds), splitSeed(s.Seed, k), s.first)
 	if err != nil {
 		return nil, fmt.Errorf("fold split %d: %w", k, err)
 	}
@@ -85,13 +85,52 @@ func (s *Search) On(k int) (*Search, error) {
 	return &v, nil
 }
 
-// raceState is what the session remembers of its race.
+// raceState is what the session remembers of its race. Besides the
+// pooled index (session.pool), it keeps the counts the race reads before
+// every planner call up to date as trials change (account), so a call
+// costs the same at trial 20,000 as at trial 100 (issue 20).
 type raceState struct {
 	// reserved are the (trial, split) re-evaluations issued, so a planner
 	// call made before one starts does not issue it twice.
 	reserved map[[2]uint64]bool
 	// dropped are the specs (their split-0 trial IDs) the race dropped.
 	dropped map[uint64]bool
+	// ran are the (trial, split) re-evaluations in the study, running is
+	// how many of them run, done0 the finished split-0 trials; seconds and
+	// raceSeconds the trial seconds of all trials and of re-evaluations.
+	ran                  map[[2]uint64]bool
+	running, done0       int
+	seconds, raceSeconds float64
+}
+
+// account replaces trial old's part in the counts (had: there was one)
+// with t's.
+func (r *raceState) account(old journal.Trial, had bool, t journal.Trial) {
+	if had {
+		r.count(old, -1)
+	}
+	r.count(t, 1)
+}
+
+func (r *raceState) count(t journal.Trial, sign int) {
+	secs := float64(sign) * t.Timings[journal.PhaseTotal]
+	r.seconds += secs
+	if t.Split == 0 {
+		if t.State == journal.TrialDone {
+			r.done0 += sign
+		}
+		return
+	}
+	r.raceSeconds += secs
+	if t.State == journal.TrialRunning {
+		r.running += sign
+	}
+	if sign > 0 {
+		if r.ran == nil {
+			r.ran = map[[2]uint64]bool{}
+		}
+		r.ran[[2]uint64{t.Of, uint64(t.Split)}] = true
+	}
 }
 
 // raceMaturedLocked reports whether the search has matured enough to
@@ -99,18 +138,12 @@ type raceState struct {
 // and raceMinDone finished split-0 trials (with a trial limit, at most a
 // quarter of it, at least 3).
 func (s *session) raceMaturedLocked(now time.Time) bool {
-	done := 0
-	for _, t := range s.trials {
-		if t.Split == 0 && t.State == journal.TrialDone {
-			done++
-		}
-	}
 	need := raceMinDone
 	if s.hasLimit {
 		// A short night by trial count races after a quarter of it.
 		need = min(need, max(3, s.maxTrial/4))
 	}
-	if done < need {
+	if s.race.done0 < need {
 		return false
 	}
 	switch {
@@ -138,23 +171,13 @@ func (s *session) raceJob(now time.Time) (job, []journal.Event, bool) {
 	if !s.raceMaturedLocked(now) {
 		return job{}, nil, false
 	}
-	var all, race float64
-	has := map[[2]uint64]bool{}
-	for _, t := range s.trials {
-		secs := t.Timings[journal.PhaseTotal]
-		all += secs
-		if t.Split > 0 {
-			race += secs
-			has[[2]uint64{t.Of, uint64(t.Split)}] = true
-			if t.State == journal.TrialRunning {
-				return job{}, nil, false // one re-evaluation at a time
-			}
-		}
+	if s.race.running > 0 {
+		return job{}, nil, false // one re-evaluation at a time
 	}
-	if race > raceShare*all {
+	if s.race.raceSeconds > raceShare*s.race.seconds {
 		return job{}, nil, false
 	}
-	field := raceFieldOf(s.cfg.Metric, s.trials, s.race.dropped)
+	field := s.raceFieldLocked()
 	if len(field) == 0 {
 		return job{}, nil, false
 	}
@@ -163,7 +186,7 @@ func (s *session) raceJob(now time.Time) (job, []journal.Event, bool) {
 	alive := field[:1]
 	for _, c := range field[1:] {
 		if v := plan.ComparePaired(s.cfg.Metric, lead, c); v.Better {
-			s.race.dropped[c.ID] = true
+			s.dropLocked(c.ID)
 			events = append(events, journal.Event{Kind: EventRace, Message: fmt.Sprintf("race: drop #%d: the leader #%d is better on the %d (split, fold) pairs both ran: %+.4f %s (corrected paired t=%.2f > %.2f)",
 				c.ID, lead.ID, pairsOf(lead, c), v.Diff, s.cfg.Metric, v.T, v.Crit), Details: map[string]string{"dropped": fmt.Sprint(c.ID), "leader": fmt.Sprint(lead.ID)}})
 			continue
@@ -175,7 +198,7 @@ func (s *session) raceJob(now time.Time) (job, []journal.Event, bool) {
 		next := 0
 		for k := 1; k < raceSplits; k++ {
 			key := [2]uint64{c.ID, uint64(k)}
-			if !has[key] && !s.race.reserved[key] {
+			if !s.race.ran[key] && !s.race.reserved[key] {
 				next = k
 				break
 			}
@@ -200,37 +223,36 @@ func (s *session) raceJob(now time.Time) (job, []journal.Event, bool) {
 	return job{spec: spec, hypothesis: c.Hypothesis, split: bestSplit, of: c.ID, reason: reason}, events, true
 }
 
-// raceFieldOf is the race's field: the raceField best specs by pooled
-// mean − SE, the leader first, leaving out dropped ones.
-func raceFieldOf(metric string, trials []journal.Trial, dropped map[uint64]bool) []journal.Trial {
-	// A bounded insertion keeps the raceField best, each spec's lower bound
-	// computed once: the field is asked for before every planner call, and
-	// sorting every finished spec of a long night each time grew with it.
-	type entry struct {
-		t  journal.Trial
-		lb float64
-	}
-	ahead := func(a, b entry) bool { return a.lb > b.lb || (a.lb == b.lb && a.t.ID < b.t.ID) }
-	field := make([]entry, 0, raceField+1)
-	for _, t := range studyview.Pool(trials) {
-		if t.State != journal.TrialDone || len(t.FoldScores) <= 1 || dropped[t.ID] {
-			continue
-		}
-		e := entry{t, studyview.LowerBound(metric, t)}
-		if len(field) == raceField && !ahead(e, field[len(field)-1]) {
-			continue
-		}
-		i := sort.Search(len(field), func(i int) bool { return ahead(e, field[i]) })
-		field = slices.Insert(field, i, e)
-		if len(field) > raceField {
-			field = field[:raceField]
+// raceFieldLocked is the race's field: the raceField best specs by pooled
+// mean − SE, the leader first, leaving out dropped ones. The pooled index
+// answers it in O(raceField · log n): pooling every trial before each
+// planner call (studyview.Pool, as it was) grew with the night.
+func (s *session) raceFieldLocked() []journal.Trial {
+	return s.poolLocked().Best(raceField)
+}
+
+// poolLocked is the session's pooled index of its trials, made on first
+// use.
+func (s *session) poolLocked() *studyview.PoolIndex {
+	if s.pool == nil {
+		s.pool = studyview.NewPoolIndex(s.cfg.Metric, s.data, func(id uint64) (journal.Trial, bool) {
+			i, ok := s.trialAt[id]
+			if !ok {
+				return journal.Trial{}, false
+			}
+			return s.trials[i], true
+		})
+		for id := range s.race.dropped {
+			s.pool.Exclude(id)
 		}
 	}
-	out := make([]journal.Trial, len(field))
-	for i, e := range field {
-		out[i] = e.t
-	}
-	return out
+	return s.pool
+}
+
+// dropLocked drops spec id (its split-0 trial's ID) from the race for good.
+func (s *session) dropLocked(id uint64) {
+	s.race.dropped[id] = true
+	s.poolLocked().Exclude(id)
 }
 
 // pairsOf is the number of (split, fold) pairs a and b share.

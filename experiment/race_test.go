@@ -2,10 +2,19 @@ package experiment
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 	"github.com/nightshift-ml/nightshift/trainer/split"
 )
@@ -178,5 +187,309 @@ func TestRaceDropsWhatTheLeaderBeatsOnSharedPairs(t *testing.T) {
 	s.trials = s.trials[:len(s.trials)-1]
 	if _, _, ok := s.raceJob(s.started); ok {
 		t.Fatal("a race job with racing off")
+	}
+}
+
+// raceFieldOf is the race's field as it was computed before the pooled
+// index (studyview.PoolIndex): every trial pooled anew, then the raceField
+// best by pooled mean − SE on data version data, ties to the lower ID,
+// dropped ones left out. It is the oracle the index must match.
+func raceFieldOf(metric string, trials []journal.Trial, dropped map[uint64]bool, data int) []journal.Trial {
+	type entry struct {
+		t  journal.Trial
+		lb float64
+	}
+	ahead := func(a, b entry) bool { return a.lb > b.lb || (a.lb == b.lb && a.t.ID < b.t.ID) }
+	field := make([]entry, 0, raceField+1)
+	for _, t := range studyview.Pool(trials) {
+		// A spec without a mean (NaN) never races: it ties with nothing,
+		// and the insertion below needs an order.
+		if t.State != journal.TrialDone || len(t.FoldScores) <= 1 || dropped[t.ID] || math.IsNaN(t.Mean) || t.Data != data {
+			continue
+		}
+		e := entry{t, studyview.LowerBound(metric, t)}
+		if len(field) == raceField && !ahead(e, field[len(field)-1]) {
+			continue
+		}
+		i := sort.Search(len(field), func(i int) bool { return ahead(e, field[i]) })
+		field = slices.Insert(field, i, e)
+		if len(field) > raceField {
+			field = field[:raceField]
+		}
+	}
+	out := make([]journal.Trial, len(field))
+	for i, e := range field {
+		out[i] = e.t
+	}
+	return out
+}
+
+// raceSession is a raced session of a study on data version data, with
+// no trials.
+func raceSession(metric string, data int) *session {
+	s := &session{cfg: testConfig(), search: &Search{}, trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{},
+		race: raceState{reserved: map[[2]uint64]bool{}, dropped: map[uint64]bool{}}, data: data}
+	s.cfg.Metric, s.cfg.Racing = metric, true
+	return s
+}
+
+// growRace adds n split-0 trials to s one state at a time (running, then
+// done, pruned or failed), re-evaluating the field's specs on further
+// splits as the race would and sometimes dropping one, and calls check
+// after every change. Scores are drawn from rng on a coarse grid, so lower
+// bounds tie often.
+func growRace(s *session, n int, rng *rand.Rand, check func(s *session)) {
+	scores := func(level float64, k int) []float64 {
+		xs := make([]float64, k)
+		for i := range xs {
+			xs[i] = level + float64(rng.IntN(5))/100
+		}
+		return xs
+	}
+	put := func(t journal.Trial) {
+		s.putTrialLocked(t)
+		check(s)
+	}
+	end := func(t journal.Trial, state journal.TrialState, xs []float64) {
+		t.State, t.FoldScores = state, xs
+		t.Mean, t.Std = meanStd(xs)
+		t.Timings = map[string]float64{journal.PhaseTotal: 1 + float64(len(xs))}
+		put(t)
+	}
+	for range n {
+		s.lastID++
+		t := journal.Trial{ID: s.lastID, State: journal.TrialRunning, Data: s.data}
+		put(t)
+		level := 0.6 + float64(rng.IntN(30))/100
+		switch rng.IntN(10) {
+		case 0:
+			end(t, journal.TrialPruned, scores(level, 1+rng.IntN(2)))
+		case 1:
+			end(t, journal.TrialFailed, nil)
+		case 2:
+			end(t, journal.TrialDone, []float64{level}) // one fold: in the leader's count, not the field's
+		default:
+			end(t, journal.TrialDone, scores(level, 5))
+		}
+		if s.lastID%7 != 0 {
+			continue
+		}
+		field := s.raceFieldLocked()
+		if len(field) == 0 {
+			continue
+		}
+		c := field[rng.IntN(len(field))]
+		if rng.IntN(6) == 0 {
+			s.dropLocked(c.ID)
+			check(s)
+			continue
+		}
+		s.lastID++
+		r := journal.Trial{ID: s.lastID, State: journal.TrialRunning, Split: len(studyview.SplitsOf(c)), Of: c.ID, Data: s.data}
+		put(r)
+		k := 5
+		if rng.IntN(10) == 0 {
+			k = 3 // other folds: not pooled
+		}
+		end(r, journal.TrialDone, scores(c.Mean-0.03, k))
+	}
+}
+
+// TestPoolIndexIsPoolTrialByTrial: the race's field and the study's
+// leader, kept as trials change (studyview.PoolIndex), are at every step
+// of a growing raced study exactly what pooling every trial anew computes
+// (the same trials, the same pooled scores to the bit, the same order) —
+// also in a session resumed on a changed data file, which replays the
+// earlier trials and races only the specs that ran on its version.
+func TestPoolIndexIsPoolTrialByTrial(t *testing.T) {
+	for _, metric := range []string{MetricAUC, MetricLogLoss} {
+		steps := 0
+		check := func(s *session) {
+			steps++
+			got, want := s.raceFieldLocked(), raceFieldOf(metric, s.trials, s.race.dropped, s.data)
+			if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("%s, step %d (%d trials, data %d): field %v, Pool computes %v", metric, steps, len(s.trials), s.data, idsOf(got), idsOf(want))
+			}
+			gl, gok := s.poolLocked().Leader()
+			wl, wok := studyview.Leader(metric, s.trials)
+			if gok != wok || !reflect.DeepEqual(gl, wl) {
+				t.Fatalf("%s, step %d: leader #%d (%v), Pool's #%d (%v)", metric, steps, gl.ID, gok, wl.ID, wok)
+			}
+		}
+		rng := rand.New(rand.NewPCG(7, 11))
+		s := raceSession(metric, 0)
+		growRace(s, 400, rng, check)
+		// Resumed on changed data: the journal's trials replayed, the race's
+		// drops read back, then trials on version 1.
+		r := raceSession(metric, 1)
+		for _, tr := range s.trials {
+			r.putTrialLocked(tr)
+			check(r)
+		}
+		for id := range s.race.dropped {
+			r.dropLocked(id)
+		}
+		r.lastID = s.lastID
+		if f := r.raceFieldLocked(); len(f) != 0 {
+			t.Fatalf("%s: a field of %v before any trial on the changed data", metric, idsOf(f))
+		}
+		growRace(r, 300, rng, check)
+		if steps < 2000 || len(r.race.dropped) == 0 || len(r.pool.Best(raceField)) == 0 {
+			t.Fatalf("%s: %d steps, %d dropped: the study did not race", metric, steps, len(r.race.dropped))
+		}
+	}
+}
+
+func idsOf(ts []journal.Trial) []uint64 {
+	out := make([]uint64, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
+}
+
+// BenchmarkRaceField is the race's field asked before a planner call in a
+// raced study of 1,000 and of 20,000 trials: by the pooled index, and by
+// pooling every trial anew (as it was).
+func BenchmarkRaceField(b *testing.B) {
+	for _, n := range []int{1000, 20000} {
+		s := raceSession(MetricAUC, 0)
+		growRace(s, n, rand.New(rand.NewPCG(7, 11)), func(*session) {})
+		b.Run(fmt.Sprintf("index/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if len(s.raceFieldLocked()) == 0 {
+					b.Fatal("no field")
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("pool/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if len(raceFieldOf(MetricAUC, s.trials, s.race.dropped, s.data)) == 0 {
+					b.Fatal("no field")
+				}
+			}
+		})
+	}
+}
+
+// TestAppendedRowsKeepEveryEarlierRowsFold: a study created on the first
+// 1,500 rows of criteo_5k and continued on all 5,000 (rows appended,
+// --allow-data-change) keeps every earlier search row in the fold it had,
+// on the study's split and on further ones; the appended rows are dealt
+// so that each fold's count of each class stays within one of the
+// others'.
+func TestAppendedRowsKeepEveryEarlierRowsFold(t *testing.T) {
+	full := filepath.Join("..", "..", "shared", "data", "click", "criteo_5k.csv")
+	raw, err := os.ReadFile(full)
+	if err != nil {
+		t.Skipf("shared data not available: %v", err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	head := filepath.Join(t.TempDir(), "head.csv")
+	if err := os.WriteFile(head, []byte(strings.Join(lines[:1501], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	load := func(path string) *Table {
+		tab, err := LoadTable(TableSpec{Path: path, Target: "label"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	before, after := load(head), load(full)
+	cfg := testConfig()
+	cfg.Folds = 5
+	hold, err := HoldoutRows(before, cfg.Holdout, "", "", cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Rows, cfg.HoldoutRows = before.Frame.Rows, hold
+	cfg.HoldoutDigest, cfg.SearchLabels = holdoutDigest(before, hold), searchLabelsDigest(before, hold, cfg.Rows)
+	if err := checkChangedData(after, &cfg); err != nil {
+		t.Fatalf("rows appended: %v", err)
+	}
+	old, err := NewSearch(before, hold, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown, err := NewSearch(after, hold, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grown.first != len(old.Y) || len(grown.Y) != after.Frame.Rows-len(hold) {
+		t.Fatalf("grown search: %d first rows of %d, want %d of %d", grown.first, len(grown.Y), len(old.Y), after.Frame.Rows-len(hold))
+	}
+	foldOf := func(s *Search, n int) []int {
+		out := make([]int, n)
+		for f, fold := range s.Folds {
+			for _, i := range fold.Valid {
+				out[i] = f
+			}
+		}
+		return out
+	}
+	for k := range 3 {
+		a, _ := old.On(k)
+		b, _ := grown.On(k)
+		fa, fb := foldOf(a, len(a.Y)), foldOf(b, len(b.Y))
+		if !slices.Equal(fb[:len(fa)], fa) {
+			t.Fatalf("split %d: an earlier row changed folds when rows were appended", k)
+		}
+		var neg, pos []int
+		for _, f := range b.Folds {
+			p := 0
+			for _, i := range f.Valid {
+				p += int(b.Y[i])
+			}
+			neg, pos = append(neg, len(f.Valid)-p), append(pos, p)
+		}
+		if slices.Max(neg)-slices.Min(neg) > 1 || slices.Max(pos)-slices.Min(pos) > 1 {
+			t.Errorf("split %d: folds' negatives %v, positives %v: not within one", k, neg, pos)
+		}
+	}
+	// A file whose earlier labels changed cannot keep the folds: refused.
+	flipped := *after
+	target := *after.Target
+	target.Y = slices.Clone(target.Y)
+	for r := range target.Y {
+		if !slices.Contains(hold, r) {
+			target.Y[r] = 1 - target.Y[r]
+			break
+		}
+	}
+	flipped.Target = &target
+	if err := checkChangedData(&flipped, &cfg); !errors.Is(err, ErrDataChanged) || !strings.Contains(err.Error(), "could not keep the folds earlier trials were scored on") {
+		t.Errorf("an earlier search row's label changed: %v", err)
+	}
+}
+
+// BenchmarkRaceJob is the race's whole decision before a planner call (the
+// field, the drops, the next re-evaluation) and the study's leader (the
+// planners' incumbent) in a raced study of 1,000 and of 20,000 trials.
+func BenchmarkRaceJob(b *testing.B) {
+	for _, n := range []int{1000, 20000} {
+		s := raceSession(MetricAUC, 0)
+		growRace(s, n, rand.New(rand.NewPCG(7, 11)), func(*session) {})
+		b.Run(fmt.Sprintf("raceJob/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(s.race.reserved)
+				s.raceJob(s.started)
+			}
+		})
+		b.Run(fmt.Sprintf("leader/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s.poolLocked().Leader()
+			}
+		})
+		b.Run(fmt.Sprintf("leader-by-pool/trials=%d", len(s.trials)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				studyview.Leader(MetricAUC, s.trials)
+			}
+		})
 	}
 }

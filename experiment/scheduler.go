@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -356,10 +357,10 @@ func (s *session) summary(reason string, wasInterrupted bool) (*RunSummary, erro
 	sum.Trials = counts
 	s.mu.Lock()
 	sum.PlannerWait = s.planWait
-	s.mu.Unlock()
-	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
+	if lead, ok := s.poolLocked().Leader(); ok {
 		sum.Best = &lead
 	}
+	s.mu.Unlock()
 	return sum, nil
 }
 
@@ -495,7 +496,7 @@ func (s *session) history() *plan.History {
 		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = s.hist[:len(s.hist):len(s.hist)]
 	s.histShared = true
-	if lead, ok := leaderOf(s.cfg.Metric, s.trials); ok {
+	if lead, ok := s.poolLocked().Leader(); ok {
 		h.Incumbent = lead.ID
 	}
 	return h
@@ -723,7 +724,7 @@ func (s *session) startTrial(worker int, jb job) journal.Trial {
 		ID: jb.id, State: journal.TrialRunning, SpecHash: jb.spec.Hash(), Spec: jb.spec.CanonicalJSON(),
 		Model: jb.spec.Model, Features: jb.spec.Features, Params: jb.spec.Params, Seed: int64(jb.spec.Seed),
 		Metric: s.cfg.Metric, Worker: worker, Round: jb.round, Hypothesis: jb.hypothesis, Proposal: jb.proposal, Started: time.Now(),
-		Split: jb.split, Of: jb.of, Reason: jb.reason,
+		Split: jb.split, Of: jb.of, Reason: jb.reason, Data: s.data,
 	}
 	s.mu.Lock()
 	if t.ID == 0 {
@@ -754,7 +755,7 @@ func (s *session) screensLocked(split int) []float64 {
 	if s.search.ScreenFrac > 0 {
 		for _, o := range s.trials {
 			// Like splits only: fold k of another split saw other rows.
-			if o.Split == split && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
+			if o.Split == split && o.Data == s.data && (o.State == journal.TrialDone || o.State == journal.TrialPruned) && o.Screen != nil {
 				screens = append(screens, *o.Screen)
 			}
 		}
@@ -873,11 +874,19 @@ func (s *session) judgeLocked(t *journal.Trial) (newIncumbent bool) {
 		}
 		t.Verdict = fmt.Sprintf("re-evaluation of #%d on split %d: %.4f (split 0: %s)", t.Of, t.Split, t.Mean, m0)
 	case t.State == journal.TrialDone:
-		if s.incumbent == nil {
+		switch {
+		case s.incumbent == nil:
 			t.Verdict = "first finished trial: the incumbent"
 			inc := *t
 			s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
-		} else {
+		case s.incumbent.Data != t.Data:
+			// The incumbent's folds held other rows (journal.Trial.Data):
+			// no pair to test, so the record of confirmed wins starts
+			// again on the changed data.
+			t.Verdict = fmt.Sprintf("first finished trial on version %d of the data: the incumbent (#%d ran on version %d, other rows: not compared)", t.Data, s.incumbent.ID, s.incumbent.Data)
+			inc := *t
+			s.incumbent, s.improved, s.lastImproved, s.waited, newIncumbent = &inc, t.Finished, t.Finished, 0, true
+		default:
 			c := compareFolds(s.cfg.Metric, t.FoldScores, s.incumbent.FoldScores, s.incumbent.ID)
 			t.Verdict = c.Verdict
 			if c.Better {
@@ -954,7 +963,9 @@ func (s *session) putTrialLocked(t journal.Trial) {
 	if t.SpecHash != "" {
 		s.ran[t.SpecHash] = true
 	}
-	if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && len(t.FoldScores) > 0 {
+	// The median pruner compares like with like: the same split of the
+	// same rows (a trial on an earlier version of the data saw others).
+	if (t.State == journal.TrialDone || t.State == journal.TrialPruned) && len(t.FoldScores) > 0 && t.Data == s.data {
 		if i, ok := s.trialAt[t.ID]; !ok || (s.trials[i].State != journal.TrialDone && s.trials[i].State != journal.TrialPruned) {
 			m, ok := s.medians[t.Split]
 			if !ok {
@@ -969,11 +980,14 @@ func (s *session) putTrialLocked(t journal.Trial) {
 	}
 	s.putHistoryLocked(t)
 	if i, ok := s.trialAt[t.ID]; ok {
+		s.race.account(s.trials[i], true, t)
 		s.trials[i] = t
-		return
+	} else {
+		s.race.account(journal.Trial{}, false, t)
+		s.trialAt[t.ID] = len(s.trials)
+		s.trials = append(s.trials, t)
 	}
-	s.trialAt[t.ID] = len(s.trials)
-	s.trials = append(s.trials, t)
+	s.poolLocked().Put(t)
 }
 
 // putHistoryLocked keeps hist, the planners' view of the trials: each
@@ -987,7 +1001,7 @@ func (s *session) putHistoryLocked(t journal.Trial) {
 	}
 	ht := plan.HistoryTrial{ID: t.ID, Spec: spec, State: t.State, Mean: t.Mean, Std: t.Std,
 		FoldScores: t.FoldScores, Screen: t.Screen, Error: t.Error, Round: t.Round, Hypothesis: t.Hypothesis, Planner: s.roundPlanner[t.Round], Proposal: t.Proposal,
-		Seconds: t.Timings[journal.PhaseTotal]}
+		Seconds: t.Timings[journal.PhaseTotal], Data: t.Data}
 	if s.histAt == nil {
 		s.histAt = map[uint64]int{}
 	}
@@ -1051,6 +1065,11 @@ func (s *session) journalVerdicts() {
 	for _, p := range todo {
 		v := plan.Judge(s.cfg.Metric, p.trial.FoldScores, p.parent.FoldScores)
 		msg := fmt.Sprintf("proposal %s: %s (%+.4f ± %.4f %s, trial #%d against #%d): %s", p.prop.ID, v.Label, v.Diff, v.SE, s.cfg.Metric, p.trial.ID, p.parent.ID, p.prop.Hypothesis)
+		if p.trial.Data != p.parent.Data {
+			// Other rows in every fold (journal.Trial.Data): no pairs.
+			v = plan.Verdict{Label: "not compared", Diff: math.NaN(), SE: math.NaN()}
+			msg = fmt.Sprintf("proposal %s: not compared (trial #%d ran on version %d of the data, its parent #%d on version %d: other rows): %s", p.prop.ID, p.trial.ID, p.trial.Data, p.parent.ID, p.parent.Data, p.prop.Hypothesis)
+		}
 		if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventVerdict, Message: msg, Details: map[string]string{
 			"proposal": p.prop.ID, "verdict": v.Label, "delta": strconv.FormatFloat(v.Diff, 'g', -1, 64), "se": strconv.FormatFloat(v.SE, 'g', -1, 64),
 			"trial": fmt.Sprint(p.trial.ID), "parent": fmt.Sprint(p.parent.ID)}}); err != nil {

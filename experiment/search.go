@@ -53,6 +53,11 @@ type Search struct {
 	memo *trainer.Memo
 	// splits holds the views of the search on fold splits ≥ 1 (On).
 	splits *splitViews
+	// first is how many of the search rows the table had when the study
+	// was created: they keep the folds they were drawn into on every
+	// split, and rows appended since (--allow-data-change) are dealt into
+	// folds after them (split.StratifiedKFoldAppended).
+	first int
 
 	// validOnce/validDS: each fold's validation rows of the base design,
 	// copied once and shared by every base-column trial (together one more
@@ -110,12 +115,13 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 		splits:  &splitViews{views: map[int]*Search{}},
 	}
 	s.Y = takeFloats(tab.Target.Y, rows)
+	s.first = firstSearchRows(rows, cfg.Rows)
 	var err error
 	k := resolveFolds(cfg.Folds, len(rows))
 	if cfg.TimeCol != "" {
 		s.Folds, err = split.TimeFolds(s.Frame.Col(cfg.TimeCol).Num, s.Y, k)
 	} else {
-		s.Folds, err = split.StratifiedKFold(s.Y, k, cfg.Seed)
+		s.Folds, err = split.StratifiedKFoldAppended(s.Y, k, cfg.Seed, s.first)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("folds of the search part: %w", err)
@@ -147,6 +153,17 @@ func NewSearch(tab *Table, holdout []int, cfg *StudyConfig) (*Search, error) {
 	}
 	s.base, s.unused = DesignFromFrame(s.Frame.Without(s.hidden...))
 	return s, nil
+}
+
+// firstSearchRows is how many of the search rows (table row numbers,
+// ascending) were among the table's rows at the study's creation; all of
+// them in a study from before the count was stored (rows 0).
+func firstSearchRows(rows []int, created int) int {
+	if created <= 0 {
+		return len(rows)
+	}
+	n, _ := slices.BinarySearch(rows, created)
+	return n
 }
 
 // foldValid returns fold k's validation rows of the base design (k ==

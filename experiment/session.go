@@ -73,7 +73,13 @@ type session struct {
 	judged       map[string]bool          // proposals whose verdict is journaled
 	tokens       int                      // LLM tokens the journal records
 	incumbent    *journal.Trial
-	race         raceState
+	// data is the version of the study's data this session runs on
+	// (journal.Trial.Data): the study's accepted data changes so far.
+	data int
+	race raceState
+	// pool is the trials as studyview.Pool pools them, kept as they
+	// change (poolLocked).
+	pool *studyview.PoolIndex
 	// improved is when the incumbent last changed in this session (the
 	// session's start until it does): --patience counts from it, adding
 	// waited, the search time earlier sessions spent since the incumbent
@@ -113,9 +119,14 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 		if err := s.fixAtCreation(tab); err != nil {
 			return nil, err
 		}
-	} else if !fp.Equal(st.Data) {
-		if err := s.acceptDataChange(tab, fp); err != nil {
+	} else {
+		if s.data, err = dataVersion(j, opts.Study); err != nil {
 			return nil, err
+		}
+		if !fp.Equal(st.Data) {
+			if err := s.acceptDataChange(tab, st, fp); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := s.buildSearch(tab, opts); err != nil {
@@ -229,18 +240,49 @@ func (s *session) fixAtCreation(tab *Table) error {
 	// fold scores.
 	s.cfg.Folds = resolveFolds(s.cfg.Folds, tab.Frame.Rows-len(s.cfg.HoldoutRows))
 	s.cfg.Rows, s.cfg.HoldoutDigest = tab.Frame.Rows, holdoutDigest(tab, s.cfg.HoldoutRows)
+	s.cfg.SearchLabels = searchLabelsDigest(tab, s.cfg.HoldoutRows, s.cfg.Rows)
 	return nil
 }
 
 // acceptDataChange continues a study on changed data (--allow-data-change):
 // the new fingerprint fp is stored only once the stored holdout still
 // names the rows set aside, so a refused continuation leaves the study as
-// it was.
-func (s *session) acceptDataChange(tab *Table, fp journal.Fingerprint) error {
+// it was. The session runs on the next version of the data, journaled as
+// an EventDataChange first: trials from here on are scored on other rows
+// than earlier ones (more of them, or other values) and are never paired
+// with them (journal.Trial.Data).
+func (s *session) acceptDataChange(tab *Table, st journal.Study, fp journal.Fingerprint) error {
 	if err := checkChangedData(tab, &s.cfg); err != nil {
 		return err
 	}
+	s.data++
+	msg := fmt.Sprintf("%s changed (was %s, now %s; %d rows): trials from here on run on version %d of the data and are not paired with earlier trials' folds",
+		s.cfg.Data, st.Data, fp, tab.Frame.Rows, s.data)
+	if _, err := s.j.AddEvent(s.name, journal.Event{Kind: EventDataChange, Message: msg,
+		Details: map[string]string{"data": fmt.Sprint(s.data), "rows": fmt.Sprint(tab.Frame.Rows), "sha256": fp.SHA256}}); err != nil {
+		return err
+	}
 	return s.j.SetFingerprint(s.name, fp)
+}
+
+// EventDataChange is the kind of the event journaled when a study goes on
+// with a changed data file: the data's next version (journal.Trial.Data).
+const EventDataChange journal.EventKind = "data_change"
+
+// dataVersion is the version of a stored study's data: how many changes
+// of its file it accepted (its EventDataChange events).
+func dataVersion(j *journal.Journal, study string) (int, error) {
+	events, err := j.ListEvents(study)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range events {
+		if e.Kind == EventDataChange {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // buildSearch builds the study's search over tab; its leakage decisions
@@ -408,7 +450,9 @@ func (s *session) resumeBudget(opts RunOptions) error {
 				s.judged[e.Details["proposal"]] = true
 			}
 		}
-		s.race.dropped = racedFrom(events)
+		for id := range racedFrom(events) {
+			s.dropLocked(id)
+		}
 		if s.maxTrial > 0 {
 			s.maxTrial -= countFinished(s.trials)
 		}

@@ -77,6 +77,13 @@ type Trial struct {
 	// Of is, for a re-evaluation (Split ≥ 1), the trial that first ran
 	// the spec on split 0; 0 otherwise.
 	Of uint64
+	// Data is the version of the study's data the trial ran on: 0 the
+	// file the study was created on (and every trial of a journal written
+	// before versions existed: the field is absent), n after the study's
+	// n-th continuation on a changed file (--allow-data-change). Trials on
+	// different versions were scored on different rows: their fold scores
+	// are never paired.
+	Data int
 	// Reason says why the trial ran: "builtin: search", "llm: hypothesis",
 	// "race: re-evaluate #12 on split 2", …; empty in journals written
 	// before reasons were recorded.
@@ -157,6 +164,7 @@ type trialRecord struct {
 	Split  int    `json:"split,omitempty"`
 	Of     uint64 `json:"of,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	Data   int    `json:"data,omitempty"`
 }
 
 func (t Trial) record() trialRecord {
@@ -168,7 +176,7 @@ func (t Trial) record() trialRecord {
 		Worker: t.Worker, Round: t.Round, Hypothesis: &t.Hypothesis, Proposal: t.Proposal, Verdict: t.Verdict,
 		Error: t.Error, Stack: t.Stack, Started: t.Started, Finished: t.Finished,
 		Holdout: toJSONFloatMap(t.Holdout), Screen: (*jsonFloat)(t.Screen),
-		Split: t.Split, Of: t.Of, Reason: t.Reason,
+		Split: t.Split, Of: t.Of, Reason: t.Reason, Data: t.Data,
 	}
 }
 
@@ -230,7 +238,7 @@ func (r trialRecord) trial() Trial {
 		Worker: r.Worker, Round: r.Round, Hypothesis: deref(r.Hypothesis), Proposal: r.Proposal, Verdict: r.Verdict,
 		Error: r.Error, Stack: r.Stack, Started: r.Started, Finished: r.Finished,
 		Holdout: fromJSONFloatMap(r.Holdout), Screen: (*float64)(r.Screen),
-		Split: r.Split, Of: r.Of, Reason: r.Reason,
+		Split: r.Split, Of: r.Of, Reason: r.Reason, Data: r.Data,
 	}
 }
 
@@ -495,6 +503,7 @@ type trialScore struct {
 	Round      uint64      `json:"round,omitempty"`
 	Split      int         `json:"split,omitempty"`
 	Of         uint64      `json:"of,omitempty"`
+	Data       int         `json:"data,omitempty"`
 	FoldScores []jsonFloat `json:"fold_scores,omitempty"`
 	Mean       jsonFloat   `json:"mean"`
 	Std        jsonFloat   `json:"std"`
@@ -507,7 +516,7 @@ func trialScores(tb *bolt.Bucket, study string) ([]Trial, error) {
 	var out []Trial
 	err := decodeAll(tb, study, "trial", func() record { return new(trialScore) }, func(v record) {
 		r := v.(*trialScore)
-		out = append(out, Trial{ID: r.ID, State: r.State, Round: r.Round, Split: r.Split, Of: r.Of, FoldScores: fromJSONFloats(r.FoldScores),
+		out = append(out, Trial{ID: r.ID, State: r.State, Round: r.Round, Split: r.Split, Of: r.Of, Data: r.Data, FoldScores: fromJSONFloats(r.FoldScores),
 			Mean: float64(r.Mean), Std: float64(r.Std), Screen: (*float64)(r.Screen), Started: r.Started, Finished: r.Finished})
 	})
 	return out, err

@@ -356,8 +356,9 @@ func TestInfiniteValueErrorsNameTheLine(t *testing.T) {
 // 197 is outside the table's 195 rows", and had already stored the new
 // fingerprint), deleted and replaced (it went on, holding out other rows
 // and searching on held-out ones) or a held-out row edited are refused,
-// saying why, and the study is left as it was. criteo_200's modulo
-// holdout is data rows 4, 9, 14, …
+// saying why, and the study is left as it was; so is a search row's label
+// edited, since the folds are drawn from the labels and earlier rows could
+// not keep theirs. criteo_200's modulo holdout is data rows 4, 9, 14, …
 func TestAllowDataChangeKeepsTheHoldoutOrRefuses(t *testing.T) {
 	raw, err := os.ReadFile(shipped + "criteo_200.csv")
 	if err != nil {
@@ -369,6 +370,13 @@ func TestAllowDataChangeKeepsTheHoldoutOrRefuses(t *testing.T) {
 		rs = slices.Clone(rs)
 		f := strings.Split(rs[i], ",")
 		f[2] = "12345" // I2
+		rs[i] = strings.Join(f, ",")
+		return rs
+	}
+	relabel := func(rs []string, i int) []string {
+		rs = slices.Clone(rs)
+		f := strings.Split(rs[i], ",")
+		f[0] = map[string]string{"0": "1", "1": "0"}[f[0]] // label
 		rs[i] = strings.Join(f, ",")
 		return rs
 	}
@@ -384,6 +392,7 @@ func TestAllowDataChangeKeepsTheHoldoutOrRefuses(t *testing.T) {
 		{"a held-out row edited", edit(rows, 4), moved},
 		{"rows appended", append(slices.Clone(rows), rows[:10]...), ""},
 		{"a search row edited", edit(rows, 3), ""},
+		{"a search row's label edited", relabel(rows, 3), "could not keep the folds earlier trials were scored on"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

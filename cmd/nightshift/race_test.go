@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -149,5 +151,113 @@ func TestRacingReEvaluatesOnFurtherSplitsAndSurvivesAKill(t *testing.T) {
 	}
 	if len(read.Scores) == 0 || read.Scores[0].Trial != lead.ID || math.Abs(read.Scores[0].CV-lead.Mean) > 1e-12 {
 		t.Fatalf("holdout scored %+v, want the pick #%d with its pooled CV %v", read.Scores, lead.ID, lead.Mean)
+	}
+}
+
+// trialRef is a trial named in a verdict: "#12".
+var trialRef = regexp.MustCompile(`#(\d+)`)
+
+// TestAppendedRowsStartANewDataVersionNeverPairedWithTheOld: a raced study
+// on the first 2,000 rows of creditcard_10k, continued with
+// --allow-data-change on 3,000 (rows appended), journals the change; the
+// trials after it run on version 1 of the data, the first of them to
+// finish is the incumbent without a test against the earlier one (their
+// folds hold other rows), no later verdict names an earlier trial, the race
+// re-evaluates only specs that ran on the new rows, and holdout scores the
+// grown study.
+func TestAppendedRowsStartANewDataVersionNeverPairedWithTheOld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end data-change test skipped in -short mode")
+	}
+	dir := t.TempDir()
+	grown := headOf(t, "fraud/creditcard_10k.csv", t.TempDir(), 3000)
+	raw, err := os.ReadFile(grown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	data, db := filepath.Join(dir, "card.csv"), filepath.Join(dir, "j.db")
+	if err := os.WriteFile(data, []byte(strings.Join(lines[:2001], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "run", "--data", data, "--target", "Class", "--study", "s", "--db", db, "--max-trials", "16", "--racing", "--workers", "2")
+	if err := os.WriteFile(data, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, "resume", "--study", "s", "--db", db, "--max-trials", "20"); code != exitFailure || !strings.Contains(errs, "--allow-data-change") {
+		t.Fatalf("resume on the grown file without --allow-data-change: exit %d, %q", code, errs)
+	}
+	mustRun(t, "resume", "--study", "s", "--db", db, "--max-trials", "20", "--allow-data-change")
+
+	j, err := studyview.OpenReadOnly(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := j.ListTrials("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := j.ListEvents("s")
+	j.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := 0
+	for _, e := range events {
+		if e.Kind == "data_change" {
+			changes++
+			if e.Details["data"] != "1" || e.Details["rows"] != "3000" {
+				t.Errorf("data change event %+v, want version 1 of 3000 rows", e.Details)
+			}
+		}
+	}
+	if changes != 1 {
+		t.Fatalf("%d data change events, want 1", changes)
+	}
+	byID := map[uint64]journal.Trial{}
+	var first uint64 // the first trial on version 1 to finish
+	var firstAt journal.Trial
+	versions := [2]int{}
+	for _, tr := range trials {
+		byID[tr.ID] = tr
+		if tr.Data < 0 || tr.Data > 1 {
+			t.Fatalf("trial #%d on data version %d", tr.ID, tr.Data)
+		}
+		versions[tr.Data]++
+		if tr.Data == 1 && tr.Split == 0 && tr.State == journal.TrialDone && (first == 0 || tr.Finished.Before(firstAt.Finished)) {
+			first, firstAt = tr.ID, tr
+		}
+	}
+	if versions[0] < 16 || versions[1] < 20 || first == 0 {
+		t.Fatalf("trials per data version %v (first done on version 1: #%d), want 16+ and 20+", versions, first)
+	}
+	if !strings.HasPrefix(firstAt.Verdict, "first finished trial on version 1 of the data: the incumbent") {
+		t.Errorf("the first trial done on the grown file, #%d: verdict %q", first, firstAt.Verdict)
+	}
+	reraced := 0
+	for _, tr := range trials {
+		if tr.Data != 1 {
+			continue
+		}
+		if tr.ID != first {
+			for _, m := range trialRef.FindAllStringSubmatch(tr.Verdict, -1) {
+				if id, _ := strconv.ParseUint(m[1], 10, 64); byID[id].Data != 1 {
+					t.Errorf("trial #%d on version 1 was compared with #%d of version 0: %q", tr.ID, id, tr.Verdict)
+				}
+			}
+		}
+		if tr.Split > 0 {
+			reraced++
+			if byID[tr.Of].Data != 1 {
+				t.Errorf("re-evaluation #%d on the grown file re-evaluates #%d, which ran on the first rows", tr.ID, tr.Of)
+			}
+		}
+	}
+	if reraced == 0 {
+		t.Error("no re-evaluation ran on the grown file")
+	}
+	out := mustRun(t, "holdout", "--study", "s", "--db", db, "--top", "2")
+	if !strings.Contains(out, "holdout") {
+		t.Errorf("holdout on the grown study printed %q", out)
 	}
 }

@@ -81,6 +81,9 @@ func CompareFolds(metric string, challenger, incumbent []float64, incID uint64) 
 func ComparePaired(metric string, challenger, incumbent journal.Trial) Comparison {
 	a, b := PairedScores(challenger, incumbent)
 	k := studyview.FoldsPerSplit(challenger)
+	if challenger.Data != incumbent.Data {
+		return Comparison{Verdict: fmt.Sprintf("not compared: #%d ran on version %d of the data, #%d on version %d: their folds hold other rows", challenger.ID, challenger.Data, incumbent.ID, incumbent.Data)}
+	}
 	if len(a) == 0 {
 		return Comparison{Verdict: fmt.Sprintf("not compared: #%d and #%d share no fold split", challenger.ID, incumbent.ID)}
 	}
@@ -88,8 +91,12 @@ func ComparePaired(metric string, challenger, incumbent journal.Trial) Compariso
 }
 
 // PairedScores are the two trials' scores on the (split, fold) pairs both
-// have, in the challenger's order.
+// have, in the challenger's order; none when they ran on different
+// versions of the study's data.
 func PairedScores(challenger, incumbent journal.Trial) (a, b []float64) {
+	if challenger.Data != incumbent.Data {
+		return nil, nil // other rows in every fold (journal.Trial.Data)
+	}
 	ka, kb := studyview.FoldsPerSplit(challenger), studyview.FoldsPerSplit(incumbent)
 	at := map[int]int{} // split → its first fold's index in incumbent.FoldScores
 	for i, sp := range studyview.SplitsOf(incumbent) {

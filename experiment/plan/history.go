@@ -53,6 +53,10 @@ type HistoryTrial struct {
 	// Seconds is the trial's run time (its journaled total), 0 while
 	// unknown; the builtin planner's cost-aware TPE learns from it.
 	Seconds float64
+	// Data is the version of the study's data it ran on
+	// (journal.Trial.Data): fold scores of different versions hold other
+	// rows and are never paired.
+	Data int
 }
 
 // Validator checks a normalised spec exactly as the study will before

@@ -302,3 +302,25 @@ func TestJournaledReplyIsReplayed(t *testing.T) {
 		t.Errorf("replay: %d calls, replayed %v, %d tokens, %v", calls, replay.Replayed, replay.TokensIn, err)
 	}
 }
+
+// TestPromptJudgesAHypothesisOnItsParentsDataOnly: a hypothesis whose
+// clean trial ran on another version of the study's data than its parent
+// (a changed file, journal.Trial.Data) gets no verdict or delta in the
+// prompt — its folds held other rows — while the same pair on one version
+// is judged.
+func TestPromptJudgesAHypothesisOnItsParentsDataOnly(t *testing.T) {
+	for _, data := range []int{0, 1} {
+		h := historyWithState(5)
+		parent := h.Trials[0]
+		spec := plan.TrialSpec{Model: plan.ModelGBDT, Features: "log1p(col_001)", Params: plan.DefaultsFor(plan.ModelGBDT)}
+		h.Proposals = map[string]plan.Proposal{"r9.1": {ID: "r9.1", Spec: spec, Parent: parent.ID, Hypothesis: "a log helps"}}
+		h.Trials = append(h.Trials, plan.HistoryTrial{ID: 500, State: journal.TrialDone, Mean: 0.9, Std: 0.01, Proposal: "r9.1", Spec: spec, Data: data,
+			FoldScores: []float64{0.9, 0.91, 0.9, 0.89, 0.9}})
+		p := BuildPrompt(h, 3, 200000)
+		judged := strings.Contains(p.User, `"clean_trial":500`)
+		delta := strings.Contains(p.User, fmt.Sprintf(`"parent":%d,`, parent.ID))
+		if judged != (data == 0) || delta != (data == 0) {
+			t.Errorf("clean trial on data version %d, parent on 0: notebook entry %v, delta %v; want both only on the same version", data, judged, delta)
+		}
+	}
+}

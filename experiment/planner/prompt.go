@@ -246,7 +246,7 @@ func userSections(h *plan.History) []section {
 		}
 		if pr, ok := h.Proposals[t.Proposal]; ok && t.Proposal != "" {
 			item["proposal"] = t.Proposal
-			if parent, ok := h.Trial(pr.Parent); ok && t.State == journal.TrialDone {
+			if parent, ok := h.Trial(pr.Parent); ok && t.State == journal.TrialDone && parent.Data == t.Data {
 				v := plan.Judge(h.Metric, t.FoldScores, parent.FoldScores)
 				item["parent"], item["delta"], item["delta_se"] = parent.ID, round4(v.Diff), round4(v.SE)
 			}
@@ -324,8 +324,8 @@ func notebook(h *plan.History) []noteEntry {
 			continue
 		}
 		parent, ok := h.Trial(pr.Parent)
-		if !ok || parent.State != journal.TrialDone {
-			continue
+		if !ok || parent.State != journal.TrialDone || parent.Data != clean.Data {
+			continue // no verdict across versions of the data: other rows
 		}
 		v := plan.Judge(h.Metric, clean.FoldScores, parent.FoldScores)
 		e := noteEntry{Proposal: id, Hypothesis: clip(pr.Hypothesis, 300), Trial: clean.ID, Parent: parent.ID, Verdict: v.Label,

@@ -53,6 +53,11 @@ type Config struct {
 	// the rows set aside. Empty in studies from before they were stored.
 	Rows          int    `json:"rows,omitempty"`
 	HoldoutDigest string `json:"holdout_digest,omitempty"`
+	// SearchLabels is a digest of the search rows' labels at creation:
+	// the folds are drawn from them, so a changed file keeps every
+	// earlier row's fold only when they still hold. Empty in studies from
+	// before it was stored.
+	SearchLabels string `json:"search_labels_digest,omitempty"`
 	// AllowLeaks are flagged leak columns the user keeps as features
 	// (--allow-leak); the others are left out.
 	AllowLeaks []string `json:"allow_leaks,omitempty"`

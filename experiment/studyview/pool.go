@@ -27,8 +27,10 @@ import (
 // Paired comparisons (plan.ComparePaired) are unchanged by the offsets:
 // both sides of a pair lose the same one. A spec is pooled only
 // when its split-0 trial is done; a re-evaluation that did not finish adds
-// nothing. Trials without re-evaluations come back unchanged (the same
-// slice when the study has none).
+// nothing, and so does one that ran on another version of the data than
+// the spec's split-0 trial (journal.Trial.Data: other rows). Trials
+// without re-evaluations come back unchanged (the same slice when the
+// study has none).
 func Pool(trials []journal.Trial) []journal.Trial {
 	var extra map[uint64][]journal.Trial
 	reeval := false
@@ -73,6 +75,9 @@ func splitOffsets(trials []journal.Trial, extra map[uint64][]journal.Trial) map[
 		}
 		m0, _ := meanStd(t.FoldScores)
 		for _, r := range rs {
+			if r.Data != t.Data {
+				continue // another data version: other rows (journal.Trial.Data)
+			}
 			if mk, _ := meanStd(r.FoldScores); !math.IsNaN(mk) && !math.IsNaN(m0) {
 				sum[r.Split] += mk - m0
 				n[r.Split]++
@@ -100,8 +105,8 @@ func pooled(t journal.Trial, rs []journal.Trial, offset map[int]float64) journal
 		t.Timings = map[string]float64{}
 	}
 	for _, r := range rs {
-		if len(r.FoldScores) != k || slices.Contains(t.Splits, r.Split) {
-			continue // a split with other folds cannot be paired fold by fold
+		if len(r.FoldScores) != k || slices.Contains(t.Splits, r.Split) || r.Data != t.Data {
+			continue // a split with other folds, or on other rows, cannot be paired fold by fold
 		}
 		t.Splits = append(t.Splits, r.Split)
 		for _, x := range r.FoldScores {

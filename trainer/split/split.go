@@ -100,6 +100,15 @@ func StratifiedHoldout(y []float64, frac float64, seed uint64) (train, test []in
 // fold's count of each class, and its size, is within one of the others'.
 // Each class needs at least k rows.
 func StratifiedKFold(y []float64, k int, seed uint64) ([]Fold, error) {
+	fold, err := stratifiedFoldIDs(y, k, seed)
+	if err != nil {
+		return nil, err
+	}
+	return foldsFrom(fold, k), nil
+}
+
+// stratifiedFoldIDs is StratifiedKFold's fold of each row.
+func stratifiedFoldIDs(y []float64, k int, seed uint64) ([]int, error) {
 	if k < 2 {
 		return nil, fmt.Errorf("%w: folds %d, want >= 2", ErrBadParam, k)
 	}
@@ -123,6 +132,53 @@ func StratifiedKFold(y []float64, k int, seed uint64) ([]Fold, error) {
 			fold[i] = pos % k
 			pos++
 		}
+	}
+	return fold, nil
+}
+
+// appendSeed separates the draws for appended rows from the first rows'.
+const appendSeed = 0x617070656e646564 // "appended"
+
+// StratifiedKFoldAppended is StratifiedKFold of a table that grew: rows
+// [0, first) keep exactly the folds StratifiedKFold(y[:first], k, seed)
+// gives them, and each later row, in row order, joins a fold with the
+// fewest rows of its class so far (a seeded draw among those tied), so
+// every fold's count of each class stays within one of the others'. A
+// row's fold depends only on the rows before it: the table may grow again
+// and every row keeps its fold.
+func StratifiedKFoldAppended(y []float64, k int, seed uint64, first int) ([]Fold, error) {
+	if first < 0 || first > len(y) {
+		return nil, fmt.Errorf("%w: %d first rows of %d", ErrBadParam, first, len(y))
+	}
+	fold, err := stratifiedFoldIDs(y[:first], k, seed)
+	if err != nil {
+		return nil, err
+	}
+	fold = slices.Grow(fold, len(y)-first)
+	var count [2][]int
+	for c := range 2 {
+		count[c] = make([]int, k)
+	}
+	for i, f := range fold {
+		count[int(y[i])][f]++
+	}
+	r := newRand(seed ^ appendSeed)
+	tied := make([]int, 0, k)
+	for i := first; i < len(y); i++ {
+		if y[i] != 0 && y[i] != 1 {
+			return nil, fmt.Errorf("%w: row %d has label %v", ErrBadLabel, i, y[i])
+		}
+		n := count[int(y[i])]
+		least := slices.Min(n)
+		tied = tied[:0]
+		for f, m := range n {
+			if m == least {
+				tied = append(tied, f)
+			}
+		}
+		f := tied[r.IntN(len(tied))]
+		n[f]++
+		fold = append(fold, f)
 	}
 	return foldsFrom(fold, k), nil
 }

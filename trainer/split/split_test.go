@@ -239,3 +239,59 @@ func rest(n int, a, b []int) []int {
 	}
 	return out
 }
+
+// TestStratifiedKFoldAppendedKeepsEveryRowsFold: rows a table had keep the
+// folds StratifiedKFold gave them; appended rows are dealt so that each
+// fold's count of each class stays within one of the others'; and when the
+// table grows again, the rows appended the first time keep their folds too.
+func TestStratifiedKFoldAppendedKeepsEveryRowsFold(t *testing.T) {
+	y := labels(1300, 170, 3)
+	foldOf := func(fs []Fold, n int) []int {
+		out := make([]int, n)
+		for f, fold := range fs {
+			for _, i := range fold.Valid {
+				out[i] = f
+			}
+		}
+		return out
+	}
+	for _, k := range []int{3, 5} {
+		before, err := StratifiedKFold(y[:1000], k, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		grown, err := StratifiedKFoldAppended(y[:1150], k, 42, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := StratifiedKFoldAppended(y, k, 42, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same, _ := StratifiedKFoldAppended(y, k, 42, 1000); !slices.EqualFunc(same, again, func(a, b Fold) bool { return slices.Equal(a.Valid, b.Valid) }) {
+			t.Fatalf("k=%d: two draws differ", k)
+		}
+		b, g, a := foldOf(before, 1000), foldOf(grown, 1150), foldOf(again, 1300)
+		if !slices.Equal(g[:1000], b) || !slices.Equal(a[:1150], g) {
+			t.Fatalf("k=%d: a row changed folds as the table grew", k)
+		}
+		for _, fs := range [][]Fold{grown, again} {
+			n := len(fs[0].Train) + len(fs[0].Valid)
+			var parts [][]int
+			var negs, poss []int
+			for _, f := range fs {
+				partition(t, n, f.Train, f.Valid)
+				parts = append(parts, f.Valid)
+				neg, pos := count(y, f.Valid)
+				negs, poss = append(negs, neg), append(poss, pos)
+			}
+			if slices.Max(negs)-slices.Min(negs) > 1 || slices.Max(poss)-slices.Min(poss) > 1 {
+				t.Errorf("k=%d, %d rows: folds' negatives %v, positives %v: not within one", k, n, negs, poss)
+			}
+			partition(t, n, parts...)
+		}
+	}
+	if _, err := StratifiedKFoldAppended(y, 5, 42, 1301); !errors.Is(err, ErrBadParam) {
+		t.Errorf("first beyond the rows: %v", err)
+	}
+}
