@@ -261,7 +261,11 @@ func splitFrame(ctx context.Context, fr *features.Frame, target string, train, s
 	if err != nil {
 		return nil, err
 	}
-	// Add keeps no values: one buffer takes every training column in turn
+	// Each training column is binned on its own (its rows cut among the
+	// threads), so one buffer, which Add does not keep, takes them all in
+	// turn. (Binning two columns at a time, the CPU seconds are the same
+	// and the wall time a little shorter, but the second buffer and the
+	// second worker's scratch raised the peak RSS by 25 MB.)
 	buf := make([]float64, len(train))
 	for i, c := range fr.Columns {
 		one := &features.Frame{Columns: []*features.Column{c}, Rows: fr.Rows, Source: fr.Source}

@@ -44,7 +44,7 @@ type Params struct {
 	// gradient_discretizer.cpp): see quant.go.
 	UseQuantizedGrad    bool // use_quantized_grad: integer gradients and histograms
 	NumGradQuantBins    int  // num_grad_quant_bins: levels of a discretized gradient
-	QuantTrainRenewLeaf bool // quant_train_renew_leaf: leaf values from the exact gradients
+	QuantTrainRenewLeaf bool // quant_train_renew_leaf: leaf values from the exact gradients (cat_l2 kept below categorical splits, unlike LightGBM)
 	StochasticRounding  bool // stochastic_rounding: round gradients at random (unbiased)
 }
 

@@ -28,7 +28,8 @@ import (
 // widens the smaller child's bins, and narrows the larger child's in place
 // when its count allows. The split search reads a histogram as gradient
 // sum x sg and hessian sum x sh; leaf values come from those quantized sums
-// unless quant_train_renew_leaf recomputes them from the float gradients.
+// unless quant_train_renew_leaf recomputes them from the float gradients
+// (with the lambda_l2 the leaf had: see learner.renewLeaves).
 
 // maxGradQuantBins bounds num_grad_quant_bins: LightGBM keeps a discretized
 // hessian (at most num_grad_quant_bins) in an int8.

@@ -3,6 +3,7 @@ package gbdt
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -304,7 +305,9 @@ func TestQuantizedParamsChangeTheModel(t *testing.T) {
 
 // TestRenewedLeavesUseTheExactGradients: with quant_train_renew_leaf the
 // first tree's leaf values are the exact (float) gradient sums of each
-// leaf's rows at the init score, as LightGBM's RenewIntGradTreeOutput.
+// leaf's rows at the init score, as LightGBM's RenewIntGradTreeOutput,
+// with lambda_l2 + cat_l2 below a (40-category, many-vs-many) categorical
+// split, as the exact fit's outputs.
 func TestRenewedLeavesUseTheExactGradients(t *testing.T) {
 	ds, y := synthetic(30000, 23)
 	p := DefaultParams()
@@ -332,8 +335,24 @@ func TestRenewedLeavesUseTheExactGradients(t *testing.T) {
 		g[k] += float64(gh[0])
 		h[k] += float64(gh[1])
 	}
+	l2 := make([]float64, tr.numLeaves)
+	cats := 0
+	for node := range tr.numLeaves - 1 {
+		for _, child := range []int{tr.left[node], tr.right[node]} {
+			if child < 0 {
+				l2[^child] = p.LambdaL2
+				if tr.decisionType[node]&dtCategorical != 0 {
+					l2[^child] += p.CatL2
+					cats++
+				}
+			}
+		}
+	}
+	if cats == 0 {
+		t.Fatalf("no leaf below a categorical split: the test checks cat_l2 on nothing")
+	}
 	for k := range tr.numLeaves {
-		want := leafOutput(g[k], h[k], p.LambdaL1, p.LambdaL2)*p.LearningRate + init0
+		want := leafOutput(g[k], h[k], p.LambdaL1, l2[k])*p.LearningRate + init0
 		if d := math.Abs(tr.leafValue[k] - want); d > 1e-12 {
 			t.Fatalf("leaf %d: value %v, exact gradients give %v", k, tr.leafValue[k], want)
 		}
@@ -383,12 +402,15 @@ func TestDiscretizeKernelMatchesGo(t *testing.T) {
 // quantized training as in exact training and in LightGBM's integer search.
 // (The quantized path recomputed them with lambda_l2 alone: leaves of
 // high-cardinality categories overfit, click 1M lost 0.013 AUC against the
-// exact fit instead of LightGBM's 0.0075.) With a huge cat_l2 the outputs
-// all but vanish.
+// exact fit instead of LightGBM's 0.0075.) Leaves renewed from the float
+// gradients (quant_train_renew_leaf) keep cat_l2 too, where LightGBM's
+// RenewIntGradTreeOutput drops it. With a huge cat_l2 the outputs all but
+// vanish.
 func TestQuantizedCategoricalLeavesAddCatL2(t *testing.T) {
-	for _, quant := range []bool{false, true} {
+	for _, mode := range []struct{ quant, renew bool }{{false, false}, {true, false}, {true, true}} {
 		p := DefaultParams()
-		p.UseQuantizedGrad, p.CatL2 = quant, 1e9
+		p.UseQuantizedGrad, p.QuantTrainRenewLeaf, p.CatL2 = mode.quant, mode.renew, 1e9
+		quant := fmt.Sprintf("%v, quant_train_renew_leaf=%v", mode.quant, mode.renew)
 		tr, _, y := categoricalStump(t, p)
 		pos := 0
 		for _, v := range y {
@@ -397,7 +419,7 @@ func TestQuantizedCategoricalLeavesAddCatL2(t *testing.T) {
 		init0 := math.Log(float64(pos) / float64(len(y)-pos)) // boost_from_average, carried by tree 0
 		for k := range tr.numLeaves {
 			if d := math.Abs(tr.leafValue[k] - init0); d > 1e-6 {
-				t.Errorf("use_quantized_grad=%v: leaf %d is %g from the init score with cat_l2 = 1e9", quant, k, d)
+				t.Errorf("use_quantized_grad=%s: leaf %d is %g from the init score with cat_l2 = 1e9", quant, k, d)
 			}
 		}
 	}

@@ -52,16 +52,17 @@ func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
 	ds, y := synthetic(100000, 3)
 	train, valid := splitRows(ds.Rows)
 	// without bagging every row's score is updated from the leaves' rows,
-	// with it the out-of-bag rows' by walking the tree (updateScores)
+	// with it the out-of-bag rows' by walking the tree (updateScores);
+	// renewed leaves are summed by the threads a leaf each
 	for _, c := range []struct {
-		quant   bool
-		bagging float64
-	}{{false, 0.9}, {true, 0.9}, {false, 1}, {true, 1}} {
+		quant, renew bool
+		bagging      float64
+	}{{false, false, 0.9}, {true, false, 0.9}, {false, false, 1}, {true, false, 1}, {true, true, 1}} {
 		quant := c.quant
 		p := DefaultParams()
 		p.NumIterations = 8
 		p.BaggingFraction, p.BaggingFreq, p.FeatureFraction, p.Seed = c.bagging, 2, 0.75, 11
-		p.UseQuantizedGrad = quant
+		p.UseQuantizedGrad, p.QuantTrainRenewLeaf = quant, c.renew
 		var first []byte
 		for _, threads := range []int{1, 2, 3, 1} {
 			p.NumThreads = threads
@@ -69,13 +70,13 @@ func TestTrainIsDeterministicAcrossRunsAndThreads(t *testing.T) {
 			if first == nil {
 				first = text
 			} else if !bytes.Equal(first, text) {
-				t.Fatalf("use_quantized_grad=%v, bagging_fraction=%v, num_threads=%d: model file differs from the first run", quant, c.bagging, threads)
+				t.Fatalf("use_quantized_grad=%v, quant_train_renew_leaf=%v, bagging_fraction=%v, num_threads=%d: model file differs from the first run", quant, c.renew, c.bagging, threads)
 			}
 		}
 		p.Seed = 12
 		_, other := leavesAgree(t, trainOn(t, ds, y, p, train, valid), ds)
 		if bytes.Equal(first, other) {
-			t.Fatalf("use_quantized_grad=%v, bagging_fraction=%v: a different seed (bagging, feature_fraction) gave the same model", quant, c.bagging)
+			t.Fatalf("use_quantized_grad=%v, quant_train_renew_leaf=%v, bagging_fraction=%v: a different seed (bagging, feature_fraction) gave the same model", quant, c.renew, c.bagging)
 		}
 	}
 }
