@@ -27,8 +27,11 @@
 //     force_row_wise switches to row-major bins), gradients with an inline
 //     exponential, four rows at a time with AVX2 (grad.go), and no
 //     allocation per node. The kernels and their portable Go loops (build
-//     tag purego, or any other GOARCH) give the same bits. A fold is a Rows
-//     subset; the optional validation Data drives early_stopping_round.
+//     tag purego, or any other GOARCH) give the same bits. The parallel
+//     sections of a fit (some 100 a tree) run on a team of num_threads
+//     goroutines started once per Train call (team.go), which poll, then
+//     park, between sections. A fold is a Rows subset; the optional
+//     validation Data drives early_stopping_round.
 //   - use_quantized_grad (quant.go; LightGBM's parameters and defaults,
 //     Shi et al., NeurIPS 2022): each iteration's gradients and hessians
 //     are discretized to num_grad_quant_bins levels with stochastic

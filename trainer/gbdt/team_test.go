@@ -146,45 +146,50 @@ func TestTrainLeavesNoGoroutines(t *testing.T) {
 	}
 }
 
-// BenchmarkForkJoin is one parallel section of trivial work on 2 workers:
-// "goroutines" starts a goroutine per chunk and waits on a WaitGroup
-// (parallelChunks, as every section did before the team), "team" hands the
-// section to a team's waiting helper. Between sections the caller works
-// alone for about a microsecond, as between two sections of a tree.
+// BenchmarkForkJoin is one parallel section on 2 workers, with no work
+// (the fork and join alone) and with some microseconds of work per worker
+// (as a small leaf's gather): "goroutines" starts a goroutine per chunk and
+// waits on a WaitGroup (parallelChunks, as every section of a fit did
+// before the team), "team" hands the section to a team's waiting helper.
+// Between sections the caller works alone for a few hundred nanoseconds,
+// as between two sections of a tree. cpu-ns/op counts the whole process
+// (a team's helper polls while it waits).
 func BenchmarkForkJoin(b *testing.B) {
 	const n = 2
-	var sink [n * 16]int64     // one cache line per worker
-	work := func(lo, hi int) { // some microseconds, as a leaf's gather
-		for i := lo; i < hi; i++ {
-			for j := range 4000 {
-				sink[i*16] += int64(j)
-			}
-		}
-	}
+	var sink [n * 16]int64 // one cache line per worker
 	serial := func() {
 		for i := range 200 {
 			sink[0] += int64(i)
 		}
 	}
-	b.Run("goroutines", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu0 := cpuSeconds()
-		for range b.N {
-			parallelChunks(n, 1, work)
-			serial()
+	for _, adds := range []int{0, 5000} {
+		work := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				for j := range adds {
+					sink[i*16] += int64(j)
+				}
+			}
 		}
-		b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N), "cpu-ns/op")
-	})
-	b.Run("team", func(b *testing.B) {
-		tm := newTeam(n)
-		defer tm.close()
-		b.ReportAllocs()
-		b.ResetTimer()
-		cpu0 := cpuSeconds()
-		for range b.N {
-			tm.chunks(n, 1, work)
-			serial()
-		}
-		b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N), "cpu-ns/op")
-	})
+		b.Run(fmt.Sprintf("goroutines/work=%d", adds), func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuSeconds()
+			for range b.N {
+				parallelChunks(n, 1, work)
+				serial()
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N), "cpu-ns/op")
+		})
+		b.Run(fmt.Sprintf("team/work=%d", adds), func(b *testing.B) {
+			tm := newTeam(n)
+			defer tm.close()
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuSeconds()
+			for range b.N {
+				tm.chunks(n, 1, work)
+				serial()
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N), "cpu-ns/op")
+		})
+	}
 }
