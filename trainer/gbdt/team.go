@@ -24,7 +24,8 @@ import (
 // A section cuts its work exactly as the goroutine-per-chunk code did
 // (chunks, each), so the float sums, and the models, are the same bytes at
 // any thread count. A team is used by one goroutine (the one that made
-// it); close stops its helpers.
+// it), and a section's work must not start another; close stops its
+// helpers.
 type team struct {
 	size int // workers, the caller included
 	spin int // polls before a waiting goroutine parks; 0 when helpers would share processors

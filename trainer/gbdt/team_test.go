@@ -120,7 +120,7 @@ func TestTrainLeavesNoGoroutines(t *testing.T) {
 				name := fmt.Sprintf("threads=%d/quant=%v/cancel=%v", threads, quant, cancel)
 				p := DefaultParams()
 				p.NumIterations, p.NumThreads, p.UseQuantizedGrad = 10, threads, quant
-				before := settledGoroutines(0)
+				before := runtime.NumGoroutine()
 				var ctx context.Context = context.Background()
 				if cancel {
 					c := &countdownCtx{Context: ctx}
