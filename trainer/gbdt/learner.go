@@ -387,8 +387,9 @@ func (l *learner) partition(begin, count, f int, binLeft *[4]uint64) int {
 
 // joinTwo is partition's join of two chunks (two threads) in one section,
 // with no serial move: rows holds chunk 0's nl0 lefts at 0 and chunk 1's
-// nl1 lefts at size, tmp their rights at 0 and at size. The lefts end at
-// 0 and nl0, the rights at nl = nl0+nl1 and nl+nr0. Only chunk 0's rights
+// nl1 lefts at size, tmp their rights at 0 and at size. The result has
+// the lefts from 0 and from nl0, the rights from nl = nl0+nl1 and from
+// nl+nr0. Only chunk 0's rights
 // can land on chunk 1's lefts before they have moved (when nl+nr0 > size),
 // so worker 1 moves those lefts and then writes that part of chunk 0's
 // rights, while worker 0 writes the rest of the rights, all below size or

@@ -8,7 +8,7 @@ import (
 // evalMetric scores raw scores of rows against labels: binary_logloss
 // (LightGBM's BinaryLoglossMetric, probabilities clipped to [1e-15, 1-1e-15])
 // or auc (ties averaged). The log loss is summed in fixed blocks of
-// metricBlock rows, the blocks on up to threads goroutines and their sums
+// metricBlock rows, the blocks on up to tm.size workers and their sums
 // added in order: the same value at any thread count.
 func evalMetric(metric string, raw, labels []float64, rows []int, tm *team) float64 {
 	threads := tm.size
