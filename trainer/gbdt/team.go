@@ -14,39 +14,43 @@ import (
 // waking an idle processor for each (a futex call) cost more than the
 // second core saved on small leaves.
 //
-// The caller is worker 0 and runs its share of each section itself; the
-// others (helpers) wait between sections for the team's generation to
-// move, polling it for a while before they park on a channel, so a section
-// that follows another closely starts without a system call. A section
-// ends when every helper has counted itself out (join); the caller polls
-// that count, then parks, the same way.
+// A section is a few tasks (a chunk of rows, or one worker's share of the
+// features). The caller publishes them with a new generation and takes
+// tasks itself; the others (helpers) wait for the generation to move,
+// polling it for a while before they park on a channel, so a section that
+// follows another closely starts without a system call, and take tasks
+// too. Tasks are taken with a compare-and-swap on one word (generation,
+// task count, next task), so a helper late to a section (descheduled on a
+// busy machine) finds its tasks done by the caller instead of making the
+// caller wait for it. A section ends when every task is done (join); the
+// caller polls that count, then parks, the same way.
 //
 // A section cuts its work exactly as the goroutine-per-chunk code did
-// (chunks, each), so the float sums, and the models, are the same bytes at
-// any thread count. A team is used by one goroutine (the one that made
-// it), and a section's work must not start another; close stops its
-// helpers.
+// (chunks, each), and a task's result does not depend on who runs it, so
+// the float sums, and the models, are the same bytes at any thread count.
+// A team is used by one goroutine (the one that made it), and a section's
+// work must not start another; close stops its helpers.
 type team struct {
 	size int // workers, the caller included
 	spin int // polls before a waiting goroutine parks; 0 when helpers would share processors
 
-	// the section, written by the caller before gen moves and read by the
-	// helpers after they see it move
-	each    func(w, workers int) // each worker w < workers runs each(w, workers)
+	// the section, written by the caller before it publishes the section
+	// and read by a helper only while it holds one of its tasks
+	each    func(w, workers int) // task w runs each(w, workers)
 	workers int
-	fn      func(lo, hi int) // or chunks of n rows, chunk c on worker c % size
+	fn      func(lo, hi int) // or task c runs fn on chunk c of n rows
 	n       int
 	chunk   int
-	stop    bool
 
 	_       [64]byte
-	gen     atomic.Uint32 // moved by the caller to start a section (or to stop)
-	_       [60]byte
-	pending atomic.Int32 // helpers still in the section
-	waiting atomic.Int32 // 1 while the caller is parked in join
+	claim   atomic.Uint64 // generation << 32 | tasks << 16 | next task
 	_       [56]byte
+	done    atomic.Int32  // tasks of the section done
+	waiting atomic.Uint64 // 1 + the generation the caller is parked in join for, else 0
+	stop    atomic.Bool
+	_       [48]byte
 
-	joined   chan struct{} // the last helper out wakes a parked caller
+	joined   chan struct{} // the last task done wakes a parked caller
 	helpers  []teamHelper
 	exited   sync.WaitGroup
 	sections int // sections run on more than one worker
@@ -68,11 +72,11 @@ const teamSpin = 1 << 15
 const teamYield = 1 << 10
 
 // newTeam starts the helpers of a team of size workers (the caller
-// included). Helpers poll only when every worker can have a processor of
-// its own (GOMAXPROCS): otherwise a polling helper would take the
-// processor of a worker with work to do.
+// included; at most maxThreads). Helpers poll only when every worker can
+// have a processor of its own (GOMAXPROCS): otherwise a polling helper
+// would take the processor of a worker with work to do.
 func newTeam(size int) *team {
-	t := &team{size: max(size, 1), joined: make(chan struct{}, 1)}
+	t := &team{size: min(max(size, 1), maxThreads), joined: make(chan struct{}, 1)}
 	if t.size <= runtime.GOMAXPROCS(0) {
 		t.spin = teamSpin
 	}
@@ -80,7 +84,7 @@ func newTeam(size int) *team {
 	for i := range t.helpers {
 		t.helpers[i].wake = make(chan struct{}, 1)
 		t.exited.Add(1)
-		go t.helper(i + 1)
+		go t.helper(&t.helpers[i])
 	}
 	return t
 }
@@ -88,46 +92,81 @@ func newTeam(size int) *team {
 // close stops the helpers and waits until they have returned. A closed
 // team runs every section on the caller.
 func (t *team) close() {
-	if t.stop || len(t.helpers) == 0 {
+	if t.stop.Load() || len(t.helpers) == 0 {
 		return
 	}
-	t.stop = true
-	t.start()
+	t.stop.Store(true)
+	t.publish(0)
 	t.exited.Wait()
 	t.helpers = nil
 }
 
-// start moves the generation and wakes the parked helpers.
-func (t *team) start() {
-	t.gen.Add(1)
+// publish starts a section of tasks tasks under the next generation,
+// which it returns, and wakes the parked helpers.
+func (t *team) publish(tasks int) uint32 {
+	gen := uint32(t.claim.Load()>>32) + 1
+	t.claim.Store(uint64(gen)<<32 | uint64(tasks)<<16)
 	for i := range t.helpers {
 		h := &t.helpers[i]
 		if h.parked.Load() == 1 && h.parked.CompareAndSwap(1, 0) {
 			h.wake <- struct{}{}
 		}
 	}
+	return gen
 }
 
-func (t *team) helper(w int) {
-	defer t.exited.Done()
-	h := &t.helpers[w-1]
-	seen := uint32(0) // not t.gen.Load(): the first section may have started
+// take claims the next task of generation gen's section; ok is false when
+// none is left (or another section has started).
+func (t *team) take(gen uint32) (task, tasks int, ok bool) {
 	for {
-		seen = t.await(seen, h)
-		if t.stop {
+		c := t.claim.Load()
+		task, tasks = int(c&0xffff), int(c>>16&0xffff)
+		if uint32(c>>32) != gen || task >= tasks {
+			return 0, 0, false
+		}
+		if t.claim.CompareAndSwap(c, c+1) {
+			return task, tasks, true
+		}
+	}
+}
+
+// runTasks runs tasks of generation gen's section until none is left.
+func (t *team) runTasks(gen uint32) {
+	for {
+		task, tasks, ok := t.take(gen)
+		if !ok {
 			return
 		}
-		t.work(w)
-		if t.pending.Add(-1) == 0 && t.waiting.CompareAndSwap(1, 0) {
+		if t.each != nil {
+			t.each(task, t.workers)
+		} else {
+			lo := task * t.chunk
+			t.fn(lo, min(lo+t.chunk, t.n))
+		}
+		// only for this section's generation: the caller may have seen
+		// the count, gone on, and be parked in the next section already
+		if int(t.done.Add(1)) == tasks && t.waiting.CompareAndSwap(uint64(gen)+1, 0) {
 			t.joined <- struct{}{}
 		}
+	}
+}
+
+func (t *team) helper(h *teamHelper) {
+	defer t.exited.Done()
+	seen := uint32(0) // not the current generation: the first section may have started
+	for {
+		seen = t.await(seen, h)
+		if t.stop.Load() {
+			return
+		}
+		t.runTasks(seen)
 	}
 }
 
 // await waits until the generation moves past seen and returns it.
 func (t *team) await(seen uint32, h *teamHelper) uint32 {
 	for i := 1; i <= t.spin; i++ {
-		if g := t.gen.Load(); g != seen {
+		if g := uint32(t.claim.Load() >> 32); g != seen {
 			return g
 		}
 		if i%teamYield == 0 {
@@ -135,60 +174,46 @@ func (t *team) await(seen uint32, h *teamHelper) uint32 {
 		}
 	}
 	h.parked.Store(1)
-	if g := t.gen.Load(); g != seen && h.parked.CompareAndSwap(1, 0) {
+	if g := uint32(t.claim.Load() >> 32); g != seen && h.parked.CompareAndSwap(1, 0) {
 		return g
 	}
 	// the caller saw parked == 1 and sends (or has sent) a wake-up
 	<-h.wake
-	return t.gen.Load()
+	return uint32(t.claim.Load() >> 32)
 }
 
-// join waits until every helper is out of the section.
-func (t *team) join() {
+// join waits until the tasks tasks of generation gen's section are done.
+func (t *team) join(gen uint32, tasks int) {
 	for i := 1; i <= t.spin; i++ {
-		if t.pending.Load() == 0 {
+		if int(t.done.Load()) == tasks {
 			return
 		}
 		if i%teamYield == 0 {
 			runtime.Gosched()
 		}
 	}
-	t.waiting.Store(1)
-	if t.pending.Load() == 0 && t.waiting.CompareAndSwap(1, 0) {
+	t.waiting.Store(uint64(gen) + 1)
+	if int(t.done.Load()) == tasks && t.waiting.CompareAndSwap(uint64(gen)+1, 0) {
 		return
 	}
 	<-t.joined
 }
 
-// work runs worker w's share of the current section.
-func (t *team) work(w int) {
-	if t.each != nil {
-		if w < t.workers {
-			t.each(w, t.workers)
-		}
-		return
-	}
-	step := t.size * t.chunk
-	for lo := w * t.chunk; lo < t.n; lo += step {
-		t.fn(lo, min(lo+t.chunk, t.n))
-	}
-}
-
-// section runs the section set in t's fields on every worker.
-func (t *team) section() {
+// section runs the section set in t's fields as tasks tasks.
+func (t *team) section(tasks int) {
 	t.sections++
-	t.pending.Store(int32(len(t.helpers)))
-	t.start()
-	t.work(0)
-	t.join()
+	t.done.Store(0)
+	gen := t.publish(tasks)
+	t.runTasks(gen)
+	t.join(gen, tasks)
 	t.each, t.fn = nil, nil
 }
 
 // parallel reports whether sections run on more than one worker.
-func (t *team) parallel() bool { return len(t.helpers) > 0 && !t.stop }
+func (t *team) parallel() bool { return len(t.helpers) > 0 && !t.stop.Load() }
 
 // onEach runs each(w, workers) for every worker w < workers (at most the
-// team's size), worker 0 on the caller.
+// team's size), each w once, on whichever worker takes it.
 func (t *team) onEach(workers int, each func(w, workers int)) {
 	workers = min(workers, t.size)
 	if workers <= 1 || !t.parallel() {
@@ -196,25 +221,25 @@ func (t *team) onEach(workers int, each func(w, workers int)) {
 		return
 	}
 	t.each, t.workers = each, workers
-	t.section()
+	t.section(workers)
 }
 
-// chunks runs fn on [0,size), [size,2*size), ... up to n, each chunk on
-// its own worker when there are at most as many chunks as workers (as
-// parallelChunks, which starts a goroutine per chunk).
+// chunks runs fn on [0,size), [size,2*size), ... up to n, the chunks in
+// parallel (as parallelChunks, which starts a goroutine per chunk).
 func (t *team) chunks(n, size int, fn func(lo, hi int)) {
 	if size >= n {
 		fn(0, n)
 		return
 	}
-	if !t.parallel() {
+	tasks := (n + size - 1) / size
+	if !t.parallel() || tasks > 0xffff {
 		for lo := 0; lo < n; lo += size {
 			fn(lo, min(lo+size, n))
 		}
 		return
 	}
 	t.fn, t.n, t.chunk = fn, n, size
-	t.section()
+	t.section(tasks)
 }
 
 // rows runs fn over [0,n) in contiguous chunks, one per worker (one chunk
