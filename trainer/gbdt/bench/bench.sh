@@ -22,6 +22,9 @@
 #                use_quantized_grad=true) are made here, on the training rows
 #                gbdtbench writes, with the same categorical columns.
 #   WAIT_QUIET   seconds each fit waits for the machine to go idle (300)
+#   QUANT_EXTRA  LightGBM-named parameters added to every quantized fit, ours
+#                and the CLI's, and to the quantized exactness checks, e.g.
+#                "num_grad_quant_bins=16 quant_train_renew_leaf=true" (none)
 #   THREADS      num_threads on both sides (2). On a busy machine LightGBM's
 #                OpenMP threads spin while they wait for each other, so its
 #                wall and CPU times blow up; THREADS=1 compares CPU seconds
@@ -52,6 +55,9 @@ threads=${THREADS:-2}
 common=(-param num_iterations=200 -param learning_rate=0.1 -param num_leaves=31 -param max_bin=255
   -param num_threads="$threads" -param seed=42)
 xgbreg=(-param min_sum_hessian_in_leaf=1 -param lambda_l2=1)
+read -r -a quant_cli <<< "use_quantized_grad=true ${QUANT_EXTRA:-}"
+quant=()
+for kv in "${quant_cli[@]}"; do quant+=(-param "$kv"); done
 
 wait_quiet() { # as fit_peer.py --wait-quiet: until others use < 0.1 CPU-s per s
   "$py" - "$wait_s" <<'PY'
@@ -116,19 +122,19 @@ for set in ${SETS:-fraud click}; do
   "$bench" -data "$data/$set.csv" -param num_iterations=1 -train-csv "$out/$set/train.csv" \
     -test-csv "$out/$set/test.csv" >/dev/null
   ours nightshift-gbdt "$set"
-  ours nightshift-gbdt-quant "$set" -param use_quantized_grad=true
+  ours nightshift-gbdt-quant "$set" "${quant[@]}"
   # XGBoost's default regularisation (min_child_weight=1, lambda=1), where
   # the AUC of one binning is stable enough to compare exact and quantized
   ours nightshift-gbdt-xgbreg "$set" "${xgbreg[@]}"
-  ours nightshift-gbdt-quant-xgbreg "$set" "${xgbreg[@]}" -param use_quantized_grad=true
+  ours nightshift-gbdt-quant-xgbreg "$set" "${xgbreg[@]}" "${quant[@]}"
   # leaf values renewed from the float gradients (quant_train_renew_leaf,
   # off by default as in LightGBM): on click 1M the quantized fit's AUC
   # loss is mostly in the leaf values of high-cardinality categories
-  ours nightshift-gbdt-quant-renew-xgbreg "$set" "${xgbreg[@]}" -param use_quantized_grad=true \
+  ours nightshift-gbdt-quant-renew-xgbreg "$set" "${xgbreg[@]}" "${quant[@]}" \
     -param quant_train_renew_leaf=true
   if [ -x "$lgb" ]; then
     lightgbm lightgbm-cli "$set"
-    lightgbm lightgbm-cli-quant "$set" use_quantized_grad=true
+    lightgbm lightgbm-cli-quant "$set" "${quant_cli[@]}"
   fi
 done
 
@@ -200,13 +206,15 @@ PY
 }
 status=0
 for q in false true; do
-  check "creditcard_10k-q$q" "$shared/fraud/creditcard_10k.csv" -target Class -param use_quantized_grad=$q || status=1
-  check "vehicle_claims-q$q" "$shared/fraud/vehicle_claims.csv" -target FraudFound_P -drop PolicyNumber -param use_quantized_grad=$q || status=1
-  check "criteo_5k-q$q" "$shared/click/criteo_5k.csv" -param use_quantized_grad=$q || status=1
-  check "criteo_200-q$q" "$shared/click/criteo_200.csv" -param min_data_in_leaf=2 -param use_quantized_grad=$q || status=1
-  check "avazu_100-q$q" "$shared/click/avazu_100.csv" -target click -drop id -param min_data_in_leaf=2 -param use_quantized_grad=$q || status=1
+  qx=()
+  [ $q = true ] && qx=("${quant[@]}")
+  check "creditcard_10k-q$q" "$shared/fraud/creditcard_10k.csv" -target Class -param use_quantized_grad=$q ${qx[@]+"${qx[@]}"} || status=1
+  check "vehicle_claims-q$q" "$shared/fraud/vehicle_claims.csv" -target FraudFound_P -drop PolicyNumber -param use_quantized_grad=$q ${qx[@]+"${qx[@]}"} || status=1
+  check "criteo_5k-q$q" "$shared/click/criteo_5k.csv" -param use_quantized_grad=$q ${qx[@]+"${qx[@]}"} || status=1
+  check "criteo_200-q$q" "$shared/click/criteo_200.csv" -param min_data_in_leaf=2 -param use_quantized_grad=$q ${qx[@]+"${qx[@]}"} || status=1
+  check "avazu_100-q$q" "$shared/click/avazu_100.csv" -target click -drop id -param min_data_in_leaf=2 -param use_quantized_grad=$q ${qx[@]+"${qx[@]}"} || status=1
   for set in ${SETS:-fraud click}; do
-    check "$set-q$q" "$data/$set.csv" -param use_quantized_grad=$q || status=1
+    check "$set-q$q" "$data/$set.csv" -param use_quantized_grad=$q ${qx[@]+"${qx[@]}"} || status=1
   done
 done
 exit $status
