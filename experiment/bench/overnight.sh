@@ -12,6 +12,10 @@
 # Defaults: BUDGET=60m ASOF=10m SEEDS=42 DATASETS="creditcard criteo"
 # (also: vehicle; fraud1m, from ../shared/bench/peers/make_data.py).
 # RUNFLAGS are added to every run (an A/B: RUNFLAGS=--cost-aware, OUT=…).
+# KEEP=1 continues a study whose journal is already in OUT (`resume`, which
+# spends what is left of its budget: search time summed over sessions)
+# instead of starting it anew, so a table longer than one sitting survives
+# a stop (each continuation's load average is printed at its start).
 # The figures are worth quoting only from a quiet machine; say when it was not.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,12 +42,17 @@ for d in $DATASETS; do
   if [ -z "$f" ] || [ ! -f "$f" ]; then echo "overnight.sh: no data for $d ($f); skipping" >&2; continue; fi
   for seed in $SEEDS; do
     db=$OUT/overnight-$d-$seed.db
-    rm -f "$db" "$db.lock"
     drop=()
     [ -n "${DROP[$d]}" ] && drop=(--drop "${DROP[$d]}")
     load=$(cut -d' ' -f1 /proc/loadavg)
-    bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
-      --seed "$seed" --budget "$BUDGET" --holdout 0.2 --holdout-split modulo "${runflags[@]}" > "$OUT/overnight-$d-$seed.log" 2>&1
+    if [ "${KEEP:-0}" = 1 ] && [ -f "$db" ]; then
+      echo "overnight.sh: continuing $db (load $load)" >&2
+      bin/nightshift resume --study "$d" --db "$db" >> "$OUT/overnight-$d-$seed.log" 2>&1
+    else
+      rm -f "$db" "$db.lock"
+      bin/nightshift run --data "$f" --target "${TARGET[$d]}" "${drop[@]}" --study "$d" --db "$db" \
+        --seed "$seed" --budget "$BUDGET" --holdout 0.2 --holdout-split modulo "${runflags[@]}" > "$OUT/overnight-$d-$seed.log" 2>&1
+    fi
     size=$(stat -c %s "$db")
     bin/nightshift holdout --study "$d" --db "$db" --top 1 --as-of "$ASOF" --json > "$OUT/overnight-$d-$seed-asof.json"
     bin/nightshift holdout --study "$d" --db "$db" --top 1 --json > "$OUT/overnight-$d-$seed-full.json"
