@@ -256,6 +256,32 @@ func TestAppendedRowsStartANewDataVersionNeverPairedWithTheOld(t *testing.T) {
 	if reraced == 0 {
 		t.Error("no re-evaluation ran on the grown file")
 	}
+	// trials --json and export name each trial's data version
+	var listed []struct {
+		ID   uint64 `json:"id"`
+		Data int    `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "trials", "--study", "s", "--db", db, "--json")), &listed); err != nil {
+		t.Fatal(err)
+	}
+	var exported struct {
+		Trials []struct {
+			ID   uint64 `json:"id"`
+			Data int    `json:"data"`
+		} `json:"trials"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "export", "--study", "s", "--db", db, "--json")), &exported); err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != len(trials) || len(exported.Trials) != len(trials) {
+		t.Fatalf("trials --json lists %d trials, export %d; the journal has %d", len(listed), len(exported.Trials), len(trials))
+	}
+	for i := range listed {
+		if listed[i].Data != byID[listed[i].ID].Data || exported.Trials[i].Data != byID[exported.Trials[i].ID].Data {
+			t.Errorf("trial #%d: trials --json data %d, export #%d data %d; journaled %d, %d", listed[i].ID, listed[i].Data,
+				exported.Trials[i].ID, exported.Trials[i].Data, byID[listed[i].ID].Data, byID[exported.Trials[i].ID].Data)
+		}
+	}
 	out := mustRun(t, "holdout", "--study", "s", "--db", db, "--top", "2")
 	if !strings.Contains(out, "holdout") {
 		t.Errorf("holdout on the grown study printed %q", out)

@@ -143,9 +143,13 @@ type ExportTrial struct {
 	// Split is the fold split the trial ran on, Of the split-0 trial a
 	// re-evaluation re-evaluates, Reason why it ran (absent: split 0,
 	// none, or a journal from before reasons).
-	Split    int            `json:"split,omitempty"`
-	Of       uint64         `json:"of,omitempty"`
-	Reason   string         `json:"reason,omitempty"`
+	Split  int    `json:"split,omitempty"`
+	Of     uint64 `json:"of,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Data is the version of the study's data the trial ran on (absent:
+	// the file the study was created on; n: after its n-th accepted
+	// change, resume --allow-data-change).
+	Data     int            `json:"data,omitempty"`
 	Verdict  string         `json:"verdict"`
 	Error    string         `json:"error"`
 	Started  *time.Time     `json:"started"`
@@ -285,7 +289,7 @@ func exportTrial(t journal.Trial) ExportTrial {
 	x := ExportTrial{ID: t.ID, State: string(t.State), SpecHash: t.SpecHash, Spec: t.Spec, Model: t.Model, Features: t.Features,
 		Params: t.Params, Seed: t.Seed, Metric: t.Metric, FoldScores: []Num{}, Mean: Num(t.Mean), Std: Num(FoldStd(t)), SE: Num(StdErr(t)),
 		BestIteration: t.BestIteration, Timings: map[string]Num{}, Worker: t.Worker, Round: t.Round, Proposal: t.Proposal,
-		Hypothesis: t.Hypothesis, Verdict: t.Verdict, Error: t.Error, Split: t.Split, Of: t.Of, Reason: t.Reason}
+		Hypothesis: t.Hypothesis, Verdict: t.Verdict, Error: t.Error, Split: t.Split, Of: t.Of, Reason: t.Reason, Data: t.Data}
 	if len(x.Spec) == 0 {
 		x.Spec = json.RawMessage("null")
 	}

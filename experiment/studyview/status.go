@@ -175,9 +175,12 @@ type TrialRow struct {
 	// Split is the fold split the trial ran on (0: the study's own);
 	// Splits, on a spec's split-0 row, how many splits its score pools
 	// (0 or 1: one); Reason why the trial ran (empty in older journals).
-	Split   int    `json:"split"`
-	Splits  int    `json:"splits,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	Split  int    `json:"split"`
+	Splits int    `json:"splits,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Data is the version of the study's data the trial ran on (absent:
+	// the file the study was created on; see ExportTrial.Data).
+	Data    int    `json:"data,omitempty"`
 	Verdict string `json:"verdict,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
@@ -221,7 +224,7 @@ func (s *Study) rows(ordered []journal.Trial) []TrialRow {
 func NewTrialRow(t journal.Trial) TrialRow {
 	r := TrialRow{ID: t.ID, State: string(t.State), Score: Num(t.Mean), Std: Num(FoldStd(t)), FoldScores: []Num{},
 		Model: t.Model, Features: t.Features, Params: t.Params, Hypothesis: t.Hypothesis, Proposal: t.Proposal,
-		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error, Split: t.Split, Splits: len(t.Splits), Reason: t.Reason}
+		Seconds: t.Timings[journal.PhaseTotal], Verdict: t.Verdict, Error: t.Error, Split: t.Split, Splits: len(t.Splits), Reason: t.Reason, Data: t.Data}
 	for _, f := range t.FoldScores {
 		r.FoldScores = append(r.FoldScores, Num(f))
 	}
