@@ -245,9 +245,5 @@ func (t *team) chunks(n, size int, fn func(lo, hi int)) {
 // rows runs fn over [0,n) in contiguous chunks, one per worker (one chunk
 // when n is small), as parallelRows with the team's size.
 func (t *team) rows(n int, fn func(lo, hi int)) {
-	if t.size <= 1 || n < 4096 {
-		fn(0, n)
-		return
-	}
-	t.chunks(n, (n+t.size-1)/t.size, fn)
+	t.chunks(n, rowChunk(n, t.size), fn)
 }

@@ -181,14 +181,21 @@ func (b *booster) init(pos int) {
 // maxThreads bounds num_threads (Params.Validate).
 const maxThreads = 1024
 
+// rowChunk is the chunk size parallelRows and team.rows cut n rows into
+// for threads workers: n (one chunk) at one thread or below 4096 rows. The
+// two share it because a chunk's float sums depend on its bounds: a fit
+// is the same bytes whichever of them runs its sections.
+func rowChunk(n, threads int) int {
+	if threads <= 1 || n < 4096 {
+		return n
+	}
+	return (n + threads - 1) / threads
+}
+
 // parallelRows runs fn over [0,n) in contiguous chunks, one per thread
 // (one chunk when n is small).
 func parallelRows(n, threads int, fn func(lo, hi int)) {
-	if threads <= 1 || n < 4096 {
-		fn(0, n)
-		return
-	}
-	parallelChunks(n, (n+threads-1)/threads, fn)
+	parallelChunks(n, rowChunk(n, threads), fn)
 }
 
 // parallelChunks runs fn on [0,size), [size,2*size), ... up to n, each
