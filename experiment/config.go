@@ -38,10 +38,16 @@ type StudyConfig struct {
 	// CostAware makes the builtin planner's TPE propose by expected
 	// improvement per predicted second (--cost-aware; planner/cost.go).
 	CostAware bool `json:"cost_aware,omitempty"`
-	// GBDTQuantized sets use_quantized_grad=true on every GBDT trial
-	// (--gbdt-quantized): LightGBM's quantized training, a parameter of
-	// each spec (so in its hash), which the final model's members keep.
+	// GBDTQuantized records --gbdt-quantized: every GBDT trial trains
+	// with LightGBM's quantized gradients, parameters of each spec (so in
+	// its hash) that the final model's members keep. Which parameters is
+	// GBDTParams; a journal written before that field existed meant
+	// use_quantized_grad=true alone, and resumes so.
 	GBDTQuantized bool `json:"gbdt_quantized,omitempty"`
+	// GBDTParams are the LightGBM-named parameters fixed on every GBDT
+	// trial, stored at creation so a resumed study keeps them whatever
+	// the binary's defaults have become.
+	GBDTParams map[string]string `json:"gbdt_params,omitempty"`
 	// Patience ends a session when the incumbent (which changes only on a
 	// confirmed win) has not changed for this long (--patience; 0: off).
 	Patience Duration `json:"patience,omitempty"`
@@ -54,10 +60,22 @@ type StudyConfig struct {
 // Duration is a time.Duration stored as its string ("8h0m0s").
 type Duration = studyview.Duration
 
+// QuantizedGBDTParams are what --gbdt-quantized fixes on every GBDT trial
+// of a new study: quantized gradients at 16 levels with renewed leaf
+// outputs. LightGBM's own defaults (4 levels, no renewal) lost 0.0128 AUC
+// (4 SE) on click 1M against the exact fit; this setting is within a
+// tenth of an SE on fraud and click and is the faster of the two (#21).
+func QuantizedGBDTParams() map[string]string {
+	return map[string]string{"use_quantized_grad": "true", "num_grad_quant_bins": "16", "quant_train_renew_leaf": "true"}
+}
+
 // gbdtParams are the parameters the study fixes on every GBDT trial
 // (plan.History.GBDTParams).
 func (c *StudyConfig) gbdtParams() map[string]string {
-	if c.GBDTQuantized {
+	switch {
+	case len(c.GBDTParams) > 0:
+		return c.GBDTParams
+	case c.GBDTQuantized: // a journal from before GBDTParams
 		return map[string]string{"use_quantized_grad": "true"}
 	}
 	return nil

@@ -7,14 +7,15 @@ import (
 )
 
 // TestGBDTQuantizedIsInEveryGBDTSpec: `run --gbdt-quantized` puts
-// use_quantized_grad=true in the spec of every GBDT trial (so in its hash,
-// and in the final model's members, which are trials) and in no logistic
-// regression's; without the flag no spec has it.
+// use_quantized_grad=true num_grad_quant_bins=16 quant_train_renew_leaf=true
+// in the spec of every GBDT trial (so in its hash, and in the final model's
+// members, which are trials) and in no logistic regression's; without the
+// flag no spec has them.
 func TestGBDTQuantizedIsInEveryGBDTSpec(t *testing.T) {
 	for _, c := range []struct {
 		flags []string
-		want  string
-	}{{nil, ""}, {[]string{"--gbdt-quantized"}, "true"}} {
+		want  map[string]string
+	}{{nil, nil}, {[]string{"--gbdt-quantized"}, map[string]string{"use_quantized_grad": "true", "num_grad_quant_bins": "16", "quant_train_renew_leaf": "true"}}} {
 		db := filepath.Join(t.TempDir(), "j.db")
 		args := append([]string{"run", "--data", shipped + "criteo_200.csv", "--target", "label", "--study", "q", "--db", db,
 			"--max-trials", "8", "--folds", "3", "--workers", "1"}, c.flags...)
@@ -32,13 +33,15 @@ func TestGBDTQuantizedIsInEveryGBDTSpec(t *testing.T) {
 		}
 		gbdt := 0
 		for _, tr := range trials {
-			want := ""
+			var want map[string]string
 			if tr.Model == "gbdt" {
 				gbdt++
 				want = c.want
 			}
-			if got := tr.Params["use_quantized_grad"]; got != want {
-				t.Errorf("run %v: trial %d (%s) use_quantized_grad = %q, want %q", c.flags, tr.ID, tr.Model, got, want)
+			for _, k := range []string{"use_quantized_grad", "num_grad_quant_bins", "quant_train_renew_leaf"} {
+				if got := tr.Params[k]; got != want[k] {
+					t.Errorf("run %v: trial %d (%s) %s = %q, want %q", c.flags, tr.ID, tr.Model, k, got, want[k])
+				}
 			}
 		}
 		if gbdt == 0 {
