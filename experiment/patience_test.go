@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nightshift-ml/nightshift/experiment/plan"
 	"github.com/nightshift-ml/nightshift/experiment/studyview"
 	"github.com/nightshift-ml/nightshift/journal"
 )
@@ -142,17 +143,36 @@ func TestResumeBackfillsTheIncumbentOfAnOlderStudy(t *testing.T) {
 	}
 }
 
-// The planners' history shares the session's trials (copy on write) but
-// not its seen hashes: History.Accept adds every spec it accepts, and a
-// shared map made the session count specs its own check then rejected as
-// run, and made each call's first choices look taken to the next.
+// The planners' history shares the session's trials (copy on write) and
+// reads its seen hashes in place, but what History.Accept accepts stays
+// the history's own: a shared set made the session count specs its own
+// check then rejected as run, and made each call's first choices look
+// taken to the next. What the session queues after the call is seen by
+// the call (the view is live, not a copy).
 func TestHistoryIsACopyWhereThePlannerWrites(t *testing.T) {
-	s := &session{cfg: testConfig(), search: &Search{}, seen: map[string]bool{"a": true}, trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{}}
+	s := &session{cfg: testConfig(), search: &Search{}, seen: plan.NewSeenSet("a"), trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{}}
 	s.putTrialLocked(journal.Trial{ID: 1, State: journal.TrialRunning, Spec: []byte(`{"features":"","model":"logreg","params":{"C":"1"},"seed":7}`)})
 	h := s.history()
-	h.Seen["b"] = true
-	if s.seen["b"] {
+	h.Validate = nil // the study's own check needs its data; this test has none
+	spec := plan.TrialSpec{Model: plan.ModelLogreg, Params: map[string]string{"C": "2"}, Seed: 7}
+	norm, why := h.Accept(spec)
+	if why != "" {
+		t.Fatalf("Accept: %s", why)
+	}
+	if s.seen.Has(norm.Hash()) {
 		t.Error("a spec the planner accepted is in the session's seen hashes")
+	}
+	if _, why := h.Accept(spec); why == "" {
+		t.Error("the history accepted the same spec twice")
+	}
+	queued := plan.TrialSpec{Model: plan.ModelLogreg, Params: map[string]string{"C": "3"}, Seed: 7}
+	n, _ := queued.Normalize()
+	s.seen.Add(n.Hash())
+	if _, why := h.Accept(queued); why == "" {
+		t.Error("a spec the session queued after the history was handed out is not seen by it")
+	}
+	if !h.Base.Has("a") || h.Base.Len() != 2 {
+		t.Errorf("the history's view of the seen hashes holds %d, want the session's 2", h.Base.Len())
 	}
 	s.putTrialLocked(journal.Trial{ID: 1, State: journal.TrialDone, Mean: 0.9, Spec: []byte(`{"features":"","model":"logreg","params":{"C":"1"},"seed":7}`)})
 	if h.Trials[0].State != journal.TrialRunning {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -491,7 +490,7 @@ func (s *session) history() *plan.History {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
-		Seen: maps.Clone(s.seen), Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
+		Base: s.seen, Seen: map[string]bool{}, Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
 		Proposals: s.proposals, TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
 		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = s.hist[:len(s.hist):len(s.hist)]
@@ -584,7 +583,7 @@ func (s *session) journalRound(name string, res plan.Result, callErr error) ([]j
 	s.rejected = append(s.rejected, rejected...)
 	jobs := make([]job, 0, len(out))
 	for i, p := range out {
-		s.seen[p.Spec.Hash()] = true
+		s.seen.Add(p.Spec.Hash())
 		p.ID = journal.ProposalID(id, i)
 		s.proposals[p.ID] = p
 		jobs = append(jobs, job{spec: p.Spec, hypothesis: p.Hypothesis, round: id, proposal: cmp.Or(p.Of, p.ID), reason: reasonOf(name, p)})

@@ -63,7 +63,7 @@ type session struct {
 	histAt     map[uint64]int
 	histShared bool
 	ended      []journal.Trial // the trials this session ended, in the order they ended
-	seen       map[string]bool
+	seen       *plan.SeenSet
 	round      int
 	// roundPlanner names the planner of each journaled round; rejected
 	// are the rejected proposals of all rounds, oldest first.
@@ -157,7 +157,7 @@ func openSession(ctx context.Context, j *journal.Journal, opts RunOptions) (*ses
 
 // newSession is an empty session of study name, its maps made.
 func newSession(j *journal.Journal, name string) *session {
-	return &session{j: j, name: name, seen: map[string]bool{}, roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
+	return &session{j: j, name: name, seen: plan.NewSeenSet(), roundPlanner: map[uint64]string{}, proposals: map[string]plan.Proposal{}, judged: map[string]bool{}, failed: make(chan struct{}),
 		trialAt: map[uint64]int{}, specOf: map[uint64]TrialSpec{}, ran: map[string]bool{},
 		race: raceState{reserved: map[[2]uint64]bool{}, dropped: map[uint64]bool{}}}
 }
@@ -343,7 +343,7 @@ func (s *session) replayTrials() error {
 	}
 	var requeue []journal.Trial
 	for _, t := range s.trials {
-		s.seen[t.SpecHash] = true
+		s.seen.Add(t.SpecHash)
 		if t.State == journal.TrialInterrupted {
 			requeue = append(requeue, t)
 		}
@@ -380,11 +380,10 @@ func (s *session) replayRounds(rounds []journal.Round) (replies map[string]strin
 				continue
 			}
 			s.proposals[p.ID] = plan.Proposal{Spec: spec, Hypothesis: p.Hypothesis, Parent: p.Parent, Tune: p.Tune, ID: p.ID, Of: p.Of}
-			if !s.seen[p.SpecHash] {
+			if s.seen.Add(p.SpecHash) {
 				// Planned but never started (the run stopped or died
 				// first): run it now instead of asking the planner
 				// again, so a journaled reply is never requested twice.
-				s.seen[p.SpecHash] = true
 				s.requeue = append(s.requeue, journal.Trial{SpecHash: p.SpecHash, Spec: p.Spec, Model: spec.Model, Features: spec.Features,
 					Params: spec.Params, Round: r.ID, Hypothesis: p.Hypothesis, Proposal: proposalOf(p),
 					Reason: reasonOf(r.Planner, plan.Proposal{Parent: p.Parent, Of: p.Of})})

@@ -81,7 +81,11 @@ type History struct {
 	// TokensSpent is the LLM tokens (in + out) the study's journal
 	// records so far.
 	TokensSpent int
-	// Seen holds the spec hashes already run, running or queued.
+	// Base holds the study's spec hashes already run, running or
+	// queued: the session's own set, read in place (nil: none). Seen
+	// holds those this History has accepted since (Accept), which the
+	// session adds to Base only when it queues them.
+	Base  *SeenSet
 	Seen  map[string]bool
 	Round int
 	Seed  uint64
@@ -156,7 +160,7 @@ func (h *History) Accept(spec TrialSpec) (TrialSpec, string) {
 		return spec, err.Error()
 	}
 	hash := norm.Hash()
-	if h.Seen[hash] {
+	if h.Seen[hash] || h.Base.Has(hash) {
 		return norm, "duplicate: this spec was already proposed in the study"
 	}
 	if h.Validate != nil {
@@ -204,8 +208,8 @@ type Result struct {
 // stopped.
 type Planner interface {
 	Name() string
-	// Propose returns up to n proposals whose spec hashes are not in
-	// h.Seen. An error still comes with the Result's journal fields
+	// Propose returns up to n proposals whose spec hashes are neither in
+	// h.Base nor in h.Seen. An error still comes with the Result's journal fields
 	// filled as far as the call got.
 	Propose(ctx context.Context, h *History, n int) (Result, error)
 }
