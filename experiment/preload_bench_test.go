@@ -3,6 +3,7 @@
 package experiment
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -134,12 +135,16 @@ func TestPreloadJournal(t *testing.T) {
 // history, the proposal and the journaled round, as the scheduler asks
 // for one whenever its queue runs dry.
 //
-//	NIGHTSHIFT_PRELOAD=FILE go test -tags bench -run '^$' -bench PlanOnPreload ./experiment/
+//	NIGHTSHIFT_PRELOAD=FILE [NIGHTSHIFT_PRELOAD_STUDY=NAME] go test -tags bench -run '^$' -bench PlanOnPreload ./experiment/
+//
+// The study is "flat" (flatrate.sh's) unless NIGHTSHIFT_PRELOAD_STUDY names
+// another, such as an overnight.sh journal's data set.
 func BenchmarkPlanOnPreload(b *testing.B) {
 	src := os.Getenv("NIGHTSHIFT_PRELOAD")
 	if src == "" {
 		b.Skip("NIGHTSHIFT_PRELOAD names a grown journal")
 	}
+	study := cmp.Or(os.Getenv("NIGHTSHIFT_PRELOAD_STUDY"), "flat")
 	data, err := os.ReadFile(src)
 	if err != nil {
 		b.Fatal(err)
@@ -153,7 +158,7 @@ func BenchmarkPlanOnPreload(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer j.Close()
-	s, err := openSession(b.Context(), j, RunOptions{Study: "flat", Resume: true})
+	s, err := openSession(b.Context(), j, RunOptions{Study: study, Resume: true})
 	if err != nil {
 		b.Fatal(err)
 	}
