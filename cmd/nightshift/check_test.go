@@ -283,7 +283,9 @@ func TestCheckEveryMutationExits3(t *testing.T) {
 // TestCheckJSONListsAreAlwaysThere: check --json has one shape for its
 // consumers: every list — the report's violations and skipped rules, a
 // violation's examples, an example's more lines — is [] when empty, never
-// absent (skipped, examples and more_lines were left out when empty).
+// absent (skipped, examples and more_lines were left out when empty), and
+// every single-value field is there too, "" or 0 when it does not apply
+// (column, limit, line and count were left out then).
 func TestCheckJSONListsAreAlwaysThere(t *testing.T) {
 	f := newCheckFixture(t)
 	raw, err := os.ReadFile(f.clean)
@@ -293,6 +295,13 @@ func TestCheckJSONListsAreAlwaysThere(t *testing.T) {
 	renamed := filepath.Join(t.TempDir(), "renamed.csv") // a missing column: a violation without examples
 	if err := os.WriteFile(renamed, []byte(strings.Replace(string(raw), "I1", "i1", 1)), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	has := func(m map[string]any, keys ...string) {
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%q is absent from %v", k, m)
+			}
+		}
 	}
 	isList := func(m map[string]any, key string) []any {
 		l, ok := m[key].([]any)
@@ -316,8 +325,11 @@ func TestCheckJSONListsAreAlwaysThere(t *testing.T) {
 				t.Fatalf("exit %d, want %d: %s\n%s", code, c.code, errs, out)
 			}
 			isList(rep, "skipped")
+			has(rep, "errors", "warnings")
 			for _, v := range isList(rep, "violations") {
+				has(v.(map[string]any), "column", "rule", "check", "severity", "count", "observed", "limit", "message")
 				for _, e := range isList(v.(map[string]any), "examples") {
+					has(e.(map[string]any), "value", "line", "row", "count")
 					isList(e.(map[string]any), "more_lines")
 				}
 			}

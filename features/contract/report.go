@@ -15,7 +15,8 @@ type Report struct {
 	Violations []Violation `json:"violations"`
 	// Skipped names the rules of the contract that nightshift does not run
 	// (another engine's, SQL, free text, unsupported metrics), and why.
-	// Every list of the report is [] when empty, never absent, so that
+	// Every list of the report is [] when empty and every other field is
+	// present ("" or 0 when it does not apply), never absent, so that
 	// consumers of check --json see one shape.
 	Skipped []string `json:"skipped"`
 	Errors  int      `json:"errors"`
@@ -26,7 +27,7 @@ type Report struct {
 // Violation is one failed rule.
 type Violation struct {
 	// Column is the column at fault; empty for a rule about the whole file.
-	Column string `json:"column,omitempty"`
+	Column string `json:"column"`
 	// Rule is the rule's name (or id); Check says what was measured:
 	// missingColumn, extraColumn, type, nullValues, invalidValues, range,
 	// psi, labelLeak, rowCount.
@@ -39,19 +40,19 @@ type Violation struct {
 	// Observed is the measured value (a count, a percentage, the PSI or the
 	// AUC) and Limit the rule it broke, in words.
 	Observed float64   `json:"observed"`
-	Limit    string    `json:"limit,omitempty"`
+	Limit    string    `json:"limit"`
 	Message  string    `json:"message"`
 	Examples []Example `json:"examples"`
 }
 
 // Example is one offending value and where it is: Line in the file (CSV;
 // 0 when the input has no lines, as Parquet) and Row, the 1-based data row.
-// Count, when set, is how many rows hold this value.
+// Count, when not 0, is how many rows hold this value.
 type Example struct {
 	Value string `json:"value"`
-	Line  int    `json:"line,omitempty"`
+	Line  int    `json:"line"`
 	Row   int    `json:"row"`
-	Count int    `json:"count,omitempty"`
+	Count int    `json:"count"`
 	// MoreLines are the next few lines (rows, without lines) holding the
 	// same value, when Count > 1.
 	MoreLines []int `json:"more_lines"`
