@@ -25,7 +25,8 @@
 //     gradient pair once for them and add a float64 gradient/hessian pair
 //     with one instruction; the root reads bins and gradients in place;
 //     force_row_wise switches to row-major bins), gradients with an inline
-//     exponential, four rows at a time with AVX2 (grad.go), and no
+//     exponential, eight rows at a time with AVX-512 or four with AVX2
+//     (grad.go), and no
 //     allocation per node. The kernels and their portable Go loops (build
 //     tag purego, or any other GOARCH) give the same bits. The parallel
 //     sections of a fit (some 100 a tree) run on a team of num_threads

@@ -179,3 +179,109 @@ gloop:
 gdone:
 	VZEROUPPER
 	RET
+
+// func gradientsAVX512(score *float64, labels *float64, out *[2]float32, n int, w *[2]float64)
+//
+// gradientsAVX2 eight rows at a time (n a multiple of 8), the same
+// operations lane by lane, so the same bits; the constants stay in
+// registers (Z11-Z31, Z1).
+TEXT ·gradientsAVX512(SB), NOSPLIT, $0-40
+	MOVQ score+0(FP), SI
+	MOVQ labels+8(FP), DX
+	MOVQ out+16(FP), DI
+	MOVQ n+24(FP), CX
+	MOVQ w+32(FP), AX
+	VBROADCASTSD 0(AX), Z30           // w0
+	VBROADCASTSD 8(AX), Z31           // w1
+	VBROADCASTSD gradk<>+0(SB), Z29   // 1
+	VBROADCASTSD gradk<>+32(SB), Z28  // -1
+	VBROADCASTSD gradk<>+64(SB), Z27  // -700
+	VBROADCASTSD gradk<>+96(SB), Z26  // 700
+	VBROADCASTSD gradk<>+128(SB), Z25 // log2(e)
+	VBROADCASTSD gradk<>+160(SB), Z24 // ln2Hi
+	VBROADCASTSD gradk<>+192(SB), Z23 // ln2Lo
+	VPBROADCASTQ gradk<>+224(SB), Z1  // sign mask
+	VPBROADCASTQ gradk<>+256(SB), Z22 // 1023
+	VBROADCASTSD gradk<>+288(SB), Z21 // 1/12!
+	VBROADCASTSD gradk<>+320(SB), Z20
+	VBROADCASTSD gradk<>+352(SB), Z19
+	VBROADCASTSD gradk<>+384(SB), Z18
+	VBROADCASTSD gradk<>+416(SB), Z17
+	VBROADCASTSD gradk<>+448(SB), Z16
+	VBROADCASTSD gradk<>+480(SB), Z15
+	VBROADCASTSD gradk<>+512(SB), Z14
+	VBROADCASTSD gradk<>+544(SB), Z13
+	VBROADCASTSD gradk<>+576(SB), Z12
+	VBROADCASTSD gradk<>+608(SB), Z11 // 1/2!
+	SHRQ $3, CX
+	JZ   zdone
+
+zloop:
+	VMOVUPD   (DX), Z0
+	VCMPPD    $0, Z29, Z0, K1         // label == 1
+	VBLENDMPD Z29, Z28, K1, Z2        // lab = label == 1 ? 1 : -1
+	VBLENDMPD Z31, Z30, K1, Z3        // w = label == 1 ? w1 : w0
+	VMULPD    (SI), Z2, Z4            // x = lab * score
+	VMAXPD    Z27, Z4, Z4
+	VMINPD    Z26, Z4, Z4
+	VMULPD    Z25, Z4, Z5
+	VRNDSCALEPD $0, Z5, Z5            // k, to nearest even
+	VMULPD    Z24, Z5, Z6
+	VSUBPD    Z6, Z4, Z4
+	VMULPD    Z23, Z5, Z6
+	VSUBPD    Z6, Z4, Z4              // r
+	VMULPD    Z4, Z21, Z7
+	VADDPD    Z20, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z19, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z18, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z17, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z16, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z15, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z14, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z13, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z12, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z11, Z7, Z7
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z29, Z7, Z7             // + 1/1!
+	VMULPD    Z4, Z7, Z7
+	VADDPD    Z29, Z7, Z7             // + 1/0!
+	VCVTPD2DQ Z5, Y8
+	VPMOVSXDQ Y8, Z8
+	VPADDQ    Z22, Z8, Z8
+	VPSLLQ    $52, Z8, Z8             // 2**k
+	VMULPD    Z8, Z7, Z7              // e**x
+	VADDPD    Z29, Z7, Z7             // 1 + e**x
+	VPXORQ    Z9, Z9, Z9
+	VSUBPD    Z2, Z9, Z9              // -lab
+	VDIVPD    Z7, Z9, Z9              // resp
+	VPANDQ    Z1, Z9, Z0              // |resp|
+	VMULPD    Z3, Z9, Z9              // gradient
+	VSUBPD    Z0, Z29, Z6
+	VMULPD    Z6, Z0, Z0
+	VMULPD    Z3, Z0, Z0              // hessian
+	VCVTPD2PS Z9, Y9
+	VCVTPD2PS Z0, Y0
+	VUNPCKLPS Y0, Y9, Y6              // rows 0, 1 | 4, 5
+	VUNPCKHPS Y0, Y9, Y8              // rows 2, 3 | 6, 7
+	VMOVUPS   X6, (DI)
+	VMOVUPS   X8, 16(DI)
+	VEXTRACTF128 $1, Y6, 32(DI)
+	VEXTRACTF128 $1, Y8, 48(DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $64, DI
+	DECQ      CX
+	JNZ       zloop
+
+zdone:
+	VZEROUPPER
+	RET

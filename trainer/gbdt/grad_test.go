@@ -28,19 +28,22 @@ func gradientInputs(n int) (score, labels []float64) {
 	return score, labels
 }
 
-// TestGradientKernelMatchesGo: the AVX2 kernel and the Go loop give the
-// same bits, for every length (the kernel takes multiples of four).
+// TestGradientKernelMatchesGo: the kernels (AVX-512, AVX2 and both, where
+// the CPU has them) and the Go loop give the same bits, for every length
+// (the kernels take multiples of eight and four rows).
 func TestGradientKernelMatchesGo(t *testing.T) {
 	score, labels := gradientInputs(100003)
 	for _, w := range [][2]float64{{1, 1}, {1, 37.5}, {0.25, 3}} {
-		for _, n := range []int{0, 1, 3, 4, 5, 100003} {
-			got := make([][2]float32, n)
-			want := make([][2]float32, n)
-			gradients(score[:n], labels[:n], got, w[0], w[1])
-			gradientsGo(score[:n], labels[:n], want, w[0], w[1])
-			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("w=%v n=%d row %d score %v label %v: kernel %v, Go %v", w, n, i, score[i], labels[i], got[i], want[i])
+		for _, n := range []int{0, 1, 3, 4, 5, 8, 12, 15, 100003} {
+			for _, k := range gradientKernelSets() {
+				got := make([][2]float32, n)
+				want := make([][2]float32, n)
+				gradientsKernels(score[:n], labels[:n], got, w[0], w[1], k[0], k[1])
+				gradientsGo(score[:n], labels[:n], want, w[0], w[1])
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("kernels (AVX-512, AVX2) %v, w=%v n=%d row %d score %v label %v: kernel %v, Go %v", k, w, n, i, score[i], labels[i], got[i], want[i])
+					}
 				}
 			}
 		}
