@@ -42,7 +42,12 @@
 //     num_grad_quant_bins rows, int64 above; subtraction widens or narrows
 //     in place), with integer-add assembly kernels on amd64 and the
 //     discretization eight rows at a time with AVX-512 (the same bits as
-//     its Go loop). Off by default, as in LightGBM.
+//     its Go loop). The root is summed from the columns; every other leaf
+//     from a row-major copy of the bins (rows x features bytes, made once
+//     per dataset) and its rows' pairs in 16 bits, its rows cut into one
+//     chunk per worker, each summed into histograms of its own and added
+//     up after: integer sums do not depend on the order. Off by default,
+//     as in LightGBM.
 //   - Model: PredictRaw / PredictProba on a trainer.Dataset (own scoring),
 //     FeatureImportance (split count and gain), BestIteration, and
 //     WriteText (LightGBM text format, version=v3, exact tree_sizes).

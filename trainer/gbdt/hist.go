@@ -55,7 +55,7 @@ func (l *learner) buildHists(h []gradPair, rows []int32, og [][2]float32, feats 
 func (l *learner) buildHistsRowWise(h []gradPair, rows []int32, og [][2]float32, feats []int) {
 	n := len(rows)
 	nf := len(l.data.cols)
-	mat := l.data.rowMajorBins()
+	mat := l.data.rowMajorBins(l.threads)
 	_ = mat[int(rows[n-1])*nf+nf-1]
 	for i := 0; i < len(feats); {
 		j := i + 1

@@ -1,8 +1,9 @@
 package gbdt
 
 import (
+	"cmp"
+	"slices"
 	"sync/atomic"
-	"unsafe"
 )
 
 // gradPair is one histogram bin: sum of gradients and sum of hessians.
@@ -46,12 +47,12 @@ type learner struct {
 	partNL, partAt       []int // partition: per chunk, rows going left and where its rights go
 
 	// quantized training (quant.go); nil quant: float histograms
-	quant    *quantizer
-	qhists   [][]int64 // per leaf id: 256 packed bins per feature
-	leafQ    []int64   // per leaf: packed gradient and hessian sums
-	leafWide []bool    // per leaf: its histogram has int64 bins
-	oq64     []int64   // packed pairs of the leaf being built, in idx order
-	oq32     []int32   // the same memory, for int32 bins
+	quant      *quantizer
+	qhists     [][]int64 // per leaf id: 256 packed bins per feature
+	leafQ      []int64   // per leaf: packed gradient and hessian sums
+	leafWide   []bool    // per leaf: its histogram has int64 bins
+	qpriv      [][]int64 // per chunk of a leaf's rows after the first: its own histograms (histAndSearchQ)
+	renewOrder []int     // leaves, largest first (renewLeaves)
 }
 
 func newLearner(p Params, data *BinnedDataset, maxRows int, tm *team) *learner {
@@ -83,15 +84,16 @@ func newLearner(p Params, data *BinnedDataset, maxRows int, tm *team) *learner {
 	// num_leaves costs memory only for the leaves trees really grow.
 	if p.UseQuantizedGrad {
 		l.quant = &quantizer{bins: p.NumGradQuantBins, stochastic: p.StochasticRounding,
-			seed: uint64(p.Seed), q: make([]int64, data.rows)}
+			seed: uint64(p.Seed), q: make([]int64, data.rows), q16: make([]uint16, data.rows)}
 		l.qhists = make([][]int64, L)
 		l.qhists[0] = make([]int64, nf*maxBins)
 		l.leafQ = make([]int64, L)
 		l.leafWide = make([]bool, L)
-		l.oq64 = make([]int64, maxRows)
-		if maxRows > 0 {
-			l.oq32 = unsafe.Slice((*int32)(unsafe.Pointer(&l.oq64[0])), 2*maxRows)
+		for range threads - 1 {
+			l.qpriv = append(l.qpriv, make([]int64, nf*maxBins))
 		}
+		data.rowMajorBins(threads) // now, on every thread, not in a tree's first leaf
+		l.renewOrder = make([]int, 0, L)
 	} else {
 		l.ordered = make([][2]float32, maxRows)
 		l.hists = make([][]gradPair, L)
@@ -508,29 +510,34 @@ func (l *learner) onWorkers(count int, work func(w, workers int)) {
 // histAndSearchQ is histAndSearch with quantized gradients (quant.go):
 // leaf small's integer histograms are built at its width, leaf large's
 // derived from the parent's (of width parentWide) by subtraction, and each
-// feature's bins are read as float sums for the split search.
+// feature's bins are read as float sums for the split search. A contiguous
+// run of rows (the root) is summed from the columns, features spread over
+// the workers; any other leaf from the row-major bins (buildQHistsRows),
+// its rows cut into one chunk per worker, each chunk summed into
+// histograms of its own (the first chunk's are the leaf's), which the
+// workers then add up feature by feature before the search. Integer sums
+// do not depend on the order of the adds, so neither the cut nor the
+// number of threads changes a bin.
 func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, parentWide bool) {
 	z := l.quant
 	begin, count := l.leafBegin[small], l.leafCount[small]
 	rows := l.idx[begin : begin+count]
 	smallWide := l.leafWide[small]
 	contiguous := smallWide && count > 0 && int(rows[count-1]-rows[0]) == count-1
+	hs := l.qhists[small]
+	chunks := 0
 	if !contiguous {
-		q, oq64, oq32 := z.q, l.oq64[:count], l.oq32[:count]
-		l.team.rows(count, func(lo, hi int) {
-			// local slices of the chunk: through l, every store reloaded
-			// the slice header and checked its bounds
-			if smallWide {
-				o := oq64[lo:hi]
-				for i, r := range rows[lo:hi] {
-					o[i] = q[r]
-				}
-			} else {
-				o := oq32[lo:hi]
-				for i, r := range rows[lo:hi] {
-					o[i] = narrow(q[r])
-				}
+		size := max(count, 1)
+		if count*len(l.active) >= parallelMinWork {
+			size = rowChunk(count, l.threads)
+		}
+		chunks = (count + size - 1) / size
+		l.team.chunks(count, size, func(lo, hi int) {
+			h := hs
+			if c := lo / size; c > 0 {
+				h = l.qpriv[c-1]
 			}
+			l.buildQHistsRows(h, rows[lo:hi], l.active, smallWide)
 		})
 	}
 	stSmall := leafStats{g: l.leafG[small], h: l.leafH[small], count: count}
@@ -543,14 +550,14 @@ func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, par
 	work := func(w, workers int) {
 		sc := l.scratch[w]
 		feats := l.active[w*len(l.active)/workers : (w+1)*len(l.active)/workers]
-		hs := l.qhists[small]
 		if contiguous {
 			l.buildQHistsContig(hs, int(rows[0]), count, feats)
-		} else {
-			l.buildQHists(hs, rows, feats, smallWide)
 		}
 		for _, f := range feats {
 			nb := l.data.mappers[f].numBins
+			for _, p := range l.qpriv[:max(chunks-1, 0)] {
+				addQ(hs, p, f, nb, smallWide)
+			}
 			l.candSmall[f] = noSplit()
 			if searchSmall {
 				z.toFloat(hs, f, nb, smallWide, &sc.hist)
@@ -582,11 +589,19 @@ func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, par
 // that cost 0.0013-0.0044 AUC, more the more gradient bins.) The threads
 // take leaves in turn, each leaf summed by one of them, so the values do
 // not depend on num_threads (one thread: 0.4 of click 1M's 6 CPU seconds,
-// all of it on the critical path).
+// all of it on the critical path). A leaf's sum is one chain of dependent
+// additions, so the largest leaf bounds the section: leaves go largest
+// first, and the other threads share the rest while it is summed.
 func (l *learner) renewLeaves(t *tree) {
+	order := l.renewOrder[:0]
+	for k := range t.numLeaves {
+		order = append(order, k)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.leafCount[b], l.leafCount[a]) })
 	var next atomic.Int64
 	work := func(int, int) {
-		for k := int(next.Add(1) - 1); k < t.numLeaves; k = int(next.Add(1) - 1) {
+		for i := int(next.Add(1) - 1); i < len(order); i = int(next.Add(1) - 1) {
+			k := order[i]
 			var g, h float64
 			for _, r := range l.idx[l.leafBegin[k] : l.leafBegin[k]+l.leafCount[k]] {
 				g += float64(l.gh[r][0])

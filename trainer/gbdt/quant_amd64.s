@@ -4,13 +4,25 @@
 
 // The quantized histogram kernels (quant.go): a bin is a packed integer
 // pair (gradient high, hessian low) and a row adds its packed pair with one
-// integer ADD to memory, for k = 1, 2, 3 or 4 features per pass over the rows.
-// Integer sums do not depend on the order of the adds, so these give the
-// same bins as gatherQGo and contigQGo.
+// integer ADD to memory. Integer sums do not depend on the order of the
+// adds, so these give the same bins as contigQGo and rowsQGo.
 //
-// Arguments: hs *[4]*bins, cols *[4]*uint8, rows *int32, vals *T, n int.
-// gather: for i in [0, n): hs[j][cols[j][rows[i]]] += vals[i].
-// contig (no rows): hs[j][cols[j][i]] += vals[i].
+// contig, for k = 1, 2, 3 or 4 features per pass over consecutive rows:
+// hs[j][cols[j][i]] += vals[i] for i in [0, n); arguments hs *[4]*bins,
+// cols *[4]*uint8, vals *int64, n int.
+//
+// rows (qrows64, qrows32), for the rows of any other leaf, reading the
+// row-major bins: row r's bins of k consecutive features are
+// mat[r*stride : r*stride+k] (one or two cache lines, where the columns
+// would take k: a leaf's rows are spread over the whole table, so the
+// columns read every cache line of their span whatever the leaf's size),
+// feature j's bins are h's 256 bins from byte j*2048, and the row's pair
+// is q16[r], 16 bits (quantizer.q16: int8 gradient high, uint8 hessian
+// low), unpacked to an int64 pair (an int32 pair in qrows32):
+// for i in [0, n): r = rows[i]; for j in [0, k): h_j[mat[r*stride+j]] += pair(q16[r]).
+// Each row first prefetches the bins and the pair of the row
+// prefetchAhead (16) rows ahead, which must be readable. Arguments:
+// h *int64, mat *uint8, stride, k int, rows *int32, q16 *uint16, n int.
 
 #define LOADK4 \
 	MOVQ hs+0(FP), AX; MOVQ 0(AX), DI; MOVQ 8(AX), R13; MOVQ 16(AX), R14; MOVQ 24(AX), R15; \
@@ -28,129 +40,25 @@
 	MOVQ hs+0(FP), AX; MOVQ 0(AX), DI; \
 	MOVQ cols+8(FP), AX; MOVQ 0(AX), SI
 
-// ADD64 / ADD32: bin cols[j][AX] of histogram h gets DX.
+// ADD64: bin cols[j][AX] of histogram h gets DX.
 #define ADD64(col, h) MOVBQZX (col)(AX*1), BX; ADDQ DX, (h)(BX*8)
-#define ADD32(col, h) MOVBQZX (col)(AX*1), BX; ADDL DX, (h)(BX*4)
-#define ADD32X4 ADD32(SI, DI); ADD32(R10, R13); ADD32(R11, R14); ADD32(R12, R15)
 
-// func qgather64x4(hs *[4]*[256]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
-TEXT ·qgather64x4(SB), NOSPLIT, $0-40
-	LOADK4
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVQ    (R9), DX
-	ADD64(SI, DI)
-	ADD64(R10, R13)
-	ADD64(R11, R14)
-	ADD64(R12, R15)
-	ADDQ $4, R8
-	ADDQ $8, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
+// ROWSETUP: DI = h, SI = mat, R12 = stride, R14 = k/4, R15 = k%4, R8 = rows,
+// R9 = q16, R11 = the end of rows.
+#define ROWSETUP \
+	MOVQ h+0(FP), DI; MOVQ mat+8(FP), SI; MOVQ stride+16(FP), R12; \
+	MOVQ k+24(FP), R14; MOVQ R14, R15; SHRQ $2, R14; ANDQ $3, R15; \
+	MOVQ rows+32(FP), R8; MOVQ q16+40(FP), R9; MOVQ n+48(FP), R11; \
+	LEAQ (R8)(R11*4), R11
 
-// func qgather64x2(hs *[4]*[256]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
-TEXT ·qgather64x2(SB), NOSPLIT, $0-40
-	LOADK2
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVQ    (R9), DX
-	ADD64(SI, DI)
-	ADD64(R10, R13)
-	ADDQ $4, R8
-	ADDQ $8, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
-
-// func qgather64x1(hs *[4]*[256]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
-TEXT ·qgather64x1(SB), NOSPLIT, $0-40
-	LOADK1
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVQ    (R9), DX
-	ADD64(SI, DI)
-	ADDQ $4, R8
-	ADDQ $8, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
-
-// func qgather32x4(hs *[4]*[256]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
-TEXT ·qgather32x4(SB), NOSPLIT, $0-40
-	LOADK4
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVL    (R9), DX
-	ADD32X4
-	ADDQ $4, R8
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
-
-// func qgather32x2(hs *[4]*[256]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
-TEXT ·qgather32x2(SB), NOSPLIT, $0-40
-	LOADK2
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVL    (R9), DX
-	ADD32(SI, DI)
-	ADD32(R10, R13)
-	ADDQ $4, R8
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
-
-// func qgather32x1(hs *[4]*[256]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
-TEXT ·qgather32x1(SB), NOSPLIT, $0-40
-	LOADK1
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVL    (R9), DX
-	ADD32(SI, DI)
-	ADDQ $4, R8
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
+// ROWHEAD: prefetches row i+16's pair and bins; for r = rows[i] (R8): DX =
+// the gradient (sign-extended), R10 = the hessian, BX = &mat[r*stride],
+// R13 = h, CX = k/4.
+#define ROWHEAD \
+	MOVLQSX 64(R8), AX; PREFETCHT0 (R9)(AX*2); IMULQ R12, AX; PREFETCHT0 (SI)(AX*1); \
+	MOVLQSX (R8), AX; MOVBQSX 1(R9)(AX*2), DX; MOVBQZX 0(R9)(AX*2), R10; \
+	IMULQ R12, AX; LEAQ (SI)(AX*1), BX; \
+	MOVQ DI, R13; MOVQ R14, CX
 
 // func qcontig64x4(hs *[4]*[256]int64, cols *[4]*uint8, vals *int64, n int)
 TEXT ·qcontig64x4(SB), NOSPLIT, $0-32
@@ -204,48 +112,6 @@ loop:
 	INCQ AX
 	CMPQ AX, CX
 	JLT  loop
-done:
-	RET
-
-// func qgather64x3(hs *[4]*[256]int64, cols *[4]*uint8, rows *int32, vals *int64, n int)
-TEXT ·qgather64x3(SB), NOSPLIT, $0-40
-	LOADK3
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVQ    (R9), DX
-	ADD64(SI, DI)
-	ADD64(R10, R13)
-	ADD64(R11, R14)
-	ADDQ $4, R8
-	ADDQ $8, R9
-	DECQ CX
-	JNZ  loop
-done:
-	RET
-
-// func qgather32x3(hs *[4]*[256]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
-TEXT ·qgather32x3(SB), NOSPLIT, $0-40
-	LOADK3
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX (R8), AX
-	MOVL    (R9), DX
-	ADD32(SI, DI)
-	ADD32(R10, R13)
-	ADD32(R11, R14)
-	ADDQ $4, R8
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  loop
 done:
 	RET
 
@@ -303,17 +169,18 @@ DATA evenodd<>+120(SB)/4, $0
 DATA evenodd<>+124(SB)/4, $0
 GLOBL evenodd<>(SB), RODATA|NOPTR, $128
 
-// func discretizeAVX512(q *int64, gh *[2]float32, n int, a *discretizeArgs)
+// func discretizeAVX512(q *int64, q16 *uint16, gh *[2]float32, n int, a *discretizeArgs)
 // discretizeRows with stochastic rounding, 8 rows per pass (n a multiple
 // of 8): splitmix64's finaliser of each row's hash input, its high and low
 // 32 bits as uniforms, gradient*ig plus the uniform with the gradient's
 // sign, hessian*ih plus the other, each product and sum rounded on its own
 // (no FMA), truncated, clamped and packed.
-TEXT ·discretizeAVX512(SB), NOSPLIT, $0-32
+TEXT ·discretizeAVX512(SB), NOSPLIT, $0-40
 	MOVQ q+0(FP), DI
-	MOVQ gh+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ a+24(FP), AX
+	MOVQ q16+8(FP), DX
+	MOVQ gh+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ a+32(FP), AX
 	TESTQ CX, CX
 	JLE  ddone
 	VMOVDQU64    0(AX), Z0  // hash inputs
@@ -376,8 +243,14 @@ dloop:
 	VPMINSQ    Z5, Z18, Z18
 	VPADDQ     Z18, Z17, Z17
 	VMOVDQU64  Z17, (DI)
+	// q16 (pack16): the gradient's low byte over the hessian's
+	VPSRLQ     $24, Z17, Z19
+	VPORQ      Z18, Z19, Z19
+	VPMOVQW    Z19, X19
+	VMOVDQU64  X19, (DX)
 	ADDQ $64, SI
 	ADDQ $64, DI
+	ADDQ $16, DX
 	SUBQ $8, CX
 	JNZ  dloop
 	VZEROUPPER
@@ -415,29 +288,48 @@ mfold:
 	VZEROUPPER
 	RET
 
-// func qgather32x4p(hs *[4]*[256]int32, cols *[4]*uint8, rows *int32, vals *int32, n int)
-// qgather32x4 for sparse leaves: each row first prefetches the four bins of
-// the row 16 ahead (rows[i+16] must be readable), whose cache lines the
-// hardware prefetcher does not guess when rows are far apart.
-TEXT ·qgather32x4p(SB), NOSPLIT, $0-40
-	LOADK4
-	MOVQ rows+16(FP), R8
-	MOVQ vals+24(FP), R9
-	MOVQ n+32(FP), CX
-	TESTQ CX, CX
-	JLE  done
-loop:
-	MOVLQSX 64(R8), DX
-	PREFETCHT0 (SI)(DX*1)
-	PREFETCHT0 (R10)(DX*1)
-	PREFETCHT0 (R11)(DX*1)
-	PREFETCHT0 (R12)(DX*1)
-	MOVLQSX (R8), AX
-	MOVL    (R9), DX
-	ADD32X4
-	ADDQ $4, R8
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  loop
+// ROWADD: feature j's bin of the row (BX) gets the pair DX, with the add
+// instruction and bin size of the width (ADDQ, 8 or ADDL, 4).
+#define ROWADD(add, size, j, off) MOVBQZX j(BX), R10; add DX, off(R13)(R10*size)
+
+// ROWFEATS: the row's k features (CX = k/4 runs of four, then R15 singles),
+// then the next row until R11. Its labels are the function's own.
+#define ROWFEATS(add, size) \
+	TESTQ CX, CX; JZ rest; \
+quad: \
+	ROWADD(add, size, 0, 0); ROWADD(add, size, 1, 2048); ROWADD(add, size, 2, 4096); ROWADD(add, size, 3, 6144); \
+	ADDQ $4, BX; ADDQ $8192, R13; DECQ CX; JNZ quad; \
+rest: \
+	MOVQ R15, CX; TESTQ CX, CX; JZ next; \
+one: \
+	ROWADD(add, size, 0, 0); INCQ BX; ADDQ $2048, R13; DECQ CX; JNZ one; \
+next: \
+	ADDQ $4, R8; CMPQ R8, R11; JB row
+
+// func qrows64(h *int64, mat *uint8, stride, k int, rows *int32, q16 *uint16, n int)
+TEXT ·qrows64(SB), NOSPLIT, $0-56
+	ROWSETUP
+	CMPQ R8, R11
+	JAE  done
+row:
+	ROWHEAD
+	SHLQ $32, DX
+	ADDQ R10, DX
+	ROWFEATS(ADDQ, 8)
+done:
+	RET
+
+// func qrows32(h *int64, mat *uint8, stride, k int, rows *int32, q16 *uint16, n int)
+// int32 bins (qhist32: a feature's first 1024 bytes) of int32 pairs, as
+// narrow makes them: gradient << 16 + hessian.
+TEXT ·qrows32(SB), NOSPLIT, $0-56
+	ROWSETUP
+	CMPQ R8, R11
+	JAE  done
+row:
+	ROWHEAD
+	SHLL $16, DX
+	ADDL R10, DX
+	ROWFEATS(ADDL, 4)
 done:
 	RET

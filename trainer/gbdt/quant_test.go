@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -33,20 +34,25 @@ func directSums(col []uint8, rows []int32, q []int64) (g, h [maxBins]int64) {
 }
 
 // TestQuantizedHistogramsEqualIntegerSums builds packed histograms of row
-// sets straddling the int32/int64 bin width with the kernels (assembly on
-// amd64), the portable loops and the row-wise path, and derives a larger
-// sibling by subtraction at every combination of widths; every bin must
-// decode to the exact integer sums.
+// sets straddling the int32/int64 bin width from the row-major bins
+// (assembly on amd64), whole and as two chunks added up, and derives a
+// larger sibling by subtraction at every combination of widths; every bin
+// must decode to the exact integer sums. Then the kernels must give the
+// portable loops' bins for every run of features and row counts around
+// the prefetch distance.
 func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	const rowsN, nf, bins = 40000, 6, 4
 	in := newKernelInput(rng, rowsN, nf)
 	q := quantInput(rng, rowsN, bins)
-	z := &quantizer{bins: bins, q: q}
+	q16 := make([]uint16, rowsN)
+	for i, v := range q {
+		q16[i] = pack16(v)
+	}
+	z := &quantizer{bins: bins, q: q, q16: q16}
 	data := &BinnedDataset{rows: rowsN, cols: in.cols, mappers: make([]binMapper, nf)}
 	feats := []int{0, 1, 2, 3, 4, 5}
-	l := &learner{data: data, quant: z, oq64: make([]int64, rowsN)}
-	l.oq32 = make([]int32, rowsN)
+	l := &learner{data: data, quant: z}
 	decode := func(h []int64, f int, wide bool) (g, hh [maxBins]int64) {
 		for b := range maxBins {
 			if wide {
@@ -58,15 +64,24 @@ func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 		}
 		return g, hh
 	}
-	build := func(rows []int32, rowWise bool) ([]int64, bool) {
+	// build sums rows into fresh histograms, in two chunks when split
+	// (as histAndSearchQ cuts a leaf for two workers)
+	build := func(rows []int32, split bool) ([]int64, bool) {
 		wide := z.wide(len(rows))
-		for i, r := range rows {
-			l.oq64[i] = q[r]
-			l.oq32[i] = narrow(q[r])
-		}
-		l.rowWise = rowWise
 		h := make([]int64, nf*maxBins)
-		l.buildQHists(h, rows, feats, wide)
+		if !split {
+			l.buildQHistsRows(h, rows, feats, wide)
+			return h, wide
+		}
+		p := make([]int64, nf*maxBins)
+		for i := range p {
+			p[i] = -1 // cleared by the build
+		}
+		l.buildQHistsRows(h, rows[:len(rows)/3], feats, wide)
+		l.buildQHistsRows(p, rows[len(rows)/3:], feats, wide)
+		for _, f := range feats {
+			addQ(h, p, f, maxBins, wide)
+		}
 		return h, wide
 	}
 	pick := func(n int) []int32 {
@@ -78,7 +93,6 @@ func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 		}
 		return rows
 	}
-	// {400, 600}: a leaf sparse enough for the prefetching int32 kernel
 	for _, sizes := range [][2]int{{400, 600}, {3000, 5000}, {3000, 30000}, {10000, 14000}, {20000, 20000}} {
 		parentRows := pick(sizes[0] + sizes[1])
 		var small, large []int32
@@ -92,9 +106,9 @@ func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 		if len(small) > len(large) {
 			small, large = large, small
 		}
-		for _, rowWise := range []bool{false, true} {
-			ph, pw := build(parentRows, rowWise)
-			sh, sw := build(small, rowWise)
+		for _, split := range []bool{false, true} {
+			ph, pw := build(parentRows, split)
+			sh, sw := build(small, split)
 			lw := z.wide(len(large))
 			for _, f := range feats {
 				subtractQ(ph, sh, f, maxBins, pw, lw, sw)
@@ -109,31 +123,15 @@ func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 					g, h := decode(c.h, f, c.wide)
 					wg, wh := directSums(in.cols[f], c.rows, q)
 					if g != wg || h != wh {
-						t.Fatalf("rows %v, row-wise %v, %s leaf (%d rows, wide %v), feature %d: bins differ from the integer sums",
-							sizes, rowWise, c.name, len(c.rows), c.wide, f)
+						t.Fatalf("rows %v, in two chunks %v, %s leaf (%d rows, wide %v), feature %d: bins differ from the integer sums",
+							sizes, split, c.name, len(c.rows), c.wide, f)
 					}
 				}
 			}
 		}
-		// the kernels against the portable loops, k = 1..4 features at once
+		// the contiguous kernels against the portable loops, k = 1..4
+		// features at once
 		for k := 1; k <= 4; k++ {
-			var cols [4][]uint8
-			var a64, b64 [4]*[maxBins]int64
-			var a32, b32 [4]*[maxBins]int32
-			for j := range k {
-				cols[j] = in.cols[j+1]
-				a64[j], b64[j] = new([maxBins]int64), new([maxBins]int64)
-				a32[j], b32[j] = new([maxBins]int32), new([maxBins]int32)
-			}
-			o64 := make([]int64, len(small))
-			o32 := make([]int32, len(small))
-			for i, r := range small {
-				o64[i], o32[i] = q[r], narrow(q[r])
-			}
-			gatherQ(&a64, &cols, k, small, o64)
-			gatherQGo(&b64, &cols, k, small, o64)
-			gatherQ(&a32, &cols, k, small, o32)
-			gatherQGo(&b32, &cols, k, small, o32)
 			var c64, d64 [4]*[maxBins]int64
 			var ccols [4][]uint8
 			for j := range k {
@@ -143,17 +141,45 @@ func TestQuantizedHistogramsEqualIntegerSums(t *testing.T) {
 			contigQ(&c64, &ccols, k, q[100:3100])
 			contigQGo(&d64, &ccols, k, q[100:3100])
 			for j := range k {
-				if *a64[j] != *b64[j] || *a32[j] != *b32[j] || *c64[j] != *d64[j] {
+				if *c64[j] != *d64[j] {
 					t.Fatalf("k=%d, feature %d: kernel bins differ from the portable loop", k, j)
 				}
 			}
-			// row-major: features 1..k
-			mat := data.rowMajorBins()
-			r64, r32 := make([]int64, nf*maxBins), make([]int64, nf*maxBins)
-			rowsQ(r64, mat, nf, small, o64, 1, 1+k)
-			rowsQ(r32, mat, nf, small, o32, 1, 1+k)
-			if *qhist64(r64, 1) != *a64[0] || *qhist32(r32, k) != *a32[k-1] {
-				t.Fatalf("k=%d: row-major and column bins differ", k)
+		}
+		// the row-major kernels against the portable loop: every run of
+		// features f0..f1-1, both widths, row counts below, at and past
+		// the prefetch distance, pairs of the most levels
+		mat := data.rowMajorBins(1)
+		wq16 := make([]uint16, rowsN)
+		for i, v := range quantInput(rng, rowsN, maxGradQuantBins) {
+			wq16[i] = pack16(v)
+		}
+		for _, n := range []int{1, 15, 16, 17, 33, len(small)} {
+			rows := small[len(small)-n:]
+			for f0 := range nf {
+				for f1 := f0 + 1; f1 <= nf; f1++ {
+					for _, wide := range []bool{false, true} {
+						a, b := make([]int64, nf*maxBins), make([]int64, nf*maxBins)
+						rowsQ(a, mat, nf, rows, wq16, f0, f1, wide)
+						rowsQGo(b, mat, nf, rows, wq16, f0, f1, wide)
+						if !slices.Equal(a, b) {
+							t.Fatalf("%d rows, features %d..%d, wide %v: kernel bins differ from the portable loop", n, f0, f1-1, wide)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPack16RoundTrips: every pair discretize can make, at the most
+// levels, survives packing in 16 bits.
+func TestPack16RoundTrips(t *testing.T) {
+	const half = maxGradQuantBins / 2
+	for g := int64(-half); g <= half; g++ {
+		for h := int64(0); h <= maxGradQuantBins; h++ {
+			if v := g<<32 + h; unpack16(pack16(v)) != v {
+				t.Fatalf("gradient %d, hessian %d: unpacked as %d, %d", g, h, unpack16(pack16(v))>>32, uint32(unpack16(pack16(v))))
 			}
 		}
 	}
@@ -177,7 +203,7 @@ func TestDiscretizeIsBoundedUnbiasedAndThreadFree(t *testing.T) {
 		for _, stochastic := range []bool{true, false} {
 			var first []int64
 			for _, threads := range []int{1, 2, 3} {
-				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n)}
+				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n), q16: make([]uint16, n)}
 				tm := newTeam(threads)
 				z.discretize(gh, 7, tm, true)
 				tm.close()
@@ -360,7 +386,7 @@ func TestRenewedLeavesUseTheExactGradients(t *testing.T) {
 }
 
 // TestDiscretizeKernelMatchesGo: discretizeChunk (the AVX-512 kernel where
-// the CPU has it) gives discretizeRows' bits, on real gradients and on
+// the CPU has it) gives discretizeRows' bits, the 16-bit pairs too, on real gradients and on
 // edge values (signed zeros, values a step apart, the largest), for chunk
 // lengths around the kernel's 8 rows, any hash start, a zero scale.
 func TestDiscretizeKernelMatchesGo(t *testing.T) {
@@ -383,9 +409,13 @@ func TestDiscretizeKernelMatchesGo(t *testing.T) {
 			for _, n := range []int{0, 1, 7, 8, 9, 16, 23, len(gh)} {
 				h := rng.Uint64()
 				want, got := make([]int64, n), make([]int64, n)
-				discretizeRows(want, gh[:n], h, ig, ih, true, int64(bins/2), int64(bins))
-				discretizeChunk(got, gh[:n], h, ig, ih, true, int64(bins/2), int64(bins))
+				want16, got16 := make([]uint16, n), make([]uint16, n)
+				discretizeRows(want, want16, gh[:n], h, ig, ih, true, int64(bins/2), int64(bins))
+				discretizeChunk(got, got16, gh[:n], h, ig, ih, true, int64(bins/2), int64(bins))
 				for i := range want {
+					if want16[i] != pack16(want[i]) || got16[i] != want16[i] {
+						t.Fatalf("bins %d, scale %v, n %d: row %d: 16-bit pairs %#x (kernel), %#x (Go), want %#x", bins, scale, n, i, got16[i], want16[i], pack16(want[i]))
+					}
 					if got[i] != want[i] {
 						g, hh := unpack(got[i])
 						wg, wh := unpack(want[i])
