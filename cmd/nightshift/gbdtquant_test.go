@@ -6,16 +6,20 @@ import (
 	"testing"
 )
 
-// TestGBDTQuantizedIsInEveryGBDTSpec: `run --gbdt-quantized` puts
-// use_quantized_grad=true num_grad_quant_bins=16 quant_train_renew_leaf=true
-// in the spec of every GBDT trial (so in its hash, and in the final model's
-// members, which are trials) and in no logistic regression's; without the
-// flag no spec has them.
+// TestGBDTQuantizedIsInEveryGBDTSpec: `run` (--gbdt-quantized is on by
+// default) puts use_quantized_grad=true num_grad_quant_bins=16
+// quant_train_renew_leaf=true in the spec of every GBDT trial (so in its
+// hash, and in the final model's members, which are trials) and in no
+// logistic regression's; with --gbdt-quantized=false no spec has them.
 func TestGBDTQuantizedIsInEveryGBDTSpec(t *testing.T) {
 	for _, c := range []struct {
 		flags []string
 		want  map[string]string
-	}{{nil, nil}, {[]string{"--gbdt-quantized"}, map[string]string{"use_quantized_grad": "true", "num_grad_quant_bins": "16", "quant_train_renew_leaf": "true"}}} {
+	}{
+		{nil, map[string]string{"use_quantized_grad": "true", "num_grad_quant_bins": "16", "quant_train_renew_leaf": "true"}},
+		{[]string{"--gbdt-quantized=false"}, nil},
+		{[]string{"--gbdt-quantized"}, map[string]string{"use_quantized_grad": "true", "num_grad_quant_bins": "16", "quant_train_renew_leaf": "true"}},
+	} {
 		db := filepath.Join(t.TempDir(), "j.db")
 		args := append([]string{"run", "--data", shipped + "criteo_200.csv", "--target", "label", "--study", "q", "--db", db,
 			"--max-trials", "8", "--folds", "3", "--workers", "1"}, c.flags...)

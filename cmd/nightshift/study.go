@@ -85,7 +85,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&r.planner, "planner", "builtin", "builtin, random or llm (an OpenAI-compatible model proposes hypotheses; see the --llm-* flags)")
 	fs.BoolVar(&r.costAware, "cost-aware", false, "the builtin planner's TPE proposes by expected improvement per predicted second, its cost model learned from the study's trial times (off by default: not yet shown to help)")
 	fs.BoolVar(&r.racing, "racing", false, "once a quarter of the budget is used, spend up to 30% of the trial time re-evaluating the 5 leading specs on further fold splits (up to 4), dropping one once the leader is significantly better on the folds both ran; a spec's score pools its splits (off by default until an A/B shows it pays)")
-	fs.BoolVar(&r.gbdtQuantized, "gbdt-quantized", false, "every GBDT trial trains with quantized gradients (use_quantized_grad=true num_grad_quant_bins=16 quant_train_renew_leaf=true, in each trial's spec; the final model's members keep them); fixed at creation (off by default)")
+	fs.BoolVar(&r.gbdtQuantized, "gbdt-quantized", true, "every GBDT trial trains with quantized gradients (use_quantized_grad=true num_grad_quant_bins=16 quant_train_renew_leaf=true, in each trial's spec; the final model's members keep them); fixed at creation (on by default; --gbdt-quantized=false trains with exact gradients)")
 	fs.Float64Var(&r.holdout, "holdout", 0.2, "fraction of rows set aside, never seen by the search")
 	fs.StringVar(&r.holdoutSplit, "holdout-split", "stratified", "holdout draw: stratified (seeded) or modulo (row i when i % round(1/holdout) is last: the peer benchmarks' split)")
 	fs.IntVar(&r.folds, "folds", 0, "cross-validation folds on the search part (0 = 5, or 3 from 200,000 search rows up)")
