@@ -658,13 +658,14 @@ func (s *session) memoryEstimate(extra int64) int64 {
 }
 
 // trialMemory bounds one trial's memory: the fold's copies of the frame
-// and the design (×3 of the base columns as float64), the binned columns,
-// and the feature pipeline's own estimate (extra, counted twice: training
-// and validation rows).
+// and the design (×3 of the base columns as float64), the binned columns
+// and their row-major copy (a quantized GBDT fit sums leaves from it;
+// trainer/gbdt's rowMajorBins), and the feature pipeline's own estimate
+// (extra, counted twice: training and validation rows).
 func (s *session) trialMemory(extra int64) int64 {
 	rows := int64(s.search.Frame.Rows)
 	cols := int64(len(s.search.Frame.Columns))
-	return rows*cols*8*3 + rows*cols + extra*2
+	return rows*cols*8*3 + rows*cols*2 + extra*2
 }
 
 // graceOf is how long running trials may go on after a stop or the end of
