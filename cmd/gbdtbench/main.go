@@ -65,107 +65,34 @@ func main() {
 	}
 }
 
+// options are gbdtbench's flags.
+type options struct {
+	data, target, positive, drop                    string
+	cpuprofile, out, predictions, testCSV, trainCSV string
+	waitQuiet                                       float64
+	allRows                                         bool
+}
+
 func run() error {
-	data := flag.String("data", "", "CSV file with a 0/1 target column")
-	target := flag.String("target", "label", "target column")
-	positive := flag.String("positive", "", "the target value that counts as 1 (default: 1/true/yes, as features.ParseTarget)")
-	waitQuiet := flag.Float64("wait-quiet", 0, "wait up to this many seconds for other processes to go idle before fitting (as fit_peer.py --wait-quiet)")
-	drop := flag.String("drop", "", "comma-separated columns to drop")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the design conversion, binning and training")
-	out := flag.String("out", "", "write the model (LightGBM text) here")
-	predictions := flag.String("predictions", "", "write the test rows' probabilities here (one per line)")
-	testCSV := flag.String("test-csv", "", "write the test rows as a numeric CSV (label first, categorical codes) for the LightGBM CLI")
-	trainCSV := flag.String("train-csv", "", "write the training rows as a numeric CSV (as -test-csv) and, next to it, FILE.conf with LightGBM's data parameters for them")
-	allRows := flag.Bool("all-rows", false, "-predictions and -test-csv cover every row, not only the test rows")
-	params := paramFlags{"num_iterations": "200", "learning_rate": "0.1", "num_leaves": "31",
-		"max_bin": "255", "num_threads": "2", "seed": "42"}
-	flag.Var(params, "param", "K=V training parameter (repeatable)")
-	flag.Parse()
-	if *data == "" {
-		return fmt.Errorf("-data is required")
-	}
-	p, err := gbdt.ParseParams(params)
+	o, p, err := parseOptions()
 	if err != nil {
 		return err
 	}
-	opt := features.LoadOptions{Target: *target}
-	if *drop != "" {
-		opt.Drop = strings.Split(*drop, ",")
-	}
-	fr, err := features.LoadFile(*data, opt)
+	fr, y, loadRSS, err := load(o)
 	if err != nil {
 		return err
 	}
-	tg, err := features.ParseTarget(fr, *target, *positive)
-	if err != nil {
-		return err
-	}
-	loadRSS := peakRSSMB()
-	// the loader's garbage goes back before anything else is allocated:
-	// left to the collector's pace, the allocations below came on top of it
-	debug.FreeOSMemory()
-	y := tg.Y
-	train := make([]int, 0, fr.Rows-fr.Rows/5)
-	test := make([]int, 0, fr.Rows/5)
-	for i := range fr.Rows {
-		if i%5 == 4 {
-			test = append(test, i)
-		} else {
-			train = append(train, i)
-		}
-	}
-	scored := test
-	if *allRows {
-		scored = nil
-		for i := range fr.Rows {
-			scored = append(scored, i)
-		}
-	}
+	train, test, scored := rowsOf(fr.Rows, o.allRows)
 	// Training sees only its rows (as the peers do), and the scored rows
 	// are kept aside for prediction.
 	trainY, scoreY := pick(y, train), pick(y, scored)
-	waited := waitQuietCPU(*waitQuiet)
-	busy0, all0 := busyCPUSeconds(), ownCPUSeconds()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-	}
-	ctx := context.Background()
-	sp, err := splitFrame(ctx, fr, *target, train, scored, p.MaxBin, *trainCSV != "")
+	waited := waitQuietCPU(o.waitQuiet)
+	ft, err := fitTimed(context.Background(), o, p, fr, train, scored, trainY)
 	if err != nil {
 		return err
 	}
-	fr = nil
-	scoreDS, bd, binS, own := sp.scored, sp.binned, sp.binSeconds, sp.binCPU
-	if *trainCSV != "" {
-		if err := writeTrainCSV(*trainCSV, sp.train, trainY); err != nil {
-			return err
-		}
-	}
-	sp = nil
-	debug.FreeOSMemory()
-	own0 := ownCPUSeconds()
 	t1 := time.Now()
-	m, err := gbdt.Train(ctx, p, gbdt.Data{Binned: bd, Labels: trainY}, nil)
-	if err != nil {
-		return err
-	}
-	boostS := time.Since(t1).Seconds()
-	trainS := binS + boostS
-	if *cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
-	own += ownCPUSeconds() - own0
-	other := (busyCPUSeconds() - busy0) - (ownCPUSeconds() - all0)
-	bd = nil
-	t1 = time.Now()
-	prob, err := m.PredictProba(scoreDS)
+	prob, err := ft.model.PredictProba(ft.scored)
 	if err != nil {
 		return err
 	}
@@ -184,51 +111,183 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	leavesDiff := math.NaN()
-	if *out != "" {
-		if err := writeWith(*out, func(w *bufio.Writer) error { return m.WriteText(w) }); err != nil {
-			return err
+	leavesDiff, err := writeOutputs(o, ft.model, ft.scored, prob, scoreY)
+	if err != nil {
+		return err
+	}
+	res := map[string]any{
+		"data": o.data, "peer": "nightshift-gbdt", "rows": len(train) + len(test), "train_rows": len(train), "test_rows": len(test),
+		"bin_seconds": round(ft.binS), "boost_seconds": round(ft.boostS), "train_seconds": round(ft.binS + ft.boostS), "predict_seconds": round(predictS),
+		"quantized": p.UseQuantizedGrad, "test_positives": positives(ty),
+		"auc": math.Round(auc*1e4) / 1e4, "logloss": math.Round(ll*1e4) / 1e4, "trees": ft.model.NumTrees(),
+		"peak_rss_mb": peakRSSMB(), "load_peak_rss_mb": loadRSS, "threads": p.NumThreads,
+		"waited_for_quiet_s": round(waited), "other_procs_cpu_s": round(ft.other), "cpu_seconds": round(ft.cpu),
+	}
+	if !math.IsNaN(leavesDiff) {
+		res["leaves_max_abs_diff"] = leavesDiff
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// parseOptions reads the flags and the training parameters (fit_peer.py's
+// defaults unless -param says otherwise).
+func parseOptions() (options, gbdt.Params, error) {
+	var o options
+	flag.StringVar(&o.data, "data", "", "CSV file with a 0/1 target column")
+	flag.StringVar(&o.target, "target", "label", "target column")
+	flag.StringVar(&o.positive, "positive", "", "the target value that counts as 1 (default: 1/true/yes, as features.ParseTarget)")
+	flag.Float64Var(&o.waitQuiet, "wait-quiet", 0, "wait up to this many seconds for other processes to go idle before fitting (as fit_peer.py --wait-quiet)")
+	flag.StringVar(&o.drop, "drop", "", "comma-separated columns to drop")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the design conversion, binning and training")
+	flag.StringVar(&o.out, "out", "", "write the model (LightGBM text) here")
+	flag.StringVar(&o.predictions, "predictions", "", "write the test rows' probabilities here (one per line)")
+	flag.StringVar(&o.testCSV, "test-csv", "", "write the test rows as a numeric CSV (label first, categorical codes) for the LightGBM CLI")
+	flag.StringVar(&o.trainCSV, "train-csv", "", "write the training rows as a numeric CSV (as -test-csv) and, next to it, FILE.conf with LightGBM's data parameters for them")
+	flag.BoolVar(&o.allRows, "all-rows", false, "-predictions and -test-csv cover every row, not only the test rows")
+	params := paramFlags{"num_iterations": "200", "learning_rate": "0.1", "num_leaves": "31",
+		"max_bin": "255", "num_threads": "2", "seed": "42"}
+	flag.Var(params, "param", "K=V training parameter (repeatable)")
+	flag.Parse()
+	if o.data == "" {
+		return o, gbdt.Params{}, fmt.Errorf("-data is required")
+	}
+	p, err := gbdt.ParseParams(params)
+	return o, p, err
+}
+
+// load reads the CSV and its label as nightshift does, and returns the
+// peak RSS the loading took.
+func load(o options) (*features.Frame, []float64, float64, error) {
+	opt := features.LoadOptions{Target: o.target}
+	if o.drop != "" {
+		opt.Drop = strings.Split(o.drop, ",")
+	}
+	fr, err := features.LoadFile(o.data, opt)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	tg, err := features.ParseTarget(fr, o.target, o.positive)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	loadRSS := peakRSSMB()
+	// the loader's garbage goes back before anything else is allocated:
+	// left to the collector's pace, the allocations below came on top of it
+	debug.FreeOSMemory()
+	return fr, tg.Y, loadRSS, nil
+}
+
+// rowsOf cuts n rows as fit_peer.py does: row i is a test row when
+// i%5 == 4, a training row otherwise; the scored rows are the test rows,
+// or every row with all.
+func rowsOf(n int, all bool) (train, test, scored []int) {
+	train = make([]int, 0, n-n/5)
+	test = make([]int, 0, n/5)
+	for i := range n {
+		if i%5 == 4 {
+			test = append(test, i)
+		} else {
+			train = append(train, i)
 		}
-		lm, err := gbdt.LoadLeavesFile(*out)
+	}
+	scored = test
+	if all {
+		scored = make([]int, n)
+		for i := range scored {
+			scored[i] = i
+		}
+	}
+	return train, test, scored
+}
+
+// fitted is a timed fit: the model, the design of the scored rows, the
+// binning's and the boosting's wall seconds, this process's CPU seconds in
+// both and the CPU seconds other processes took meanwhile.
+type fitted struct {
+	model                    *gbdt.Model
+	scored                   *trainer.Dataset
+	binS, boostS, cpu, other float64
+}
+
+// fitTimed bins the training rows of fr (dropping fr's columns as it goes:
+// splitFrame) and boosts on them, under -cpuprofile when asked. Nothing
+// but the model and the scored rows' design outlives it, so the bins are
+// garbage before prediction.
+func fitTimed(ctx context.Context, o options, p gbdt.Params, fr *features.Frame, train, scored []int, trainY []float64) (*fitted, error) {
+	busy0, all0 := busyCPUSeconds(), ownCPUSeconds()
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	sp, err := splitFrame(ctx, fr, o.target, train, scored, p.MaxBin, o.trainCSV != "")
+	if err != nil {
+		return nil, err
+	}
+	ft := &fitted{scored: sp.scored, binS: sp.binSeconds, cpu: sp.binCPU}
+	bd := sp.binned
+	if o.trainCSV != "" {
+		if err := writeTrainCSV(o.trainCSV, sp.train, trainY); err != nil {
+			return nil, err
+		}
+	}
+	sp = nil // the training design (-train-csv) goes before the fit
+	debug.FreeOSMemory()
+	own0 := ownCPUSeconds()
+	t1 := time.Now()
+	if ft.model, err = gbdt.Train(ctx, p, gbdt.Data{Binned: bd, Labels: trainY}, nil); err != nil {
+		return nil, err
+	}
+	ft.boostS = time.Since(t1).Seconds()
+	ft.cpu += ownCPUSeconds() - own0
+	ft.other = (busyCPUSeconds() - busy0) - (ownCPUSeconds() - all0)
+	return ft, nil
+}
+
+// writeOutputs writes -out (returning, with it, the largest difference
+// between leaves' probabilities from the written file and ours; NaN
+// without -out), -predictions and -test-csv.
+func writeOutputs(o options, m *gbdt.Model, scoreDS *trainer.Dataset, prob, scoreY []float64) (float64, error) {
+	leavesDiff := math.NaN()
+	if o.out != "" {
+		if err := writeWith(o.out, func(w *bufio.Writer) error { return m.WriteText(w) }); err != nil {
+			return 0, err
+		}
+		lm, err := gbdt.LoadLeavesFile(o.out)
+		if err != nil {
+			return 0, err
 		}
 		lp, err := lm.PredictProba(scoreDS)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		leavesDiff = 0
 		for i := range lp {
 			leavesDiff = max(leavesDiff, math.Abs(lp[i]-prob[i]))
 		}
 	}
-	if *predictions != "" {
-		if err := writeWith(*predictions, func(w *bufio.Writer) error {
+	if o.predictions != "" {
+		if err := writeWith(o.predictions, func(w *bufio.Writer) error {
 			for _, v := range prob {
 				w.WriteString(strconv.FormatFloat(v, 'g', -1, 64) + "\n")
 			}
 			return nil
 		}); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if *testCSV != "" {
-		if err := writeWith(*testCSV, func(w *bufio.Writer) error { return writeNumericCSV(w, scoreDS, scoreY) }); err != nil {
-			return err
+	if o.testCSV != "" {
+		if err := writeWith(o.testCSV, func(w *bufio.Writer) error { return writeNumericCSV(w, scoreDS, scoreY) }); err != nil {
+			return 0, err
 		}
 	}
-	res := map[string]any{
-		"data": *data, "peer": "nightshift-gbdt", "rows": len(train) + len(test), "train_rows": len(train), "test_rows": len(test),
-		"bin_seconds": round(binS), "boost_seconds": round(boostS), "train_seconds": round(trainS), "predict_seconds": round(predictS),
-		"quantized": p.UseQuantizedGrad, "test_positives": positives(ty),
-		"auc": math.Round(auc*1e4) / 1e4, "logloss": math.Round(ll*1e4) / 1e4, "trees": m.NumTrees(),
-		"peak_rss_mb": peakRSSMB(), "load_peak_rss_mb": loadRSS, "threads": p.NumThreads,
-		"waited_for_quiet_s": round(waited), "other_procs_cpu_s": round(other), "cpu_seconds": round(own),
-	}
-	if !math.IsNaN(leavesDiff) {
-		res["leaves_max_abs_diff"] = leavesDiff
-	}
-	return json.NewEncoder(os.Stdout).Encode(res)
+	return leavesDiff, nil
 }
 
 func round(s float64) float64 { return math.Round(s*100) / 100 }
