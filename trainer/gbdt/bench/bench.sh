@@ -25,6 +25,11 @@
 #   QUANT_EXTRA  LightGBM-named parameters added to every quantized fit, ours
 #                and the CLI's, and to the quantized exactness checks, e.g.
 #                "num_grad_quant_bins=16 quant_train_renew_leaf=true" (none)
+#   REPEAT       timed fits of each kind per set (1), interleaved (ours, then
+#                LightGBM's, then ours again...); the table shows each fit's
+#                median and its range, and the ratios are of the medians. On
+#                this shared machine one fit varies by 10-20 % between runs
+#                minutes apart, as much as a target's margin.
 #   THREADS      num_threads on both sides (2). On a busy machine LightGBM's
 #                OpenMP threads spin while they wait for each other, so its
 #                wall and CPU times blow up; THREADS=1 compares CPU seconds
@@ -121,40 +126,59 @@ for set in ${SETS:-fraud click}; do
   # timed fits (writing them raises the process's peak RSS)
   "$bench" -data "$data/$set.csv" -param num_iterations=1 -train-csv "$out/$set/train.csv" \
     -test-csv "$out/$set/test.csv" >/dev/null
-  ours nightshift-gbdt "$set"
-  ours nightshift-gbdt-quant "$set" "${quant[@]}"
-  # XGBoost's default regularisation (min_child_weight=1, lambda=1), where
-  # the AUC of one binning is stable enough to compare exact and quantized
-  ours nightshift-gbdt-xgbreg "$set" "${xgbreg[@]}"
-  ours nightshift-gbdt-quant-xgbreg "$set" "${xgbreg[@]}" "${quant[@]}"
-  # leaf values renewed from the float gradients (quant_train_renew_leaf,
-  # off by default as in LightGBM): on click 1M the quantized fit's AUC
-  # loss is mostly in the leaf values of high-cardinality categories
-  ours nightshift-gbdt-quant-renew-xgbreg "$set" "${xgbreg[@]}" "${quant[@]}" \
-    -param quant_train_renew_leaf=true
-  if [ -x "$lgb" ]; then
-    lightgbm lightgbm-cli "$set"
-    lightgbm lightgbm-cli-quant "$set" "${quant_cli[@]}"
-  fi
+  for _ in $(seq "${REPEAT:-1}"); do
+    ours nightshift-gbdt "$set"
+    ours nightshift-gbdt-quant "$set" "${quant[@]}"
+    # XGBoost's default regularisation (min_child_weight=1, lambda=1), where
+    # the AUC of one binning is stable enough to compare exact and quantized
+    ours nightshift-gbdt-xgbreg "$set" "${xgbreg[@]}"
+    ours nightshift-gbdt-quant-xgbreg "$set" "${xgbreg[@]}" "${quant[@]}"
+    # leaf values renewed from the float gradients (quant_train_renew_leaf,
+    # off by default as in LightGBM): on click 1M the quantized fit's AUC
+    # loss is mostly in the leaf values of high-cardinality categories
+    ours nightshift-gbdt-quant-renew-xgbreg "$set" "${xgbreg[@]}" "${quant[@]}" \
+      -param quant_train_renew_leaf=true
+    if [ -x "$lgb" ]; then
+      lightgbm lightgbm-cli "$set"
+      lightgbm lightgbm-cli-quant "$set" "${quant_cli[@]}"
+    fi
+  done
 done
 
 touch "$out/fit.jsonl"
 "$py" - "$out/fit.jsonl" <<'PY'
 import json, math, sys, os
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-by = {}
+runs = {}
 for r in rows:
-    by.setdefault(os.path.basename(r["data"]), {})[r["peer"]] = r
+    runs.setdefault(os.path.basename(r["data"]), {}).setdefault(r["peer"], []).append(r)
 def binboost(r):  # ours: binning + boosting; LightGBM: loading + binning + boosting
     return r["train_seconds"] + r.get("load_bin_seconds", 0)
 def boost(r):
     return r.get("boost_seconds", r["train_seconds"])
-print("one run each, side by side, on a shared 2-core machine: ratios are of this run")
+def median(v):
+    v = sorted(v)
+    return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
+def summary(rs):  # a fit's runs as one row: median times and CPU, the highest RSS
+    r = dict(rs[-1])
+    r["boost_seconds"] = median([boost(x) for x in rs])
+    r["train_seconds"], r["load_bin_seconds"] = median([binboost(x) for x in rs]), 0
+    r["cpu_seconds"] = median([x.get("cpu_seconds", 0) for x in rs])
+    r["peak_rss_mb"] = max(x["peak_rss_mb"] for x in rs)
+    r["boost_range"] = f'{min(boost(x) for x in rs):.2f}-{max(boost(x) for x in rs):.2f}' if len(rs) > 1 else ""
+    return r
+by = {d: {name: summary(rs) for name, rs in fits.items()} for d, fits in runs.items()}
+n = max((len(rs) for fits in runs.values() for rs in fits.values()), default=1)
+if n == 1:
+    print("one run each, side by side, on a shared 2-core machine: ratios are of this run")
+else:
+    print(f"{n} runs each, interleaved, on a shared 2-core machine: medians (boost range), ratios of the medians")
 print("cpu s: ours binning + boosting; LightGBM's whole process (loading, binning, boosting, saving)")
 print(f'{"data":<10} {"fit":<36} {"boost s":>8} {"bin+boost s":>11} {"cpu s":>7} {"AUC":>7} {"RSS MB":>7}')
 for d, rs in by.items():
     for name, r in rs.items():
-        print(f'{d:<10} {name:<36} {boost(r):>8.2f} {binboost(r):>11.2f} {r.get("cpu_seconds", 0):>7.2f} {r["auc"]:>7.4f} {r["peak_rss_mb"]:>7.0f}')
+        print(f'{d:<10} {name:<36} {boost(r):>8.2f} {binboost(r):>11.2f} {r.get("cpu_seconds", 0):>7.2f} {r["auc"]:>7.4f} {r["peak_rss_mb"]:>7.0f}'
+              + (f'  ({r["boost_range"]})' if r["boost_range"] else ""))
     q = rs.get("nightshift-gbdt-quant")
     for peer in ("lightgbm-cli", "lightgbm-cli-quant"):
         if q and peer in rs:
