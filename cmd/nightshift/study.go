@@ -391,7 +391,7 @@ func runStatus(_ context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s: %s\n", s.Study, s.Reason)
 		}
 		if s.ImprovedAt != nil {
-			fmt.Fprintf(e.stdout, "%s: no significant improvement since %s\n", s.Study, s.ImprovedAt.Local().Format("15:04"))
+			fmt.Fprintf(e.stdout, "%s: no significant improvement since %s\n", s.Study, clockSince(*s.ImprovedAt, time.Now()))
 		}
 		if s.LLMCircuit != "" {
 			fmt.Fprintf(e.stdout, "%s: LLM circuit breaker: %s\n", s.Study, s.LLMCircuit)
@@ -564,4 +564,18 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// clockSince says when the incumbent last changed: HH:MM when that was
+// today, with the date before it otherwise (a study resumed over several
+// nights; with the year when that was another year), in local time.
+func clockSince(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	switch y, m, d := t.Date(); {
+	case y == now.Year() && m == now.Month() && d == now.Day():
+		return t.Format("15:04")
+	case y == now.Year():
+		return t.Format("Jan 2 15:04")
+	}
+	return t.Format("2006-01-02 15:04")
 }
