@@ -490,7 +490,7 @@ func (s *session) history() *plan.History {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := &plan.History{Profile: s.search.Profile, Task: s.cfg.Task, Metric: s.cfg.Metric, Folds: len(s.search.Folds),
-		Base: s.seen, Seen: map[string]bool{}, Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
+		Base: s.seen, Round: s.round, Seed: s.cfg.Seed, Validate: s.validate, Rejected: s.rejected[:len(s.rejected):len(s.rejected)],
 		Proposals: s.proposals, TokensSpent: s.tokens, CostAware: s.cfg.CostAware,
 		GBDTParams: s.cfg.gbdtParams()}
 	h.Trials = s.hist[:len(s.hist):len(s.hist)]

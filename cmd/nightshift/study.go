@@ -113,6 +113,23 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if budget == 0 && r.maxTrials == 0 {
 		budget = 10 * time.Minute
 	}
+	cfg := newStudyConfig(d, &r, budget)
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	if r.dryRun {
+		if r.planner != "llm" {
+			return usagef("--dry-run shows the LLM planner's first prompt: give --planner llm")
+		}
+		return printDryRun(ctx, e, cfg)
+	}
+	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Config: cfg, AllowDataChange: r.allowDataChange,
+		Budget: r.budget, MaxTrials: r.maxTrials}, r)
+}
+
+// newStudyConfig is the configuration run's flags give a new study
+// (fixed at creation; Validate checks it).
+func newStudyConfig(d dataFlags, r *runFlags, budget time.Duration) experiment.StudyConfig {
 	spec := d.tableSpec()
 	cfg := experiment.StudyConfig{Config: studyview.Config{
 		Data: d.data, Target: d.target, Positive: d.positive, Load: spec.Load, Task: r.task, Metric: r.metric,
@@ -131,27 +148,23 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		llm.TimeoutSeconds = r.llmTimeout.Seconds()
 		cfg.LLM = &llm
 	}
-	if err := cfg.Validate(); err != nil {
-		return usageError{err.Error()}
+	return cfg
+}
+
+// printDryRun prints the LLM planner's first prompt for cfg, its JSON
+// schema and its token count by section; nothing is sent.
+func printDryRun(ctx context.Context, e *env, cfg experiment.StudyConfig) error {
+	dr, err := experiment.DryRun(ctx, cfg)
+	if err != nil {
+		return err
 	}
-	if r.dryRun {
-		if r.planner != "llm" {
-			return usagef("--dry-run shows the LLM planner's first prompt: give --planner llm")
-		}
-		dr, err := experiment.DryRun(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		p := dr.Prompt
-		fmt.Fprintf(e.stdout, "%s\n=== JSON schema (response_format json_schema, strict) ===\n%s\n", p.Text(), p.Schema)
-		fmt.Fprintf(e.stdout, "=== estimated tokens: %d of --llm-prompt-tokens %d (%d items compacted away) ===\n", p.Tokens(), cfg.LLM.WithDefaults().PromptTokens, p.Dropped)
-		for _, name := range dr.Sections {
-			fmt.Fprintf(e.stdout, "  %-12s %6d tokens  %5.1f%%\n", name, dr.Prompt.Shares[name], 100*float64(dr.Prompt.Shares[name])/float64(dr.Prompt.Tokens()))
-		}
-		return nil
+	p := dr.Prompt
+	fmt.Fprintf(e.stdout, "%s\n=== JSON schema (response_format json_schema, strict) ===\n%s\n", p.Text(), p.Schema)
+	fmt.Fprintf(e.stdout, "=== estimated tokens: %d of --llm-prompt-tokens %d (%d items compacted away) ===\n", p.Tokens(), cfg.LLM.WithDefaults().PromptTokens, p.Dropped)
+	for _, name := range dr.Sections {
+		fmt.Fprintf(e.stdout, "  %-12s %6d tokens  %5.1f%%\n", name, p.Shares[name], 100*float64(p.Shares[name])/float64(p.Tokens()))
 	}
-	return runSession(ctx, e, *db, experiment.RunOptions{Study: r.study, Config: cfg, AllowDataChange: r.allowDataChange,
-		Budget: r.budget, MaxTrials: r.maxTrials}, r)
+	return nil
 }
 
 func runResume(ctx context.Context, e *env, args []string) error {
@@ -387,23 +400,30 @@ func runStatus(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, s := range out {
-		if s.Reason != "" {
-			fmt.Fprintf(e.stdout, "%s: %s\n", s.Study, s.Reason)
-		}
-		if s.ImprovedAt != nil {
-			fmt.Fprintf(e.stdout, "%s: no significant improvement since %s\n", s.Study, clockSince(*s.ImprovedAt, time.Now()))
-		}
-		if s.LLMCircuit != "" {
-			fmt.Fprintf(e.stdout, "%s: LLM circuit breaker: %s\n", s.Study, s.LLMCircuit)
-		}
-		if v := s.Holdout.Verdict; v != nil {
-			if v.Final == "" { // a legacy read: how the model was built was not journaled
-				v.Final = "model"
-			}
-			fmt.Fprintf(e.stdout, "%s: holdout verdict (read %d, %s of %s): %s %.4f ± %.4f; %s\n", s.Study, v.Read, v.Final, v.Trials, v.Metric, float64(v.Score), float64(v.SE), s.Holdout.Note)
-		}
+		printStatusNotes(e.stdout, s)
 	}
 	return nil
+}
+
+// printStatusNotes prints the lines status adds below the table for one
+// study: why it ended, since when it has not improved, the LLM circuit
+// breaker and the holdout verdict.
+func printStatusNotes(w io.Writer, s *studyview.Status) {
+	if s.Reason != "" {
+		fmt.Fprintf(w, "%s: %s\n", s.Study, s.Reason)
+	}
+	if s.ImprovedAt != nil {
+		fmt.Fprintf(w, "%s: no significant improvement since %s\n", s.Study, clockSince(*s.ImprovedAt, time.Now()))
+	}
+	if s.LLMCircuit != "" {
+		fmt.Fprintf(w, "%s: LLM circuit breaker: %s\n", s.Study, s.LLMCircuit)
+	}
+	if v := s.Holdout.Verdict; v != nil {
+		if v.Final == "" { // a legacy read: how the model was built was not journaled
+			v.Final = "model"
+		}
+		fmt.Fprintf(w, "%s: holdout verdict (read %d, %s of %s): %s %.4f ± %.4f; %s\n", s.Study, v.Read, v.Final, v.Trials, v.Metric, float64(v.Score), float64(v.SE), s.Holdout.Note)
+	}
 }
 
 // plannerCell is the planner, with the LLM tokens the journal records.

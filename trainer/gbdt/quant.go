@@ -103,10 +103,9 @@ func maxAbsBitsGo(gh [][2]float32, m [2]uint32) [2]uint32 {
 }
 
 // chunkMax records the maxima of the team.rows chunk starting at lo (of
-// n rows cut for threads).
+// n rows cut for threads, by rowChunk as team.rows cuts them).
 func (z *quantizer) chunkMax(lo, n, threads int, m [2]uint32) {
-	size := max((n+threads-1)/threads, 1)
-	z.maxs[lo/size] = m
+	z.maxs[lo/max(rowChunk(n, threads), 1)] = m
 }
 
 // discretize quantizes gh (training rows 0..len(gh)-1) for iteration iter,
