@@ -53,6 +53,8 @@ type learner struct {
 	leafWide   []bool    // per leaf: its histogram has int64 bins
 	qpriv      [][]int64 // per chunk of a leaf's rows after the first: its own histograms (histAndSearchQ)
 	renewOrder []int     // leaves, largest first (renewLeaves)
+
+	leafOfMarked bool // renewLeaves wrote leafOf for the last tree's leaves
 }
 
 func newLearner(p Params, data *BinnedDataset, maxRows int, tm *team) *learner {
@@ -114,13 +116,15 @@ func (l *learner) canSplit(leaf int) bool {
 }
 
 // grow grows a tree on the rows of bag (leaf-wise: always split the leaf
-// with the largest gain) and returns it with unshrunk leaf outputs. After it
-// returns, idx[leafBegin[k]:leafBegin[k]+leafCount[k]] are leaf k's rows.
-func (l *learner) grow(bag []int32) *tree {
+// with the largest gain) and returns it with unshrunk leaf outputs; all
+// says bag holds every training row (no bagging). After it returns,
+// idx[leafBegin[k]:leafBegin[k]+leafCount[k]] are leaf k's rows.
+func (l *learner) grow(bag []int32, all bool) *tree {
 	p := &l.p
 	t := newTree(p.NumLeaves)
 	n := len(bag)
-	sum := l.takeBag(bag)
+	l.leafOfMarked = false
+	sum := l.takeBag(bag, all)
 	var g, h float64
 	if z := l.quant; z != nil {
 		l.leafQ[0], l.leafWide[0] = sum, z.wide(n)
@@ -168,11 +172,12 @@ func (l *learner) grow(bag []int32) *tree {
 
 // takeBag copies bag's rows into idx (the root's rows), one chunk per
 // thread (the copy of 800k row ids was one core's work before every tree),
-// and with quantized training returns the sum of their packed pairs, taken
-// in the same pass (integer sums do not depend on the order).
-func (l *learner) takeBag(bag []int32) int64 {
+// and with quantized training returns the sum of their packed pairs: the
+// one discretize took when the bag is all the rows (all), else taken in
+// the same pass (integer sums do not depend on the order).
+func (l *learner) takeBag(bag []int32, all bool) int64 {
 	var q []int64
-	if l.quant != nil {
+	if l.quant != nil && !all {
 		q = l.quant.q
 	}
 	idx := l.idx
@@ -190,6 +195,9 @@ func (l *learner) takeBag(bag []int32) int64 {
 		}
 		sums[lo/size] = s
 	})
+	if l.quant != nil && all {
+		return l.quant.total
+	}
 	var sum int64
 	for _, s := range sums[:l.threads] {
 		sum += s
@@ -598,18 +606,33 @@ func (l *learner) renewLeaves(t *tree) {
 		order = append(order, k)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.leafCount[b], l.leafCount[a]) })
+	// the leaves' row ids are read here anyway: each row's leaf is written
+	// for updateScores on the way (the stores do not lengthen the sums'
+	// chains), sparing it a pass over the rows
+	mark := t.numLeaves <= 256
+	leafOf := l.leafOf
 	var next atomic.Int64
 	work := func(int, int) {
 		for i := int(next.Add(1) - 1); i < len(order); i = int(next.Add(1) - 1) {
 			k := order[i]
 			var g, h float64
-			for _, r := range l.idx[l.leafBegin[k] : l.leafBegin[k]+l.leafCount[k]] {
-				g += float64(l.gh[r][0])
-				h += float64(l.gh[r][1])
+			rows := l.idx[l.leafBegin[k] : l.leafBegin[k]+l.leafCount[k]]
+			if mark {
+				for _, r := range rows {
+					g += float64(l.gh[r][0])
+					h += float64(l.gh[r][1])
+					leafOf[r] = uint8(k)
+				}
+			} else {
+				for _, r := range rows {
+					g += float64(l.gh[r][0])
+					h += float64(l.gh[r][1])
+				}
 			}
 			t.leafValue[k] = leafOutput(g, h, l.p.LambdaL1, l.leafL2[k])
 		}
 	}
+	l.leafOfMarked = mark
 	rows := 0
 	for k := range t.numLeaves {
 		rows += l.leafCount[k]

@@ -48,6 +48,7 @@ type quantizer struct {
 	q          []int64               // per training row: int32 gradient << 32 | uint32 hessian
 	q16        []uint16              // per training row: q packed in 16 bits (pack16)
 	maxs       [maxThreads][2]uint32 // per chunk of rows: largest |g|, |h| (float32 bits)
+	total      int64                 // the sum of q over the rows discretize was given
 }
 
 // wide reports whether a leaf of count rows needs int64 bins.
@@ -110,7 +111,9 @@ func (z *quantizer) chunkMax(lo, n, threads int, m [2]uint32) {
 
 // discretize quantizes gh (training rows 0..len(gh)-1) for iteration iter,
 // with the scales from the chunk maxima gradients recorded (chunkMax), or
-// from a pass of its own when findMax.
+// from a pass of its own when findMax. Block by block, while a block's
+// pairs are in cache, it sums them into total (the root's sum, when every
+// training row is in the bag).
 func (z *quantizer) discretize(gh [][2]float32, iter int, tm *team, findMax bool) {
 	threads := tm.size
 	if findMax {
@@ -135,9 +138,23 @@ func (z *quantizer) discretize(gh [][2]float32, iter int, tm *team, findMax bool
 	}
 	key := mix64(z.seed ^ mix64(uint64(iter)+0x632be59bd9b4e019))
 	q, q16 := z.q[:len(gh)], z.q16[:len(gh)]
+	size := max(rowChunk(len(gh), threads), 1)
+	var sums [maxThreads]int64
 	tm.rows(len(gh), func(lo, hi int) {
-		discretizeChunk(q[lo:hi], q16[lo:hi], gh[lo:hi], key+uint64(lo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
+		var s int64
+		for blo := lo; blo < hi; blo += histBlockRows {
+			bhi := min(blo+histBlockRows, hi)
+			discretizeChunk(q[blo:bhi], q16[blo:bhi], gh[blo:bhi], key+uint64(blo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
+			for _, v := range q[blo:bhi] {
+				s += v
+			}
+		}
+		sums[lo/size] = s
 	})
+	z.total = 0
+	for _, s := range sums[:threads] {
+		z.total += s
+	}
 }
 
 // rowStride is the step between rows' hash inputs (2^64 / golden ratio).

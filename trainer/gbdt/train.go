@@ -149,8 +149,12 @@ type booster struct {
 	init0       float64
 	labelWeight [2]float64
 	score       []float64 // per dataset row (only training rows used)
-	l           *learner
-	usable      []int // non-trivial features
+	// pending: the last tree's leaf values (pendingValue, by leafOf) are
+	// still to be added to score, by the next gradients pass
+	pending      bool
+	pendingValue [256]float64
+	l            *learner
+	usable       []int // non-trivial features
 }
 
 // init sets the init score (boost_from_average) and the class weights, as
@@ -219,7 +223,10 @@ func parallelChunks(n, size int, fn func(lo, hi int)) {
 
 // gradients computes the log-loss gradient and hessian of every training
 // row (grad.go), stored as float32 as LightGBM's score_t. Training rows are
-// 0..n-1 (Train compacts a fold), so the pass runs over plain slices.
+// 0..n-1 (Train compacts a fold), so the pass runs over plain slices. It
+// first adds the last tree's leaf values to the scores (updateScores leaves
+// that to it), block by block, so each block's scores are read and written
+// once while in cache instead of in a pass of their own over 800k rows.
 // With quantized training, each chunk's largest |gradient| and hessian are
 // taken block by block while the block is in cache (quantizer.discretize
 // needs them).
@@ -227,19 +234,27 @@ func (b *booster) gradients() {
 	gh := b.l.gh
 	w0, w1 := b.labelWeight[0], b.labelWeight[1]
 	z := b.l.quant
+	add, leafOf, value := b.pending, b.l.leafOf, &b.pendingValue
 	b.team.rows(len(b.rows), func(lo, hi int) {
-		if z == nil {
-			gradients(b.score[lo:hi], b.labels[lo:hi], gh[lo:hi], w0, w1)
-			return
-		}
 		var m [2]uint32
 		for blo := lo; blo < hi; blo += histBlockRows {
 			bhi := min(blo+histBlockRows, hi)
-			gradients(b.score[blo:bhi], b.labels[blo:bhi], gh[blo:bhi], w0, w1)
-			m = maxAbsBits(gh[blo:bhi], m)
+			score := b.score[blo:bhi]
+			if add {
+				for i, k := range leafOf[blo:bhi] {
+					score[i] += value[k]
+				}
+			}
+			gradients(score, b.labels[blo:bhi], gh[blo:bhi], w0, w1)
+			if z != nil {
+				m = maxAbsBits(gh[blo:bhi], m)
+			}
 		}
-		z.chunkMax(lo, len(b.rows), b.threads, m)
+		if z != nil {
+			z.chunkMax(lo, len(b.rows), b.threads, m)
+		}
 	})
+	b.pending = false
 }
 
 func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, error) {
@@ -286,7 +301,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 			}
 		}
 		b.l.active = b.sampleFeatures(featRng)
-		t := b.l.grow(bag)
+		t := b.l.grow(bag, !bagging)
 		if t.numLeaves == 1 {
 			// LightGBM stops when a tree cannot split; a first tree still
 			// carries the init score (GBDT::TrainOneIter).
@@ -358,11 +373,13 @@ func (b *booster) sampleFeatures(rng *rand.Rand) []int {
 
 // updateScores adds the (shrunk) tree to the training scores. Each row's
 // leaf is first written as a byte (bag rows from the leaves' row ranges,
-// out-of-bag rows by walking the tree): 800k rows' leaves fit in L2, where
-// adding the leaf value in the leaves' row order scattered 8-byte
-// read-modify-writes over the whole score array (3 ns a row on the
-// benchmark). Then one forward pass adds each row's leaf value. Trees of
-// more than 256 leaves add in the leaves' order.
+// unless renewLeaves wrote them as it summed the leaves; out-of-bag rows by
+// walking the tree): 800k rows' leaves fit in L2, where adding the leaf
+// value in the leaves' row order scattered 8-byte read-modify-writes over
+// the whole score array (3 ns a row on the benchmark). The next gradients
+// pass then adds each row's leaf value as it reads the row's score (the
+// scores are read by nothing else in between). Trees of more than 256
+// leaves add in the leaves' order, here.
 func (b *booster) updateScores(t *tree, oob []int) {
 	l := b.l
 	n := l.leafBegin[0] + l.leafCount[0]
@@ -388,26 +405,21 @@ func (b *booster) updateScores(t *tree, oob []int) {
 		return
 	}
 	leafOf := l.leafOf
-	b.team.rows(n, func(lo, hi int) {
-		for k := 0; k < t.numLeaves; k++ {
-			b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
-			for _, r := range l.idx[b0:max(b0, b1)] {
-				leafOf[r] = uint8(k)
+	if !l.leafOfMarked {
+		b.team.rows(n, func(lo, hi int) {
+			for k := 0; k < t.numLeaves; k++ {
+				b0, b1 := max(lo, l.leafBegin[k]), min(hi, l.leafBegin[k]+l.leafCount[k])
+				for _, r := range l.idx[b0:max(b0, b1)] {
+					leafOf[r] = uint8(k)
+				}
 			}
-		}
-	})
+		})
+	}
 	b.team.rows(len(oob), func(lo, hi int) {
 		for _, r := range oob[lo:hi] {
 			leafOf[r] = uint8(t.leafOfBinned(cols, r))
 		}
 	})
-	var value [256]float64
-	copy(value[:], t.leafValue)
-	score := b.score[:len(b.rows)]
-	leafOf = leafOf[:len(score)]
-	b.team.rows(len(score), func(lo, hi int) {
-		for i, k := range leafOf[lo:hi] {
-			score[lo+i] += value[k]
-		}
-	})
+	copy(b.pendingValue[:], t.leafValue)
+	b.pending = true
 }
