@@ -95,7 +95,7 @@ func BenchmarkDiscretize(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := cpuSeconds()
 	for i := range b.N {
-		z.discretize(gh, i, newTeam(1), true)
+		z.discretize(gh, i, newTeam(1), true, nil)
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N)/n, "cpu-ns/row")
 }

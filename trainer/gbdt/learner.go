@@ -55,6 +55,7 @@ type learner struct {
 	renewOrder []int     // leaves, largest first (renewLeaves)
 
 	leafOfMarked bool // renewLeaves wrote leafOf for the last tree's leaves
+	rootChunks   int  // > 0: the root's histograms are summed (fuseRoot), in this many chunks
 }
 
 func newLearner(p Params, data *BinnedDataset, maxRows int, tm *team) *learner {
@@ -147,6 +148,7 @@ func (l *learner) grow(bag []int32, all bool) *tree {
 			l.histAndSearch(0, -1, true, false)
 		}
 	}
+	l.rootChunks = 0
 	for t.numLeaves < p.NumLeaves {
 		leaf := -1
 		for k := 0; k < t.numLeaves; k++ {
@@ -536,6 +538,35 @@ func searches(searchSmall bool, large int) int {
 	return n
 }
 
+// fuseRoot returns the function with which quantizer.discretize sums the
+// root's int64 histograms (all n training rows, the active features) block
+// by block as it discretizes them, so the packed pairs are read while in
+// cache instead of again from memory, by each worker: chunk c's rows into
+// qhists[0] (c = 0) or qpriv[c-1], which histAndSearchQ adds up, as it
+// does for any other leaf cut into chunks. Integer sums do not depend on
+// the order of the adds: the bins are those buildQHistsContig gives. It
+// returns nil when the root is not summed so (int32 bins, no features).
+func (l *learner) fuseRoot(n int) func(c, lo, hi int) {
+	if n < 2 || !l.quant.wide(n) || len(l.active) == 0 {
+		return nil
+	}
+	size := max(rowChunk(n, l.threads), 1)
+	l.rootChunks = (n + size - 1) / size
+	feats := l.active
+	return func(c, lo, hi int) {
+		h := l.qhists[0]
+		if c > 0 {
+			h = l.qpriv[c-1]
+		}
+		if lo == c*size {
+			for _, f := range feats {
+				clear(qhist64(h, f)[:])
+			}
+		}
+		l.addQHistsContig(h, lo, hi-lo, feats)
+	}
+}
+
 // histAndSearchQ is histAndSearch with quantized gradients (quant.go):
 // leaf small's integer histograms are built at its width, leaf large's
 // derived from the parent's (of width parentWide) by subtraction, and each
@@ -552,10 +583,13 @@ func (l *learner) histAndSearchQ(small, large int, searchSmall, searchLarge, par
 	begin, count := l.leafBegin[small], l.leafCount[small]
 	rows := l.idx[begin : begin+count]
 	smallWide := l.leafWide[small]
-	contiguous := smallWide && count > 0 && int(rows[count-1]-rows[0]) == count-1
+	fused := small == 0 && l.rootChunks > 0 // summed by discretize (fuseRoot)
+	contiguous := !fused && smallWide && count > 0 && int(rows[count-1]-rows[0]) == count-1
 	hs := l.qhists[small]
 	chunks := 0
-	if !contiguous {
+	if fused {
+		chunks = l.rootChunks
+	} else if !contiguous {
 		size := max(count, 1)
 		if count*len(l.active) >= parallelMinWork {
 			size = rowChunk(count, l.threads)

@@ -114,7 +114,12 @@ func (z *quantizer) chunkMax(lo, n, threads int, m [2]uint32) {
 // from a pass of its own when findMax. Block by block, while a block's
 // pairs are in cache, it sums them into total (the root's sum, when every
 // training row is in the bag).
-func (z *quantizer) discretize(gh [][2]float32, iter int, tm *team, findMax bool) {
+//
+// block, when not nil, is called after each block of rows [lo, hi) is
+// discretized, on the worker that discretized it, with the index c of the
+// block's team.rows chunk (learner.fuseRoot: the root's histograms are
+// summed there, while the block's pairs are in cache).
+func (z *quantizer) discretize(gh [][2]float32, iter int, tm *team, findMax bool, block func(c, lo, hi int)) {
 	threads := tm.size
 	if findMax {
 		clear(z.maxs[:])
@@ -147,6 +152,9 @@ func (z *quantizer) discretize(gh [][2]float32, iter int, tm *team, findMax bool
 			discretizeChunk(q[blo:bhi], q16[blo:bhi], gh[blo:bhi], key+uint64(blo+1)*rowStride, ig, ih, z.stochastic, int64(z.bins/2), int64(z.bins))
 			for _, v := range q[blo:bhi] {
 				s += v
+			}
+			if block != nil {
+				block(lo/size, blo, bhi)
 			}
 		}
 		sums[lo/size] = s
@@ -293,6 +301,12 @@ func (l *learner) buildQHistsContig(h []int64, first, n int, feats []int) {
 	for _, f := range feats {
 		clear(qhist64(h, f)[:])
 	}
+	l.addQHistsContig(h, first, n, feats)
+}
+
+// addQHistsContig adds the rows first..first+n-1 to the int64 bins of
+// feats in h.
+func (l *learner) addQHistsContig(h []int64, first, n int, feats []int) {
 	q := l.quant.q[first : first+n]
 	cols := l.data.cols
 	var hs [4]*[maxBins]int64

@@ -205,7 +205,7 @@ func TestDiscretizeIsBoundedUnbiasedAndThreadFree(t *testing.T) {
 			for _, threads := range []int{1, 2, 3} {
 				z := &quantizer{bins: bins, stochastic: stochastic, seed: 42, q: make([]int64, n), q16: make([]uint16, n)}
 				tm := newTeam(threads)
-				z.discretize(gh, 7, tm, true)
+				z.discretize(gh, 7, tm, true, nil)
 				tm.close()
 				if first == nil {
 					first = z.q

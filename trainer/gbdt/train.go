@@ -287,8 +287,15 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 			return nil, err
 		}
 		b.gradients()
+		// features first: with every row in the bag, the root's histograms
+		// of the tree's features are summed as discretize goes
+		b.l.active = b.sampleFeatures(featRng)
 		if z := b.l.quant; z != nil {
-			z.discretize(b.l.gh[:len(b.rows)], iter, b.team, false)
+			var root func(c, lo, hi int)
+			if !bagging {
+				root = b.l.fuseRoot(len(b.rows))
+			}
+			z.discretize(b.l.gh[:len(b.rows)], iter, b.team, false, root)
 		}
 		if bagging && iter%p.BaggingFreq == 0 {
 			bag, oob = bag[:0], oob[:0]
@@ -300,7 +307,6 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 				}
 			}
 		}
-		b.l.active = b.sampleFeatures(featRng)
 		t := b.l.grow(bag, !bagging)
 		if t.numLeaves == 1 {
 			// LightGBM stops when a tree cannot split; a first tree still
