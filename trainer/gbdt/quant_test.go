@@ -474,3 +474,58 @@ func TestMaxAbsKernelMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedRootHistogramsEqualIntegerSums sums the root's histograms as
+// discretize goes (fuseRoot), at several thread counts, the chunks added
+// up as histAndSearchQ does: every active feature's bins must decode to
+// the exact integer sums of the discretized pairs, and the sum of all
+// pairs must be their total.
+func TestFusedRootHistogramsEqualIntegerSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const rowsN, nf = 40000, 7
+	in := newKernelInput(rng, rowsN, nf)
+	all := make([]int32, rowsN)
+	for i := range all {
+		all[i] = int32(i)
+	}
+	active := []int{0, 2, 3, 4, 6} // not every feature, not all consecutive
+	for _, bins := range []int{4, 16} {
+		for _, threads := range []int{1, 2, 3} {
+			tm := newTeam(threads)
+			z := &quantizer{bins: bins, stochastic: true, seed: 3, q: make([]int64, rowsN), q16: make([]uint16, rowsN)}
+			l := &learner{data: &BinnedDataset{rows: rowsN, cols: in.cols, mappers: make([]binMapper, nf)},
+				quant: z, threads: tm.size, team: tm, active: active, qhists: [][]int64{make([]int64, nf*maxBins)}}
+			for range threads - 1 {
+				p := make([]int64, nf*maxBins)
+				for i := range p {
+					p[i] = -1 // cleared by the sums
+				}
+				l.qpriv = append(l.qpriv, p)
+			}
+			z.discretize(in.gh, 5, tm, true, l.fuseRoot(rowsN))
+			tm.close()
+			if want := threads; l.rootChunks != want {
+				t.Fatalf("bins %d, %d threads: %d chunks, want %d", bins, threads, l.rootChunks, want)
+			}
+			h := l.qhists[0]
+			var total int64
+			for _, v := range z.q {
+				total += v
+			}
+			if z.total != total {
+				t.Fatalf("bins %d, %d threads: total %d, the pairs sum to %d", bins, threads, z.total, total)
+			}
+			for _, f := range active {
+				for _, p := range l.qpriv[:l.rootChunks-1] {
+					addQ(h, p, f, maxBins, true)
+				}
+				g, hh := directSums(in.cols[f], all, z.q)
+				for b := range maxBins {
+					if gi, hi := unpack(qhist64(h, f)[b]); gi != g[b] || hi != hh[b] {
+						t.Fatalf("bins %d, %d threads: feature %d bin %d: (%d, %d), want (%d, %d)", bins, threads, f, b, gi, hi, g[b], hh[b])
+					}
+				}
+			}
+		}
+	}
+}
