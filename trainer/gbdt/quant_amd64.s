@@ -53,7 +53,7 @@
 
 // ROWHEAD: prefetches row i+16's pair and bins (the cache lines of the
 // row's first and last bytes: at a stride of 30, nearly half the rows
-// straddles two lines; on 800k rows the second prefetch took 2-14 % off
+// straddle two lines; on 800k rows the second prefetch took 2-14 % off
 // BenchmarkQuantLeaf at every step); for r = rows[i] (R8): DX =
 // the gradient (sign-extended), R10 = the hessian, BX = &mat[r*stride],
 // R13 = h, CX = k/4.
