@@ -286,26 +286,9 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		b.gradients()
-		// features first: with every row in the bag, the root's histograms
-		// of the tree's features are summed as discretize goes
-		b.l.active = b.sampleFeatures(featRng)
-		if z := b.l.quant; z != nil {
-			var root func(c, lo, hi int)
-			if !bagging {
-				root = b.l.fuseRoot(len(b.rows))
-			}
-			z.discretize(b.l.gh[:len(b.rows)], iter, b.team, false, root)
-		}
+		b.prepare(iter, featRng, !bagging)
 		if bagging && iter%p.BaggingFreq == 0 {
-			bag, oob = bag[:0], oob[:0]
-			for _, r := range b.rows {
-				if bagRng.Float64() < p.BaggingFraction {
-					bag = append(bag, int32(r))
-				} else {
-					oob = append(oob, r)
-				}
-			}
+			bag, oob = b.drawBag(bag, oob, bagRng)
 		}
 		t := b.l.grow(bag, !bagging)
 		if t.numLeaves == 1 {
@@ -329,12 +312,7 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 		}
 		m.trees = append(m.trees, t)
 		if valid != nil && len(vrows) > 0 {
-			cols := valid.Binned.cols
-			b.team.rows(len(vrows), func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					vscore[i] += t.leafValue[t.leafOfBinned(cols, vrows[i])]
-				}
-			})
+			b.addTree(t, valid.Binned.cols, vrows, vscore)
 			metric := evalMetric(p.Metric, vscore, valid.Labels, vrows, b.team)
 			m.validMetric = append(m.validMetric, metric)
 			if bestIter < 0 || betterMetric(p.Metric, metric, bestMetric) {
@@ -359,6 +337,47 @@ func (b *booster) run(ctx context.Context, valid *Data, vrows []int) (*Model, er
 	m.metric = p.Metric
 	m.sections = b.team.sections
 	return m, nil
+}
+
+// prepare readies iteration iter: the gradients (whose pass first adds the
+// last tree to the scores), the tree's features and, with quantized
+// training, the discretized pairs. The features come first: with every row
+// in the bag (all), the root's histograms of the tree's features are summed
+// as discretize goes.
+func (b *booster) prepare(iter int, featRng *rand.Rand, all bool) {
+	b.gradients()
+	b.l.active = b.sampleFeatures(featRng)
+	if z := b.l.quant; z != nil {
+		var root func(c, lo, hi int)
+		if all {
+			root = b.l.fuseRoot(len(b.rows))
+		}
+		z.discretize(b.l.gh[:len(b.rows)], iter, b.team, false, root)
+	}
+}
+
+// drawBag draws the next bag (bagging_fraction): one draw per training
+// row, in row order, into bag (in) or oob (out), reusing their arrays.
+func (b *booster) drawBag(bag []int32, oob []int, rng *rand.Rand) ([]int32, []int) {
+	bag, oob = bag[:0], oob[:0]
+	for _, r := range b.rows {
+		if rng.Float64() < b.p.BaggingFraction {
+			bag = append(bag, int32(r))
+		} else {
+			oob = append(oob, r)
+		}
+	}
+	return bag, oob
+}
+
+// addTree adds tree t's (shrunk) outputs to the validation scores of rows
+// vrows (binned columns cols).
+func (b *booster) addTree(t *tree, cols [][]uint8, vrows []int, vscore []float64) {
+	b.team.rows(len(vrows), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			vscore[i] += t.leafValue[t.leafOfBinned(cols, vrows[i])]
+		}
+	})
 }
 
 // sampleFeatures picks the features of one tree (feature_fraction, as
