@@ -55,7 +55,8 @@ bench-search:
 	BUDGET=$${BUDGET:-600} experiment/bench/search.sh
 
 # One study per dataset and seed (60 minutes), read as of 10 minutes and in
-# full: holdout AUC ± SE, the pick's CV-to-holdout gap, trials, journal size.
+# full: holdout AUC ± SE, the pick's CV-to-holdout gap, trials, journal size;
+# experiment/bench/overnight-table.py ARM=OUT... tables arms side by side.
 bench-overnight:
 	experiment/bench/overnight.sh
 

@@ -17,6 +17,8 @@
 # instead of starting it anew, so a table longer than one sitting survives
 # a stop (each continuation's load average is printed at its start).
 # The figures are worth quoting only from a quiet machine; say when it was not.
+# Arms side by side (before/after a change, each its own OUT):
+#   experiment/bench/overnight-table.py before=OUT1 after=OUT2 ...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUDGET=${BUDGET:-60m}
