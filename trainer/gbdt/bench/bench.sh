@@ -52,6 +52,7 @@ wait_s=${WAIT_QUIET:-300}
 py=/usr/bin/python3
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+: > "$out/fit.jsonl" # this run's fits only: an earlier run into the same OUTDIR is not pooled in
 peer_list=${PEER_LIST:-xgboost-hist sklearn-hgb}
 [ "$peer_list" = none ] && peer_list=
 bench=$out/gbdtbench
