@@ -524,10 +524,17 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, map[string]any{"study": *study, "read": res.Read.ID, "standing": res.Read.Standing, "repeat_of": res.Read.RepeatOf,
 			"as_of_seconds": asOf.Seconds(), "trials": res.Trials, "reads": len(res.Reads), "note": studyview.HoldoutNote(res.Reads), "scores": res.Scores})
 	}
+	return printHoldout(e.stdout, res, asOf)
+}
+
+// printHoldout prints a holdout read as a table: the final model and the
+// top trials' bags (the pick marked), the ensemble's weights, and the
+// read's standing.
+func printHoldout(w io.Writer, res *experiment.HoldoutResult, asOf time.Duration) error {
 	if asOf > 0 {
-		fmt.Fprintf(e.stdout, "as of %s of search (only the trials finished by then): a re-read, never the verdict\n", asOf)
+		fmt.Fprintf(w, "as of %s of search (only the trials finished by then): a re-read, never the verdict\n", asOf)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tCV\t± std\tholdout AUC\t± SE\tPR AUC\tlog loss\tBrier")
 	pick := false
 	for _, s := range res.Scores {
@@ -550,9 +557,9 @@ func runHoldout(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if pick {
-		fmt.Fprintln(e.stdout, pickNote)
+		fmt.Fprintln(w, pickNote)
 	}
-	fmt.Fprintf(e.stdout, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), studyview.HoldoutNote(res.Reads))
+	fmt.Fprintf(w, "holdout read %d (%s): %s\n", res.Read.ID, standingText(res.Read), studyview.HoldoutNote(res.Reads))
 	return nil
 }
 

@@ -68,6 +68,10 @@ def main():
             print("  %s/%d: final AUC at %s - at %s = %+.4f (SE at %s %.4f): %s" % (
                 r["dataset"], r["seed"], r["at"], e["at"], d, e["at"], e["final_se"],
                 "below by more than one SE" if d < -e["final_se"] else "within one SE or better"))
+    starts = [r for r in rows if not r["as_of"] and "load" in r]
+    if starts:
+        print("load average at each start: " + ", ".join(
+            "%s %s/%d %.1f" % (r["arm"], r["dataset"], r["seed"], r["load"]) for r in starts))
 
 
 main()

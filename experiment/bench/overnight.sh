@@ -17,7 +17,8 @@
 # instead of starting it anew, so a table longer than one sitting survives
 # a stop (each continuation's load average is printed at its start).
 # The figures are worth quoting only from a quiet machine; say when it was not.
-# Arms side by side (before/after a change, each its own OUT):
+# The table at the end is overnight-table.py's (ARM names the rows, default
+# "this"); arms side by side (before/after a change, each its own OUT):
 #   experiment/bench/overnight-table.py before=OUT1 after=OUT2 ...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,26 +85,4 @@ PY
     done
   done
 done
-"$PY" - "$RESULTS" <<'PY'
-import json, math, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print("| set | seed | search | final AUC ± SE | pick CV | pick holdout | gap ± SE | trials | journal | read |")
-print("|---|---|---|---|---|---|---|---|---|---|")
-for r in rows:
-    j = "–" if r["journal_bytes"] is None else "%.1f MB" % (r["journal_bytes"] / 1e6)
-    print("| %s | %d | %s | %.4f ± %.4f | %.4f | %.4f | %+.4f ± %.4f | %d | %s | %s |" % (
-        r["dataset"], r["seed"], r["at"], r["final_auc"], r["final_se"], r["pick_cv"], r["pick_holdout"],
-        r["gap"], r["gap_se"], r["trials"], j, "as-of re-read" if r["as_of"] else r["standing"]))
-for as_of in (True, False):
-    g = [r for r in rows if r["as_of"] == as_of]
-    if g:
-        mean = sum(r["gap"] for r in g) / len(g)
-        se = math.sqrt(sum(r["gap_se"] ** 2 for r in g)) / len(g)
-        print("pooled CV-to-holdout gap of the pick at %s: %+.4f ± %.4f over %d studies" % (g[0]["at"], mean, se, len(g)))
-for a, b in zip([r for r in rows if r["as_of"]], [r for r in rows if not r["as_of"]]):
-    diff = b["final_auc"] - a["final_auc"]
-    worse = diff < -a["final_se"]
-    print("%s seed %d: final AUC %s vs %s: %+.4f (%s)" % (a["dataset"], a["seed"], b["at"], a["at"], diff,
-          "below the earlier model by more than one SE" if worse else "within one SE or better"))
-print("load average at each start: " + ", ".join("%s/%d %.1f" % (r["dataset"], r["seed"], r["load"]) for r in rows if not r["as_of"]))
-PY
+"$PY" experiment/bench/overnight-table.py "${ARM:-this}=$OUT"

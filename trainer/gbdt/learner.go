@@ -208,12 +208,34 @@ func (l *learner) takeBag(bag []int32, all bool) int64 {
 }
 
 // split applies best[leaf]: the left child keeps the leaf id, the right
-// child gets the next id, as in LightGBM's Tree::Split.
+// child gets the next id, as in LightGBM's Tree::Split. It records the
+// node in t, partitions the leaf's rows, sets both children's sums and
+// outputs, and builds and searches their histograms.
 func (l *learner) split(t *tree, leaf int) {
-	s := l.best[leaf]
+	s := l.best[leaf] // a copy: setChildren resets best[leaf]
 	m := &l.data.mappers[s.feature]
-	node := t.numLeaves - 1
-	newLeaf := t.numLeaves
+	node, newLeaf := l.addNode(t, leaf, &s, m)
+	begin, count := l.leafBegin[leaf], l.leafCount[leaf]
+	var leftQ int64
+	parentWide := false
+	if l.quant != nil {
+		// the children's sums are exact integer sums of the leaf's bins
+		parentWide = l.leafWide[leaf]
+		leftQ = binSum(l.qhists[leaf], s.feature, m.numBins, parentWide, &s.binLeft)
+	}
+	nLeft := l.partition(begin, count, s.feature, &s.binLeft)
+	l.setChildren(leaf, newLeaf, node, s, nLeft, count-nLeft, leftQ)
+	if t.numLeaves == l.p.NumLeaves {
+		return
+	}
+	l.searchChildren(leaf, newLeaf, nLeft, count-nLeft, parentWide)
+}
+
+// addNode records split s of leaf (feature mapper m) as t's next internal
+// node, with a new leaf for its right child, and links the node to the
+// leaf's parent. It returns the node and the new leaf.
+func (l *learner) addNode(t *tree, leaf int, s *split, m *binMapper) (node, newLeaf int) {
+	node, newLeaf = t.numLeaves-1, t.numLeaves
 	t.numLeaves++
 	t.leafValue = append(t.leafValue, 0)
 	t.leafWeight = append(t.leafWeight, 0)
@@ -249,19 +271,18 @@ func (l *learner) split(t *tree, leaf int) {
 			t.right[par] = node
 		}
 	}
+	return node, newLeaf
+}
 
-	begin, count := l.leafBegin[leaf], l.leafCount[leaf]
-	var leftQ int64
-	parentWide := false
-	if z := l.quant; z != nil {
-		// the children's sums are exact integer sums of the leaf's bins
-		parentWide = l.leafWide[leaf]
-		leftQ = binSum(l.qhists[leaf], s.feature, m.numBins, parentWide, &s.binLeft)
-	}
-	nLeft := l.partition(begin, count, s.feature, &s.binLeft)
+// setChildren sets the bookkeeping of leaf's two children after split s
+// (leaf keeps the left nLeft rows, newLeaf gets the right nRight):
+// rows, depth, parent, sums and outputs. With quantized gradients the sums
+// are the exact integer ones (leftQ, the left child's), and the outputs
+// are taken from them.
+func (l *learner) setChildren(leaf, newLeaf, node int, s split, nLeft, nRight int, leftQ int64) {
 	depth := l.leafDepth[leaf] + 1
 	l.leafCount[leaf] = nLeft
-	l.leafBegin[newLeaf], l.leafCount[newLeaf] = begin+nLeft, count-nLeft
+	l.leafBegin[newLeaf], l.leafCount[newLeaf] = l.leafBegin[leaf]+nLeft, nRight
 	l.leafDepth[leaf], l.leafDepth[newLeaf] = depth, depth
 	l.leafParent[leaf], l.leafParent[newLeaf] = node, node
 	l.leafIsLeft[leaf], l.leafIsLeft[newLeaf] = true, false
@@ -272,7 +293,7 @@ func (l *learner) split(t *tree, leaf int) {
 	if z := l.quant; z != nil {
 		rightQ := l.leafQ[leaf] - leftQ
 		l.leafQ[leaf], l.leafQ[newLeaf] = leftQ, rightQ
-		l.leafWide[leaf], l.leafWide[newLeaf] = z.wide(nLeft), z.wide(count-nLeft)
+		l.leafWide[leaf], l.leafWide[newLeaf] = z.wide(nLeft), z.wide(nRight)
 		l.leafG[leaf], l.leafH[leaf] = z.floats(leftQ)
 		l.leafG[newLeaf], l.leafH[newLeaf] = z.floats(rightQ)
 		// with the split's own lambda_l2: a many-vs-many categorical
@@ -281,19 +302,21 @@ func (l *learner) split(t *tree, leaf int) {
 		l.leafOut[leaf] = leafOutput(l.leafG[leaf], l.leafH[leaf], l.p.LambdaL1, s.l2)
 		l.leafOut[newLeaf] = leafOutput(l.leafG[newLeaf], l.leafH[newLeaf], l.p.LambdaL1, s.l2)
 	}
+}
 
-	if t.numLeaves == l.p.NumLeaves {
-		return
-	}
+// searchChildren finds the best splits of the children leaf (nLeft rows)
+// and newLeaf (nRight) that may split: it builds the smaller child's
+// histograms and takes the larger one's as the parent's minus them, in the
+// parent's buffer (histogram subtraction; parentWide: the parent's
+// quantized bins are int64).
+func (l *learner) searchChildren(leaf, newLeaf, nLeft, nRight int, parentWide bool) {
 	canL, canR := l.canSplit(leaf), l.canSplit(newLeaf)
 	if !canL && !canR {
 		return
 	}
-	// Build the smaller child's histogram; the larger one is the parent's
-	// minus it, computed in the parent's buffer (histogram subtraction).
 	small, large := leaf, newLeaf
 	canSmall, canLarge := canL, canR
-	if nLeft > count-nLeft {
+	if nLeft > nRight {
 		small, large = newLeaf, leaf
 		canSmall, canLarge = canR, canL
 	}
