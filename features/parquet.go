@@ -40,23 +40,9 @@ func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
 	}
-	schema := pf.Schema()
-	paths := schema.Columns()
-	names := make([]string, len(paths))
-	kinds := make([]pqKind, len(paths))
-	for i, p := range paths {
-		if len(p) != 1 {
-			return nil, fmt.Errorf("%s: column %q is nested; only flat tables are supported", path, strings.Join(p, "."))
-		}
-		names[i] = p[0]
-		leaf, _ := schema.Lookup(p...)
-		if leaf.MaxRepetitionLevel > 0 {
-			return nil, fmt.Errorf("%s: column %q is repeated (a list); only flat tables are supported", path, p[0])
-		}
-		kinds[i], err = parquetKind(leaf.Node.Type())
-		if err != nil {
-			return nil, fmt.Errorf("%s: column %q: %w", path, p[0], err)
-		}
+	names, kinds, err := parquetColumns(path, pf.Schema())
+	if err != nil {
+		return nil, err
 	}
 	if err := checkHeader(path, names); err != nil {
 		return nil, err
@@ -64,6 +50,47 @@ func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
 	if err := checkOptionColumns(path, names, opt); err != nil {
 		return nil, err
 	}
+	builders, err := parquetBuilders(path, names, kinds, opt)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := readParquetRows(path, pf, names, kinds, builders)
+	if err != nil {
+		return nil, err
+	}
+	if rows == 0 {
+		return nil, &ParseError{File: path, Err: ErrNoRows, Detail: "the file has a schema and no rows"}
+	}
+	return parquetFrame(path, rows, kinds, builders), nil
+}
+
+// parquetColumns names the schema's columns and their kinds, refusing
+// nested and repeated ones.
+func parquetColumns(path string, schema *parquet.Schema) ([]string, []pqKind, error) {
+	paths := schema.Columns()
+	names := make([]string, len(paths))
+	kinds := make([]pqKind, len(paths))
+	for i, p := range paths {
+		if len(p) != 1 {
+			return nil, nil, fmt.Errorf("%s: column %q is nested; only flat tables are supported", path, strings.Join(p, "."))
+		}
+		names[i] = p[0]
+		leaf, _ := schema.Lookup(p...)
+		if leaf.MaxRepetitionLevel > 0 {
+			return nil, nil, fmt.Errorf("%s: column %q is repeated (a list); only flat tables are supported", path, p[0])
+		}
+		var err error
+		kinds[i], err = parquetKind(leaf.Node.Type())
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: column %q: %w", path, p[0], err)
+		}
+	}
+	return names, kinds, nil
+}
+
+// parquetBuilders makes the columns' builders; a string column of the file
+// is built as strings, and may not be declared numeric.
+func parquetBuilders(path string, names []string, kinds []pqKind, opt LoadOptions) ([]colBuilder, error) {
 	builders := makeBuilders(names, opt)
 	for j := range builders {
 		b := &builders[j]
@@ -75,6 +102,12 @@ func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
 			b.dict = make(map[string]int32)
 		}
 	}
+	return builders, nil
+}
+
+// readParquetRows adds every value of every row group to its column's
+// builder and returns the row count. The per-value loop stays here, whole.
+func readParquetRows(path string, pf *parquet.File, names []string, kinds []pqKind, builders []colBuilder) (int, error) {
 	rows := 0
 	buf := make([]parquet.Row, 256)
 	for _, rg := range pf.RowGroups() {
@@ -89,7 +122,7 @@ func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
 					}
 					if err := builders[j].addParquet(v, kinds[j]); err != nil {
 						rr.Close()
-						return nil, fmt.Errorf("%s: row %d, column %q: %w", path, rows+1, names[j], err)
+						return 0, fmt.Errorf("%s: row %d, column %q: %w", path, rows+1, names[j], err)
 					}
 				}
 				rows++
@@ -99,15 +132,19 @@ func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
 			}
 			if err != nil {
 				rr.Close()
-				return nil, fmt.Errorf("%s: row %d: %w", path, rows+1, err)
+				return 0, fmt.Errorf("%s: row %d: %w", path, rows+1, err)
 			}
 		}
 		rr.Close()
 	}
-	if rows == 0 {
-		return nil, &ParseError{File: path, Err: ErrNoRows, Detail: "the file has a schema and no rows"}
-	}
-	fr = &Frame{Rows: rows, Source: path}
+	return rows, nil
+}
+
+// parquetFrame settles each kept column's kind (declared, the schema's
+// datetime, inferred from strings, or an identifier as from CSV) and builds
+// the frame.
+func parquetFrame(path string, rows int, kinds []pqKind, builders []colBuilder) *Frame {
+	fr := &Frame{Rows: rows, Source: path}
 	for j := range builders {
 		b := &builders[j]
 		if b.mode == modeSkip {
@@ -129,7 +166,7 @@ func loadParquetFile(path string, opt LoadOptions) (fr *Frame, err error) {
 		}
 		fr.Columns = append(fr.Columns, b.column(k))
 	}
-	return fr, nil
+	return fr
 }
 
 type pqKind struct {

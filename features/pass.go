@@ -119,32 +119,7 @@ func (b *colBuilder) grow(n int) {
 // returns the line each row starts on (its length is the row count).
 func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuilder, numericMarker bool, isMissing func([]byte) bool) ([]int32, error) {
 	ncol := len(builders)
-	workers := min(runtime.GOMAXPROCS(0), ncol)
-	// Columns are dealt to converters round-robin, skipping dropped ones.
-	own := make([][]int, workers)
-	k := 0
-	for j := range builders {
-		if builders[j].mode != modeSkip {
-			own[k%workers] = append(own[k%workers], j)
-			k++
-		}
-	}
-	in := make([]chan *batch, workers)
-	errs := make([]*fieldError, workers)
-	var done sync.WaitGroup
-	for w := range workers {
-		in[w] = make(chan *batch, 2)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			for bt := range in[w] {
-				if errs[w] == nil {
-					errs[w] = convert(bt, own[w], builders, ncol, numericMarker, isMissing)
-				}
-				bt.wg.Done()
-			}
-		}()
-	}
+	cv := startConverters(builders, numericMarker, isMissing)
 	// Three batches in flight: one filling, two converting.
 	pool := make([]*batch, 3)
 	for i := range pool {
@@ -154,12 +129,6 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 	rows := 0
 	var lines []int32
 	var readErr error
-	send := func(bt *batch) {
-		bt.wg.Add(workers)
-		for _, c := range in {
-			c <- bt
-		}
-	}
 	for {
 		bt := pool[next%len(pool)]
 		next++
@@ -169,30 +138,8 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 		if rows == 0 {
 			limit = sizeProbeRows
 		}
-		eof := false
-		for bt.n < limit {
-			fields, err := cr.Read()
-			if err == io.EOF {
-				eof = true
-				break
-			}
-			if err != nil {
-				readErr = err
-				break
-			}
-			if len(fields) != ncol {
-				readErr = &ParseError{File: name, Line: cr.recLine, Err: ErrRaggedRow,
-					Detail: fmt.Sprintf("%d fields, the header has %d", len(fields), ncol)}
-				break
-			}
-			for _, f := range fields {
-				bt.buf = append(bt.buf, f...)
-				bt.ends = append(bt.ends, int32(len(bt.buf)))
-			}
-			bt.lines = append(bt.lines, cr.recLine)
-			lines = append(lines, int32(min(cr.recLine, math.MaxInt32)))
-			bt.n++
-		}
+		var eof bool
+		lines, eof, readErr = fillBatch(bt, cr, name, ncol, limit, lines)
 		if bt.firstRow == sizeProbeRows {
 			bt.presize = estimateRows(rs, cr, rows+bt.n)
 			if bt.presize > cap(lines) {
@@ -201,31 +148,110 @@ func firstPass(rs io.ReadSeeker, cr *csvReader, name string, builders []colBuild
 		}
 		rows += bt.n
 		if bt.n > 0 {
-			send(bt)
+			cv.send(bt)
 		}
 		if eof || readErr != nil {
 			break
 		}
 	}
-	for _, c := range in {
-		close(c)
-	}
-	done.Wait()
 	// Report the earliest problem: a converter's field error on an earlier
 	// row than the reader's error wins.
-	var first *fieldError
-	for _, e := range errs {
-		if e != nil && (first == nil || e.row < first.row) {
-			first = e
-		}
-	}
-	if first != nil {
+	if first := cv.stop(); first != nil {
 		return nil, &ParseError{File: name, Line: first.line, Field: builders[first.col].name, Err: first.err}
 	}
 	if readErr != nil {
 		return nil, readErr
 	}
 	return lines, nil
+}
+
+// fillBatch reads records into bt until it holds limit of them, appending
+// the line each starts on to lines; eof is true at the end of the input.
+// The per-record loop stays here, whole: one call a batch.
+func fillBatch(bt *batch, cr *csvReader, name string, ncol, limit int, lines []int32) (_ []int32, eof bool, err error) {
+	for bt.n < limit {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			return lines, true, nil
+		}
+		if err != nil {
+			return lines, false, err
+		}
+		if len(fields) != ncol {
+			return lines, false, &ParseError{File: name, Line: cr.recLine, Err: ErrRaggedRow,
+				Detail: fmt.Sprintf("%d fields, the header has %d", len(fields), ncol)}
+		}
+		for _, f := range fields {
+			bt.buf = append(bt.buf, f...)
+			bt.ends = append(bt.ends, int32(len(bt.buf)))
+		}
+		bt.lines = append(bt.lines, cr.recLine)
+		lines = append(lines, int32(min(cr.recLine, math.MaxInt32)))
+		bt.n++
+	}
+	return lines, false, nil
+}
+
+// converters are the pipeline's converter goroutines, each owning a fixed
+// subset of the columns; errs[w] is converter w's first error.
+type converters struct {
+	in   []chan *batch
+	errs []*fieldError
+	done sync.WaitGroup
+}
+
+// startConverters deals the kept columns to the converters round-robin
+// and starts them.
+func startConverters(builders []colBuilder, numericMarker bool, isMissing func([]byte) bool) *converters {
+	ncol := len(builders)
+	workers := min(runtime.GOMAXPROCS(0), ncol)
+	own := make([][]int, workers)
+	k := 0
+	for j := range builders {
+		if builders[j].mode != modeSkip {
+			own[k%workers] = append(own[k%workers], j)
+			k++
+		}
+	}
+	cv := &converters{in: make([]chan *batch, workers), errs: make([]*fieldError, workers)}
+	for w := range workers {
+		cv.in[w] = make(chan *batch, 2)
+		cv.done.Add(1)
+		go func() {
+			defer cv.done.Done()
+			for bt := range cv.in[w] {
+				if cv.errs[w] == nil {
+					cv.errs[w] = convert(bt, own[w], builders, ncol, numericMarker, isMissing)
+				}
+				bt.wg.Done()
+			}
+		}()
+	}
+	return cv
+}
+
+// send hands bt to every converter; bt.wg counts those not done with it.
+func (cv *converters) send(bt *batch) {
+	bt.wg.Add(len(cv.in))
+	for _, c := range cv.in {
+		c <- bt
+	}
+}
+
+// stop closes the converters' input, waits for them and returns their
+// error on the earliest row, nil if none had one.
+func (cv *converters) stop() *fieldError {
+	for _, c := range cv.in {
+		close(c)
+	}
+	cv.done.Wait()
+	var first *fieldError
+	for _, e := range cv.errs {
+		if e != nil && (first == nil || e.row < first.row) {
+			first = e
+		}
+	}
+	return first
 }
 
 func convert(bt *batch, cols []int, builders []colBuilder, ncol int, numericMarker bool, isMissing func([]byte) bool) *fieldError {

@@ -144,115 +144,140 @@ func ParseParams(kv map[string]string) (Params, error) {
 	return p, p.Validate()
 }
 
+// set parses v into the field of the canonical parameter name. The switch is
+// the table: one case a parameter, naming its field and the parser of its
+// kind, where the compiler checks that the two agree.
 func (p *Params) set(name, v string) error {
-	bad := func(kind string) error {
-		return fmt.Errorf("gbdt: parameter %s: %q is not %s", name, v, kind)
-	}
-	atoi := func(dst *int) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return bad("an integer")
-		}
-		*dst = n
-		return nil
-	}
-	atof := func(dst *float64) error {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(f) {
-			return bad("a number")
-		}
-		*dst = f
-		return nil
-	}
-	atob := func(dst *bool) error {
-		switch strings.ToLower(v) {
-		case "true", "1", "yes", "+":
-			*dst = true
-		case "false", "0", "no", "-":
-			*dst = false
-		default:
-			return bad("a boolean (true or false)")
-		}
-		return nil
-	}
 	switch name {
 	case "num_iterations":
-		return atoi(&p.NumIterations)
+		return parseIntParam(name, v, &p.NumIterations)
 	case "learning_rate":
-		return atof(&p.LearningRate)
+		return parseFloatParam(name, v, &p.LearningRate)
 	case "num_leaves":
-		return atoi(&p.NumLeaves)
+		return parseIntParam(name, v, &p.NumLeaves)
 	case "max_depth":
-		return atoi(&p.MaxDepth)
+		return parseIntParam(name, v, &p.MaxDepth)
 	case "min_data_in_leaf":
-		return atoi(&p.MinDataInLeaf)
+		return parseIntParam(name, v, &p.MinDataInLeaf)
 	case "min_sum_hessian_in_leaf":
-		return atof(&p.MinSumHessianInLeaf)
+		return parseFloatParam(name, v, &p.MinSumHessianInLeaf)
 	case "lambda_l1":
-		return atof(&p.LambdaL1)
+		return parseFloatParam(name, v, &p.LambdaL1)
 	case "lambda_l2":
-		return atof(&p.LambdaL2)
+		return parseFloatParam(name, v, &p.LambdaL2)
 	case "min_gain_to_split":
-		return atof(&p.MinGainToSplit)
+		return parseFloatParam(name, v, &p.MinGainToSplit)
 	case "feature_fraction":
-		return atof(&p.FeatureFraction)
+		return parseFloatParam(name, v, &p.FeatureFraction)
 	case "bagging_fraction":
-		return atof(&p.BaggingFraction)
+		return parseFloatParam(name, v, &p.BaggingFraction)
 	case "bagging_freq":
-		return atoi(&p.BaggingFreq)
+		return parseIntParam(name, v, &p.BaggingFreq)
 	case "scale_pos_weight":
-		return atof(&p.ScalePosWeight)
+		return parseFloatParam(name, v, &p.ScalePosWeight)
 	case "is_unbalance":
-		return atob(&p.IsUnbalance)
+		return parseBoolParam(name, v, &p.IsUnbalance)
 	case "max_bin":
-		return atoi(&p.MaxBin)
+		return parseIntParam(name, v, &p.MaxBin)
 	case "max_cat_to_onehot":
-		return atoi(&p.MaxCatToOnehot)
+		return parseIntParam(name, v, &p.MaxCatToOnehot)
 	case "max_cat_threshold":
-		return atoi(&p.MaxCatThreshold)
+		return parseIntParam(name, v, &p.MaxCatThreshold)
 	case "cat_smooth":
-		return atof(&p.CatSmooth)
+		return parseFloatParam(name, v, &p.CatSmooth)
 	case "cat_l2":
-		return atof(&p.CatL2)
+		return parseFloatParam(name, v, &p.CatL2)
 	case "min_data_per_group":
-		return atoi(&p.MinDataPerGroup)
+		return parseIntParam(name, v, &p.MinDataPerGroup)
 	case "early_stopping_round":
-		return atoi(&p.EarlyStoppingRound)
+		return parseIntParam(name, v, &p.EarlyStoppingRound)
 	case "metric":
-		switch v {
-		case "binary_logloss", "binary", "logloss":
-			p.Metric = "binary_logloss"
-		case "auc":
-			p.Metric = "auc"
-		default:
-			return fmt.Errorf("gbdt: parameter metric: %q is not one of binary_logloss, auc", v)
-		}
+		return p.setMetric(v)
 	case "boost_from_average":
-		return atob(&p.BoostFromAverage)
+		return parseBoolParam(name, v, &p.BoostFromAverage)
 	case "seed":
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return bad("an integer")
-		}
-		p.Seed = n
+		return parseInt64Param(name, v, &p.Seed)
 	case "num_threads":
-		return atoi(&p.NumThreads)
+		return parseIntParam(name, v, &p.NumThreads)
 	case "force_row_wise":
-		return atob(&p.ForceRowWise)
+		return parseBoolParam(name, v, &p.ForceRowWise)
 	case "force_col_wise":
-		return atob(&p.ForceColWise)
+		return parseBoolParam(name, v, &p.ForceColWise)
 	case "use_quantized_grad":
-		return atob(&p.UseQuantizedGrad)
+		return parseBoolParam(name, v, &p.UseQuantizedGrad)
 	case "num_grad_quant_bins":
-		return atoi(&p.NumGradQuantBins)
+		return parseIntParam(name, v, &p.NumGradQuantBins)
 	case "quant_train_renew_leaf":
-		return atob(&p.QuantTrainRenewLeaf)
+		return parseBoolParam(name, v, &p.QuantTrainRenewLeaf)
 	case "stochastic_rounding":
-		return atob(&p.StochasticRounding)
+		return parseBoolParam(name, v, &p.StochasticRounding)
 	case "objective":
-		if v != "binary" {
-			return fmt.Errorf("gbdt: parameter objective: %q is not supported, only binary", v)
-		}
+		return checkObjective(v)
+	}
+	return nil
+}
+
+// badParam is the error for a value of parameter name that is not of its kind.
+func badParam(name, v, kind string) error {
+	return fmt.Errorf("gbdt: parameter %s: %q is not %s", name, v, kind)
+}
+
+func parseIntParam(name, v string, dst *int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return badParam(name, v, "an integer")
+	}
+	*dst = n
+	return nil
+}
+
+func parseInt64Param(name, v string, dst *int64) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return badParam(name, v, "an integer")
+	}
+	*dst = n
+	return nil
+}
+
+// parseFloatParam refuses NaN, which no range check would catch.
+func parseFloatParam(name, v string, dst *float64) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) {
+		return badParam(name, v, "a number")
+	}
+	*dst = f
+	return nil
+}
+
+func parseBoolParam(name, v string, dst *bool) error {
+	switch strings.ToLower(v) {
+	case "true", "1", "yes", "+":
+		*dst = true
+	case "false", "0", "no", "-":
+		*dst = false
+	default:
+		return badParam(name, v, "a boolean (true or false)")
+	}
+	return nil
+}
+
+// setMetric takes LightGBM's names for the two metrics early stopping knows.
+func (p *Params) setMetric(v string) error {
+	switch v {
+	case "binary_logloss", "binary", "logloss":
+		p.Metric = "binary_logloss"
+	case "auc":
+		p.Metric = "auc"
+	default:
+		return fmt.Errorf("gbdt: parameter metric: %q is not one of binary_logloss, auc", v)
+	}
+	return nil
+}
+
+func checkObjective(v string) error {
+	if v != "binary" {
+		return fmt.Errorf("gbdt: parameter objective: %q is not supported, only binary", v)
 	}
 	return nil
 }
