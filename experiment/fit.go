@@ -97,45 +97,16 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	}
 	res := &FitResult{Model: cfg.Model, Rows: tab.Frame.Rows, Positive: tab.Target.Positive, LoadSeconds: tab.LoadSeconds,
 		Warnings: append([]features.Warning{}, tab.Frame.Warnings...)}
-	y := tab.Target.Y
 
-	// The training and validation frames.
-	var trainFrame, validFrame *features.Frame
-	var yTrain, yValid []float64
-	if cfg.ValidPath != "" {
-		vspec := cfg.Table
-		vspec.Path = cfg.ValidPath
-		vspec.Load = features.ForceKinds(cfg.Table.Load, tab.Frame.Schema())
-		vtab, err := LoadTable(vspec)
-		if err != nil {
-			return nil, err
-		}
-		res.Warnings = append(res.Warnings, vtab.Frame.Warnings...)
-		if err := vtab.Frame.AlignTo(tab.Frame); err != nil {
-			return nil, fmt.Errorf("%s: %w", cfg.ValidPath, err)
-		}
-		if vtab.Target.Positive != tab.Target.Positive {
-			return nil, fmt.Errorf("%s: positive class %q differs from the training file's %q; pass --positive", cfg.ValidPath, vtab.Target.Positive, tab.Target.Positive)
-		}
-		trainFrame, validFrame, yTrain, yValid = tab.Frame, vtab.Frame, y, vtab.Target.Y
-	} else {
-		var trainRows, validRows []int
-		switch cfg.SplitMode {
-		case "", "stratified":
-			trainRows, validRows, err = split.StratifiedHoldout(y, cfg.Holdout, cfg.Seed)
-		case "modulo":
-			trainRows, validRows, err = split.ModuloHoldout(tab.Frame.Rows, int(math.Round(1/cfg.Holdout)))
-		}
-		if err != nil {
-			return nil, err
-		}
-		trainFrame, validFrame = tab.Frame.Take(trainRows), tab.Frame.Take(validRows)
-		yTrain, yValid = takeFloats(y, trainRows), takeFloats(y, validRows)
+	rows, warnings, err := splitFitRows(cfg, tab)
+	if err != nil {
+		return nil, err
 	}
-	res.TrainRows, res.ValidRows = trainFrame.Rows, validFrame.Rows
+	res.Warnings = append(res.Warnings, warnings...)
+	res.TrainRows, res.ValidRows = rows.train.Rows, rows.valid.Rows
 	// Leaks: flagged on the training rows and left out as a study does,
 	// unless --allow-leak keeps them.
-	if res.Leaks, err = fitLeaks(tab, trainFrame, yTrain, cfg); err != nil {
+	if res.Leaks, err = fitLeaks(tab, rows.train, rows.yTrain, cfg); err != nil {
 		return nil, err
 	}
 	leaks := features.DroppedLeaks(res.Leaks)
@@ -145,29 +116,9 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	start := time.Now()
-	var trainDS, validDS *trainer.Dataset
-	if strings.TrimSpace(cfg.Features) != "" {
-		spec, err := dsl.Parse(cfg.Features)
-		if err != nil {
-			return nil, fmt.Errorf("--features: %w", err)
-		}
-		pipe, trainOut, err := dsl.Fit(ctx, spec, trainFrame, yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads, Leaks: leaks})
-		if err != nil {
-			return nil, fmt.Errorf("--features: %w", err)
-		}
-		validOut, err := pipe.Apply(ctx, validFrame)
-		if err != nil {
-			return nil, fmt.Errorf("--features: %w", err)
-		}
-		trainDS, validDS = DesignFromOutput(trainOut), DesignFromOutput(validOut)
-		for _, c := range tab.Frame.Columns {
-			if (c.Kind == features.Text || c.Kind == features.Identifier) && !slices.Contains(pipe.Plan().Reads, c.Name) {
-				res.Unused = append(res.Unused, features.UnusedColumn{Name: c.Name, Reason: c.Kind.String() + ": not read by the feature set"})
-			}
-		}
-	} else {
-		trainDS, res.Unused = DesignFromFrame(trainFrame.Without(leaks...))
-		validDS, _ = DesignFromFrame(validFrame.Without(leaks...))
+	trainDS, validDS, err := fitDesigns(ctx, cfg, tab, rows, leaks, threads, res)
+	if err != nil {
+		return nil, err
 	}
 	res.FeatureSeconds = time.Since(start).Seconds()
 	res.Columns = len(trainDS.Features)
@@ -176,15 +127,9 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	}
 
 	start = time.Now()
-	in, err := fitInput(cfg.Params, cfg.Seed, threads)
+	fit, err := trainFit(ctx, l, cfg, threads, rows, trainDS, validDS)
 	if err != nil {
 		return nil, err
-	}
-	in.Train = trainer.Part{Data: trainDS, Labels: yTrain}
-	in.Valid = &trainer.Part{Data: validDS, Labels: yValid}
-	fit, err := l.Fit(ctx, in)
-	if err != nil {
-		return nil, locateValueError(trainFrame, nil, err)
 	}
 	res.model, res.learner, res.BestIteration = fit.Model, l, fit.BestIteration
 	res.TrainSeconds = time.Since(start).Seconds()
@@ -192,15 +137,106 @@ func Fit(ctx context.Context, cfg FitConfig) (*FitResult, error) {
 	start = time.Now()
 	pred, err := res.model.PredictProba(validDS)
 	if err != nil {
-		return nil, locateValueError(validFrame, nil, err)
+		return nil, locateValueError(rows.valid, nil, err)
 	}
 	res.PredictSeconds = time.Since(start).Seconds()
 	res.Predictions = pred
-	res.Metrics, err = metrics.Compute(yValid, pred)
+	res.Metrics, err = metrics.Compute(rows.yValid, pred)
 	if err != nil {
 		return nil, fmt.Errorf("validation rows: %w", err)
 	}
 	return res, nil
+}
+
+// trainFit fits the learner on the training rows, the validation rows
+// its early stopping set.
+func trainFit(ctx context.Context, l trainer.Learner, cfg FitConfig, threads int, rows fitRows, trainDS, validDS *trainer.Dataset) (trainer.Fit, error) {
+	in, err := fitInput(cfg.Params, cfg.Seed, threads)
+	if err != nil {
+		return trainer.Fit{}, err
+	}
+	in.Train = trainer.Part{Data: trainDS, Labels: rows.yTrain}
+	in.Valid = &trainer.Part{Data: validDS, Labels: rows.yValid}
+	fit, err := l.Fit(ctx, in)
+	if err != nil {
+		return trainer.Fit{}, locateValueError(rows.train, nil, err)
+	}
+	return fit, nil
+}
+
+// fitRows are a fit's training and validation rows and their labels.
+type fitRows struct {
+	train, valid   *features.Frame
+	yTrain, yValid []float64
+}
+
+// splitFitRows finds the fit's validation rows: the --valid file, read
+// with the training table's column kinds and dictionaries and aligned to
+// it, or a holdout of the table cut by cfg.SplitMode. It returns the
+// validation file's load warnings.
+func splitFitRows(cfg FitConfig, tab *Table) (fitRows, []features.Warning, error) {
+	y := tab.Target.Y
+	if cfg.ValidPath != "" {
+		vspec := cfg.Table
+		vspec.Path = cfg.ValidPath
+		vspec.Load = features.ForceKinds(cfg.Table.Load, tab.Frame.Schema())
+		vtab, err := LoadTable(vspec)
+		if err != nil {
+			return fitRows{}, nil, err
+		}
+		if err := vtab.Frame.AlignTo(tab.Frame); err != nil {
+			return fitRows{}, nil, fmt.Errorf("%s: %w", cfg.ValidPath, err)
+		}
+		if vtab.Target.Positive != tab.Target.Positive {
+			return fitRows{}, nil, fmt.Errorf("%s: positive class %q differs from the training file's %q; pass --positive", cfg.ValidPath, vtab.Target.Positive, tab.Target.Positive)
+		}
+		return fitRows{train: tab.Frame, valid: vtab.Frame, yTrain: y, yValid: vtab.Target.Y}, vtab.Frame.Warnings, nil
+	}
+	var trainRows, validRows []int
+	var err error
+	switch cfg.SplitMode {
+	case "", "stratified":
+		trainRows, validRows, err = split.StratifiedHoldout(y, cfg.Holdout, cfg.Seed)
+	case "modulo":
+		trainRows, validRows, err = split.ModuloHoldout(tab.Frame.Rows, int(math.Round(1/cfg.Holdout)))
+	}
+	if err != nil {
+		return fitRows{}, nil, err
+	}
+	return fitRows{
+		train: tab.Frame.Take(trainRows), valid: tab.Frame.Take(validRows),
+		yTrain: takeFloats(y, trainRows), yValid: takeFloats(y, validRows),
+	}, nil, nil
+}
+
+// fitDesigns turns the fit's rows into the learner's designs: through the
+// feature set's pipeline, fitted on the training rows only, or the base
+// columns without the dropped leaks. It sets res.Unused to the columns the
+// designs leave out.
+func fitDesigns(ctx context.Context, cfg FitConfig, tab *Table, rows fitRows, leaks []string, threads int, res *FitResult) (trainDS, validDS *trainer.Dataset, err error) {
+	if strings.TrimSpace(cfg.Features) == "" {
+		trainDS, res.Unused = DesignFromFrame(rows.train.Without(leaks...))
+		validDS, _ = DesignFromFrame(rows.valid.Without(leaks...))
+		return trainDS, validDS, nil
+	}
+	spec, err := dsl.Parse(cfg.Features)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--features: %w", err)
+	}
+	pipe, trainOut, err := dsl.Fit(ctx, spec, rows.train, rows.yTrain, dsl.FitOptions{Folds: 5, Seed: cfg.Seed, Threads: threads, Leaks: leaks})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--features: %w", err)
+	}
+	validOut, err := pipe.Apply(ctx, rows.valid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--features: %w", err)
+	}
+	for _, c := range tab.Frame.Columns {
+		if (c.Kind == features.Text || c.Kind == features.Identifier) && !slices.Contains(pipe.Plan().Reads, c.Name) {
+			res.Unused = append(res.Unused, features.UnusedColumn{Name: c.Name, Reason: c.Kind.String() + ": not read by the feature set"})
+		}
+	}
+	return DesignFromOutput(trainOut), DesignFromOutput(validOut), nil
 }
 
 // describeUnused names the columns a model cannot use raw, and why.

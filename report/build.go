@@ -205,7 +205,14 @@ func sortedKeys[V any](m map[string]V) []string {
 func (b *builder) setup() {
 	b.md(para(t("Every table and figure below is pre-rendered; every code cell recomputes its own from "), code("nightshift export --json"),
 		t(" with pandas and matplotlib, so the notebook can be re-run and worked on. The first cell loads the export.")))
-	b.codeCell(fmt.Sprintf(`
+	b.codeCell(fmt.Sprintf(setupCell, pyStr(b.s.Study.Name), pyStr(b.o.DB)), "")
+}
+
+// setupCell is the notebook's first cell, a format taking the study's
+// name and the journal's path (Python strings): it loads the export and
+// defines what the later cells share — the colours, std_err and pool (as
+// studyview's), the table helpers.
+const setupCell = `
 import json, math, subprocess
 import pandas as pd
 import matplotlib.pyplot as plt
@@ -290,8 +297,7 @@ def show(df, data=None):
     if data is not None:
         bundle["application/json"] = data
     display(bundle, raw=True)
-`, pyStr(b.s.Study.Name), pyStr(b.o.DB)), "")
-}
+`
 
 // profile is the part of the features package's profile the report reads.
 type profile struct {

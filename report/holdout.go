@@ -80,6 +80,18 @@ func (b *builder) holdout() {
 		return
 	}
 	metric := b.readMetric(r)
+	b.md(b.verdictBlocks(r, metric)...)
+	outs := []Output{verdictTable(r, metric)}
+	if len(b.s.HoldoutReads) > 1 {
+		outs = append(outs, Output{Table: b.holdoutReadsTable(metric)})
+	}
+	b.codeCell(holdoutCell, "holdout", outs...)
+}
+
+// verdictBlocks say what the verdict read was, how later reads stand to
+// it, whether it stopped early, and warn when the CV leader is not the
+// holdout leader.
+func (b *builder) verdictBlocks(r journal.HoldoutRead, metric string) []Block {
 	blocks := []Block{para(t(fmt.Sprintf("Read %d, the verdict (%s, %d rows, %d positive): ", r.ID, r.Time.UTC().Format(time.RFC3339), r.Rows, r.Positives)), code(orText(r.Command, "(command not journaled)")),
 		t(". The final model first, then the best trials one by one; CV beside holdout."))}
 	if note := studyview.HoldoutNote(b.s.HoldoutReads); note != "" {
@@ -104,7 +116,12 @@ func (b *builder) holdout() {
 		blocks = append(blocks, warn(t(fmt.Sprintf("The CV leader (%s) is not the holdout leader (%s). Within the SEs below this is often noise; it is not a reason to pick by holdout, which would make the holdout figure optimistic.",
 			modelName(r.Models[cvBest]), modelName(r.Models[hoBest])))))
 	}
-	b.md(blocks...)
+	return blocks
+}
+
+// verdictTable is the verdict's models, the final model first, CV beside
+// holdout.
+func verdictTable(r journal.HoldoutRead, metric string) Output {
 	tb := &Table{Header: []string{"model", "role", "CV ± std", "holdout " + metricName(metric) + " ± SE", "ROC AUC", "PR AUC", "log loss", "Brier"},
 		Right: []bool{false, false, true, true, true, true, true, true}}
 	data := make([]any, 0, len(r.Models))
@@ -115,21 +132,28 @@ func (b *builder) holdout() {
 		tb.Mark = append(tb.Mark, i == 0)
 		data = append(data, map[string]any{"model": i, "cv": jsonNum(m.CV), "holdout": jsonNum(f.Value), "se": jsonNum(f.SE)})
 	}
-	outs := []Output{{Table: tb, JSON: data}}
-	if len(b.s.HoldoutReads) > 1 {
-		later := &Table{Header: []string{"read", "time", "standing", "command", "its first model", "holdout " + metricName(metric) + " ± SE"}, Right: []bool{true}}
-		for _, lr := range b.s.HoldoutReads {
-			first, fig := "", "–"
-			if len(lr.Models) > 0 {
-				first = modelName(lr.Models[0])
-				f := figure(lr.Models[0], b.readMetric(lr))
-				fig = pm(f.Value, f.SE)
-			}
-			later.Rows = append(later.Rows, []string{strconv.FormatUint(lr.ID, 10), lr.Time.UTC().Format(time.RFC3339), string(lr.Standing), lr.Command, first, fig})
+	return Output{Table: tb, JSON: data}
+}
+
+// holdoutReadsTable lists every holdout read with its standing and its
+// first model's figure.
+func (b *builder) holdoutReadsTable(metric string) *Table {
+	later := &Table{Header: []string{"read", "time", "standing", "command", "its first model", "holdout " + metricName(metric) + " ± SE"}, Right: []bool{true}}
+	for _, lr := range b.s.HoldoutReads {
+		first, fig := "", "–"
+		if len(lr.Models) > 0 {
+			first = modelName(lr.Models[0])
+			f := figure(lr.Models[0], b.readMetric(lr))
+			fig = pm(f.Value, f.SE)
 		}
-		outs = append(outs, Output{Table: later})
+		later.Rows = append(later.Rows, []string{strconv.FormatUint(lr.ID, 10), lr.Time.UTC().Format(time.RFC3339), string(lr.Standing), lr.Command, first, fig})
 	}
-	b.codeCell(`
+	return later
+}
+
+// holdoutCell is the holdout section's notebook cell: the verdict's table
+// and the reads computed again from the export.
+const holdoutCell = `
 reads = export["holdout_reads"]
 verdict = next(r for r in reads if r["standing"] == "verdict")
 metric = verdict["metric"] or METRIC
@@ -147,8 +171,7 @@ show(pd.DataFrame([{
 } for m in verdict["models"]]), [{"model": i, "cv": m["cv"], "holdout": fig(m, metric)[0], "se": fig(m, metric)[1]} for i, m in enumerate(verdict["models"])])
 if len(reads) > 1:
     show(pd.DataFrame([{"read": r["id"], "time": r["time"], "standing": r["standing"], "command": r["command"]} for r in reads]))
-`, "holdout", outs...)
-}
+`
 
 func (b *builder) finalModel() {
 	b.md(h(2, "final", "The final model"))

@@ -191,9 +191,14 @@ func (b *builder) params() {
 	for _, j := range idx {
 		tb.Rows = append(tb.Rows, []string{pt.names[j], strconv.FormatFloat(imp[j]*100, 'f', 1, 64) + "%"})
 	}
-	out := []Output{{Table: tb}}
-	// Score against the most important parameters, two per row.
-	top := idx[:min(6, len(idx))]
+	out := []Output{{Table: tb}, b.paramScatters(pt, idx[:min(6, len(idx))])}
+	b.codeCell(fmt.Sprintf(paramsCell, pyStr(pt.model), stumpRounds, stumpRate), "", out...)
+}
+
+// paramScatters is the figure of the CV score against each of the most
+// important parameters (top), two per row; a parameter spanning more
+// than 50× on positive values gets a log axis.
+func (b *builder) paramScatters(pt *paramTable, top []int) Output {
 	cols := min(2, len(top))
 	rows := (len(top) + cols - 1) / cols
 	grid := make([][]*plot.Plot, rows)
@@ -230,8 +235,13 @@ func (b *builder) params() {
 		h = figH
 	}
 	png, err := pngOf(grid, figW, h)
-	out = append(out, b.figure(png, err, fmt.Sprintf("CV %s against each of the %d most important parameters, one point per completed trial.", metric, len(top))))
-	b.codeCell(fmt.Sprintf(`
+	return b.figure(png, err, fmt.Sprintf("CV %s against each of the %d most important parameters, one point per completed trial.", metric, len(top)))
+}
+
+// paramsCell is the parameters section's notebook cell, a format taking
+// the model kind (a Python string), stumpRounds and stumpRate: the same
+// table and figure computed again from the trials, stumpImportance in numpy.
+const paramsCell = `
 import numpy as np
 MODEL = %s
 kind = [t for t in trials if t["state"] == "done" and t["model"] == MODEL and t["mean"] is not None]
@@ -279,8 +289,7 @@ for ax, k in zip(axes.flat, top):
 for ax in list(axes.flat)[len(top):]:
     ax.axis("off")
 fig.tight_layout(); plt.show()
-`, pyStr(pt.model), stumpRounds, stumpRate), "", out...)
-}
+`
 
 func minMax(xs []float64) (float64, float64) {
 	lo, hi := math.Inf(1), math.Inf(-1)

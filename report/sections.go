@@ -62,8 +62,18 @@ func (b *builder) history() {
 		return
 	}
 	unit, per := timeUnit(pts[len(pts)-1].minutes)
-	var done, pruned, best plotter.XYs
-	data := make([]any, 0, len(pts))
+	done, pruned, best, data := historySeries(pts, per)
+	metric := metricName(b.s.Config.Metric)
+	png, err := b.historyFigure(unit, metric, len(pts), done, pruned, best)
+	alt := fmt.Sprintf("Optimisation history: %d finished trials' CV %s against %s since the study was created, with the best so far.", len(pts), metric, unit)
+	b.codeCell(historyCell, "history", b.figure(png, err, alt), Output{JSON: data})
+}
+
+// historySeries splits the finished trials into the completed and the
+// pruned ones' points and the best-so-far step line, x in units of per
+// minutes, and gives the points as the cell's JSON output.
+func historySeries(pts []historyPoint, per float64) (done, pruned, best plotter.XYs, data []any) {
+	data = make([]any, 0, len(pts))
 	for _, p := range pts {
 		x := p.minutes / per
 		xy := plotter.XY{X: x, Y: p.score}
@@ -84,12 +94,16 @@ func (b *builder) history() {
 		}
 		data = append(data, map[string]any{"trial": p.trial, "minutes": p.minutes, "score": p.score, "best": jsonNum(p.best), "state": state})
 	}
-	metric := metricName(b.s.Config.Metric)
+	return done, pruned, best, data
+}
+
+// historyFigure draws the optimisation history of n finished trials.
+func (b *builder) historyFigure(unit, metric string, n int, done, pruned, best plotter.XYs) ([]byte, error) {
 	p := newPlot("Optimisation history", unit+" since the study was created", "CV "+metric+" (mean over folds)")
 	// The encoding is in the caption: a legend inside the axes hides
 	// points wherever it goes.
 	r := vg.Points(3)
-	if len(pts) > 300 {
+	if n > 300 {
 		r = vg.Points(2)
 	}
 	if len(done) > 0 {
@@ -113,9 +127,12 @@ func (b *builder) history() {
 			p.Add(l)
 		}
 	}
-	png, err := one(p)
-	alt := fmt.Sprintf("Optimisation history: %d finished trials' CV %s against %s since the study was created, with the best so far.", len(pts), metric, unit)
-	b.codeCell(`
+	return one(p)
+}
+
+// historyCell is the history section's notebook cell: the same figure
+// and points computed again from the trials.
+const historyCell = `
 hist, best = [], None
 fin = [t for t in trials if t["state"] in ("done", "pruned") and t["finished"] and t["mean"] is not None]
 for t in sorted(fin, key=lambda t: (pd.Timestamp(t["finished"]).value, t["id"])):
@@ -137,8 +154,7 @@ ax.set(title="Optimisation history", xlabel=unit + " since the study was created
 ax.grid(alpha=0.3); ax.legend()
 plt.show()
 display({"application/json": hist}, raw=True)
-`, "history", b.figure(png, err, alt), Output{JSON: data})
-}
+`
 
 // timeUnit picks the history's time axis for a span in minutes: seconds
 // under 2 minutes, hours from 3 hours; per is the unit in minutes.
@@ -206,6 +222,24 @@ func (b *builder) planner() {
 		b.md(para(t("No planner round was journaled yet.")))
 		return
 	}
+	tb, shown := b.roundTable(rounds)
+	intro := fmt.Sprintf("%s in all; listed: every round whose trial became the incumbent (a confirmed improvement) and the latest %d. Each row is a proposal: the planner's hypothesis, the trial it became and its verdict against the incumbent (fold-paired, Nadeau–Bengio corrected).", plural(len(rounds), "round", "rounds"), min(maxRounds, len(rounds)))
+	if shown == len(rounds) {
+		intro = fmt.Sprintf("%s, every one listed. Each row is a proposal: the planner's hypothesis, the trial it became and its verdict against the incumbent (fold-paired, Nadeau–Bengio corrected).", plural(len(rounds), "round", "rounds"))
+	}
+	b.md(para(t(intro)))
+	outs := []Output{{Table: tb}}
+	if nb := b.labNotebook(); nb != nil {
+		outs = append(outs, Output{Table: nb})
+	}
+	b.codeCell(fmt.Sprintf(plannerCell, maxRounds), "", outs...)
+}
+
+// roundTable lists the rounds worth reading, a row per proposal (accepted,
+// with the trial it became and its outcome, or rejected with the reason)
+// and per trial of the round no proposal names; shown counts the rounds
+// listed.
+func (b *builder) roundTable(rounds []journal.Round) (tb *Table, shown int) {
 	byID := b.trialByID()
 	// A trial's proposal is in its round; trials also name their round.
 	trialsOf := map[uint64][]journal.Trial{}
@@ -220,17 +254,8 @@ func (b *builder) planner() {
 			bySpec[tr.SpecHash] = tr.ID
 		}
 	}
-	keep := map[uint64]bool{}
-	for _, tr := range b.s.Trials {
-		if strings.HasPrefix(tr.Verdict, "new incumbent") || strings.HasPrefix(tr.Verdict, "first finished") {
-			keep[tr.Round] = true
-		}
-	}
-	for _, r := range rounds[max(0, len(rounds)-maxRounds):] {
-		keep[r.ID] = true
-	}
-	shown := 0
-	tb := &Table{Header: []string{"round", "planner", "hypothesis", "trial", "outcome (CV ± SE: verdict)"}, Right: []bool{true}}
+	keep := b.roundsWorthReading(rounds)
+	tb = &Table{Header: []string{"round", "planner", "hypothesis", "trial", "outcome (CV ± SE: verdict)"}, Right: []bool{true}}
 	for _, r := range rounds {
 		if !keep[r.ID] {
 			continue
@@ -263,16 +288,28 @@ func (b *builder) planner() {
 			tb.Rows = append(tb.Rows, []string{round, r.Planner, p.Hypothesis, "rejected", p.Reason})
 		}
 	}
-	intro := fmt.Sprintf("%s in all; listed: every round whose trial became the incumbent (a confirmed improvement) and the latest %d. Each row is a proposal: the planner's hypothesis, the trial it became and its verdict against the incumbent (fold-paired, Nadeau–Bengio corrected).", plural(len(rounds), "round", "rounds"), min(maxRounds, len(rounds)))
-	if shown == len(rounds) {
-		intro = fmt.Sprintf("%s, every one listed. Each row is a proposal: the planner's hypothesis, the trial it became and its verdict against the incumbent (fold-paired, Nadeau–Bengio corrected).", plural(len(rounds), "round", "rounds"))
+	return tb, shown
+}
+
+// roundsWorthReading are the rounds whose trial became the incumbent and
+// the latest maxRounds.
+func (b *builder) roundsWorthReading(rounds []journal.Round) map[uint64]bool {
+	keep := map[uint64]bool{}
+	for _, tr := range b.s.Trials {
+		if strings.HasPrefix(tr.Verdict, "new incumbent") || strings.HasPrefix(tr.Verdict, "first finished") {
+			keep[tr.Round] = true
+		}
 	}
-	b.md(para(t(intro)))
-	outs := []Output{{Table: tb}}
-	if nb := b.labNotebook(); nb != nil {
-		outs = append(outs, Output{Table: nb})
+	for _, r := range rounds[max(0, len(rounds)-maxRounds):] {
+		keep[r.ID] = true
 	}
-	b.codeCell(fmt.Sprintf(`
+	return keep
+}
+
+// plannerCell is the planner section's notebook cell, a format taking
+// maxRounds: the rounds' table and the lab notebook computed again from
+// the export.
+const plannerCell = `
 by_id = {**{t["id"]: t for t in trials}, **{t["id"]: t for t in pooled}}
 by_spec = {t["spec_hash"]: t["id"] for t in trials if t["spec_hash"] and not t.get("split", 0)}
 def outcome(t):
@@ -303,8 +340,7 @@ if notes:
                         "verdict": e["details"].get("verdict", ""),
                         "paired delta ± SE": "%%+.4f ± %%.4f" %% (float(e["details"].get("delta", "nan")), float(e["details"].get("se", "nan"))),
                         "note": e["message"]} for e in notes]))
-`, maxRounds), "", outs...)
-}
+`
 
 // labNotebook is the LLM planner's lab notebook: each hypothesis's
 // verdict event (its clean trial against its parent by the fold-paired
