@@ -243,35 +243,8 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		missing = DefaultMissing
 	}
 	isMissing := missingSet(missing)
-
-	delim, err := ParseDelimiter(opt.Delimiter)
+	rs, cr, names, err := readCSVHeader(rs, name, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	d, err := sniffCSV(rs, name, delim)
-	if err != nil {
-		return nil, err
-	}
-	if d.crOnly {
-		rs = crToLF{rs}
-	}
-	cr := newCSVReader(rs, name)
-	cr.comma = d.comma
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, &ParseError{File: name, Line: 1, Err: ErrBadHeader, Detail: "empty file: a header row is required"}
-	}
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(header))
-	for i, h := range header {
-		names[i] = strings.TrimSpace(string(h))
-	}
-	if err := checkHeader(name, names); err != nil {
-		if d.comma != ',' {
-			return nil, fmt.Errorf("%w (fields split at %q, chosen from the header line; --delimiter sets it)", err, d.comma)
-		}
 		return nil, err
 	}
 	if err := checkOptionColumns(name, names, opt); err != nil {
@@ -281,13 +254,7 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 	for j := range builders {
 		builders[j].csv = true
 	}
-	numericMarker := false
-	for _, m := range missing {
-		if v, ok := parseNumber([]byte(m)); ok && !math.IsNaN(v) {
-			numericMarker = true
-		}
-	}
-	lines, err := firstPass(rs, cr, name, builders, numericMarker, isMissing)
+	lines, err := firstPass(rs, cr, name, builders, hasNumericMarker(missing), isMissing)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +262,66 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 	if rows == 0 {
 		return nil, &ParseError{File: name, Err: ErrNoRows, Detail: "the file has a header line and nothing else"}
 	}
+	finals, err := settleCSVKinds(rs, name, cr.comma, builders, rows, isMissing)
+	if err != nil {
+		return nil, err
+	}
+	return csvFrame(name, lines, builders, finals), nil
+}
+
+// readCSVHeader sniffs the dialect, reads and checks the header and returns
+// the reader positioned on the first record, with rs as it is to be read
+// from now on (line ends converted if the file ends lines with CR alone).
+func readCSVHeader(rs io.ReadSeeker, name string, opt LoadOptions) (io.ReadSeeker, *csvReader, []string, error) {
+	delim, err := ParseDelimiter(opt.Delimiter)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	d, err := sniffCSV(rs, name, delim)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if d.crOnly {
+		rs = crToLF{rs}
+	}
+	cr := newCSVReader(rs, name)
+	cr.comma = d.comma
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, nil, nil, &ParseError{File: name, Line: 1, Err: ErrBadHeader, Detail: "empty file: a header row is required"}
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	names := make([]string, len(header))
+	for i, h := range header {
+		names[i] = strings.TrimSpace(string(h))
+	}
+	if err := checkHeader(name, names); err != nil {
+		if d.comma != ',' {
+			return nil, nil, nil, fmt.Errorf("%w (fields split at %q, chosen from the header line; --delimiter sets it)", err, d.comma)
+		}
+		return nil, nil, nil, err
+	}
+	return rs, cr, names, nil
+}
+
+// hasNumericMarker reports whether a missing-value marker reads as a number
+// (such as -999), which the converters must then test before parsing.
+func hasNumericMarker(missing []string) bool {
+	numericMarker := false
+	for _, m := range missing {
+		if v, ok := parseNumber([]byte(m)); ok && !math.IsNaN(v) {
+			numericMarker = true
+		}
+	}
+	return numericMarker
+}
+
+// settleCSVKinds infers each kept column's kind after the first pass. A
+// column that turned out to be strings after rows were read as numbers is
+// filled again from the file by refillStrings, and its kind inferred anew.
+func settleCSVKinds(rs io.ReadSeeker, name string, comma byte, builders []colBuilder, rows int, isMissing func([]byte) bool) ([]Kind, error) {
 	finals := make([]Kind, len(builders))
 	needRefill := false
 	for j := range builders {
@@ -312,7 +339,7 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 		}
 	}
 	if needRefill {
-		if err := refillStrings(rs, name, d.comma, builders, isMissing); err != nil {
+		if err := refillStrings(rs, name, comma, builders, isMissing); err != nil {
 			return nil, err
 		}
 		for j := range builders {
@@ -321,7 +348,13 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 			}
 		}
 	}
-	fr := &Frame{Rows: rows, Source: name, Lines: lines}
+	return finals, nil
+}
+
+// csvFrame builds the frame of the kept columns, with a warning for each
+// numeric column that read strays as missing.
+func csvFrame(name string, lines []int32, builders []colBuilder, finals []Kind) *Frame {
+	fr := &Frame{Rows: len(lines), Source: name, Lines: lines}
 	for j := range builders {
 		b := &builders[j]
 		if b.mode == modeSkip {
@@ -332,7 +365,7 @@ func loadCSV(rs io.ReadSeeker, name string, opt LoadOptions) (*Frame, error) {
 			fr.Warnings = append(fr.Warnings, strayWarning(name, b))
 		}
 	}
-	return fr, nil
+	return fr
 }
 
 // strayWarning says which strings of a numeric column were read as missing.

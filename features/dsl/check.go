@@ -139,89 +139,18 @@ func (ck *checker) fail(off int, cause error, msg, hint string) {
 // compile checks spec against the base columns; frame (optional) refines the
 // cost estimate of text ops.
 func compile(spec *Spec, base []colInfo, opt CheckOptions, frame *features.Frame) (*compiled, error) {
-	ck := &checker{spec: spec, cols: map[string]colInfo{}, opt: opt, leaks: map[string]bool{}, reads: map[string]bool{}, timeCl: CostLinear}
-	for _, c := range base {
-		ck.cols[c.Name] = c
-		ck.names = append(ck.names, c.Name)
-	}
-	for _, l := range opt.Leaks {
-		ck.leaks[l] = true
-	}
-	dropped := map[string]bool{}
-	for _, it := range spec.Items {
-		if it.Drop == "" {
-			continue
-		}
-		if _, ok := ck.cols[it.Drop]; !ok {
-			ck.unknownColumn(it.Off, it.Drop)
-			continue
-		}
-		dropped[it.Drop] = true
-	}
+	ck := newChecker(spec, base, opt)
+	dropped := ck.dropped()
 	out := &compiled{}
 	used := map[string]bool{}
-	for _, c := range base {
-		if dropped[c.Name] || c.Name == opt.Target || ck.leaks[c.Name] {
-			continue
-		}
-		var root node
-		switch c.Kind {
-		case features.Numeric:
-			root = &colNode{name: c.Name, t: vNum}
-		case features.Datetime:
-			root = &colNode{name: c.Name, t: vTime}
-		case features.Categorical:
-			root = &catOutNode{x: &colNode{name: c.Name, t: vCat}}
-		default:
-			continue // text and identifier columns never pass through raw
-		}
-		rt := ResultNumeric
-		if c.Kind == features.Categorical {
-			rt = ResultCategorical
-		}
-		out.items = append(out.items, &outItem{name: c.Name, rt: rt, root: root})
-		out.plan.PassThrough = append(out.plan.PassThrough, c.Name)
-		ck.reads[c.Name] = true
-		used[c.Name] = true
-	}
+	ck.passThrough(out, base, dropped, used)
 	for _, it := range spec.Items {
 		if it.Drop != "" {
 			continue
 		}
-		nerr := len(ck.errs)
-		n, t := ck.expr(it.Expr)
-		if len(ck.errs) > nerr {
-			continue
+		if oi := ck.item(it, used); oi != nil {
+			out.items = append(out.items, oi)
 		}
-		rt := ResultNumeric
-		switch t {
-		case vCat:
-			rt = ResultCategorical
-			n = &catOutNode{x: n}
-		case vSparse:
-			rt = ResultSparse
-		case vText:
-			ck.fail(it.Expr.Offset(), ErrType, fmt.Sprintf("item %s is a raw text column", it.Name), "models see text only through text ops, e.g. length(t), word_count(t), tokens(t)")
-			continue
-		}
-		if col, ok := it.Expr.(*Column); ok && t == vCat && ck.cols[col.Name].Kind == features.Identifier {
-			ck.fail(it.Expr.Offset(), ErrType, fmt.Sprintf("item %s is a raw identifier column", it.Name), fmt.Sprintf("identifiers are not features; use count(%s) or a group aggregate by it", quoteName(col.Name)))
-			continue
-		}
-		if used[it.Name] {
-			off := it.Off
-			if it.Explicit {
-				off = it.NameOff
-			}
-			hint := "give it another name: newname = ..."
-			if _, isBase := ck.cols[it.Name]; isBase {
-				hint = fmt.Sprintf("name it differently, or drop(%s) to replace the base column", quoteName(it.Name))
-			}
-			ck.fail(off, ErrArgument, fmt.Sprintf("output column %q is defined twice", it.Name), hint)
-			continue
-		}
-		used[it.Name] = true
-		out.items = append(out.items, &outItem{name: it.Name, rt: rt, root: n})
 	}
 	for d := range dropped {
 		out.plan.Dropped = append(out.plan.Dropped, d)
@@ -244,6 +173,105 @@ func compile(spec *Spec, base []colInfo, opt CheckOptions, frame *features.Frame
 		}
 	}
 	return out, nil
+}
+
+func newChecker(spec *Spec, base []colInfo, opt CheckOptions) *checker {
+	ck := &checker{spec: spec, cols: map[string]colInfo{}, opt: opt, leaks: map[string]bool{}, reads: map[string]bool{}, timeCl: CostLinear}
+	for _, c := range base {
+		ck.cols[c.Name] = c
+		ck.names = append(ck.names, c.Name)
+	}
+	for _, l := range opt.Leaks {
+		ck.leaks[l] = true
+	}
+	return ck
+}
+
+// dropped is the set of base columns the spec's drop items name; an
+// unknown one is an error.
+func (ck *checker) dropped() map[string]bool {
+	dropped := map[string]bool{}
+	for _, it := range ck.spec.Items {
+		if it.Drop == "" {
+			continue
+		}
+		if _, ok := ck.cols[it.Drop]; !ok {
+			ck.unknownColumn(it.Off, it.Drop)
+			continue
+		}
+		dropped[it.Drop] = true
+	}
+	return dropped
+}
+
+// passThrough adds the base columns that reach the model raw: numeric,
+// datetime and categorical ones not dropped, not the target and not a
+// flagged leak. Text and identifier columns never pass through raw.
+func (ck *checker) passThrough(out *compiled, base []colInfo, dropped, used map[string]bool) {
+	for _, c := range base {
+		if dropped[c.Name] || c.Name == ck.opt.Target || ck.leaks[c.Name] {
+			continue
+		}
+		var root node
+		switch c.Kind {
+		case features.Numeric:
+			root = &colNode{name: c.Name, t: vNum}
+		case features.Datetime:
+			root = &colNode{name: c.Name, t: vTime}
+		case features.Categorical:
+			root = &catOutNode{x: &colNode{name: c.Name, t: vCat}}
+		default:
+			continue
+		}
+		rt := ResultNumeric
+		if c.Kind == features.Categorical {
+			rt = ResultCategorical
+		}
+		out.items = append(out.items, &outItem{name: c.Name, rt: rt, root: root})
+		out.plan.PassThrough = append(out.plan.PassThrough, c.Name)
+		ck.reads[c.Name] = true
+		used[c.Name] = true
+	}
+}
+
+// item compiles one expression item into an output, or records why it
+// cannot be one (its expression's errors, raw text or identifier, a name
+// already used) and returns nil.
+func (ck *checker) item(it *Item, used map[string]bool) *outItem {
+	nerr := len(ck.errs)
+	n, t := ck.expr(it.Expr)
+	if len(ck.errs) > nerr {
+		return nil
+	}
+	rt := ResultNumeric
+	switch t {
+	case vCat:
+		rt = ResultCategorical
+		n = &catOutNode{x: n}
+	case vSparse:
+		rt = ResultSparse
+	case vText:
+		ck.fail(it.Expr.Offset(), ErrType, fmt.Sprintf("item %s is a raw text column", it.Name), "models see text only through text ops, e.g. length(t), word_count(t), tokens(t)")
+		return nil
+	}
+	if col, ok := it.Expr.(*Column); ok && t == vCat && ck.cols[col.Name].Kind == features.Identifier {
+		ck.fail(it.Expr.Offset(), ErrType, fmt.Sprintf("item %s is a raw identifier column", it.Name), fmt.Sprintf("identifiers are not features; use count(%s) or a group aggregate by it", quoteName(col.Name)))
+		return nil
+	}
+	if used[it.Name] {
+		off := it.Off
+		if it.Explicit {
+			off = it.NameOff
+		}
+		hint := "give it another name: newname = ..."
+		if _, isBase := ck.cols[it.Name]; isBase {
+			hint = fmt.Sprintf("name it differently, or drop(%s) to replace the base column", quoteName(it.Name))
+		}
+		ck.fail(off, ErrArgument, fmt.Sprintf("output column %q is defined twice", it.Name), hint)
+		return nil
+	}
+	used[it.Name] = true
+	return &outItem{name: it.Name, rt: rt, root: n}
 }
 
 func (ck *checker) unknownColumn(off int, name string) {

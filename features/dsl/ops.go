@@ -9,6 +9,8 @@ import (
 
 // buildImpl constructs the implementation of a bound, type-checked call.
 // types are the types of its expression arguments, in parameter order.
+// The switch is the table of ops, one line each; an op with rules of its
+// own about its arguments has a constructor below.
 func buildImpl(e *Call, types []vtype) (opImpl, error) {
 	switch e.Name {
 	case "log1p":
@@ -18,11 +20,7 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 	case "abs":
 		return unaryImpl{math.Abs}, nil
 	case "clip":
-		lo, hi := e.num("lo"), e.num("hi")
-		if lo > hi {
-			return nil, fmt.Errorf("clip: lo %s is greater than hi %s", formatNumber(lo), formatNumber(hi))
-		}
-		return unaryImpl{func(x float64) float64 { return math.Min(math.Max(x, lo), hi) }}, nil
+		return newClip(e)
 	case "ratio":
 		return binaryImpl{safeDiv}, nil
 	case "diff":
@@ -58,20 +56,7 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 	case "range_mid":
 		return textImpl{rangeMid}, nil
 	case "group_count", "group_mean", "group_std", "group_max", "group_nunique":
-		g := &groupImpl{stat: e.Name[len("group_"):], hasX: e.Name != "group_count"}
-		if g.hasX {
-			g.xCat = types[0] == vCat || types[0] == vText
-		}
-		g.pit = e.literal("time") != nil
-		g.allRows = e.literal("by") == nil
-		g.window = durationSeconds(e.str("window"))
-		if g.window > 0 && !g.pit {
-			return nil, fmt.Errorf("%s: window=%q needs time=<column>", e.Name, e.str("window"))
-		}
-		if g.allRows && !g.pit {
-			return nil, fmt.Errorf("%s without by= is over all rows and needs time=<column> (with an optional window=): over all training rows at once it would be one constant", e.Name)
-		}
-		return g, nil
+		return newGroup(e, types)
 	case "length":
 		return textImpl{runeLength}, nil
 	case "word_count":
@@ -85,11 +70,7 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 	case "contains":
 		return textImpl{containsFold(e.str("s"))}, nil
 	case "regex_count":
-		re, err := regexp.Compile(e.str("re"))
-		if err != nil {
-			return nil, fmt.Errorf("regex_count: %v", err)
-		}
-		return textImpl{regexCounter(re)}, nil
+		return newRegexCount(e)
 	case "tokens":
 		return &tokensImpl{buckets: int(e.num("buckets"))}, nil
 	case "hour":
@@ -106,4 +87,40 @@ func buildImpl(e *Call, types []vtype) (opImpl, error) {
 		return binaryImpl{func(a, b float64) float64 { return a - b }}, nil
 	}
 	return nil, fmt.Errorf("op %q has no implementation", e.Name)
+}
+
+// newClip refuses a range whose lo is above its hi.
+func newClip(e *Call) (opImpl, error) {
+	lo, hi := e.num("lo"), e.num("hi")
+	if lo > hi {
+		return nil, fmt.Errorf("clip: lo %s is greater than hi %s", formatNumber(lo), formatNumber(hi))
+	}
+	return unaryImpl{func(x float64) float64 { return math.Min(math.Max(x, lo), hi) }}, nil
+}
+
+// newGroup builds a group aggregate: point-in-time with time=, over all
+// rows without by= (which needs time=), windowed only with time=.
+func newGroup(e *Call, types []vtype) (opImpl, error) {
+	g := &groupImpl{stat: e.Name[len("group_"):], hasX: e.Name != "group_count"}
+	if g.hasX {
+		g.xCat = types[0] == vCat || types[0] == vText
+	}
+	g.pit = e.literal("time") != nil
+	g.allRows = e.literal("by") == nil
+	g.window = durationSeconds(e.str("window"))
+	if g.window > 0 && !g.pit {
+		return nil, fmt.Errorf("%s: window=%q needs time=<column>", e.Name, e.str("window"))
+	}
+	if g.allRows && !g.pit {
+		return nil, fmt.Errorf("%s without by= is over all rows and needs time=<column> (with an optional window=): over all training rows at once it would be one constant", e.Name)
+	}
+	return g, nil
+}
+
+func newRegexCount(e *Call) (opImpl, error) {
+	re, err := regexp.Compile(e.str("re"))
+	if err != nil {
+		return nil, fmt.Errorf("regex_count: %v", err)
+	}
+	return textImpl{regexCounter(re)}, nil
 }

@@ -222,10 +222,37 @@ func (o *groupImpl) apply(ec *evalCtx, a []value) (value, error) {
 // history is empty and the training rows become the stored history.
 func (o *groupImpl) pointInTime(ec *evalCtx, a []value, fitting bool) []float64 {
 	x, by, tv := o.split(a)
-	groups := append([]string{}, o.st.Groups...)
+	groups, lg := o.groupIndex(by.levels)
+	xLevels := append([]string{}, o.st.XLevels...)
+	var xs []float64
+	if o.hasX {
+		xs = xKeys(x, o.xCat, &xLevels)
+	}
+	evs := o.events(by.codes, tv.num, lg, xs)
+	sorted, start := sortByGroup(evs, len(groups))
+	out := o.aggregateEarlier(sorted, start, len(by.codes))
+	if fitting {
+		o.st = o.history(groups, xLevels, sorted)
+	}
+	return out
+}
+
+// pitEvent is one event of the point-in-time history: group g, time t and
+// x; r is the current row, or -1 for a stored event.
+type pitEvent struct {
+	g int32
+	t float64
+	x float64
+	r int32
+}
+
+// groupIndex extends the stored groups with by's new levels and maps each
+// of by's levels to its group index.
+func (o *groupImpl) groupIndex(levels []string) (groups []string, lg []int32) {
+	groups = append([]string{}, o.st.Groups...)
 	gm := indexOf(groups)
-	lg := make([]int32, len(by.levels))
-	for i, l := range by.levels {
+	lg = make([]int32, len(levels))
+	for i, l := range levels {
 		j, ok := gm[l]
 		if !ok {
 			j = int32(len(groups))
@@ -234,29 +261,23 @@ func (o *groupImpl) pointInTime(ec *evalCtx, a []value, fitting bool) []float64 
 		}
 		lg[i] = j
 	}
-	xLevels := append([]string{}, o.st.XLevels...)
-	var xs []float64
-	if o.hasX {
-		xs = xKeys(x, o.xCat, &xLevels)
-	}
+	return groups, lg
+}
+
+// events lists the stored history first (seq 0..nh-1), then the current
+// rows that have a group and a time.
+func (o *groupImpl) events(codes []int32, ts []float64, lg []int32, xs []float64) []pitEvent {
 	nh := len(o.st.G)
-	// Events: history first (seq 0..nh-1), then the current rows.
-	type ev struct {
-		g int32
-		t float64
-		x float64
-		r int32 // current row, or -1 for history
-	}
-	evs := make([]ev, 0, nh+len(by.codes))
+	evs := make([]pitEvent, 0, nh+len(codes))
 	for i := range nh {
 		xv := 0.0
 		if o.hasX {
 			xv = o.st.X[i]
 		}
-		evs = append(evs, ev{g: o.st.G[i], t: o.st.T[i], x: xv, r: -1})
+		evs = append(evs, pitEvent{g: o.st.G[i], t: o.st.T[i], x: xv, r: -1})
 	}
-	for i, c := range by.codes {
-		t := tv.num[i]
+	for i, c := range codes {
+		t := ts[i]
 		if c < 0 || t != t {
 			continue
 		}
@@ -264,31 +285,44 @@ func (o *groupImpl) pointInTime(ec *evalCtx, a []value, fitting bool) []float64 
 		if xs != nil {
 			xv = xs[i]
 		}
-		evs = append(evs, ev{g: lg[c], t: t, x: xv, r: int32(i)})
+		evs = append(evs, pitEvent{g: lg[c], t: t, x: xv, r: int32(i)})
 	}
-	// Counting sort by group, then a stable sort by time within each group:
-	// O(n) for the grouping and deterministic for ties.
-	start := make([]int, len(groups)+1)
+	return evs
+}
+
+// sortByGroup is a counting sort of evs by group, keeping their order
+// within each: O(n) for the grouping. Group g's events are
+// sorted[start[g]:start[g+1]].
+func sortByGroup(evs []pitEvent, ngroups int) (sorted []pitEvent, start []int) {
+	start = make([]int, ngroups+1)
 	for _, e := range evs {
 		start[e.g+1]++
 	}
-	for g := 1; g <= len(groups); g++ {
+	for g := 1; g <= ngroups; g++ {
 		start[g] += start[g-1]
 	}
-	sorted := make([]ev, len(evs))
+	sorted = make([]pitEvent, len(evs))
 	pos := append([]int{}, start...)
 	for _, e := range evs {
 		sorted[pos[e.g]] = e
 		pos[e.g]++
 	}
-	out := nanSlice(len(by.codes))
+	return sorted, start
+}
+
+// aggregateEarlier sorts each group's events by time, stably so that ties
+// are deterministic, and gives every current row the aggregate of its
+// group's events strictly earlier (and within the window); NaN for rows
+// without a group or a time.
+func (o *groupImpl) aggregateEarlier(sorted []pitEvent, start []int, rows int) []float64 {
+	out := nanSlice(rows)
 	ag := newAggregator(o.stat)
-	for g := range groups {
+	for g := range len(start) - 1 {
 		seg := sorted[start[g]:start[g+1]]
 		if len(seg) == 0 {
 			continue
 		}
-		slices.SortStableFunc(seg, func(p, q ev) int {
+		slices.SortStableFunc(seg, func(p, q pitEvent) int {
 			switch {
 			case p.t < q.t:
 				return -1
@@ -316,23 +350,26 @@ func (o *groupImpl) pointInTime(ec *evalCtx, a []value, fitting bool) []float64 
 			out[q.r] = ag.value()
 		}
 	}
-	if fitting {
-		st := groupState{Groups: groups, XLevels: xLevels, G: make([]int32, len(sorted)), T: make(floats, len(sorted))}
-		if o.hasX {
-			st.X = make(floats, len(sorted))
-		}
-		for i, e := range sorted {
-			st.G[i], st.T[i] = e.g, e.t
-			if o.hasX {
-				st.X[i] = e.x
-			}
-		}
-		if !o.xCat {
-			st.XLevels = nil
-		}
-		o.st = st
-	}
 	return out
+}
+
+// history is the fitted state: the training events sorted by (group, time),
+// once aggregateEarlier has sorted each group by time.
+func (o *groupImpl) history(groups, xLevels []string, sorted []pitEvent) groupState {
+	st := groupState{Groups: groups, XLevels: xLevels, G: make([]int32, len(sorted)), T: make(floats, len(sorted))}
+	if o.hasX {
+		st.X = make(floats, len(sorted))
+	}
+	for i, e := range sorted {
+		st.G[i], st.T[i] = e.g, e.t
+		if o.hasX {
+			st.X[i] = e.x
+		}
+	}
+	if !o.xCat {
+		st.XLevels = nil
+	}
+	return st
 }
 
 // aggregator keeps one group's statistic over a sliding set of events.

@@ -409,16 +409,7 @@ func (p *parser) call(name token) (Expr, error) {
 func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 	op := p.ops[name.text]
 	if op == nil {
-		names := make([]string, 0, len(p.ops))
-		for n := range p.ops {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		hint := "see the op reference"
-		if s := didYouMean(name.text, names); s != "" {
-			hint = fmt.Sprintf("did you mean %q?", s)
-		}
-		return nil, &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("unknown op %q", name.text), Hint: hint, Err: ErrUnknownOp}
+		return nil, p.unknownOp(name)
 	}
 	if op.Name == "drop" && p.nest > 1 {
 		return nil, p.errAt(name.off, "drop(...) is only allowed as a whole item", "write it as its own item: drop(col)")
@@ -428,45 +419,11 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 	seenNamed := false
 	var rest []Expr // the variadic parameter's arguments
 	for i, a := range args {
-		var k int
-		if a.name == "" {
-			if seenNamed {
-				return nil, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("positional argument after a named one in %s", op.Name), Hint: "put positional arguments first", Err: ErrArgument}
-			}
-			switch {
-			case op.variadic():
-				k = 0
-			case i >= len(op.Params):
-				return nil, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("too many arguments to %s", op.Name), Hint: "signature: " + op.Signature(), Err: ErrArgument}
-			default:
-				k = i
-			}
-		} else {
-			seenNamed = true
-			k = -1
-			for j, prm := range op.Params {
-				if prm.Name == a.name {
-					k = j
-				}
-			}
-			if k < 0 {
-				pn := make([]string, len(op.Params))
-				for j, prm := range op.Params {
-					pn[j] = prm.Name
-				}
-				hint := "signature: " + op.Signature()
-				if s := didYouMean(a.name, pn); s != "" {
-					hint = fmt.Sprintf("did you mean %q? signature: %s", s, op.Signature())
-				}
-				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("%s has no parameter %q", op.Name, a.name), Hint: hint, Err: ErrArgument}
-			}
-			if op.Params[k].Variadic {
-				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("the %s arguments of %s are written without a name", a.name, op.Name), Hint: fmt.Sprintf("write %s(a, b, c) (signature: %s)", op.Name, op.Signature()), Err: ErrArgument}
-			}
-			if set[k] {
-				return nil, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("parameter %q of %s given twice", a.name, op.Name), Err: ErrArgument}
-			}
+		k, err := p.argSlot(op, i, a, seenNamed, set)
+		if err != nil {
+			return nil, err
 		}
+		seenNamed = seenNamed || a.name != ""
 		v, err := p.checkLiteral(op, op.Params[k], a.val)
 		if err != nil {
 			return nil, err
@@ -482,14 +439,8 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 			return nil, err
 		}
 	}
-	for k, prm := range op.Params {
-		if set[k] {
-			continue
-		}
-		if prm.Required && !prm.Optional {
-			return nil, &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("%s is missing its argument %q (%s)", op.Name, prm.Name, prm.Type), Hint: "signature: " + op.Signature(), Err: ErrArgument}
-		}
-		bound[k] = defaultLiteral(prm, name.off)
+	if err := p.fillDefaults(name, op, bound, set); err != nil {
+		return nil, err
 	}
 	switch {
 	case op.Commutative && op.variadic():
@@ -498,6 +449,84 @@ func (p *parser) bind(name token, args []rawArg) (Expr, error) {
 		bound[0], bound[1] = bound[1], bound[0]
 	}
 	return &Call{Off: name.off, Name: op.Name, Args: bound, op: op}, nil
+}
+
+// unknownOp is the error for a call of an op that does not exist, with the
+// nearest op's name as a hint.
+func (p *parser) unknownOp(name token) error {
+	names := make([]string, 0, len(p.ops))
+	for n := range p.ops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	hint := "see the op reference"
+	if s := didYouMean(name.text, names); s != "" {
+		hint = fmt.Sprintf("did you mean %q?", s)
+	}
+	return &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("unknown op %q", name.text), Hint: hint, Err: ErrUnknownOp}
+}
+
+// argSlot is the index of the parameter that argument i, a, goes to:
+// positional arguments in order (all to the variadic parameter if op has
+// one), then named ones. set marks the parameters already given.
+func (p *parser) argSlot(op *OpInfo, i int, a rawArg, seenNamed bool, set []bool) (int, error) {
+	if a.name != "" {
+		return p.namedSlot(op, a, set)
+	}
+	if seenNamed {
+		return 0, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("positional argument after a named one in %s", op.Name), Hint: "put positional arguments first", Err: ErrArgument}
+	}
+	switch {
+	case op.variadic():
+		return 0, nil
+	case i >= len(op.Params):
+		return 0, &Error{Pos: posAt(p.lx.src, a.val.Offset()), Msg: fmt.Sprintf("too many arguments to %s", op.Name), Hint: "signature: " + op.Signature(), Err: ErrArgument}
+	}
+	return i, nil
+}
+
+// namedSlot is the index of the parameter named by a; the name must exist,
+// not be the variadic parameter's and not be given twice.
+func (p *parser) namedSlot(op *OpInfo, a rawArg, set []bool) (int, error) {
+	k := -1
+	for j, prm := range op.Params {
+		if prm.Name == a.name {
+			k = j
+		}
+	}
+	if k < 0 {
+		pn := make([]string, len(op.Params))
+		for j, prm := range op.Params {
+			pn[j] = prm.Name
+		}
+		hint := "signature: " + op.Signature()
+		if s := didYouMean(a.name, pn); s != "" {
+			hint = fmt.Sprintf("did you mean %q? signature: %s", s, op.Signature())
+		}
+		return 0, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("%s has no parameter %q", op.Name, a.name), Hint: hint, Err: ErrArgument}
+	}
+	if op.Params[k].Variadic {
+		return 0, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("the %s arguments of %s are written without a name", a.name, op.Name), Hint: fmt.Sprintf("write %s(a, b, c) (signature: %s)", op.Name, op.Signature()), Err: ErrArgument}
+	}
+	if set[k] {
+		return 0, &Error{Pos: posAt(p.lx.src, a.nameOff), Msg: fmt.Sprintf("parameter %q of %s given twice", a.name, op.Name), Err: ErrArgument}
+	}
+	return k, nil
+}
+
+// fillDefaults gives every parameter not set its default; a required one
+// without a value is an error.
+func (p *parser) fillDefaults(name token, op *OpInfo, bound []Expr, set []bool) error {
+	for k, prm := range op.Params {
+		if set[k] {
+			continue
+		}
+		if prm.Required && !prm.Optional {
+			return &Error{Pos: posAt(p.lx.src, name.off), Msg: fmt.Sprintf("%s is missing its argument %q (%s)", op.Name, prm.Name, prm.Type), Hint: "signature: " + op.Signature(), Err: ErrArgument}
+		}
+		bound[k] = defaultLiteral(prm, name.off)
+	}
+	return nil
 }
 
 // bindVariadic gathers the arguments of op's variadic first parameter into
@@ -583,91 +612,121 @@ func defaultLiteral(prm Param, off int) Expr {
 // checkLiteral validates arguments of literal parameters (and the shape of
 // column-name parameters) and normalises durations.
 func (p *parser) checkLiteral(op *OpInfo, prm Param, v Expr) (Expr, error) {
-	where := fmt.Sprintf("%s(%s=...)", op.Name, prm.Name)
-	bad := func(msg, hint string) (Expr, error) {
-		return nil, &Error{Pos: posAt(p.lx.src, v.Offset()), Msg: where + ": " + msg, Hint: hint, Err: ErrArgument}
-	}
 	switch prm.Type {
 	case ArgInt, ArgFloat:
-		n, ok := v.(*Number)
-		if !ok {
-			return bad(fmt.Sprintf("want a number literal, got %s", canonString(v)), "")
-		}
-		if prm.Type == ArgInt && n.Value != math.Trunc(n.Value) {
-			return bad(fmt.Sprintf("want an integer, got %s", formatNumber(n.Value)), "")
-		}
-		if n.Value < prm.Min || n.Value > prm.Max {
-			return bad(fmt.Sprintf("%s is outside the allowed range [%s, %s]", formatNumber(n.Value), formatNumber(prm.Min), formatNumber(prm.Max)), "")
-		}
-		return n, nil
+		return p.checkNumberLiteral(op, prm, v)
 	case ArgString, ArgRegexp, ArgDuration:
-		s, ok := v.(*String)
-		if !ok {
-			return bad(fmt.Sprintf("want a quoted string, got %s", canonString(v)), `write it in double quotes, e.g. "..."`)
-		}
-		switch prm.Type {
-		case ArgString:
-			if s.Value == "" {
-				return bad("empty string", "")
-			}
-		case ArgRegexp:
-			re, err := regexp.Compile(s.Value)
-			if err != nil {
-				return bad("invalid RE2 regexp: "+err.Error(), "RE2 has no lookaround or backreferences")
-			}
-			if re.MatchString("") {
-				return bad(fmt.Sprintf("regexp %q matches the empty string, so counts would be meaningless", s.Value), "require at least one character, e.g. use + instead of *")
-			}
-		case ArgDuration:
-			if s.Value == "" {
-				return s, nil
-			}
-			secs, err := parseDuration(s.Value)
-			if err != nil {
-				return bad(err.Error(), `write e.g. "30s", "15m", "1h", "7d", "2w" or "1h30m"`)
-			}
-			return &String{Off: s.Off, Value: formatDuration(secs)}, nil
-		}
-		return s, nil
+		return p.checkStringLiteral(op, prm, v)
 	case ArgNumberList:
-		l, ok := v.(*List)
-		if !ok {
-			return bad(fmt.Sprintf("want a list of numbers, got %s", canonString(v)), "write it in brackets, e.g. [1, 0.5, 2]")
-		}
-		if len(l.Items) == 0 {
-			return bad("empty list", "give one number per argument, e.g. [1, 0.5]")
-		}
-		for _, x := range l.Items {
-			n, ok := x.(*Number)
-			if !ok {
-				return nil, &Error{Pos: posAt(p.lx.src, x.Offset()), Msg: fmt.Sprintf("%s: want a number, got %s", where, canonString(x)), Hint: "the list holds number literals only; put expressions among the arguments", Err: ErrArgument}
-			}
-			if n.Value < prm.Min || n.Value > prm.Max {
-				return nil, &Error{Pos: posAt(p.lx.src, x.Offset()), Msg: fmt.Sprintf("%s: %s is outside the allowed range [%s, %s]", where, formatNumber(n.Value), formatNumber(prm.Min), formatNumber(prm.Max)), Err: ErrArgument}
-			}
-		}
-		return l, nil
+		return p.checkNumberList(op, prm, v)
 	case ArgColumn, ArgTime:
 		if _, ok := v.(*Column); !ok {
-			return bad(fmt.Sprintf("want a column name, got %s", canonString(v)), "")
+			return p.badLiteral(op, prm, v, fmt.Sprintf("want a column name, got %s", canonString(v)), "")
 		}
 		return v, nil
 	default:
-		if s, ok := v.(*String); ok {
-			return bad(fmt.Sprintf("want a %s expression, got the string %q", prm.Type, s.Value), "column names are written bare or in backquotes, not in double quotes")
-		}
-		if c, ok := v.(*Call); ok && c.Name == "drop" {
-			return bad("drop(...) cannot be an argument", "")
-		}
-		if _, ok := v.(*List); ok {
-			hint := "lists [...] are only the value of a list parameter (wsum's weights=)"
-			if prm.Variadic {
-				hint = fmt.Sprintf("write the arguments without brackets: %s(a, b, c)", op.Name)
-			}
-			return bad(fmt.Sprintf("want a %s expression, got a list", prm.Type), hint)
-		}
-		return v, nil
+		return p.checkExprArgument(op, prm, v)
 	}
+}
+
+// argWhere names op's parameter prm in an error: "op(prm=...)".
+func argWhere(op *OpInfo, prm Param) string {
+	return fmt.Sprintf("%s(%s=...)", op.Name, prm.Name)
+}
+
+// badLiteral is the error for v, the argument of op's parameter prm.
+func (p *parser) badLiteral(op *OpInfo, prm Param, v Expr, msg, hint string) (Expr, error) {
+	return nil, &Error{Pos: posAt(p.lx.src, v.Offset()), Msg: argWhere(op, prm) + ": " + msg, Hint: hint, Err: ErrArgument}
+}
+
+// checkNumberLiteral wants a number, whole for an integer parameter, in the
+// parameter's range.
+func (p *parser) checkNumberLiteral(op *OpInfo, prm Param, v Expr) (Expr, error) {
+	n, ok := v.(*Number)
+	if !ok {
+		return p.badLiteral(op, prm, v, fmt.Sprintf("want a number literal, got %s", canonString(v)), "")
+	}
+	if prm.Type == ArgInt && n.Value != math.Trunc(n.Value) {
+		return p.badLiteral(op, prm, v, fmt.Sprintf("want an integer, got %s", formatNumber(n.Value)), "")
+	}
+	if n.Value < prm.Min || n.Value > prm.Max {
+		return p.badLiteral(op, prm, v, fmt.Sprintf("%s is outside the allowed range [%s, %s]", formatNumber(n.Value), formatNumber(prm.Min), formatNumber(prm.Max)), "")
+	}
+	return n, nil
+}
+
+// checkStringLiteral wants a quoted string: not empty, a RE2 regexp that
+// cannot match the empty string, or a duration (normalised; empty is none).
+func (p *parser) checkStringLiteral(op *OpInfo, prm Param, v Expr) (Expr, error) {
+	s, ok := v.(*String)
+	if !ok {
+		return p.badLiteral(op, prm, v, fmt.Sprintf("want a quoted string, got %s", canonString(v)), `write it in double quotes, e.g. "..."`)
+	}
+	switch prm.Type {
+	case ArgString:
+		if s.Value == "" {
+			return p.badLiteral(op, prm, v, "empty string", "")
+		}
+	case ArgRegexp:
+		re, err := regexp.Compile(s.Value)
+		if err != nil {
+			return p.badLiteral(op, prm, v, "invalid RE2 regexp: "+err.Error(), "RE2 has no lookaround or backreferences")
+		}
+		if re.MatchString("") {
+			return p.badLiteral(op, prm, v, fmt.Sprintf("regexp %q matches the empty string, so counts would be meaningless", s.Value), "require at least one character, e.g. use + instead of *")
+		}
+	case ArgDuration:
+		if s.Value == "" {
+			return s, nil
+		}
+		secs, err := parseDuration(s.Value)
+		if err != nil {
+			return p.badLiteral(op, prm, v, err.Error(), `write e.g. "30s", "15m", "1h", "7d", "2w" or "1h30m"`)
+		}
+		return &String{Off: s.Off, Value: formatDuration(secs)}, nil
+	}
+	return s, nil
+}
+
+// checkNumberList wants a non-empty list of numbers, each in the
+// parameter's range; an item at fault is named at its own position.
+func (p *parser) checkNumberList(op *OpInfo, prm Param, v Expr) (Expr, error) {
+	l, ok := v.(*List)
+	if !ok {
+		return p.badLiteral(op, prm, v, fmt.Sprintf("want a list of numbers, got %s", canonString(v)), "write it in brackets, e.g. [1, 0.5, 2]")
+	}
+	if len(l.Items) == 0 {
+		return p.badLiteral(op, prm, v, "empty list", "give one number per argument, e.g. [1, 0.5]")
+	}
+	for _, x := range l.Items {
+		n, ok := x.(*Number)
+		if !ok {
+			return nil, &Error{Pos: posAt(p.lx.src, x.Offset()), Msg: fmt.Sprintf("%s: want a number, got %s", argWhere(op, prm), canonString(x)), Hint: "the list holds number literals only; put expressions among the arguments", Err: ErrArgument}
+		}
+		if n.Value < prm.Min || n.Value > prm.Max {
+			return nil, &Error{Pos: posAt(p.lx.src, x.Offset()), Msg: fmt.Sprintf("%s: %s is outside the allowed range [%s, %s]", argWhere(op, prm), formatNumber(n.Value), formatNumber(prm.Min), formatNumber(prm.Max)), Err: ErrArgument}
+		}
+	}
+	return l, nil
+}
+
+// checkExprArgument refuses, for an expression parameter, the literals that
+// are not expressions (a string, a list) and drop(...).
+func (p *parser) checkExprArgument(op *OpInfo, prm Param, v Expr) (Expr, error) {
+	if s, ok := v.(*String); ok {
+		return p.badLiteral(op, prm, v, fmt.Sprintf("want a %s expression, got the string %q", prm.Type, s.Value), "column names are written bare or in backquotes, not in double quotes")
+	}
+	if c, ok := v.(*Call); ok && c.Name == "drop" {
+		return p.badLiteral(op, prm, v, "drop(...) cannot be an argument", "")
+	}
+	if _, ok := v.(*List); ok {
+		hint := "lists [...] are only the value of a list parameter (wsum's weights=)"
+		if prm.Variadic {
+			hint = fmt.Sprintf("write the arguments without brackets: %s(a, b, c)", op.Name)
+		}
+		return p.badLiteral(op, prm, v, fmt.Sprintf("want a %s expression, got a list", prm.Type), hint)
+	}
+	return v, nil
 }
 
 var durationUnits = []struct {
