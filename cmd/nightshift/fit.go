@@ -44,21 +44,13 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	if err := checkThreads(*threads); err != nil {
 		return err
 	}
-	kv := map[string]string{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return usagef("--param %q: want KEY=VALUE", p)
-		}
-		kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	kv, err := paramPairs(params)
+	if err != nil {
+		return err
 	}
-	featureSpec := *feats
-	if strings.HasPrefix(featureSpec, "@") {
-		b, err := os.ReadFile(featureSpec[1:])
-		if err != nil {
-			return fmt.Errorf("--features: %w", err)
-		}
-		featureSpec = string(b)
+	featureSpec, err := readFeatureSpec(*feats)
+	if err != nil {
+		return err
 	}
 	res, err := experiment.Fit(ctx, experiment.FitConfig{
 		Table: d.tableSpec(), ValidPath: *valid, Holdout: *holdout, SplitMode: *splitMode,
@@ -75,15 +67,7 @@ func runFit(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *preds != "" {
-		if err := experiment.WriteFileAtomic(*preds, func(w io.Writer) error {
-			bw := bufio.NewWriter(w)
-			fmt.Fprintln(bw, "score")
-			for _, p := range res.Predictions {
-				bw.WriteString(strconv.FormatFloat(p, 'g', 17, 64))
-				bw.WriteByte('\n')
-			}
-			return bw.Flush()
-		}); err != nil {
+		if err := writePredictions(*preds, res.Predictions); err != nil {
 			return err
 		}
 	}
@@ -92,8 +76,54 @@ func runFit(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
+	printFit(stdout, d.data, res)
+	return nil
+}
+
+// paramPairs reads the --param flags' KEY=VALUE pairs.
+func paramPairs(params []string) (map[string]string, error) {
+	kv := map[string]string{}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usagef("--param %q: want KEY=VALUE", p)
+		}
+		kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return kv, nil
+}
+
+// readFeatureSpec is the --features value, or the file it names as @FILE.
+func readFeatureSpec(spec string) (string, error) {
+	if !strings.HasPrefix(spec, "@") {
+		return spec, nil
+	}
+	b, err := os.ReadFile(spec[1:])
+	if err != nil {
+		return "", fmt.Errorf("--features: %w", err)
+	}
+	return string(b), nil
+}
+
+// writePredictions writes the validation rows' probabilities to path: a
+// score column, input order, every digit a float64 needs.
+func writePredictions(path string, preds []float64) error {
+	return experiment.WriteFileAtomic(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "score")
+		for _, p := range preds {
+			bw.WriteString(strconv.FormatFloat(p, 'g', 17, 64))
+			bw.WriteByte('\n')
+		}
+		return bw.Flush()
+	})
+}
+
+// printFit prints a fit's result for a reader of the terminal; data is
+// the training file's path.
+func printFit(stdout io.Writer, data string, res *experiment.FitResult) {
 	fmt.Fprintf(stdout, "model %s on %s: %d rows, %d feature columns (%d train, %d validation rows); positive = %q\n",
-		res.Model, d.data, res.Rows, res.Columns, res.TrainRows, res.ValidRows, res.Positive)
+		res.Model, data, res.Rows, res.Columns, res.TrainRows, res.ValidRows, res.Positive)
 	for _, u := range res.Unused {
 		fmt.Fprintf(stdout, "  not used: %s — %s\n", u.Name, u.Reason)
 	}
@@ -110,7 +140,6 @@ func runFit(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(stdout)
 	m := res.Metrics
 	fmt.Fprintf(stdout, "AUC %.4f  PR AUC %.4f  log loss %.4f  Brier %.4f\n", m.AUC, m.PRAUC, m.LogLoss, m.Brier)
-	return nil
 }
 
 // printLeaks says what was done with each flagged leak column; fit and run

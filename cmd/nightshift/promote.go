@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -126,36 +127,16 @@ func runModels(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	type nameJSON struct {
-		Name     string             `json:"name"`
-		Aliases  map[string]string  `json:"aliases"`
-		Versions []registry.Version `json:"versions"`
-		History  []registry.Move    `json:"history"`
-	}
-	var out []nameJSON
-	for _, n := range names {
-		if *only != "" && n != *only {
-			continue
-		}
-		vs, err := r.Versions(n)
-		if err != nil {
-			return err
-		}
-		a, err := r.Aliases(n)
-		if err != nil {
-			return err
-		}
-		for i := range vs {
-			vs[i].Meta.HoldoutRows = nil // thousands of row numbers: in version.json
-		}
-		out = append(out, nameJSON{Name: n, Aliases: a.Aliases, Versions: vs, History: a.History})
+	out, err := listModels(r, names, *only)
+	if err != nil {
+		return err
 	}
 	if *only != "" && len(out) == 0 {
 		return fmt.Errorf("no model %q in registry %s (names: %s)", *only, *reg, strings.Join(names, ", "))
 	}
 	if *asJSON {
 		if out == nil {
-			out = []nameJSON{}
+			out = []registeredName{}
 		}
 		return writeJSON(e.stdout, out)
 	}
@@ -163,9 +144,48 @@ func runModels(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "registry %s holds no models\n", *reg)
 		return nil
 	}
+	printModels(e.stdout, out)
+	return nil
+}
+
+// registeredName is a registered name as `models` lists it.
+type registeredName struct {
+	Name     string             `json:"name"`
+	Aliases  map[string]string  `json:"aliases"`
+	Versions []registry.Version `json:"versions"`
+	History  []registry.Move    `json:"history"`
+}
+
+// listModels reads each name's versions and aliases (the name only, when
+// only is set), without the versions' holdout row numbers.
+func listModels(r *registry.Registry, names []string, only string) ([]registeredName, error) {
+	var out []registeredName
+	for _, n := range names {
+		if only != "" && n != only {
+			continue
+		}
+		vs, err := r.Versions(n)
+		if err != nil {
+			return nil, err
+		}
+		a, err := r.Aliases(n)
+		if err != nil {
+			return nil, err
+		}
+		for i := range vs {
+			vs[i].Meta.HoldoutRows = nil // thousands of row numbers: in version.json
+		}
+		out = append(out, registeredName{Name: n, Aliases: a.Aliases, Versions: vs, History: a.History})
+	}
+	return out, nil
+}
+
+// printModels prints each name's versions as a table, then its aliases'
+// history.
+func printModels(stdout io.Writer, out []registeredName) {
 	for _, n := range out {
-		fmt.Fprintf(e.stdout, "%s\n", n.Name)
-		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(stdout, "%s\n", n.Name)
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  version\taliases\tcreated\tstudy\tfinal\tmetric\tholdout\t± SE\tnote")
 		for _, v := range n.Versions {
 			m := v.Meta
@@ -182,7 +202,7 @@ func runModels(ctx context.Context, e *env, args []string) error {
 		}
 		tw.Flush()
 		if len(n.History) > 0 {
-			fmt.Fprintln(e.stdout, "  history:")
+			fmt.Fprintln(stdout, "  history:")
 			for _, h := range n.History {
 				from := h.From
 				if from == "" {
@@ -192,11 +212,10 @@ func runModels(ctx context.Context, e *env, args []string) error {
 				if h.Forced {
 					forced = " [forced]"
 				}
-				fmt.Fprintf(e.stdout, "    %s  %s: %s → %s%s  %s\n", h.Time.Format("2006-01-02 15:04:05"), h.Alias, from, h.To, forced, h.Reason)
+				fmt.Fprintf(stdout, "    %s  %s: %s → %s%s  %s\n", h.Time.Format("2006-01-02 15:04:05"), h.Alias, from, h.To, forced, h.Reason)
 			}
 		}
 	}
-	return nil
 }
 
 func runAlias(ctx context.Context, e *env, args []string) error {

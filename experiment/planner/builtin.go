@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/nightshift-ml/nightshift/experiment/plan"
@@ -35,46 +36,12 @@ func (builtinPlanner) Name() string { return "builtin" }
 func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.Result, error) {
 	rng := roundRNG(h)
 	moves := FeatureMoves(h.Profile)
-	var required, all, gbdtMoves []Move
-	for _, m := range moves {
-		all = append(all, m)
-		if m.Required {
-			required = append(required, m)
-		}
-		if !m.LinearOnly {
-			gbdtMoves = append(gbdtMoves, m)
-		}
-	}
-	var out []plan.Proposal
+	sets := groupMoves(moves)
 	best, haveBest := h.Best()
 	// The warm points come first, each once (Seen), however many rounds
 	// that takes.
-	{
-		steady := plan.GBDTSteady()
-		warm := []struct {
-			model  string
-			params map[string]string
-			ms     []Move
-			why    string
-		}{
-			{plan.ModelGBDT, plan.DefaultsFor(plan.ModelGBDT), required, "baseline: LightGBM's default parameters on the base columns"},
-			{plan.ModelGBDT, steady, required, "baseline: regularised trees (lr 0.05, 15 leaves, L2 1) do not overfit where the defaults do"},
-			{plan.ModelLogreg, plan.DefaultsFor(plan.ModelLogreg), required, "baseline: L2 logistic regression on the base columns"},
-			{plan.ModelGBDT, plan.DefaultsFor(plan.ModelGBDT), gbdtMoves, "all feature moves suggested by the profile help the trees"},
-			{plan.ModelLogreg, plan.DefaultsFor(plan.ModelLogreg), all, "all feature moves suggested by the profile help the linear model"},
-		}
-		for _, w := range warm {
-			if len(out) == n {
-				break
-			}
-			spec := plan.TrialSpec{Model: w.model, Params: w.params, Features: joinMoves(w.ms), Seed: h.Seed}
-			if p, ok := accept(h, spec, w.why); ok {
-				out = append(out, p)
-			}
-		}
-		if len(out) > 0 {
-			return plan.Result{Proposals: out, Prompt: fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves))}, nil
-		}
+	if out := warmStart(h, sets, n); len(out) > 0 {
+		return plan.Result{Proposals: out, Prompt: fmt.Sprintf("builtin: warm start, %d default trials; %d feature moves from the profile", len(out), len(moves))}, nil
 	}
 	// Each model kind's observations are read from the history once per
 	// call, not once per try: a try read them twice (its own kind's and,
@@ -90,6 +57,7 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 		return obs
 	}
 	odds := otherKindOdds(h, best, haveBest, obsOf)
+	var out []plan.Proposal
 	featureTries, tpeTries := 0, 0
 	for tries := 0; len(out) < n && tries < 40*n; tries++ {
 		i := len(h.Trials) + len(out)
@@ -100,33 +68,8 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 				continue
 			}
 		}
-		model := plan.ModelGBDT
-		feats := joinMoves(gbdtMoves)
-		if haveBest {
-			model, feats = best.Spec.Model, best.Spec.Features
-		}
-		if rng.IntN(odds) == 0 {
-			if model == plan.ModelGBDT {
-				model, feats = plan.ModelLogreg, addLinearMoves(feats, moves)
-			} else {
-				model, feats = plan.ModelGBDT, dropLinearMoves(feats, moves)
-			}
-		}
-		obs := obsOf(model)
-		params, costAware := proposeParams(h, model, obs, rng)
-		if nearDuplicate(h, model, feats, params) || nearDuplicate(&plan.History{Trials: pendingTrials(out)}, model, feats, params) {
-			// TPE converging on a point it already measured: a trial that
-			// close tells nothing new, so explore instead.
-			params = plan.RandomParams(model, rng)
-		}
-		spec := plan.TrialSpec{Model: model, Params: params, Features: feats, Seed: h.Seed}
-		why := fmt.Sprintf("TPE over %s parameters (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
-		if len(obs) < tpeStartup {
-			why = fmt.Sprintf("random %s parameters (TPE starts after %d finished or pruned trials)", model, tpeStartup)
-		} else if costAware {
-			why = fmt.Sprintf("TPE over %s parameters by expected improvement per predicted second (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
-		}
-		if p, ok := accept(h, spec, why); ok {
+		model, feats := tryKind(best, haveBest, sets.gbdt, moves, odds, rng)
+		if p, ok := paramProposal(h, model, feats, obsOf(model), out, rng); ok {
 			out = append(out, p)
 			tpeTries++
 		}
@@ -137,6 +80,95 @@ func (builtinPlanner) Propose(_ context.Context, h *plan.History, n int) (plan.R
 	}
 	summary += fmt.Sprintf("; proposed %d feature moves and %d parameter samples", featureTries, tpeTries)
 	return plan.Result{Proposals: out, Prompt: summary}, nil
+}
+
+// moveSets are the profile's feature moves grouped as the warm start uses
+// them: the required ones, all, and those the trees can use.
+type moveSets struct {
+	required, all, gbdt []Move
+}
+
+func groupMoves(moves []Move) moveSets {
+	var s moveSets
+	for _, m := range moves {
+		s.all = append(s.all, m)
+		if m.Required {
+			s.required = append(s.required, m)
+		}
+		if !m.LinearOnly {
+			s.gbdt = append(s.gbdt, m)
+		}
+	}
+	return s
+}
+
+// warmStart proposes, up to n, the warm points not yet seen: each model
+// kind's defaults on the base columns, regularised trees, and each kind
+// with every feature move the profile suggests.
+func warmStart(h *plan.History, sets moveSets, n int) []plan.Proposal {
+	steady := plan.GBDTSteady()
+	warm := []struct {
+		model  string
+		params map[string]string
+		ms     []Move
+		why    string
+	}{
+		{plan.ModelGBDT, plan.DefaultsFor(plan.ModelGBDT), sets.required, "baseline: LightGBM's default parameters on the base columns"},
+		{plan.ModelGBDT, steady, sets.required, "baseline: regularised trees (lr 0.05, 15 leaves, L2 1) do not overfit where the defaults do"},
+		{plan.ModelLogreg, plan.DefaultsFor(plan.ModelLogreg), sets.required, "baseline: L2 logistic regression on the base columns"},
+		{plan.ModelGBDT, plan.DefaultsFor(plan.ModelGBDT), sets.gbdt, "all feature moves suggested by the profile help the trees"},
+		{plan.ModelLogreg, plan.DefaultsFor(plan.ModelLogreg), sets.all, "all feature moves suggested by the profile help the linear model"},
+	}
+	var out []plan.Proposal
+	for _, w := range warm {
+		if len(out) == n {
+			break
+		}
+		spec := plan.TrialSpec{Model: w.model, Params: w.params, Features: joinMoves(w.ms), Seed: h.Seed}
+		if p, ok := accept(h, spec, w.why); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// tryKind is a parameter try's model kind and features: the incumbent's
+// (the trees on their moves before there is one), switched to the other
+// kind, its features adapted, with odds 1 in odds.
+func tryKind(best plan.HistoryTrial, haveBest bool, gbdtMoves, moves []Move, odds int, rng *rand.Rand) (model, feats string) {
+	model = plan.ModelGBDT
+	feats = joinMoves(gbdtMoves)
+	if haveBest {
+		model, feats = best.Spec.Model, best.Spec.Features
+	}
+	if rng.IntN(odds) == 0 {
+		if model == plan.ModelGBDT {
+			model, feats = plan.ModelLogreg, addLinearMoves(feats, moves)
+		} else {
+			model, feats = plan.ModelGBDT, dropLinearMoves(feats, moves)
+		}
+	}
+	return model, feats
+}
+
+// paramProposal samples the kind's parameters (TPE over its observations
+// obs, random until tpeStartup of them) and proposes them on feats, unless
+// History.Accept refuses the spec; out are this call's proposals so far.
+func paramProposal(h *plan.History, model, feats string, obs []observation, out []plan.Proposal, rng *rand.Rand) (plan.Proposal, bool) {
+	params, costAware := proposeParams(h, model, obs, rng)
+	if nearDuplicate(h, model, feats, params) || nearDuplicate(&plan.History{Trials: pendingTrials(out)}, model, feats, params) {
+		// TPE converging on a point it already measured: a trial that
+		// close tells nothing new, so explore instead.
+		params = plan.RandomParams(model, rng)
+	}
+	spec := plan.TrialSpec{Model: model, Params: params, Features: feats, Seed: h.Seed}
+	why := fmt.Sprintf("TPE over %s parameters (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
+	if len(obs) < tpeStartup {
+		why = fmt.Sprintf("random %s parameters (TPE starts after %d finished or pruned trials)", model, tpeStartup)
+	} else if costAware {
+		why = fmt.Sprintf("TPE over %s parameters by expected improvement per predicted second (%d earlier %s trials) on the incumbent's features", model, len(obs), model)
+	}
+	return accept(h, spec, why)
 }
 
 func countDone(h *plan.History) int {

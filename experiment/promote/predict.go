@@ -64,24 +64,12 @@ func (e *ContractViolation) Error() string {
 func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult, error) {
 	start := time.Now()
 	res := &PredictResult{}
-	var fr *features.Frame
-	cpath := filepath.Join(o.VersionDir, ContractFile)
-	if _, err := os.Stat(cpath); err == nil {
-		c, err := contract.Read(cpath)
-		if err != nil {
-			return nil, err
-		}
-		in, err := contract.Load(ctx, c, o.Data)
-		if err != nil {
-			return nil, err
-		}
-		if res.Report, err = contract.Check(ctx, c, in, contract.CheckOptions{}); err != nil {
-			return nil, err
-		}
-		if res.Report.Failed() && !o.AllowViolations {
-			return res, &ContractViolation{Data: o.Data, Report: res.Report}
-		}
-		fr = in.Frame
+	fr, err := contractFrame(ctx, o, res)
+	if err != nil {
+		return nil, err
+	}
+	if res.Report != nil && res.Report.Failed() && !o.AllowViolations {
+		return res, &ContractViolation{Data: o.Data, Report: res.Report}
 	}
 	m, err := final.Read(o.VersionDir)
 	if err != nil {
@@ -110,13 +98,46 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Data, err)
 	}
+	if err := writeScores(ctx, bufio.NewWriterSize(w, 1<<16), o, m, conformed, res.IDCols, texts); err != nil {
+		return nil, err
+	}
+	res.Rows = conformed.Rows
+	res.ScoreSeconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// contractFrame reads and checks o.Data by the version's data contract,
+// setting res.Report; without a contract it returns no frame and the
+// caller reads the file by the model's schema.
+func contractFrame(ctx context.Context, o PredictOptions, res *PredictResult) (*features.Frame, error) {
+	cpath := filepath.Join(o.VersionDir, ContractFile)
+	if _, err := os.Stat(cpath); err != nil {
+		return nil, nil
+	}
+	c, err := contract.Read(cpath)
+	if err != nil {
+		return nil, err
+	}
+	in, err := contract.Load(ctx, c, o.Data)
+	if err != nil {
+		return nil, err
+	}
+	if res.Report, err = contract.Check(ctx, c, in, contract.CheckOptions{}); err != nil {
+		return nil, err
+	}
+	return in.Frame, nil
+}
+
+// writeScores writes the CSV: a header of the id columns and score, then
+// a line a row, the rows scored a block (o.BlockRows) at a time; texts
+// give each id column's cell of a row.
+func writeScores(ctx context.Context, bw *bufio.Writer, o PredictOptions, m *final.Model, conformed *features.Frame, idCols []string, texts []func(int) string) error {
 	block := o.BlockRows
 	if block <= 0 {
 		block = 65536
 	}
-	bw := bufio.NewWriterSize(w, 1<<16)
 	var line []byte
-	for i, name := range append(append([]string{}, res.IDCols...), "score") {
+	for i, name := range append(append([]string{}, idCols...), "score") {
 		if i > 0 {
 			line = append(line, ',')
 		}
@@ -125,12 +146,12 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 	bw.Write(append(line, '\n'))
 	for lo := 0; lo < conformed.Rows; lo += block {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		hi := min(lo+block, conformed.Rows)
 		p, err := m.Predict(ctx, rowRange(conformed, lo, hi))
 		if err != nil {
-			return nil, fmt.Errorf("%s rows %d-%d: %w", o.Data, lo+1, hi, err)
+			return fmt.Errorf("%s rows %d-%d: %w", o.Data, lo+1, hi, err)
 		}
 		for k, v := range p {
 			line = line[:0]
@@ -139,16 +160,11 @@ func Predict(ctx context.Context, o PredictOptions, w io.Writer) (*PredictResult
 			}
 			line = append(strconv.AppendFloat(line, v, 'g', -1, 64), '\n')
 			if _, err := bw.Write(line); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return nil, err
-	}
-	res.Rows = conformed.Rows
-	res.ScoreSeconds = time.Since(start).Seconds()
-	return res, nil
+	return bw.Flush()
 }
 
 // rowRange is rows lo..hi-1 of fr sharing its columns' storage (no copy):
