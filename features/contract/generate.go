@@ -79,6 +79,23 @@ func Generate(fr *features.Frame, p *features.Profile, opt Options) (*Contract, 
 	if fr.Rows == 0 {
 		return nil, fmt.Errorf("contract %q: no rows to describe", opt.Name)
 	}
+	opt = opt.withDefaults()
+	c := newContract(opt)
+	obj := tableObject(fr, p, opt)
+	props, err := columnProperties(fr, p, opt)
+	if err != nil {
+		return nil, err
+	}
+	obj.Properties = props
+	c.Schema = []*Object{obj}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("contract %q: generated an invalid contract: %w", opt.Name, err)
+	}
+	return c, nil
+}
+
+// withDefaults fills Version, ID and MaxCategories when left out.
+func (opt Options) withDefaults() Options {
 	if opt.Version == "" {
 		opt.Version = "1.0.0"
 	}
@@ -88,10 +105,12 @@ func Generate(fr *features.Frame, p *features.Profile, opt Options) (*Contract, 
 	if opt.MaxCategories <= 0 {
 		opt.MaxCategories = 1000
 	}
-	missing := opt.Missing
-	if missing == nil {
-		missing = features.DefaultMissing
-	}
+	return opt
+}
+
+// newContract is the contract's fundamentals and description, without its
+// schema.
+func newContract(opt Options) *Contract {
 	c := &Contract{
 		APIVersion: APIVersion,
 		Kind:       "DataContract",
@@ -109,7 +128,18 @@ func Generate(fr *features.Frame, p *features.Profile, opt Options) (*Contract, 
 			"before they ship data; it exits 3 when a rule of severity error fails. Edit a rule's severity " +
 			"(error, warning, info) or limits to change what blocks.",
 	}
-	obj := &Object{
+	return c
+}
+
+// tableObject is the table with its own rules (columns missing or extra,
+// label leak) and properties (the label, its rate, the rows, the missing
+// markers), without its columns.
+func tableObject(fr *features.Frame, p *features.Profile, opt Options) *Object {
+	missing := opt.Missing
+	if missing == nil {
+		missing = features.DefaultMissing
+	}
+	return &Object{
 		Name:         opt.Name,
 		LogicalType:  "object",
 		PhysicalType: "file",
@@ -129,10 +159,16 @@ func Generate(fr *features.Frame, p *features.Profile, opt Options) (*Contract, 
 			newCustom(propMissingValues, missing),
 		},
 	}
+}
+
+// columnProperties describes every column but the label, the time column
+// without range and shift rules, each with its training AUC when profiled.
+func columnProperties(fr *features.Frame, p *features.Profile, opt Options) ([]*Property, error) {
 	aucs := map[string]features.ColumnProfile{}
 	for _, cp := range p.Columns {
 		aucs[cp.Name] = cp
 	}
+	var props []*Property
 	for _, col := range fr.Columns {
 		if col.Name == p.Target {
 			continue
@@ -149,13 +185,9 @@ func Generate(fr *features.Frame, p *features.Profile, opt Options) (*Contract, 
 		if cp, ok := aucs[col.Name]; ok && cp.AUC > 0 {
 			prop.CustomProperties = append(prop.CustomProperties, newCustom(propTrainingAUC, round(cp.AUC)))
 		}
-		obj.Properties = append(obj.Properties, prop)
+		props = append(props, prop)
 	}
-	c.Schema = []*Object{obj}
-	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("contract %q: generated an invalid contract: %w", opt.Name, err)
-	}
-	return c, nil
+	return props, nil
 }
 
 // describe turns one training column into a contract property.
