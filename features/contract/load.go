@@ -59,40 +59,14 @@ func LoadWith(ctx context.Context, c *Contract, path string, opt features.LoadOp
 	for _, w := range warnings(fr) {
 		asText[w.Column] = true
 	}
-	if err != nil {
-		// A contract column is absent, or holds more text than the loader
-		// keeps as missing: learn the header and each column's inferred
-		// kind, then read the columns that are present.
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		inferred, err := features.LoadFile(path, base)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range inferred.Warnings {
-			asText[w.Column] = true
-		}
-		present = nil
-		for _, cs := range cols {
-			if ic := inferred.Col(cs.Name); ic != nil {
-				if cs.Kind == features.Numeric.String() && ic.Kind != features.Numeric {
-					asText[cs.Name] = true
-				}
-				present = append(present, cs)
-			}
-		}
-	}
 	reread := err != nil
-	forced := make([]features.ColumnSchema, len(present))
-	for i, cs := range present {
-		if cs.Kind == features.Numeric.String() && asText[cs.Name] {
-			cs.Kind = features.Categorical.String()
-			reread = true
-		}
-		forced[i] = cs
-	}
 	if reread {
+		if present, err = presentColumns(ctx, path, base, cols, asText); err != nil {
+			return nil, err
+		}
+	}
+	forced, someText := forceText(present, asText)
+	if reread || someText {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -100,6 +74,55 @@ func LoadWith(ctx context.Context, c *Contract, path string, opt features.LoadOp
 			return nil, err
 		}
 	}
+	return newInput(path, fr, cols), nil
+}
+
+// presentColumns is for a file the contract's kinds could not load: a
+// contract column is absent, or holds more text than the loader keeps as
+// missing. It learns the header and each column's inferred kind, marks in
+// asText the numeric columns that hold text, and returns the contract's
+// columns that are present.
+func presentColumns(ctx context.Context, path string, base features.LoadOptions, cols []features.ColumnSchema, asText map[string]bool) ([]features.ColumnSchema, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	inferred, err := features.LoadFile(path, base)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range inferred.Warnings {
+		asText[w.Column] = true
+	}
+	var present []features.ColumnSchema
+	for _, cs := range cols {
+		if ic := inferred.Col(cs.Name); ic != nil {
+			if cs.Kind == features.Numeric.String() && ic.Kind != features.Numeric {
+				asText[cs.Name] = true
+			}
+			present = append(present, cs)
+		}
+	}
+	return present, nil
+}
+
+// forceText is the kinds to read present with: a numeric column that holds
+// text is read as categorical (its exact text). someText says if any is.
+func forceText(present []features.ColumnSchema, asText map[string]bool) (forced []features.ColumnSchema, someText bool) {
+	forced = make([]features.ColumnSchema, len(present))
+	for i, cs := range present {
+		if cs.Kind == features.Numeric.String() && asText[cs.Name] {
+			cs.Kind = features.Categorical.String()
+			someText = true
+		}
+		forced[i] = cs
+	}
+	return forced, someText
+}
+
+// newInput gives each column of fr its contract kind; a column read as
+// text for a numeric or datetime kind is converted, its values that are
+// not of the kind kept as bad values.
+func newInput(path string, fr *features.Frame, cols []features.ColumnSchema) *Input {
 	in := &Input{Path: path, Frame: fr, bad: map[string]*badValues{}}
 	for _, cs := range cols {
 		col := fr.Col(cs.Name)
@@ -121,7 +144,7 @@ func LoadWith(ctx context.Context, c *Contract, path string, opt features.LoadOp
 			})
 		}
 	}
-	return in, nil
+	return in
 }
 
 func warnings(fr *features.Frame) []features.Warning {
