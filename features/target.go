@@ -29,6 +29,46 @@ var conventionalPositive = []string{"1", "1.0", "true", "yes", "spam", "fraud", 
 // empty, names the positive value. The column should have been loaded with
 // LoadOptions.Target set, so that its exact text is kept.
 func ParseTarget(fr *Frame, name, positive string) (*Target, error) {
+	c, err := targetColumn(fr, name)
+	if err != nil {
+		return nil, err
+	}
+	var present []int // the levels that occur
+	for i, n := range c.Counts {
+		if n > 0 {
+			present = append(present, i)
+		}
+	}
+	switch {
+	case len(present) < 2:
+		return nil, fmt.Errorf("target column %q has a single class (%s); a binary label needs two: %w", name, describeLabels(c, present), ErrTarget)
+	case len(present) > 2:
+		return nil, fmt.Errorf("target column %q has %d distinct values (%s); a binary label needs exactly two: %w", name, len(present), describeLabels(c, present), ErrTarget)
+	}
+	pos, why, err := choosePositive(c, name, present, positive)
+	if err != nil {
+		return nil, err
+	}
+	a, b := present[0], present[1]
+	neg := a
+	if pos == a {
+		neg = b
+	}
+	t := &Target{Name: name, Positive: c.Levels[pos], Negative: c.Levels[neg], Why: why, Y: make([]float64, c.Len())}
+	for i, code := range c.Codes {
+		if int(code) == pos {
+			t.Y[i] = 1
+			t.Positives++
+		} else {
+			t.Negatives++
+		}
+	}
+	return t, nil
+}
+
+// targetColumn finds the label column: present, loaded as strings and with
+// a label on every row (the error names the first rows without).
+func targetColumn(fr *Frame, name string) (*Column, error) {
 	c := fr.Col(name)
 	if c == nil {
 		return nil, fmt.Errorf("target column %q is not in the table%s: %w", name, suggest(name, fr.Names()), ErrUnknownColumn)
@@ -46,33 +86,30 @@ func ParseTarget(fr *Frame, name, positive string) (*Target, error) {
 		return nil, fmt.Errorf("target column %q: %d of %d rows have no label (data rows %s…); drop or fill them: %w",
 			name, c.Missing, c.Len(), strings.Join(rows, ", "), ErrTarget)
 	}
-	var present []int
-	for i, n := range c.Counts {
-		if n > 0 {
-			present = append(present, i)
+	return c, nil
+}
+
+// describeLabels lists the present levels of c with their counts, most
+// frequent first, eight at most.
+func describeLabels(c *Column, present []int) string {
+	idx := append([]int(nil), present...)
+	sort.Slice(idx, func(a, b int) bool { return c.Counts[idx[a]] > c.Counts[idx[b]] })
+	var parts []string
+	for k, i := range idx {
+		if k == 8 {
+			parts = append(parts, fmt.Sprintf("… %d more", len(idx)-8))
+			break
 		}
+		parts = append(parts, fmt.Sprintf("%q×%d", c.Levels[i], c.Counts[i]))
 	}
-	describe := func() string {
-		idx := append([]int(nil), present...)
-		sort.Slice(idx, func(a, b int) bool { return c.Counts[idx[a]] > c.Counts[idx[b]] })
-		var parts []string
-		for k, i := range idx {
-			if k == 8 {
-				parts = append(parts, fmt.Sprintf("… %d more", len(idx)-8))
-				break
-			}
-			parts = append(parts, fmt.Sprintf("%q×%d", c.Levels[i], c.Counts[i]))
-		}
-		return strings.Join(parts, ", ")
-	}
-	switch {
-	case len(present) < 2:
-		return nil, fmt.Errorf("target column %q has a single class (%s); a binary label needs two: %w", name, describe(), ErrTarget)
-	case len(present) > 2:
-		return nil, fmt.Errorf("target column %q has %d distinct values (%s); a binary label needs exactly two: %w", name, len(present), describe(), ErrTarget)
-	}
-	a, b := present[0], present[1]
-	pos, why := -1, ""
+	return strings.Join(parts, ", ")
+}
+
+// choosePositive picks the positive level of the two present, and says
+// why: the one named by positive, else the first conventional positive
+// value present, else the rarer class.
+func choosePositive(c *Column, name string, present []int, positive string) (pos int, why string, err error) {
+	pos = -1
 	if positive != "" {
 		for _, i := range present {
 			if c.Levels[i] == positive {
@@ -80,43 +117,22 @@ func ParseTarget(fr *Frame, name, positive string) (*Target, error) {
 			}
 		}
 		if pos < 0 {
-			return nil, fmt.Errorf("--positive %q is not a value of target column %q (values: %s): %w", positive, name, describe(), ErrTarget)
+			return 0, "", fmt.Errorf("--positive %q is not a value of target column %q (values: %s): %w", positive, name, describeLabels(c, present), ErrTarget)
 		}
-		why = "--positive"
+		return pos, "--positive", nil
 	}
-	if pos < 0 {
-		for _, cand := range conventionalPositive {
-			for _, i := range present {
-				if strings.EqualFold(c.Levels[i], cand) {
-					pos, why = i, "conventional positive value"
-					break
-				}
-			}
-			if pos >= 0 {
-				break
+	for _, cand := range conventionalPositive {
+		for _, i := range present {
+			if strings.EqualFold(c.Levels[i], cand) {
+				return i, "conventional positive value", nil
 			}
 		}
 	}
-	if pos < 0 {
-		// The rarer class; on a tie the lexicographically larger value.
-		pos = a
-		if c.Counts[b] < c.Counts[a] || (c.Counts[b] == c.Counts[a] && c.Levels[b] > c.Levels[a]) {
-			pos = b
-		}
-		why = "rarer class"
+	// The rarer class; on a tie the lexicographically larger value.
+	a, b := present[0], present[1]
+	pos = a
+	if c.Counts[b] < c.Counts[a] || (c.Counts[b] == c.Counts[a] && c.Levels[b] > c.Levels[a]) {
+		pos = b
 	}
-	neg := a
-	if pos == a {
-		neg = b
-	}
-	t := &Target{Name: name, Positive: c.Levels[pos], Negative: c.Levels[neg], Why: why, Y: make([]float64, c.Len())}
-	for i, code := range c.Codes {
-		if int(code) == pos {
-			t.Y[i] = 1
-			t.Positives++
-		} else {
-			t.Negatives++
-		}
-	}
-	return t, nil
+	return pos, "rarer class", nil
 }
