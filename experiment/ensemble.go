@@ -100,91 +100,117 @@ func selectEnsemble(metric string, y [][]float64, oof [][][]float64, init []int,
 	if len(oof) == 0 {
 		return nil, nil, fmt.Errorf("ensemble: no candidates")
 	}
-	sign := 1.0
-	if !higherIsBetter(metric) {
-		sign = -1
-	}
-	folds := len(y)
-	sum := make([][]float64, folds)
-	blend := make([][]float64, folds)
-	for k := range folds {
-		sum[k] = make([]float64, len(y[k]))
-		blend[k] = make([]float64, len(y[k]))
-		for c := range oof {
-			if len(oof[c][k]) != len(y[k]) {
-				return nil, nil, fmt.Errorf("ensemble: candidate %d has %d predictions for fold %d's %d rows", c, len(oof[c][k]), k+1, len(y[k]))
-			}
-		}
-	}
-	counts := make([]int, len(oof))
-	n := 0
-	add := func(c, times int) {
-		counts[c] += times
-		n += times
-		for k := range folds {
-			for i, v := range oof[c][k] {
-				sum[k][i] += float64(times) * v
-			}
-		}
-	}
-	// score of the blend (sum + oof[c]) / (n+1), fold by fold (c < 0: the
-	// current blend alone).
-	scores := make([]float64, folds)
-	scoreWith := func(c int) (float64, error) {
-		mean := 0.0
-		for k := range folds {
-			for i, v := range sum[k] {
-				if c >= 0 {
-					blend[k][i] = (v + oof[c][k][i]) / float64(n+1)
-				} else {
-					blend[k][i] = v / float64(n)
-				}
-			}
-			s, err := scoreMetric(metric, y[k], blend[k])
-			if err != nil {
-				return 0, fmt.Errorf("ensemble: fold %d: %w", k+1, err)
-			}
-			scores[k] = s
-			mean += s
-		}
-		return sign * mean / float64(folds), nil
+	bl, err := newGreedyBlend(metric, y, oof)
+	if err != nil {
+		return nil, nil, err
 	}
 	var best []int
 	var bestFold []float64
 	bestMean := math.Inf(-1)
 	for c, times := range init {
 		if times > 0 {
-			add(c, times)
+			bl.add(c, times)
 		}
 	}
-	if n > 0 {
-		m, err := scoreWith(-1)
+	if bl.n > 0 {
+		m, err := bl.scoreWith(-1)
 		if err != nil {
 			return nil, nil, err
 		}
-		best, bestMean, bestFold = append(best[:0], counts...), m, append(bestFold[:0], scores...)
+		best, bestMean, bestFold = append(best[:0], bl.counts...), m, append(bestFold[:0], bl.scores...)
 	}
 	var pickFold []float64
 	for range steps {
 		pick, pickMean := -1, math.Inf(-1)
 		for c := range oof {
-			m, err := scoreWith(c)
+			m, err := bl.scoreWith(c)
 			if err != nil {
 				return nil, nil, err
 			}
 			if m > pickMean {
-				pick, pickMean, pickFold = c, m, append(pickFold[:0], scores...)
+				pick, pickMean, pickFold = c, m, append(pickFold[:0], bl.scores...)
 			}
 		}
-		add(pick, 1)
+		bl.add(pick, 1)
 		if pickMean > bestMean {
-			best, bestMean, bestFold = append(best[:0], counts...), pickMean, append(bestFold[:0], pickFold...)
+			best, bestMean, bestFold = append(best[:0], bl.counts...), pickMean, append(bestFold[:0], pickFold...)
 		}
 	}
 	if best == nil {
 		return nil, nil, fmt.Errorf("ensemble: nothing selected (no starting members and no rounds)")
 	}
 	return best, bestFold, nil
+}
+
+// greedyBlend is selectEnsemble's running blend: how often each candidate
+// is in it (counts, n in all), their out-of-fold predictions summed fold
+// by fold, and the buffers a trial blend is scored in.
+type greedyBlend struct {
+	metric string
+	sign   float64 // 1, or -1 when lower is better: higher scores win
+	y      [][]float64
+	oof    [][][]float64
+	counts []int
+	n      int
+	sum    [][]float64
+	blend  [][]float64
+	scores []float64 // the last scoreWith's per-fold scores
+}
+
+// newGreedyBlend is the empty blend; every candidate must have a
+// prediction for each of a fold's rows.
+func newGreedyBlend(metric string, y [][]float64, oof [][][]float64) (*greedyBlend, error) {
+	sign := 1.0
+	if !higherIsBetter(metric) {
+		sign = -1
+	}
+	folds := len(y)
+	bl := &greedyBlend{metric: metric, sign: sign, y: y, oof: oof, counts: make([]int, len(oof)),
+		sum: make([][]float64, folds), blend: make([][]float64, folds), scores: make([]float64, folds)}
+	for k := range folds {
+		bl.sum[k] = make([]float64, len(y[k]))
+		bl.blend[k] = make([]float64, len(y[k]))
+		for c := range oof {
+			if len(oof[c][k]) != len(y[k]) {
+				return nil, fmt.Errorf("ensemble: candidate %d has %d predictions for fold %d's %d rows", c, len(oof[c][k]), k+1, len(y[k]))
+			}
+		}
+	}
+	return bl, nil
+}
+
+// add puts candidate c into the blend times more times.
+func (bl *greedyBlend) add(c, times int) {
+	bl.counts[c] += times
+	bl.n += times
+	for k := range bl.y {
+		for i, v := range bl.oof[c][k] {
+			bl.sum[k][i] += float64(times) * v
+		}
+	}
+}
+
+// scoreWith is the score of the blend (sum + oof[c]) / (n+1), fold by
+// fold (c < 0: the current blend alone), signed so that higher is better
+// and averaged over the folds; the per-fold scores are left in scores.
+func (bl *greedyBlend) scoreWith(c int) (float64, error) {
+	mean := 0.0
+	for k := range bl.y {
+		for i, v := range bl.sum[k] {
+			if c >= 0 {
+				bl.blend[k][i] = (v + bl.oof[c][k][i]) / float64(bl.n+1)
+			} else {
+				bl.blend[k][i] = v / float64(bl.n)
+			}
+		}
+		s, err := scoreMetric(bl.metric, bl.y[k], bl.blend[k])
+		if err != nil {
+			return 0, fmt.Errorf("ensemble: fold %d: %w", k+1, err)
+		}
+		bl.scores[k] = s
+		mean += s
+	}
+	return bl.sign * mean / float64(len(bl.y)), nil
 }
 
 // tiedWithLeader is the selection's initial ensemble: one count for the
