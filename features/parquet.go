@@ -229,10 +229,10 @@ func parquetKind(t parquet.Type) (pqKind, error) {
 // addParquet appends one value. 64-bit integers that float64 cannot hold
 // exactly switch the column to exact text, like CSV ids.
 func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
-	if b.mode == modeSkip {
+	switch {
+	case b.mode == modeSkip:
 		return nil
-	}
-	if v.IsNull() {
+	case v.IsNull():
 		if b.mode == modeNumber {
 			b.num = append(b.num, math.NaN())
 		} else {
@@ -240,78 +240,90 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 		}
 		b.missing++
 		return nil
-	}
-	if b.mode == modeString {
-		var s []byte
-		switch v.Kind() {
-		case parquet.ByteArray, parquet.FixedLenByteArray:
-			s = v.ByteArray()
-		case parquet.Int64:
-			s = strconv.AppendInt(nil, v.Int64(), 10)
-		case parquet.Int32:
-			s = strconv.AppendInt(nil, int64(v.Int32()), 10)
-		case parquet.Boolean:
-			s = strconv.AppendBool(nil, v.Boolean())
-		default:
-			s = strconv.AppendFloat(nil, v.Double(), 'g', -1, 64)
-		}
-		b.addString(s, 0)
+	case b.mode == modeString:
+		b.addString(parquetText(v), 0)
 		return nil
-	}
-	var x float64
-	if k.decimal {
+	case k.decimal:
 		x, err := decimalValue(v, k.scale)
 		if err != nil {
 			return err
 		}
 		b.num = append(b.num, x)
 		return nil
+	case v.Kind() == parquet.Int64:
+		return b.addParquetInt64(v.Int64(), k)
 	}
+	x, err := parquetNumber(v, k)
+	if err != nil {
+		return err
+	}
+	b.num = append(b.num, x)
+	return nil
+}
+
+// parquetText is a value as a text column's cell.
+func parquetText(v parquet.Value) []byte {
+	switch v.Kind() {
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return v.ByteArray()
+	case parquet.Int64:
+		return strconv.AppendInt(nil, v.Int64(), 10)
+	case parquet.Int32:
+		return strconv.AppendInt(nil, int64(v.Int32()), 10)
+	case parquet.Boolean:
+		return strconv.AppendBool(nil, v.Boolean())
+	}
+	return strconv.AppendFloat(nil, v.Double(), 'g', -1, 64)
+}
+
+// parquetNumber is a non-Int64, non-decimal value as a number: a date
+// (days) in seconds, an unsigned 32-bit integer by its unsigned value.
+func parquetNumber(v parquet.Value, k pqKind) (float64, error) {
 	switch v.Kind() {
 	case parquet.Boolean:
 		if v.Boolean() {
-			x = 1
+			return 1, nil
 		}
+		return 0, nil
 	case parquet.Int32:
-		x = float64(v.Int32())
+		x := float64(v.Int32())
 		if k.unsigned {
 			x = float64(uint32(v.Int32()))
 		}
 		if k.date {
 			x *= 86400
 		}
-	case parquet.Int64:
-		i := v.Int64()
-		if k.unsigned && i < 0 {
-			// Beyond 2^63, so beyond what float64 holds exactly: an id.
-			if b.isForced && b.forced == Numeric {
-				return fmt.Errorf("integer %d cannot be held exactly as a number", uint64(i))
-			}
-			b.numbersToStrings()
-			b.addString(strconv.AppendUint(nil, uint64(i), 10), 0)
-			return nil
-		}
-		if k.datetime {
-			x = float64(i) * k.timeScale
-		} else {
-			if i > 1<<53 || i < -(1<<53) {
-				if b.isForced && b.forced == Numeric {
-					return fmt.Errorf("integer %d cannot be held exactly as a number", i)
-				}
-				b.numbersToStrings()
-				b.addString(strconv.AppendInt(nil, i, 10), 0)
-				return nil
-			}
-			x = float64(i)
-		}
+		return x, nil
 	case parquet.Float:
-		x = float64(v.Float())
+		return float64(v.Float()), nil
 	case parquet.Double:
-		x = v.Double()
-	default:
-		return fmt.Errorf("unexpected value kind %v", v.Kind())
+		return v.Double(), nil
 	}
-	b.num = append(b.num, x)
+	return 0, fmt.Errorf("unexpected value kind %v", v.Kind())
+}
+
+// addParquetInt64 appends a 64-bit integer: a timestamp scaled to seconds,
+// else the number when float64 holds it exactly (|i| ≤ 2^53), else the
+// column becomes exact text (an id) — an error if it is forced numeric.
+func (b *colBuilder) addParquetInt64(i int64, k pqKind) error {
+	var text []byte
+	switch {
+	case k.unsigned && i < 0: // beyond 2^63
+		text = strconv.AppendUint(nil, uint64(i), 10)
+	case k.datetime:
+		b.num = append(b.num, float64(i)*k.timeScale)
+		return nil
+	case i > 1<<53 || i < -(1<<53):
+		text = strconv.AppendInt(nil, i, 10)
+	default:
+		b.num = append(b.num, float64(i))
+		return nil
+	}
+	if b.isForced && b.forced == Numeric {
+		return fmt.Errorf("integer %s cannot be held exactly as a number", text)
+	}
+	b.numbersToStrings()
+	b.addString(text, 0)
 	return nil
 }
 
