@@ -241,7 +241,7 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 		b.missing++
 		return nil
 	case b.mode == modeString:
-		b.addString(parquetText(v), 0)
+		b.addString(parquetText(v, k), 0)
 		return nil
 	case k.decimal:
 		x, err := decimalValue(v, k.scale)
@@ -261,14 +261,21 @@ func (b *colBuilder) addParquet(v parquet.Value, k pqKind) error {
 	return nil
 }
 
-// parquetText is a value as a text column's cell.
-func parquetText(v parquet.Value) []byte {
+// parquetText is a value as a text column's cell; an unsigned integer
+// reads as its unsigned value (an id past 2^63 has its own text).
+func parquetText(v parquet.Value, k pqKind) []byte {
 	switch v.Kind() {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
 		return v.ByteArray()
 	case parquet.Int64:
+		if k.unsigned {
+			return strconv.AppendUint(nil, uint64(v.Int64()), 10)
+		}
 		return strconv.AppendInt(nil, v.Int64(), 10)
 	case parquet.Int32:
+		if k.unsigned {
+			return strconv.AppendUint(nil, uint64(uint32(v.Int32())), 10)
+		}
 		return strconv.AppendInt(nil, int64(v.Int32()), 10)
 	case parquet.Boolean:
 		return strconv.AppendBool(nil, v.Boolean())

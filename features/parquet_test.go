@@ -68,3 +68,42 @@ func TestParquetKindsAndValues(t *testing.T) {
 		t.Errorf("fraud row 0 = %q", y)
 	}
 }
+
+type pqIDRow struct {
+	Account uint64 `parquet:"account"`
+	Big     int64  `parquet:"big"`
+	Label   bool   `parquet:"label"`
+}
+
+// Integers float64 cannot hold exactly (unsigned past 2^63, signed past
+// 2^53) keep their exact text; a column forced numeric refuses them, naming
+// the file, the row and the column.
+func TestParquetIntegersBeyondFloat64(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ids.parquet")
+	var rows []pqIDRow
+	for i := range 30 {
+		rows = append(rows, pqIDRow{Account: 1<<63 + uint64(i)*7919, Big: int64(i), Label: i%2 == 0})
+	}
+	rows[4].Big = 1<<53 + 1
+	if err := parquet.WriteFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	fr, err := LoadFile(path, LoadOptions{Target: "label"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := fr.Col("account").Str(2); !ok || got != strconv.FormatUint(rows[2].Account, 10) {
+		t.Errorf("account row 2 = %q, want %d", got, rows[2].Account)
+	}
+	if got, ok := fr.Col("big").Str(4); !ok || got != "9007199254740993" {
+		t.Errorf("big row 4 = %q, want 9007199254740993", got)
+	}
+	if got, _ := fr.Col("big").Str(3); got != "3" {
+		t.Errorf("big row 3 = %q, want 3 (numbers before the switch keep their text)", got)
+	}
+	_, err = LoadFile(path, LoadOptions{Target: "label", Numeric: []string{"big"}})
+	want := path + `: row 5, column "big": integer 9007199254740993 cannot be held exactly as a number`
+	if err == nil || err.Error() != want {
+		t.Errorf("forced numeric: err = %v, want %s", err, want)
+	}
+}
